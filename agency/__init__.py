@@ -1,0 +1,1 @@
+"""agency: the back office of a third-party debt collection agency."""

@@ -1,0 +1,1 @@
+"""Users, roles, login sessions, permissions and tenant scoping."""

@@ -1,0 +1,140 @@
+"""Who is asking, and may they: FastAPI dependencies used by every route.
+
+``Viewer`` is what the repository layers need for tenant scoping: a merchant user is
+bound to one client and every query it reaches filters by that client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import Response
+
+from agency.auth import service
+from agency.auth.csrf import SESSION_COOKIE as SESSION_COOKIE
+from agency.auth.models import Role, User
+from agency.config import get_settings
+from agency.db import DbSession
+
+
+class NotAuthenticated(Exception):
+    """No signed-in user; ``expired`` tells a lapsed session from no session at all."""
+
+    def __init__(self, *, expired: bool = False) -> None:
+        super().__init__("expired session" if expired else "not signed in")
+        self.expired = expired
+
+
+class Forbidden(Exception):
+    """Signed in, but this role may not do this."""
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """A plain snapshot of the signed-in user: safe to use after the session has ended
+    (error pages render after a rollback has expired every ORM object)."""
+
+    user_id: int
+    role: Role
+    client_id: int | None
+    full_name: str
+
+    @property
+    def is_merchant(self) -> bool:
+        return self.role is Role.MERCHANT
+
+
+def current_user(request: Request, db: DbSession) -> User:
+    """The signed-in user; raises NotAuthenticated (401) otherwise."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise NotAuthenticated
+    try:
+        user = service.user_for_token(db, token=token)
+    except service.SessionExpired:
+        raise NotAuthenticated(expired=True) from None
+    request.state.viewer = Viewer(
+        user_id=user.id, role=user.role, client_id=user.client_id, full_name=user.full_name
+    )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(*roles: Role) -> Callable[[User], User]:
+    """A dependency admitting only ``roles`` (403 for any other signed-in user)."""
+
+    def dependency(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden
+        return user
+
+    dependency.__name__ = "require_" + "_or_".join(role.value for role in roles)
+    return dependency
+
+
+def viewer(request: Request, user: CurrentUser) -> Viewer:
+    result: Viewer = request.state.viewer
+    return result
+
+
+CurrentViewer = Annotated[Viewer, Depends(viewer)]
+
+
+def set_session_cookie(response: Response, token: str, max_age: int) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        secure=get_settings().secure_cookies,
+        samesite="lax",
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, secure=get_settings().secure_cookies
+    )
+
+
+# ---- machines: the JSON API ---------------------------------------------------------
+
+
+class ApiKeyRejected(Exception):
+    """No usable API key on a JSON API call (401)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCaller:
+    """A client's machine, known by its API key.  Everything it reaches is that client's."""
+
+    key_id: int
+    client_id: int
+
+
+_bearer = HTTPBearer(auto_error=False, description="the client's API key")
+
+
+def api_caller(
+    db: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiCaller:
+    """The API key in ``Authorization: Bearer <key>``; 401 if missing, unknown or revoked."""
+    from agency.clients import service as clients_service
+
+    if credentials is None or not credentials.credentials.strip():
+        raise ApiKeyRejected("send the client's API key as: Authorization: Bearer <key>")
+    key = clients_service.authenticate_api_key(db, secret=credentials.credentials.strip())
+    if key is None:
+        raise ApiKeyRejected("the API key is unknown or has been revoked")
+    return ApiCaller(key_id=key.id, client_id=key.client_id)
+
+
+CurrentApiCaller = Annotated[ApiCaller, Depends(api_caller)]

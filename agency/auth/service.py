@@ -1,0 +1,221 @@
+"""Sign-in, sessions, login throttling and user administration.
+
+Services flush, never commit (design.md §3 rule 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pwdlib import PasswordHash
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from agency.auth import repository
+from agency.auth.models import LoginFailure, Role, User, UserSession
+from agency.auth.schemas import MIN_PASSWORD_LENGTH, UserForm
+from agency.clients import service as clients_service
+from agency.config import get_settings
+from agency.kit import clock
+from agency.kit.crypto import keyed_hash, new_token, token_digest
+from agency.kit.forms import FormError
+
+_hasher = PasswordHash.recommended()
+# Verified against when the e-mail is unknown, so both paths cost one argon2 verify.
+_DUMMY_HASH = _hasher.hash("agency-dummy-password")
+
+
+class LoginFailed(Exception):
+    """Wrong e-mail or password, or a disabled account (indistinguishable on purpose)."""
+
+
+class LoginThrottled(Exception):
+    """Too many recent failures for this account or address."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class SessionExpired(Exception):
+    """The session cookie named a session that has ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    user: User
+    token: str
+    expires_at: datetime
+
+
+def agents(db: Session) -> list[User]:
+    """Active agents by name: the people cases can be assigned to."""
+    return repository.agents(db)
+
+
+def users_by_ids(db: Session, user_ids: list[int]) -> list[User]:
+    return repository.users_by_ids(db, user_ids)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def _account_key(email: str) -> str:
+    return keyed_hash(email.strip().lower(), purpose="login-account")
+
+
+def sign_in(db: Session, *, email: str, password: str, client_ip: str) -> SignedIn:
+    """Check the credentials and open a session.
+
+    Raises LoginThrottled before checking anything when this account or address has
+    failed too often in the window, and LoginFailed (recording the failure) otherwise.
+    """
+    settings = get_settings()
+    now = clock.now()
+    window = timedelta(minutes=settings.login_failure_window_minutes)
+    account_key = _account_key(email)
+    by_account, by_ip = repository.count_failures(
+        db, account_key=account_key, client_ip=client_ip, since=now - window
+    )
+    if by_account >= settings.login_max_failures or by_ip >= settings.login_max_failures_per_ip:
+        oldest = repository.oldest_failure_since(
+            db, account_key=account_key, client_ip=client_ip, since=now - window
+        )
+        retry_after = int(((oldest or now) + window - now).total_seconds()) + 1
+        raise LoginThrottled(max(retry_after, 1))
+
+    user = repository.user_by_email(db, email)
+    valid, rehashed = _hasher.verify_and_update(
+        password, user.password_hash if user else _DUMMY_HASH
+    )
+    if user is None or not valid or not user.is_active:
+        db.add(LoginFailure(account_key=account_key, client_ip=client_ip, at=now))
+        db.flush()
+        raise LoginFailed
+
+    repository.clear_failures(db, account_key=account_key)
+    if rehashed is not None:  # the hashing parameters were raised since this hash was made
+        user.password_hash = rehashed
+    user.last_login_at = now
+    return start_session(db, user=user)
+
+
+def start_session(db: Session, *, user: User) -> SignedIn:
+    """Open a session for ``user`` (whose credentials have been checked)."""
+    now = clock.now()
+    token = new_token()
+    expires_at = now + timedelta(hours=get_settings().session_hours)
+    db.add(
+        UserSession(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires_at,
+        )
+    )
+    db.flush()
+    return SignedIn(user=user, token=token, expires_at=expires_at)
+
+
+def user_for_token(db: Session, *, token: str) -> User:
+    """The user of a live session; raises SessionExpired for an ended or unknown one.
+
+    Touches ``last_seen_at`` at most once a minute so reading pages stays cheap.
+    """
+    settings = get_settings()
+    now = clock.now()
+    user_session = repository.session_by_token_hash(db, token_digest(token))
+    if user_session is None:
+        raise SessionExpired
+    idle_limit = user_session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    if now >= user_session.expires_at or now >= idle_limit or not user_session.user.is_active:
+        raise SessionExpired  # the row goes with the next purge; reading never writes here
+    if now - user_session.last_seen_at >= timedelta(minutes=1):
+        user_session.last_seen_at = now
+    return user_session.user
+
+
+def sign_out(db: Session, *, token: str) -> None:
+    user_session = repository.session_by_token_hash(db, token_digest(token))
+    if user_session is not None:
+        db.delete(user_session)
+        db.flush()
+
+
+def purge_expired(db: Session) -> int:
+    """Delete ended sessions and login failures older than the throttling window."""
+    settings = get_settings()
+    now = clock.now()
+    removed = repository.delete_expired_sessions(
+        db, now=now, idle_before=now - timedelta(minutes=settings.session_idle_minutes)
+    )
+    removed += repository.delete_failures_before(
+        db, now - timedelta(minutes=settings.login_failure_window_minutes)
+    )
+    return removed
+
+
+def _check_role_and_client(db: Session, role: Role, client_id: int | None) -> None:
+    if role is Role.MERCHANT:
+        if client_id is None:
+            raise FormError({"client_id": "a merchant user must belong to a client"})
+        if clients_service.get_client(db, client_id=client_id) is None:
+            raise FormError({"client_id": "no such client"})
+    elif client_id is not None:
+        raise FormError({"client_id": "only merchant users belong to a client"})
+
+
+def create_user(db: Session, *, data: UserForm) -> User:
+    """Create a user; the password is required here and stored as an argon2 hash."""
+    if not data.password:
+        raise FormError({"password": "is required"})
+    _check_role_and_client(db, data.role, data.client_id)
+    if repository.user_by_email(db, data.email) is not None:
+        raise FormError({"email": "another user already has this e-mail"})
+    user = User(
+        email=data.email.lower(),
+        full_name=data.full_name,
+        role=data.role,
+        client_id=data.client_id,
+        is_active=data.is_active,
+        password_hash=hash_password(data.password),
+    )
+    try:
+        with db.begin_nested():
+            db.add(user)
+    except IntegrityError as exc:  # a concurrent insert of the same e-mail
+        raise FormError({"email": "another user already has this e-mail"}) from exc
+    return user
+
+
+def update_user(db: Session, *, user: User, data: UserForm, acting_user: User) -> User:
+    """Edit a user.  Changing the password, role or client, or disabling the account,
+    ends the user's open sessions.  Admins cannot demote or disable themselves."""
+    _check_role_and_client(db, data.role, data.client_id)
+    other = repository.user_by_email(db, data.email)
+    if other is not None and other.id != user.id:
+        raise FormError({"email": "another user already has this e-mail"})
+    if user.id == acting_user.id and (data.role is not Role.ADMIN or not data.is_active):
+        raise FormError({"role": "you cannot remove your own admin access"})
+    ends_sessions = (
+        bool(data.password)
+        or data.role is not user.role
+        or data.client_id != user.client_id
+        or (user.is_active and not data.is_active)
+    )
+    user.email = data.email.lower()
+    user.full_name = data.full_name
+    user.role = data.role
+    user.client_id = data.client_id
+    user.is_active = data.is_active
+    if data.password:
+        user.password_hash = hash_password(data.password)
+    if ends_sessions:
+        repository.delete_sessions_of(db, user.id)
+    db.flush()
+    return user

@@ -1,0 +1,232 @@
+"""Sign-in, sign-out, each role's home, and user administration (admins)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from agency.auth import csrf, repository, service
+from agency.auth.models import Role, User
+from agency.auth.permissions import (
+    SESSION_COOKIE,
+    CurrentUser,
+    clear_session_cookie,
+    require,
+    set_session_cookie,
+)
+from agency.auth.schemas import LoginForm, UserForm
+from agency.clients import service as clients_service
+from agency.config import get_settings
+from agency.db import DbSession
+from agency.kit.errors import NotFound
+from agency.kit.forms import FormError, form_values, parse, submit
+from agency.kit.pagination import PageRequest, page_request
+from agency.kit.templates import render
+
+router = APIRouter()
+
+HOME_BY_ROLE = {
+    Role.ADMIN: "/admin/clients",
+    Role.SUPERVISOR: "/supervisor",
+    Role.AGENT: "/cases?agent=me",
+    Role.COMPLIANCE: "/consumers",
+    Role.MERCHANT: "/portal",
+}
+
+Admin = Annotated[User, Depends(require(Role.ADMIN))]
+
+
+def _safe_next(target: str) -> str | None:
+    """Only same-site paths may be redirected to after sign-in."""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return None
+
+
+def login_page(
+    request: Request,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+    email: str = "",
+    next_url: str = "",
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return render(
+        request,
+        "auth/login.html",
+        {"error": error, "notice": notice, "email": email, "next": next_url},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "") -> Response:
+    return login_page(request, next_url=_safe_next(next) or "")
+
+
+@router.post("/login")
+async def login(request: Request, db: DbSession) -> Response:
+    values = form_values(await request.form())
+    try:
+        form = parse(LoginForm, values)
+    except FormError:
+        return login_page(
+            request,
+            status_code=422,
+            error="Enter your e-mail and password.",
+            email=values.get("email", ""),
+            next_url=values.get("next", ""),
+        )
+    client_ip = request.client.host if request.client else "unknown"
+    try:
+        signed_in = service.sign_in(
+            db, email=form.email, password=form.password, client_ip=client_ip
+        )
+    except service.LoginThrottled as exc:
+        minutes = max(1, round(exc.retry_after / 60))
+        return login_page(
+            request,
+            status_code=429,
+            email=form.email,
+            next_url=form.next,
+            error=f"Too many failed sign-ins. Try again in about {minutes} minute"
+            f"{'s' if minutes != 1 else ''}.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    except service.LoginFailed:
+        return login_page(
+            request,
+            status_code=401,
+            error="E-mail or password is incorrect.",
+            email=form.email,
+            next_url=form.next,
+        )
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # signing in again (perhaps as someone else) ends the old session
+        service.sign_out(db, token=previous)
+    target = _safe_next(form.next) or HOME_BY_ROLE[signed_in.user.role]
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, signed_in.token, get_settings().session_hours * 3600)
+    csrf.rotate(request)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: DbSession) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.sign_out(db, token=token)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session_cookie(response)
+    csrf.rotate(request)
+    return response
+
+
+@router.get("/")
+def home(user: CurrentUser) -> Response:
+    return RedirectResponse(HOME_BY_ROLE[user.role], status_code=303)
+
+
+# ---- user administration -------------------------------------------------------------
+
+
+@router.get("/admin/users")
+def users(
+    request: Request,
+    db: DbSession,
+    _: Admin,
+    page: Annotated[PageRequest, Depends(page_request)],
+    role: Role | None = None,
+) -> Response:
+    return render(
+        request,
+        "auth/users.html",
+        {
+            "page": repository.list_users(db, page, role=role),
+            "roles": list(Role),
+            "role": role,
+        },
+    )
+
+
+def _user_form(
+    request: Request,
+    db: DbSession,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    *,
+    user: User | None,
+) -> Response:
+    return render(
+        request,
+        "auth/user_form.html",
+        {
+            "edited": user,
+            "values": values,
+            "errors": errors or {},
+            "role_options": [(role.value, role.label) for role in Role],
+            "client_options": [
+                (c.id, f"{c.name} ({c.code})") for c in clients_service.all_clients(db)
+            ],
+        },
+    )
+
+
+def _values_of(user: User) -> dict[str, str]:
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role.value,
+        "client_id": str(user.client_id or ""),
+        "is_active": "on" if user.is_active else "",
+    }
+
+
+@router.get("/admin/users/new")
+def new_user(request: Request, db: DbSession, _: Admin) -> Response:
+    return _user_form(request, db, {"is_active": "on", "role": "agent"}, user=None)
+
+
+@router.post("/admin/users/new")
+async def create_user(request: Request, db: DbSession, _: Admin) -> Response:
+    await submit(
+        request,
+        UserForm,
+        lambda data: service.create_user(db, data=data),
+        partial(_user_form, request, db, user=None),
+    )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+def _user_or_404(db: DbSession, user_id: int) -> User:
+    user = repository.user_by_id(db, user_id)
+    if user is None:
+        raise NotFound("user")
+    return user
+
+
+@router.get("/admin/users/{user_id}")
+def edit_user(request: Request, db: DbSession, _: Admin, user_id: int) -> Response:
+    user = _user_or_404(db, user_id)
+    return _user_form(request, db, _values_of(user), user=user)
+
+
+@router.post("/admin/users/{user_id}")
+async def update_user(request: Request, db: DbSession, admin: Admin, user_id: int) -> Response:
+    user = _user_or_404(db, user_id)
+    await submit(
+        request,
+        UserForm,
+        lambda data: service.update_user(db, user=user, data=data, acting_user=admin),
+        partial(_user_form, request, db, user=user),
+    )
+    return RedirectResponse("/admin/users", status_code=303)

@@ -1,0 +1,1 @@
+"""Consumers, their contact points, and cases (one referred debt for one client)."""

@@ -1,0 +1,414 @@
+"""The cases domain's entry points for other domains and for views.
+
+Reading is scoped by the viewer in the repository; the rules of working a case (status
+machine, assignment, actions) arrive with the agent workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from agency.auth.permissions import Viewer
+from agency.cases import repository
+from agency.cases.models import (
+    AdjustmentKind,
+    BalanceAdjustment,
+    Case,
+    CaseStatus,
+    Channel,
+    Consumer,
+    ContactPoint,
+)
+from agency.cases.repository import Totals
+from agency.cases.schemas import Account, CaseFilters, Maintenance, Placed, RowError
+from agency.kit import clock
+from agency.kit.bulk import insert_rows
+from agency.kit.money import Money
+from agency.kit.pagination import Page, PageRequest
+
+
+def list_cases(
+    db: Session, *, viewer: Viewer, filters: CaseFilters, page: PageRequest
+) -> Page[Case]:
+    """The cases ``viewer`` may see that match ``filters``, one page of them."""
+    return repository.list_cases(db, viewer, filters, page)
+
+
+def totals(db: Session, *, viewer: Viewer, client_id: int | None = None) -> Totals:
+    """Placed and open totals over what ``viewer`` may see."""
+    return repository.totals(db, viewer, client_id=client_id)
+
+
+def refresh_statistics(db: Session) -> None:
+    """Let the planner see how big the consumer and case tables have become."""
+    repository.refresh_statistics(db)
+
+
+def place_accounts(
+    db: Session,
+    *,
+    client_id: int,
+    contract_id: int,
+    placement_id: int | None,
+    accounts: Sequence[Account],
+    update_open: bool = False,
+) -> list[Placed]:
+    """Create or link the consumer and create the case of each valid account of a batch.
+
+    - A reference repeated in the placement: the first accepted occurrence wins, later
+      ones are rejected as duplicates (also across batches, through ``placement_row``).
+    - A reference already open for the client is a re-placement: rejected, or, when
+      ``update_open``, its balance and contact data are updated.
+    - The consumer is matched by national-id hash + date of birth (any client: the link is
+      never shown to another merchant), then by exact phone or e-mail within this client,
+      then within the batch; otherwise a new consumer is made.
+    New cases start as ``new`` and unassigned.  Returns one outcome per account, in row
+    order.
+    """
+    results: list[Placed] = []
+    first_row: dict[str, int] = {}
+    fresh: list[Account] = []
+    for account in accounts:
+        earlier = first_row.get(account.client_reference)
+        if earlier is not None:
+            results.append(_rejected(account, f"duplicate of row {earlier} in this placement"))
+            continue
+        first_row[account.client_reference] = account.row
+        fresh.append(account)
+
+    open_cases = repository.open_cases_by_reference(
+        db, client_id, [a.client_reference for a in fresh]
+    )
+    new_accounts: list[Account] = []
+    for account in fresh:
+        existing = open_cases.get(account.client_reference)
+        if existing is None:
+            new_accounts.append(account)
+        elif placement_id is not None and existing.placement_id == placement_id:
+            results.append(
+                _rejected(account, f"duplicate of row {existing.placement_row} in this placement")
+            )
+        elif update_open:
+            _update_open_case(db, existing.id, account, client_id)
+            results.append(Placed(account.row, account.client_reference, "replaced", existing.id))
+        else:
+            results.append(
+                _rejected(
+                    account,
+                    f"account {account.client_reference} is already open with us (placed "
+                    f"{existing.placed_at:%Y-%m-%d}); re-placements are rejected for this client",
+                )
+            )
+
+    results.extend(_create_cases(db, client_id, contract_id, placement_id, new_accounts))
+    results.sort(key=lambda placed: placed.row)
+    return results
+
+
+def _rejected(account: Account, message: str) -> Placed:
+    error = RowError(account.row, "client_reference", message)
+    return Placed(account.row, account.client_reference, "rejected", None, (error,))
+
+
+def _contact_values(account: Account) -> list[tuple[Channel, str]]:
+    values = [(Channel.PHONE, phone.e164) for phone in account.phones]
+    if account.email:
+        values.append((Channel.EMAIL, account.email))
+    return values
+
+
+def _contact_rows(
+    account: Account, consumer_id: int, client_id: int, skip: set[tuple[int, str, str]]
+) -> list[dict[str, Any]]:
+    """New contact points of ``account`` (those ``skip`` lacks), all of one shape."""
+    now = clock.now()
+    points: list[tuple[Channel, str, str, str | None, bool]] = [
+        (Channel.PHONE, phone.kind, phone.e164, phone.line_type, phone.consent)
+        for phone in account.phones
+    ]
+    if account.email:
+        points.append((Channel.EMAIL, "personal", account.email, None, False))
+    if account.address:
+        points.append((Channel.ADDRESS, "home", account.address, None, False))
+    return [
+        {
+            "consumer_id": consumer_id,
+            "channel": channel,
+            "kind": kind,
+            "value": value,
+            "line_type": line_type,
+            "consent": consent,
+            "consent_at": now if consent else None,
+            "opted_out": False,
+            "do_not_call": False,
+            "do_not_use": False,
+            "workplace": False,
+            "source_client_id": client_id,
+            "created_at": now,
+        }
+        for channel, kind, value, line_type, consent in points
+        if (consumer_id, channel.value, value) not in skip
+    ]
+
+
+def _create_cases(
+    db: Session, client_id: int, contract_id: int, placement_id: int | None, accounts: list[Account]
+) -> list[Placed]:
+    if not accounts:
+        return []
+    by_national_id = repository.consumers_by_national_id(
+        db,
+        sorted(
+            {(a.national_id_hash, a.date_of_birth) for a in accounts if a.national_id_hash},
+            key=str,
+        ),
+    )
+
+    by_contact = repository.consumers_by_contact(
+        db, client_id, sorted({value for a in accounts for _, value in _contact_values(a)})
+    )
+    # consumer of each account: an existing id (int) or the index of a new consumer (str)
+    owners: list[int | str] = []
+    new_consumers: list[Account] = []
+    batch_keys: dict[object, str] = {}
+    for account in accounts:
+        identity = (
+            (account.national_id_hash, account.date_of_birth) if account.national_id_hash else None
+        )
+        contacts = [value for _, value in _contact_values(account)]
+        owner: int | str | None = by_national_id.get(identity) if identity else None
+        if owner is None:
+            owner = next((by_contact[v] for v in contacts if v in by_contact), None)
+        if owner is None:
+            keys: list[object] = [identity, *contacts] if identity else list(contacts)
+            owner = next((batch_keys[k] for k in keys if k in batch_keys), None)
+            if owner is None:
+                owner = str(len(new_consumers))
+                new_consumers.append(account)
+            for key in keys:
+                batch_keys.setdefault(key, owner)
+        owners.append(owner)
+
+    now = clock.now()
+    new_ids = insert_rows(
+        db,
+        Consumer,
+        return_ids=True,
+        rows=[
+            {
+                "first_name": a.first_name,
+                "last_name": a.last_name,
+                "date_of_birth": a.date_of_birth,
+                "national_id_hash": a.national_id_hash,
+                "country": a.country,
+                "region": a.region,
+                "postal_code": a.postal_code,
+                "language": a.language,
+                "timezones": list(a.timezones),
+                "created_at": now,
+            }
+            for a in new_consumers
+        ],
+    )
+    consumer_ids = [new_ids[int(o)] if isinstance(o, str) else o for o in owners]
+
+    held = repository.contact_values_of(
+        db, sorted({cid for o, cid in zip(owners, consumer_ids, strict=True) if isinstance(o, int)})
+    )
+    contact_rows: list[dict[str, Any]] = []
+    for account, consumer_id in zip(accounts, consumer_ids, strict=True):
+        rows = _contact_rows(account, consumer_id, client_id, held)
+        held.update((consumer_id, str(row["channel"]), row["value"]) for row in rows)
+        contact_rows.extend(rows)
+    insert_rows(db, ContactPoint, contact_rows)
+    _widen_timezones(db, accounts, owners, consumer_ids)
+
+    case_ids = insert_rows(
+        db,
+        Case,
+        return_ids=True,
+        rows=[
+            {
+                "client_id": client_id,
+                "contract_id": contract_id,
+                "consumer_id": consumer_id,
+                "client_reference": a.client_reference,
+                "currency": a.currency,
+                "principal_minor": a.principal,
+                "interest_minor": a.interest,
+                "fees_minor": a.fees,
+                "placed_minor": a.balance,
+                "itemization_date": a.itemization_date,
+                "itemization_type": a.itemization_type,
+                "itemization_amount_minor": a.amount_at_itemization,
+                "interest_since_minor": a.interest_since,
+                "fees_since_minor": a.fees_since,
+                "payments_since_minor": a.payments_since,
+                "credits_since_minor": a.credits_since,
+                "original_creditor": a.original_creditor,
+                "current_creditor": a.current_creditor,
+                "product": a.product,
+                "delinquency_date": a.delinquency_date,
+                "charge_off_date": a.charge_off_date,
+                "last_payment_date": a.last_payment_date,
+                "open_date": a.open_date,
+                "statute_of_limitations_date": a.statute_of_limitations_date,
+                "notes": a.notes,
+                "status": CaseStatus.NEW,
+                "placement_id": placement_id,
+                "placement_row": a.row,
+                "placed_at": now,
+                "updated_at": now,
+            }
+            for a, consumer_id in zip(accounts, consumer_ids, strict=True)
+        ],
+    )
+    return [
+        Placed(a.row, a.client_reference, "accepted", case_id)
+        for a, case_id in zip(accounts, case_ids, strict=True)
+    ]
+
+
+def _widen_timezones(
+    db: Session, accounts: list[Account], owners: list[int | str], consumer_ids: list[int]
+) -> None:
+    """A matched consumer's zones grow by what the new placement tells us."""
+    extra: dict[int, set[str]] = {}
+    for account, owner, consumer_id in zip(accounts, owners, consumer_ids, strict=True):
+        if isinstance(owner, int):
+            extra.setdefault(consumer_id, set()).update(account.timezones)
+    changed = {}
+    for consumer_id, zones in repository.zones_of(db, sorted(extra)).items():
+        widened = sorted(set(zones) | extra[consumer_id])
+        if widened != zones:
+            changed[consumer_id] = widened
+    repository.set_zones(db, changed)
+
+
+def _update_open_case(db: Session, case_id: int, account: Account, client_id: int) -> None:
+    """A re-placement under the "update" policy: new balance and contact data."""
+    case = repository.case_by_id(db, case_id)
+    case.principal_minor = account.principal
+    case.interest_minor = account.interest
+    case.fees_minor = account.fees
+    case.itemization_date = account.itemization_date or case.itemization_date
+    case.itemization_amount_minor = account.amount_at_itemization
+    held = repository.contact_values_of(db, [case.consumer_id])
+    insert_rows(db, ContactPoint, _contact_rows(account, case.consumer_id, client_id, held))
+    db.flush()
+
+
+def apply_maintenance(
+    db: Session,
+    *,
+    client_id: int,
+    placement_id: int | None,
+    items: Sequence[Maintenance],
+) -> list[Placed]:
+    """Recall, update, adjust or record a direct payment on the client's open cases.
+
+    - recall: the client takes the account back; the case is closed as ``recalled``.
+    - update: new phones, e-mail or address are added to the consumer.
+    - adjust: the balance changes by a signed amount (principal first; never below 0).
+    - direct_payment: the consumer paid the client; the amount comes off fees, then
+      interest, then principal, and a case paid down to nothing is ``paid``.
+    Adjustments and direct payments are kept as BalanceAdjustment rows (commission is
+    earned on direct payments too).
+    """
+    cases = {
+        case.client_reference: case
+        for case in repository.open_cases_for_update(
+            db, client_id, sorted({item.client_reference for item in items})
+        )
+    }
+    results: list[Placed] = []
+    now = clock.now()
+    for item in items:
+        case = cases.get(item.client_reference)
+        if case is None:
+            results.append(
+                _refused(
+                    item,
+                    f"no open account {item.client_reference} for this "
+                    "client (unknown, or already closed)",
+                )
+            )
+            continue
+        problem = _apply(db, case, item, client_id, placement_id, now)
+        if problem:
+            results.append(_refused(item, problem, "amount"))
+            continue
+        if not case.status.is_open:
+            del cases[item.client_reference]
+        results.append(Placed(item.row, item.client_reference, "accepted", case.id))
+    db.flush()
+    return results
+
+
+def _refused(item: Maintenance, message: str, column: str = "client_reference") -> Placed:
+    return Placed(
+        item.row, item.client_reference, "rejected", None, (RowError(item.row, column, message),)
+    )
+
+
+def _apply(
+    db: Session,
+    case: Case,
+    item: Maintenance,
+    client_id: int,
+    placement_id: int | None,
+    now: datetime,
+) -> str | None:
+    """Carry out one instruction on ``case``; a message when it cannot be done."""
+    if item.action == "recall":
+        case.status = CaseStatus.RECALLED
+        case.closed_at = now
+        return None
+    if item.action == "update":
+        assert item.contact is not None
+        held = repository.contact_values_of(db, [case.consumer_id])
+        insert_rows(
+            db,
+            ContactPoint,
+            _contact_rows(item.contact, case.consumer_id, client_id, held),
+        )
+        return None
+    assert item.amount is not None
+    balance = case.principal_minor + case.interest_minor + case.fees_minor
+    if item.action == "adjust":
+        if case.principal_minor + item.amount < 0:
+            return (
+                f"an adjustment of {Money(item.amount, case.currency)} would take the "
+                f"principal below zero (it is {Money(case.principal_minor, case.currency)})"
+            )
+        case.principal_minor += item.amount
+    else:
+        if item.amount > balance:
+            return (
+                f"a direct payment of {Money(item.amount, case.currency)} is more than the "
+                f"balance of {Money(balance, case.currency)}"
+            )
+        rest = item.amount
+        for bucket in ("fees_minor", "interest_minor", "principal_minor"):
+            taken = min(rest, getattr(case, bucket))
+            setattr(case, bucket, getattr(case, bucket) - taken)
+            rest -= taken
+        if case.principal_minor + case.interest_minor + case.fees_minor == 0:
+            case.status = CaseStatus.PAID
+            case.closed_at = now
+    db.add(
+        BalanceAdjustment(
+            case_id=case.id,
+            kind=AdjustmentKind(item.action),
+            amount_minor=item.amount if item.action == "adjust" else -item.amount,
+            currency=case.currency,
+            effective_date=item.effective_date or now.date(),
+            reason=item.reason,
+            placement_id=placement_id,
+        )
+    )
+    return None

@@ -1,0 +1,1 @@
+"""Clients (merchants), their contracts, and the merchant portal."""

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from agency.kit.money import MoneyError, check_currency
+
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,19}$")
+
+
+def _client_code(value: str) -> str:
+    if not _CODE.match(value.upper()):
+        raise ValueError("use 2-20 letters, digits, - or _")
+    return value.upper()
+
+
+def _country(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2}", value):
+        raise ValueError("use the two-letter ISO country code, e.g. US")
+    return value.upper()
+
+
+def _currency(value: str) -> str:
+    try:
+        return check_currency(value)
+    except MoneyError as exc:
+        raise ValueError("use a three-letter ISO 4217 currency code, e.g. USD") from exc
+
+
+def _percent_text(value: object) -> object:
+    return value.strip().removesuffix("%").strip() if isinstance(value, str) else value
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and value.strip() == "" else value
+
+
+ClientCode = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_client_code)]
+CountryCode = Annotated[str, Field(min_length=1, max_length=2), AfterValidator(_country)]
+CurrencyCode = Annotated[str, Field(min_length=1, max_length=3), AfterValidator(_currency)]
+Percent = Annotated[
+    Decimal, BeforeValidator(_percent_text), Field(ge=0, le=100, max_digits=6, decimal_places=3)
+]
+
+
+class ClientForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    code: ClientCode
+    name: str = Field(min_length=1, max_length=120)
+    legal_name: str = Field(min_length=1, max_length=200)
+    industry: str = Field(min_length=1, max_length=60)
+    country: CountryCode
+    currency: CurrencyCode
+    is_active: bool = False
+
+
+class ContractForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    reference: str = Field(min_length=1, max_length=40)
+    currency: CurrencyCode
+    contingency_rate: Percent
+    settlement_floor: Percent
+    effective_from: date
+    effective_to: Annotated[date | None, BeforeValidator(_blank_to_none)] = None

@@ -1,0 +1,238 @@
+"""Client and contract administration (admins) and the merchant portal (merchant users)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from agency.auth.models import Role, User
+from agency.auth.permissions import CurrentViewer, Viewer, require
+from agency.cases import service as cases_service
+from agency.cases.models import CaseStatus
+from agency.cases.schemas import CaseFilters, case_filters
+from agency.clients import repository, service
+from agency.clients.models import Client, Contract
+from agency.clients.schemas import ClientForm, ContractForm
+from agency.db import DbSession
+from agency.kit.errors import NotFound, ResponseError
+from agency.kit.forms import FormError, submit
+from agency.kit.pagination import PageRequest, page_request
+from agency.kit.templates import render
+
+router = APIRouter()
+Admin = Annotated[User, Depends(require(Role.ADMIN))]
+Merchant = Annotated[User, Depends(require(Role.MERCHANT))]
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def _client_or_404(db: DbSession, client_id: int) -> Client:
+    client = service.get_client(db, client_id=client_id)
+    if client is None:
+        raise NotFound("client")
+    return client
+
+
+def _contract_or_404(db: DbSession, client: Client, contract_id: int) -> Contract:
+    contract = service.get_contract(db, contract_id=contract_id)
+    if contract is None or contract.client_id != client.id:
+        raise NotFound("contract")
+    return contract
+
+
+@router.get("/admin/clients")
+def clients(request: Request, db: DbSession, _: Admin, page: Paging) -> Response:
+    return render(request, "clients/list.html", {"page": repository.list_clients(db, page)})
+
+
+def _client_form(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    *,
+    client: Client | None,
+) -> Response:
+    return render(
+        request, "clients/form.html", {"client": client, "values": values, "errors": errors or {}}
+    )
+
+
+@router.get("/admin/clients/new")
+def new_client(request: Request, _: Admin) -> Response:
+    return _client_form(request, {"is_active": "on"}, client=None)
+
+
+@router.post("/admin/clients/new")
+async def create_client(request: Request, db: DbSession, _: Admin) -> Response:
+    client = await submit(
+        request,
+        ClientForm,
+        lambda data: service.save_client(db, data=data),
+        partial(_client_form, request, client=None),
+    )
+    return RedirectResponse(f"/admin/clients/{client.id}", status_code=303)
+
+
+def _client_page(
+    request: Request,
+    db: DbSession,
+    viewer: Viewer,
+    client: Client,
+    *,
+    new_key: str | None = None,
+    key_error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "clients/detail.html",
+        {
+            "client": client,
+            "totals": cases_service.totals(db, viewer=viewer, client_id=client.id),
+            "api_keys": service.api_keys_of(db, client=client),
+            "new_key": new_key,
+            "key_error": key_error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/clients/{client_id}")
+def client_detail(
+    request: Request, db: DbSession, viewer: CurrentViewer, _: Admin, client_id: int
+) -> Response:
+    return _client_page(request, db, viewer, _client_or_404(db, client_id))
+
+
+@router.post("/admin/clients/{client_id}/api-keys")
+async def create_api_key(
+    request: Request, db: DbSession, viewer: CurrentViewer, admin: Admin, client_id: int
+) -> Response:
+    """Make a key and show it once, on this response only: only its hash is kept."""
+    client = _client_or_404(db, client_id)
+    name = str((await request.form()).get("name", ""))
+    try:
+        _, secret = service.create_api_key(db, client=client, name=name, created_by_id=admin.id)
+    except FormError as exc:
+        raise ResponseError(
+            _client_page(request, db, viewer, client, key_error=exc.errors["name"], status_code=422)
+        ) from exc
+    return _client_page(request, db, viewer, client, new_key=secret, status_code=201)
+
+
+@router.post("/admin/clients/{client_id}/api-keys/{key_id}/revoke")
+def revoke_api_key(
+    request: Request, db: DbSession, _: Admin, client_id: int, key_id: int
+) -> Response:
+    client = _client_or_404(db, client_id)
+    if service.revoke_api_key(db, client=client, key_id=key_id) is None:
+        raise NotFound("API key")
+    return RedirectResponse(f"/admin/clients/{client.id}#api-keys", status_code=303)
+
+
+@router.get("/admin/clients/{client_id}/edit")
+def edit_client(request: Request, db: DbSession, _: Admin, client_id: int) -> Response:
+    client = _client_or_404(db, client_id)
+    values = {field: str(getattr(client, field)) for field in ClientForm.model_fields}
+    values["is_active"] = "on" if client.is_active else ""
+    return _client_form(request, values, client=client)
+
+
+@router.post("/admin/clients/{client_id}/edit")
+async def update_client(request: Request, db: DbSession, _: Admin, client_id: int) -> Response:
+    client = _client_or_404(db, client_id)
+    await submit(
+        request,
+        ClientForm,
+        lambda data: service.save_client(db, data=data, client=client),
+        partial(_client_form, request, client=client),
+    )
+    return RedirectResponse(f"/admin/clients/{client.id}", status_code=303)
+
+
+def _contract_form(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    *,
+    client: Client,
+    contract: Contract | None,
+) -> Response:
+    return render(
+        request,
+        "clients/contract_form.html",
+        {"client": client, "contract": contract, "values": values, "errors": errors or {}},
+    )
+
+
+@router.get("/admin/clients/{client_id}/contracts/new")
+def new_contract(request: Request, db: DbSession, _: Admin, client_id: int) -> Response:
+    client = _client_or_404(db, client_id)
+    return _contract_form(request, {"currency": client.currency}, client=client, contract=None)
+
+
+@router.post("/admin/clients/{client_id}/contracts/new")
+async def create_contract(request: Request, db: DbSession, _: Admin, client_id: int) -> Response:
+    client = _client_or_404(db, client_id)
+    await submit(
+        request,
+        ContractForm,
+        lambda data: service.save_contract(db, client=client, data=data),
+        partial(_contract_form, request, client=client, contract=None),
+    )
+    return RedirectResponse(f"/admin/clients/{client.id}", status_code=303)
+
+
+@router.get("/admin/clients/{client_id}/contracts/{contract_id}")
+def edit_contract(
+    request: Request, db: DbSession, _: Admin, client_id: int, contract_id: int
+) -> Response:
+    client = _client_or_404(db, client_id)
+    contract = _contract_or_404(db, client, contract_id)
+    values = {
+        field: "" if getattr(contract, field) is None else str(getattr(contract, field))
+        for field in ContractForm.model_fields
+    }
+    return _contract_form(request, values, client=client, contract=contract)
+
+
+@router.post("/admin/clients/{client_id}/contracts/{contract_id}")
+async def update_contract(
+    request: Request, db: DbSession, _: Admin, client_id: int, contract_id: int
+) -> Response:
+    client = _client_or_404(db, client_id)
+    contract = _contract_or_404(db, client, contract_id)
+    await submit(
+        request,
+        ContractForm,
+        lambda data: service.save_contract(db, client=client, data=data, contract=contract),
+        partial(_contract_form, request, client=client, contract=contract),
+    )
+    return RedirectResponse(f"/admin/clients/{client.id}", status_code=303)
+
+
+@router.get("/portal")
+def portal(
+    request: Request,
+    db: DbSession,
+    user: Merchant,
+    viewer: CurrentViewer,
+    page: Paging,
+    filters: Annotated[CaseFilters, Depends(case_filters)],
+) -> Response:
+    """The merchant's home: what it has placed with us, and its cases."""
+    client = _client_or_404(db, user.client_id or 0)
+    return render(
+        request,
+        "clients/portal.html",
+        {
+            "client": client,
+            "totals": cases_service.totals(db, viewer=viewer),
+            "page": cases_service.list_cases(db, viewer=viewer, filters=filters, page=page),
+            "filters": filters,
+            "statuses": list(CaseStatus),
+        },
+    )

@@ -1,0 +1,72 @@
+"""Settings, read once from the environment (prefix ``AGENCY_``).
+
+Every setting has an embedded default so that ``make run`` works on a bare machine:
+a SQLite file under ``var/`` and Celery jobs run in-process.  Setting
+``AGENCY_DATABASE_URL`` (PostgreSQL) and ``AGENCY_BROKER_URL`` (Redis) switches to the
+real deployment without any other change.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+def _stored_secret(name: str) -> str:
+    """A per-installation secret kept in ``var/<name>`` so it survives restarts."""
+    path = VAR / name
+    if path.exists():
+        return path.read_text().strip()
+    VAR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGENCY_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{VAR / 'agency.sqlite3'}"
+    broker_url: str = Field(
+        default="memory://",
+        description="Celery broker; memory:// runs jobs in-process (eager) with embedded beat",
+    )
+    secret_key: str = Field(default_factory=lambda: _stored_secret("secret_key"), repr=False)
+    # Keys the hashes of national ids.  Separate from secret_key, which may be rotated;
+    # changing this one makes earlier consumers unmatchable by national id.
+    pii_key: str = Field(default_factory=lambda: _stored_secret("pii_key"), repr=False)
+    upload_dir: Path = VAR / "uploads"
+    max_upload_mb: int = 200
+    placement_batch_rows: int = 5000
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Cookies are Secure unless told otherwise; `make run` serves plain http on localhost.
+    secure_cookies: bool = True
+    session_hours: int = 12
+    session_idle_minutes: int = 60
+    login_max_failures: int = 5
+    login_failure_window_minutes: int = 15
+    login_max_failures_per_ip: int = 50
+    page_size: int = 25
+    log_level: str = "INFO"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def jobs_in_process(self) -> bool:
+        return self.broker_url.startswith("memory://")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,351 @@
+"""Realistic, repeatable demo data: three clients, one user per role, ~2,000 cases.
+
+Seeded Faker, so every run draws the same people, amounts and statuses; dates are laid
+out backwards from today so the data always looks current.  Loading twice changes
+nothing: the demo clients' codes mark the data as present.
+
+Clients, contracts and users are made through their services; consumers and cases are
+written as rows, because this is a seeding tool: placing real accounts (matching,
+validation, dedupe) belongs to referral intake.
+
+Phone numbers come from the ranges regulators reserve for fiction (US 555-01xx, UK
+07700 900xxx, AU 0491 570xxx) and e-mail addresses from example domains, so no demo
+row can ever reach a real person.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from faker import Faker
+from sqlalchemy.orm import Session
+
+from agency.auth import service as auth_service
+from agency.auth.models import Role
+from agency.auth.schemas import UserForm
+from agency.cases.models import Case, CaseStatus, Channel, Consumer, ContactPoint, ItemizationType
+from agency.clients import service as clients_service
+from agency.clients.models import Client, Contract
+from agency.clients.schemas import ClientForm, ContractForm
+from agency.kit import clock
+from agency.kit.phones import parse_phone
+from agency.kit.timezones import candidate_zones
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (published demo login)
+SEED = 20261121
+
+DEMO_USERS: list[tuple[str, str, Role, str | None]] = [
+    ("admin@example.com", "Ada Admin", Role.ADMIN, None),
+    ("supervisor@example.com", "Sam Supervisor", Role.SUPERVISOR, None),
+    ("agent@example.com", "Alex Agent", Role.AGENT, None),
+    ("agent2@example.com", "Bea Okafor", Role.AGENT, None),
+    ("agent3@example.com", "Chris Lindqvist", Role.AGENT, None),
+    ("agent4@example.com", "Dana Whitfield", Role.AGENT, None),
+    ("compliance@example.com", "Casey Compliance", Role.COMPLIANCE, None),
+    ("merchant@example.com", "Morgan Merchant", Role.MERCHANT, "DEMO"),
+    ("merchant.au@example.com", "Aroha Ngata", Role.MERCHANT, "AUDEMO"),
+    ("merchant.uk@example.com", "Harriet Cole", Role.MERCHANT, "UKDEMO"),
+]
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    code: str
+    name: str
+    legal_name: str
+    industry: str
+    country: str
+    currency: str
+    locale: str
+    cases: int
+    product: str
+    principal_range: tuple[int, int]  # minor units
+    rate: Decimal
+    floor: Decimal
+
+
+CLIENTS = [
+    ClientSpec(
+        "DEMO",
+        "Streamline Media",
+        "Streamline Media, Inc.",
+        "Subscription",
+        "US",
+        "USD",
+        "en_US",
+        1100,
+        "subscription",
+        (1_999, 59_900),
+        Decimal("25"),
+        Decimal("60"),
+    ),
+    ClientSpec(
+        "AUDEMO",
+        "Southern Cross Energy",
+        "Southern Cross Energy Pty Ltd",
+        "Utility",
+        "AU",
+        "AUD",
+        "en_AU",
+        450,
+        "utility",
+        (8_000, 250_000),
+        Decimal("22.5"),
+        Decimal("70"),
+    ),
+    ClientSpec(
+        "UKDEMO",
+        "Thames Credit",
+        "Thames Credit Limited",
+        "Consumer lending",
+        "GB",
+        "GBP",
+        "en_GB",
+        450,
+        "personal loan",
+        (30_000, 1_500_000),
+        Decimal("30"),
+        Decimal("55"),
+    ),
+]
+
+# Area codes per state, so a phone's area code agrees with the address (as real data does).
+US_AREA_CODES = {
+    "CA": ["213", "415", "619"],
+    "TX": ["214", "512", "713"],
+    "NY": ["212", "518", "716"],
+    "FL": ["305", "407", "813"],
+    "IL": ["312", "217"],
+    "PA": ["215", "412"],
+    "OH": ["216", "614"],
+    "GA": ["404", "912"],
+    "NC": ["704", "919"],
+    "MI": ["313", "616"],
+    "WA": ["206", "509"],
+    "AZ": ["480", "602"],
+    "MA": ["617", "413"],
+    "CO": ["303", "719"],
+    "MN": ["612", "651"],
+}
+AU_POSTCODES = {
+    "NSW": (2000, 2599),
+    "VIC": (3000, 3999),
+    "QLD": (4000, 4999),
+    "SA": (5000, 5799),
+    "WA": (6000, 6797),
+    "TAS": (7000, 7799),
+    "ACT": (2600, 2618),
+    "NT": (800, 899),
+}
+UK_REGIONS = ["ENG"] * 8 + ["SCT", "WLS", "NIR"]
+
+STATUS_WEIGHTS = {
+    CaseStatus.NEW: 30,
+    CaseStatus.ACTIVE: 25,
+    CaseStatus.CONTACTED: 12,
+    CaseStatus.PROMISE: 7,
+    CaseStatus.PLAN: 8,
+    CaseStatus.DISPUTED: 3,
+    CaseStatus.HOLD: 2,
+    CaseStatus.PAID: 5,
+    CaseStatus.SETTLED: 3,
+    CaseStatus.RECALLED: 3,
+    CaseStatus.CLOSED: 2,
+}
+
+
+def is_loaded(db: Session) -> bool:
+    return all(clients_service.get_client_by_code(db, code=spec.code) for spec in CLIENTS)
+
+
+def load(db: Session) -> bool:
+    """Load the demo data unless it is already there; returns whether it loaded."""
+    if is_loaded(db):
+        return False
+    rng = random.Random(SEED)  # noqa: S311 (repeatable demo data, not security)
+    today = clock.now().date()
+    clients = {spec.code: _client(db, spec, today) for spec in CLIENTS}
+    agent_ids = []
+    for email, name, role, client_code in DEMO_USERS:
+        user = auth_service.create_user(
+            db,
+            data=UserForm(
+                email=email,
+                full_name=name,
+                role=role,
+                is_active=True,
+                password=DEMO_PASSWORD,
+                client_id=clients[client_code][0].id if client_code else None,
+            ),
+        )
+        if role is Role.AGENT:
+            agent_ids.append(user.id)
+    for spec in CLIENTS:
+        client, contract = clients[spec.code]
+        _cases(db, rng, spec, client, contract, agent_ids, today)
+    db.flush()
+    return True
+
+
+def _client(db: Session, spec: ClientSpec, today: date) -> tuple[Client, Contract]:
+    client = clients_service.save_client(
+        db,
+        data=ClientForm(
+            code=spec.code,
+            name=spec.name,
+            legal_name=spec.legal_name,
+            industry=spec.industry,
+            country=spec.country,
+            currency=spec.currency,
+            is_active=True,
+        ),
+    )
+    clients_service.save_contract(
+        db,
+        client=client,
+        data=ContractForm(
+            reference=f"{spec.code}-2024",
+            currency=spec.currency,
+            contingency_rate=spec.rate + Decimal(5),
+            settlement_floor=spec.floor,
+            effective_from=date(today.year - 2, 1, 1),
+            effective_to=date(today.year - 1, 12, 31),
+        ),
+    )
+    contract = clients_service.save_contract(
+        db,
+        client=client,
+        data=ContractForm(
+            reference=f"{spec.code}-{today.year}",
+            currency=spec.currency,
+            contingency_rate=spec.rate,
+            settlement_floor=spec.floor,
+            effective_from=date(today.year, 1, 1),
+        ),
+    )
+    return client, contract
+
+
+def _consumer(
+    fake: Faker, rng: random.Random, spec: ClientSpec, n: int, client_id: int
+) -> Consumer:
+    first, last = fake.first_name(), fake.last_name()
+    if spec.country == "US":
+        region = rng.choice(list(US_AREA_CODES))
+        postal = fake.zipcode_in_state(region)
+        phone = f"+1{rng.choice(US_AREA_CODES[region])}55501{rng.randrange(100):02d}"
+        kind = rng.choice(["mobile", "mobile", "home"])
+    elif spec.country == "AU":
+        region = rng.choice(list(AU_POSTCODES))
+        low, high = AU_POSTCODES[region]
+        postal = f"{rng.randint(low, high):04d}"
+        phone, kind = f"+61491570{rng.randrange(1000):03d}", "mobile"
+    else:
+        region = rng.choice(UK_REGIONS)
+        postal = fake.postcode()
+        phone, kind = f"+447700900{rng.randrange(1000):03d}", "mobile"
+    # Zones and line type as intake derives them (fictional numbers parse like real ones,
+    # except the UK drama range, which phonenumbers calls invalid: it stays "mobile").
+    parsed = parse_phone(phone, spec.country)
+    consumer = Consumer(
+        first_name=first,
+        last_name=last,
+        country=spec.country,
+        region=region,
+        postal_code=postal,
+        language="en",
+        date_of_birth=fake.date_of_birth(minimum_age=21, maximum_age=80),
+        timezones=list(
+            candidate_zones(
+                country=spec.country,
+                region=region,
+                postal_code=postal,
+                phone_zones=parsed.timezones if parsed else (),
+            )
+        ),
+    )
+    domain = rng.choice(["example.com", "example.net", "example.org"])
+    consumer.contact_points = [
+        ContactPoint(
+            source_client_id=client_id,
+            channel=Channel.PHONE,
+            kind=kind,
+            value=phone,
+            line_type=parsed.line_type if parsed else "mobile",
+            consent=rng.random() < 0.6,
+            do_not_call=rng.random() < 0.03,
+        ),
+        ContactPoint(
+            source_client_id=client_id,
+            channel=Channel.EMAIL,
+            kind="personal",
+            value=f"{first}.{last}{n}@{domain}".lower().replace(" ", "").replace("'", ""),
+            opted_out=rng.random() < 0.05,
+        ),
+        ContactPoint(
+            source_client_id=client_id,
+            channel=Channel.ADDRESS,
+            kind="home",
+            value=f"{fake.street_address()}, {fake.city()} {region} {postal}",
+        ),
+    ]
+    return consumer
+
+
+def _cases(
+    db: Session,
+    rng: random.Random,
+    spec: ClientSpec,
+    client: Client,
+    contract: Contract,
+    agent_ids: list[int],
+    today: date,
+) -> None:
+    fake = Faker(spec.locale)
+    fake.seed_instance(SEED + len(spec.code))
+    statuses, weights = zip(*STATUS_WEIGHTS.items(), strict=True)
+    made = 0
+    n = 0
+    while made < spec.cases:
+        n += 1
+        consumer = _consumer(fake, rng, spec, n, client.id)
+        db.add(consumer)
+        for _ in range(2 if rng.random() < 0.08 else 1):
+            made += 1
+            status = rng.choices(statuses, weights)[0]
+            principal = rng.randint(*spec.principal_range)
+            interest = rng.randint(0, principal // 8)
+            fees = rng.choice([0, 0, 1_500, 2_500, 3_900])
+            placed = principal + interest + fees
+            if status in (CaseStatus.PAID, CaseStatus.SETTLED):
+                principal = interest = fees = 0
+            placed_days_ago = rng.randint(0, 420)
+            charge_off = today - timedelta(days=placed_days_ago + rng.randint(30, 200))
+            placed_at = clock.now() - timedelta(days=placed_days_ago, minutes=rng.randint(0, 600))
+            assigned = status is not CaseStatus.NEW or rng.random() < 0.3
+            db.add(
+                Case(
+                    client_id=client.id,
+                    contract_id=contract.id,
+                    consumer=consumer,
+                    client_reference=f"{spec.code[:2]}{100000 + made:07d}",
+                    currency=spec.currency,
+                    principal_minor=principal,
+                    interest_minor=interest,
+                    fees_minor=fees,
+                    placed_minor=placed,
+                    itemization_date=charge_off,
+                    itemization_type=ItemizationType.CHARGE_OFF,
+                    itemization_amount_minor=placed - interest - fees if principal else placed,
+                    original_creditor=spec.legal_name,
+                    product=spec.product,
+                    delinquency_date=charge_off - timedelta(days=rng.randint(60, 180)),
+                    charge_off_date=charge_off,
+                    status=status,
+                    assigned_agent_id=agent_ids[made % len(agent_ids)] if assigned else None,
+                    placed_at=placed_at,
+                )
+            )

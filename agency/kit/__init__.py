@@ -1,0 +1,1 @@
+"""Shared plumbing only: money, clock, pagination, forms, templates and htmx helpers."""

@@ -1,0 +1,107 @@
+"""HTML form handling: parse into a pydantic schema, or collect errors per field.
+
+Views re-render the form with ``errors`` (field name -> message) and status 422; services
+raise ``FormError`` for rules a schema cannot check alone (uniqueness, references).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from agency.kit.errors import ResponseError
+
+Schema = TypeVar("Schema", bound=BaseModel)
+T = TypeVar("T")
+
+
+class FormError(Exception):
+    """Business validation failed; ``errors`` maps field names to readable messages."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = dict(errors)
+
+
+_PHRASES = {
+    "missing": "is required",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "greater_than": "must be more than {gt}",
+    "less_than": "must be less than {lt}",
+    "decimal_parsing": "must be a number",
+    "decimal_type": "must be a number",
+    "decimal_max_places": "may have at most {decimal_places} decimal places",
+    "decimal_max_digits": "may have at most {max_digits} digits",
+    "int_parsing": "must be a whole number",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+    "date_parsing": "must be a date (YYYY-MM-DD)",
+    "string_too_long": "must be at most {max_length} characters",
+    "enum": "must be one of: {expected}",
+    "bool_parsing": "must be yes or no",
+}
+
+
+def phrase(error: Mapping[str, Any]) -> str:
+    """A short phrase that reads after the field's label: "Rate must be at most 100"."""
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return "is required"
+    if kind in _PHRASES:
+        try:
+            return _PHRASES[kind].format(**context)
+        except (KeyError, IndexError):
+            pass
+    message = str(error.get("msg", "is invalid"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message[:1].lower() + message[1:]
+
+
+def errors_by_field(exc: ValidationError) -> dict[str, str]:
+    """First error message per field, keyed by the form field name."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "__all__"
+        errors.setdefault(field, phrase(error))
+    return errors
+
+
+def form_values(form: FormData) -> dict[str, str]:
+    """The submitted values as plain strings (the last one wins for repeated names)."""
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def parse(schema: type[Schema], values: Mapping[str, str]) -> Schema:
+    """Validate ``values`` against ``schema``; raise FormError with per-field messages."""
+    try:
+        return schema.model_validate(dict(values))
+    except ValidationError as exc:
+        raise FormError(errors_by_field(exc)) from exc
+
+
+async def submit(
+    request: Request,
+    schema: type[Schema],
+    save: Callable[[Schema], T],
+    form: Callable[[dict[str, str], dict[str, str]], Response],
+) -> T:
+    """Parse the posted form into ``schema`` and ``save`` it.
+
+    On any FormError (a bad field, or a rule the service enforces) the form is rendered
+    again by ``form(values, errors)`` with status 422, and the request is aborted so its
+    transaction rolls back: nothing the service flushed before refusing is kept.
+    """
+    values = form_values(await request.form())
+    try:
+        return save(parse(schema, values))
+    except FormError as exc:
+        response = form(values, exc.errors)
+        response.status_code = 422
+        raise ResponseError(response) from exc

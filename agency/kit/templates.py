@@ -1,0 +1,76 @@
+"""Server-rendered pages and their htmx fragments, from one template (house rule 7).
+
+``render()`` returns the whole page, or, for an htmx request whose target element id
+names a block of the template (``case-table`` -> block ``case_table``), that block only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.responses import Response
+
+from agency.config import ROOT
+from agency.kit.money import Money
+
+templates = Jinja2Blocks(directory=str(ROOT / "templates"))
+env = templates.env
+env.autoescape = True
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _money(value: Money | None) -> str:
+    return "" if value is None else value.format()
+
+
+def _when(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(fmt)
+    return value.isoformat()
+
+
+def query_with(request: Request, **changes: Any) -> str:
+    """The current query string with ``changes`` applied (None removes a key)."""
+    params = dict(request.query_params)
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return "?" + urlencode(params) if params else "?"
+
+
+env.filters["money"] = _money
+env.filters["when"] = _when
+env.globals["query_with"] = query_with
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render ``name`` as a page, or one of its blocks for an htmx swap."""
+    context = dict(context or {})
+    context.setdefault("user", getattr(request.state, "viewer", None))
+    block = None
+    target = request.headers.get("HX-Target")
+    if is_htmx(request) and target and request.headers.get("HX-Boosted") != "true":
+        candidate = target.replace("-", "_")
+        if candidate in env.get_template(name).blocks:
+            block = candidate
+    return templates.TemplateResponse(
+        request, name, context, status_code=status_code, headers=headers, block_name=block
+    )

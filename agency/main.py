@@ -1,0 +1,224 @@
+"""The application factory: routers, middleware, error pages and static files."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import RequestResponseEndpoint
+from starlette.responses import Response
+
+from agency.auth import csrf
+from agency.auth import views as auth_views
+from agency.auth.permissions import (
+    ApiKeyRejected,
+    Forbidden,
+    NotAuthenticated,
+    clear_session_cookie,
+)
+from agency.cases import views as cases_views
+from agency.clients import views as clients_views
+from agency.config import ROOT
+from agency.db import DbSession
+from agency.kit.errors import NotFound, ResponseError
+from agency.kit.forms import phrase
+from agency.kit.templates import env, is_htmx, render
+from agency.referrals import api as referrals_api
+from agency.referrals import views as referrals_views
+
+log = logging.getLogger("agency")
+access_log = logging.getLogger("agency.access")
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or (
+        "application/json" in request.headers.get("accept", "")
+        and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def error_response(request: Request, status_code: int, title: str, detail: str) -> Response:
+    """The one shape of an error: JSON for machines, a readable page for people."""
+    if _wants_json(request):
+        return JSONResponse({"detail": detail}, status_code=status_code)
+    return render(
+        request,
+        "errors/error.html",
+        {"status_code": status_code, "title": title, "detail": detail},
+        status_code=status_code,
+    )
+
+
+async def _not_authenticated(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotAuthenticated)
+    notice = "Your session has expired. Please sign in again." if exc.expired else None
+    if _wants_json(request):
+        response: Response = JSONResponse({"detail": notice or "Not signed in."}, 401)
+    elif is_htmx(request):
+        response = Response(status_code=401, headers={"HX-Redirect": "/login"})
+    else:
+        next_url = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = auth_views.login_page(
+            request,
+            status_code=401,
+            notice=notice,
+            next_url=next_url if request.method == "GET" else "",
+        )
+    if exc.expired:
+        clear_session_cookie(response)
+    return response
+
+
+async def _api_key_rejected(request: Request, exc: Exception) -> Response:
+    return JSONResponse(
+        {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="agency"'}
+    )
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, referrals_api.ApiError)
+    return referrals_api.api_error_response(exc)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return error_response(
+        request, 403, "Not allowed", "Your role does not give you access to this page."
+    )
+
+
+async def _csrf_failed(request: Request, exc: Exception) -> Response:
+    return error_response(
+        request,
+        403,
+        "Form expired",
+        "This form was not sent from an agency page or has expired. Reload the page and try again.",
+    )
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    what = exc.what if isinstance(exc, NotFound) else "page"
+    return error_response(
+        request, 404, "Not found", f"There is no such {what}, or you may not see it."
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return await _not_found(request, exc)
+    return error_response(request, exc.status_code, "Request refused", str(exc.detail))
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """A bad path or query value: say which parameter and what is wrong with it."""
+    assert isinstance(exc, RequestValidationError)
+    fields: dict[str, str] = {}
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"][1:]) or str(error["loc"][0])
+        fields.setdefault(name, phrase(error))
+    if _wants_json(request):
+        return JSONResponse({"detail": "invalid request", "errors": fields}, status_code=422)
+    detail = "; ".join(f"{field} {message}" for field, message in fields.items())
+    return error_response(request, 422, "Invalid request", detail)
+
+
+async def _response_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ResponseError)
+    return exc.response
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # The exception type only: messages and tracebacks may quote personal data.
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return error_response(
+        request,
+        500,
+        "Something went wrong",
+        "The request failed and nothing was saved. Please try again.",
+    )
+
+
+async def _per_request(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    """Security headers, the CSRF cookie, and an access log line.
+
+    The log line has the path but never the query string: searches carry consumer
+    names, and personal data does not go to logs.
+    """
+    started = time.perf_counter()
+    status = 500  # unless a response comes back: an unhandled fault is answered outside
+    try:
+        response = await call_next(request)
+        status = response.status_code
+    finally:
+        access_log.info(
+            "%s %s %s %.0fms",
+            request.method,
+            request.url.path,
+            status,
+            (time.perf_counter() - started) * 1000,
+        )
+    csrf.set_cookie_if_needed(request, response)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def create_app() -> FastAPI:
+    env.globals["csrf_token"] = csrf.csrf_token
+    app = FastAPI(
+        title="agency",
+        summary="Back office of a third-party collection agency",
+        dependencies=[Depends(csrf.verify)],
+        docs_url=None,  # served below from vendored Swagger UI: no CDN, CSP-clean
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.include_router(auth_views.router, include_in_schema=False)
+    app.include_router(clients_views.router, include_in_schema=False)
+    app.include_router(cases_views.router, include_in_schema=False)
+    app.include_router(referrals_views.router, include_in_schema=False)
+    app.include_router(referrals_api.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz(db: DbSession) -> dict[str, str]:
+        db.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        return render(request, "api_docs.html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
+    app.middleware("http")(_per_request)
+    app.add_exception_handler(NotAuthenticated, _not_authenticated)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(ApiKeyRejected, _api_key_rejected)
+    app.add_exception_handler(referrals_api.ApiError, _api_error)
+    app.add_exception_handler(csrf.CsrfFailed, _csrf_failed)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(ResponseError, _response_error)
+    app.add_exception_handler(Exception, _server_error)
+    return app

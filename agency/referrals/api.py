@@ -1,0 +1,202 @@
+"""The JSON API of referral intake, for clients' machines (authenticated by API key)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from agency.auth.permissions import CurrentApiCaller
+from agency.clients import service as clients_service
+from agency.clients.models import Client
+from agency.db import DbSession
+from agency.kit.errors import NotFound
+from agency.referrals import repository, service
+from agency.referrals.schemas import (
+    MAX_PUSH,
+    AccountAction,
+    ActionResult,
+    PlacementErrors,
+    PlacementPush,
+    PlacementSummary,
+    PushResult,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["referrals"])
+
+
+class ApiError(Exception):
+    """A request the API refuses with ``status`` and a readable ``detail``."""
+
+    def __init__(self, status: int, detail: str, errors: list[dict[str, Any]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+def api_error_response(exc: ApiError) -> JSONResponse:
+    body: dict[str, Any] = {"detail": exc.detail}
+    if exc.errors is not None:
+        body["errors"] = exc.errors
+    return JSONResponse(body, status_code=exc.status)
+
+
+def _client(db: DbSession, client_id: int) -> Client:
+    client = clients_service.get_client(db, client_id=client_id)
+    if client is None or not client.is_active:
+        raise ApiError(403, "this client is not active")
+    return client
+
+
+async def _json_body(request: Request) -> Any:
+    """The body as JSON, numbers as exact decimals (never floats)."""
+    raw = await request.body()
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"the body is not valid JSON ({exc})") from None
+
+
+@router.post(
+    "/placements",
+    response_model=PushResult,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": PlacementPush.model_json_schema()}},
+        }
+    },
+    responses={
+        200: {"description": "a retry with the same Idempotency-Key: the first answer"},
+        409: {"description": "the Idempotency-Key was used for another request"},
+        413: {"description": "more than 10,000 accounts"},
+    },
+)
+async def push_placement(
+    request: Request,
+    db: DbSession,
+    caller: CurrentApiCaller,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+    layout: Annotated[str | None, Query(max_length=60, description="a saved layout's name")] = None,
+) -> JSONResponse:
+    """Place up to 10,000 accounts; every account is accepted or rejected with reasons.
+
+    Send an ``Idempotency-Key`` header: a retry with the same key and body returns the
+    first answer (status 200) and writes nothing new.
+    """
+    body = await _json_body(request)
+    accounts = body.get("accounts") if isinstance(body, dict) else None
+    if not isinstance(accounts, list):
+        raise ApiError(422, 'the body must be an object with an "accounts" list')
+    if len(accounts) > MAX_PUSH:
+        raise ApiError(413, f"at most {MAX_PUSH:,} accounts per request; split the batch")
+    client = _client(db, caller.client_id)
+    chosen = repository.layout(db, client.id, name=layout) if layout else None
+    if layout and chosen is None:
+        raise ApiError(422, f"this client has no layout named {layout!r}")
+    request_hash = hashlib.sha256(
+        json.dumps(body, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    try:
+        response, created = service.push_accounts(
+            db,
+            client=client,
+            api_key_id=caller.key_id,
+            accounts=accounts,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            layout=chosen,
+        )
+    except service.IdempotencyConflict as exc:
+        raise ApiError(409, str(exc)) from exc
+    except service.IntakeError as exc:
+        raise ApiError(422, str(exc)) from exc
+    return JSONResponse(response, status_code=201 if created else 200)
+
+
+def _placement(db: DbSession, caller_client_id: int, placement_id: int) -> Any:
+    placement = repository.placement(db, placement_id, client_id=caller_client_id)
+    if placement is None:
+        raise NotFound("placement")
+    return placement
+
+
+@router.get("/placements/{placement_id}", response_model=PlacementSummary)
+def get_placement(
+    db: DbSession, caller: CurrentApiCaller, placement_id: Annotated[int, Path(ge=1)]
+) -> dict[str, Any]:
+    """A placement's status and counts (file uploads and API pushes alike)."""
+    return service.summary_json(_placement(db, caller.client_id, placement_id))
+
+
+@router.get("/placements/{placement_id}/errors", response_model=PlacementErrors)
+def get_placement_errors(
+    db: DbSession,
+    caller: CurrentApiCaller,
+    placement_id: Annotated[int, Path(ge=1)],
+    after: Annotated[int, Query(ge=0, description="the last row of the previous page")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> dict[str, Any]:
+    """The rejected rows of a placement with their reasons, in row order, a page at a time."""
+    placement = _placement(db, caller.client_id, placement_id)
+    rows = repository.rejections(db, placement.id, limit=limit + 1, after_row=after)
+    page = rows[:limit]
+    return {
+        "placement": placement.id,
+        "errors": [
+            {"row": r.row, "client_reference": r.client_reference, "errors": r.errors} for r in page
+        ],
+        "next_after": page[-1].row if len(rows) > limit else None,
+    }
+
+
+@router.post(
+    "/accounts/{client_reference}/{action}",
+    response_model=ActionResult,
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": AccountAction.model_json_schema()}},
+        }
+    },
+    responses={
+        404: {"description": "no open account with this reference"},
+        422: {"description": "the instruction is incomplete or cannot be carried out"},
+    },
+)
+async def account_action(
+    request: Request,
+    db: DbSession,
+    caller: CurrentApiCaller,
+    client_reference: Annotated[str, Path(min_length=1, max_length=64)],
+    action: Literal["recall", "update", "adjust", "direct-payment"],
+) -> dict[str, Any]:
+    """Recall an open account, update its contact data, adjust its balance, or record a
+    payment the consumer made to the client directly."""
+    raw = await request.body()
+    body = await _json_body(request) if raw.strip() else {}
+    if not isinstance(body, dict):
+        raise ApiError(422, "the body must be a JSON object")
+    client = _client(db, caller.client_id)
+    placed = service.account_action(
+        db,
+        client=client,
+        action=action.replace("-", "_"),
+        client_reference=client_reference,
+        body=body,
+    )
+    if placed.status == "rejected":
+        unknown = any(e.message.startswith("no open account") for e in placed.errors)
+        raise ApiError(
+            404 if unknown else 422,
+            placed.errors[0].message,
+            [{"column": e.column, "message": e.message} for e in placed.errors],
+        )
+    assert placed.case_id is not None
+    return {"client_reference": client_reference, "status": "accepted", "case_id": placed.case_id}

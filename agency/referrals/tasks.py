@@ -1,0 +1,50 @@
+"""Celery adapters of referral intake.
+
+``run_placement`` is the one job here that calls the service more than once: a large
+placement is a sequence of units of work (one per batch, each committed with its
+progress), which is what lets a stopped run resume without half-written rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from agency.config import get_settings
+from agency.db import session_scope
+from agency.referrals import service
+from agency.referrals.reading import Unreadable
+from agency.worker import celery_app
+
+log = logging.getLogger("agency.referrals")
+
+
+@celery_app.task(name="agency.referrals.tasks.run_placement")
+def run_placement(placement_id: int) -> None:
+    """Claim the placement and place its rows, batch by batch, then mark it completed.
+
+    Idempotent: a finished placement, or one another live run holds, is left alone.
+    """
+    runner = uuid.uuid4().hex
+    try:
+        with session_scope() as db:
+            run = service.start_run(db, placement_id=placement_id, runner=runner)
+        if run is None:
+            return
+        for batch in service.batches(service.run_rows(run), get_settings().placement_batch_rows):
+            with session_scope() as db:
+                service.place_batch(db, run=run, rows=batch)
+        with session_scope() as db:
+            service.finish_run(db, run=run)
+    except service.Superseded:
+        log.info("placement %s: taken over by another run", placement_id)
+    except (Unreadable, service.IntakeError) as exc:
+        with session_scope() as db:
+            service.fail_run(db, placement_id=placement_id, reason=str(exc))
+
+
+@celery_app.task(name="agency.referrals.tasks.resume_stalled_placements")
+def resume_stalled_placements() -> int:
+    """Re-queue placements whose run stopped or whose job was lost (every minute)."""
+    with session_scope() as db:
+        return len(service.resume_stalled(db))

@@ -1,0 +1,303 @@
+"""The merchant's placements in the browser: upload, preview and mapping, confirm, live
+progress, results and the rejected rows; and the history of placements."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from agency.auth import service as auth_service
+from agency.auth.models import Role, User
+from agency.auth.permissions import CurrentViewer, Viewer, require
+from agency.clients import service as clients_service
+from agency.clients.models import Client
+from agency.config import get_settings
+from agency.db import DbSession
+from agency.kit.errors import NotFound, ResponseError
+from agency.kit.forms import FormError
+from agency.kit.pagination import PageRequest, page_request
+from agency.kit.templates import is_htmx, render
+from agency.referrals import repository, service
+from agency.referrals.fields import FIELDS
+from agency.referrals.models import Placement, PlacementSource, PlacementStatus
+from agency.referrals.reading import Unreadable
+
+router = APIRouter()
+Merchant = Annotated[User, Depends(require(Role.MERCHANT))]
+Readers = Annotated[User, Depends(require(Role.MERCHANT, Role.ADMIN, Role.SUPERVISOR))]
+Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+def _own_client(db: DbSession, viewer: Viewer) -> Client:
+    client = clients_service.get_client(db, client_id=viewer.client_id or 0)
+    if client is None:
+        raise NotFound("client")
+    return client
+
+
+def _placement(db: DbSession, viewer: Viewer, placement_id: int) -> Placement:
+    """A placement the viewer may see: a merchant only its own client's."""
+    placement = repository.placement(
+        db, placement_id, client_id=viewer.client_id if viewer.is_merchant else None
+    )
+    if placement is None:
+        raise NotFound("placement")
+    return placement
+
+
+def _history(
+    request: Request,
+    db: DbSession,
+    viewer: Viewer,
+    page: PageRequest,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    client_id = viewer.client_id if viewer.is_merchant else None
+    listing = repository.list_placements(db, client_id, page)
+    clients = {} if viewer.is_merchant else {c.id: c for c in clients_service.all_clients(db)}
+    users = {
+        u.id: u.full_name
+        for u in auth_service.users_by_ids(
+            db, sorted({p.created_by_id for p in listing.items if p.created_by_id})
+        )
+    }
+    keys = {
+        k.id: k.name
+        for k in clients_service.api_keys_by_ids(
+            db, sorted({p.api_key_id for p in listing.items if p.api_key_id})
+        )
+    }
+    return render(
+        request,
+        "referrals/placements.html",
+        {
+            "page": listing,
+            "clients": clients,
+            "users": users,
+            "keys": keys,
+            "error": error,
+            "max_mb": get_settings().max_upload_mb,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/placements")
+def placements(
+    request: Request, db: DbSession, _: Readers, viewer: CurrentViewer, page: Paging
+) -> Response:
+    return _history(request, db, viewer, page)
+
+
+@router.post("/placements")
+async def upload(
+    request: Request, db: DbSession, user: Merchant, viewer: CurrentViewer
+) -> Response:
+    """Receive a file, read and check it, and show its preview."""
+    limit = get_settings().max_upload_mb * 1024 * 1024
+
+    def refuse(message: str, status: int) -> ResponseError:
+        return ResponseError(
+            _history(request, db, viewer, PageRequest(), error=message, status_code=status)
+        )
+
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > limit + 64 * 1024:
+        raise refuse(
+            f"The file is larger than {get_settings().max_upload_mb} MB. "
+            "Split it, or send it by the API or the command line.",
+            413,
+        )
+    form = await request.form(max_files=1, max_fields=10)
+    upload_file = form.get("file")
+    if not isinstance(upload_file, UploadFile) or not upload_file.filename:
+        raise refuse("Choose a CSV or XLSX file to upload.", 422)
+    client = _own_client(db, viewer)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload"
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await upload_file.read(1024 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise refuse(
+                        f"The file is larger than {get_settings().max_upload_mb} MB. "
+                        "Split it, or send it by the API or the command line.",
+                        413,
+                    )
+                out.write(chunk)
+        try:
+            placement, created = service.open_file_placement(
+                db,
+                client=client,
+                path=path,
+                file_name=Path(upload_file.filename).name,
+                source=PlacementSource.UPLOAD,
+                layout=None,
+                user_id=user.id,
+            )
+            if created:
+                service.refresh_preview(db, placement=placement, client=client)
+        except Unreadable as exc:
+            raise refuse(f"{upload_file.filename}: {exc}.", 422) from exc
+        except service.IntakeError as exc:
+            raise refuse(str(exc), 422) from exc
+    target = f"/placements/{placement.id}" + ("" if created else "?again=1")
+    return RedirectResponse(target, status_code=303)
+
+
+def _placement_page(
+    request: Request,
+    db: DbSession,
+    viewer: Viewer,
+    placement: Placement,
+    *,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    client = clients_service.get_client(db, client_id=placement.client_id)
+    preview: dict[str, Any] = placement.preview or {}
+    columns: dict[str, str] = preview.get("columns", {})
+    chosen = {text: name for name, text in columns.items()}
+    finished = placement.status.finished
+    return render(
+        request,
+        "referrals/placement.html",
+        {
+            "placement": placement,
+            "client": client,
+            "preview": preview,
+            "header": preview.get("header", []),
+            "chosen": chosen,
+            "fields": FIELDS,
+            "layouts": repository.layouts_of(db, placement.client_id),
+            "rejections": repository.rejections(db, placement.id, limit=20) if finished else [],
+            "percent": _percent(placement),
+            "again": request.query_params.get("again"),
+            "layout_saved": request.query_params.get("layout_saved"),
+            "error": error,
+            "errors": errors or {},
+            "can_act": viewer.is_merchant,
+        },
+        status_code=status_code,
+    )
+
+
+def _percent(placement: Placement) -> int:
+    if placement.status is PlacementStatus.COMPLETED:
+        return 100
+    if not placement.total_rows:
+        return 0
+    return min(99, placement.rows_done * 100 // placement.total_rows)
+
+
+@router.get("/placements/{placement_id}")
+def placement_page(
+    request: Request, db: DbSession, _: Readers, viewer: CurrentViewer, placement_id: int
+) -> Response:
+    placement = _placement(db, viewer, placement_id)
+    if (
+        is_htmx(request)
+        and request.headers.get("HX-Target") == "progress"
+        and placement.status.finished
+    ):
+        return Response(status_code=200, headers={"HX-Refresh": "true"})
+    return _placement_page(request, db, viewer, placement)
+
+
+async def _mapping_from(request: Request, placement: Placement) -> dict[str, str]:
+    form = await request.form()
+    header: list[str] = (placement.preview or {}).get("header", [])
+    return {text: str(form.get(f"column_{index}", "")) for index, text in enumerate(header)}
+
+
+def _refused(
+    request: Request, db: DbSession, viewer: Viewer, placement: Placement, exc: Exception
+) -> ResponseError:
+    """The placement page again, saying what was wrong (422); the request rolls back."""
+    if isinstance(exc, FormError):
+        page = _placement_page(request, db, viewer, placement, errors=exc.errors, status_code=422)
+    else:
+        page = _placement_page(request, db, viewer, placement, error=str(exc), status_code=422)
+    return ResponseError(page)
+
+
+@router.post("/placements/{placement_id}/mapping")
+async def remap(
+    request: Request, db: DbSession, _: Merchant, viewer: CurrentViewer, placement_id: int
+) -> Response:
+    """Check the file again with the merchant's column mapping."""
+    placement = _placement(db, viewer, placement_id)
+    client = _own_client(db, viewer)
+    try:
+        service.set_mapping(
+            db, placement=placement, client=client, mapping=await _mapping_from(request, placement)
+        )
+    except (service.IntakeError, Unreadable) as exc:
+        raise _refused(request, db, viewer, placement, exc) from exc
+    return _placement_page(request, db, viewer, placement)
+
+
+@router.post("/placements/{placement_id}/layout")
+async def keep_layout(
+    request: Request, db: DbSession, _: Merchant, viewer: CurrentViewer, placement_id: int
+) -> Response:
+    """Keep the mapping (and reading rules) as the client's layout for later files."""
+    placement = _placement(db, viewer, placement_id)
+    client = _own_client(db, viewer)
+    form = await request.form()
+    try:
+        layout = service.save_layout(
+            db,
+            placement=placement,
+            client=client,
+            mapping=await _mapping_from(request, placement),
+            name=str(form.get("layout_name", "")),
+            date_order=str(form.get("date_order", "mdy")),
+            replacement_policy=str(form.get("replacement_policy", "reject")),
+            drop_bad_contacts=form.get("bad_contacts") == "drop",
+            allow_short_rows=form.get("short_rows") == "on",
+            sheet=str(form.get("sheet", "")) if placement.file_format == "xlsx" else None,
+        )
+    except (FormError, service.IntakeError, Unreadable) as exc:
+        raise _refused(request, db, viewer, placement, exc) from exc
+    return RedirectResponse(
+        f"/placements/{placement.id}?layout_saved={layout.name}", status_code=303
+    )
+
+
+@router.post("/placements/{placement_id}/confirm")
+def confirm(
+    request: Request, db: DbSession, _: Merchant, viewer: CurrentViewer, placement_id: int
+) -> Response:
+    """Place the accounts: the job runs after this request and the page shows progress."""
+    placement = _placement(db, viewer, placement_id)
+    try:
+        service.queue(db, placement=placement)
+    except service.IntakeError as exc:
+        raise ResponseError(
+            _placement_page(request, db, viewer, placement, error=str(exc), status_code=409)
+        ) from exc
+    return RedirectResponse(f"/placements/{placement.id}", status_code=303)
+
+
+@router.get("/placements/{placement_id}/rejected.csv")
+def rejected_csv(db: DbSession, _: Readers, viewer: CurrentViewer, placement_id: int) -> Response:
+    placement = _placement(db, viewer, placement_id)
+    # Built now: the request's session is closed before a streamed body would be read.
+    lines = list(service.rejected_rows_csv(db, placement=placement))
+    name = Path(placement.file_name or f"placement-{placement.id}").stem
+    return StreamingResponse(
+        iter(lines),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}-rejected.csv"'},
+    )

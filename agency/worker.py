@@ -1,0 +1,155 @@
+"""The Celery app, its beat schedule, and the after-commit job buffer.
+
+House rule 2 (design.md §3): a service calls ``enqueue(db, task, *ids)``; the job is
+sent only once the session commits, and dropped if it rolls back.  Jobs take ids.
+
+With the default broker (``memory://``) jobs run in-process and eagerly, and
+``EmbeddedBeat`` fires the periodic jobs from a thread of the web server.  With a real
+broker (``AGENCY_BROKER_URL=redis://...``) ``agency worker`` runs a worker with beat.
+Same task code either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import Celery
+from celery.schedules import crontab, schedule
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from agency.config import VAR, get_settings
+
+log = logging.getLogger("agency.worker")
+
+TASK_MODULES = ["agency.auth.tasks", "agency.referrals.tasks"]
+
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "purge-expired-sessions": {
+        "task": "agency.auth.tasks.purge_expired_sessions",
+        "schedule": crontab(minute="*/15"),
+    },
+    "resume-stalled-placements": {
+        "task": "agency.referrals.tasks.resume_stalled_placements",
+        "schedule": crontab(minute="*"),
+    },
+}
+
+
+def make_celery() -> Celery:
+    settings = get_settings()
+    app = Celery("agency", broker=settings.broker_url, include=TASK_MODULES)
+    app.conf.update(
+        task_always_eager=settings.jobs_in_process,
+        task_eager_propagates=True,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule=BEAT_SCHEDULE,
+        beat_schedule_filename=str(VAR / "celerybeat-schedule"),
+        # Arguments are ids; no pickles cross the broker.
+        task_serializer="json",
+        accept_content=["json"],
+    )
+    return app
+
+
+celery_app = make_celery()
+
+_BUFFER_KEY = "agency.jobs"
+
+
+def enqueue(db: Session, task_name: str, *args: int | str) -> None:
+    """Send ``task_name(*args)`` once ``db`` commits; forget it if ``db`` rolls back."""
+    db.info.setdefault(_BUFFER_KEY, []).append((task_name, args))
+
+
+# In-process jobs run one at a time on a background thread, after the response: the
+# request that queued a placement returns at once, as it would with a real worker.
+_local_jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agency-job")
+_pending: list[Future[Any]] = []
+_pending_lock = threading.Lock()
+
+
+def _run_here(task_name: str, args: tuple[Any, ...]) -> None:
+    try:
+        celery_app.tasks[task_name].apply(args=args, throw=True)
+    except Exception:
+        log.exception("job %s failed", task_name)
+
+
+def run_job(task_name: str, *args: Any) -> None:
+    """Send a job to the broker, or, with in-process jobs, to the local job thread."""
+    if celery_app.conf.task_always_eager:
+        celery_app.loader.import_default_modules()
+        with _pending_lock:
+            _pending.append(_local_jobs.submit(_run_here, task_name, args))
+    else:
+        celery_app.send_task(task_name, args=list(args))
+
+
+def drain(timeout: float | None = None) -> None:
+    """Wait until every in-process job queued so far (and any they queue) has run."""
+    while True:
+        with _pending_lock:
+            pending = list(_pending)
+            _pending.clear()
+        if not pending:
+            return
+        wait(pending, timeout=timeout)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_buffered_jobs(session: Session) -> None:
+    for task_name, args in session.info.pop(_BUFFER_KEY, []):
+        run_job(task_name, *args)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_buffered_jobs(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction rolled back
+        session.info.pop(_BUFFER_KEY, None)
+
+
+class EmbeddedBeat(threading.Thread):
+    """Runs the beat schedule inside this process (the zero-service default).
+
+    Uses Celery's own schedule objects, so "when is it due" has one definition.
+    """
+
+    def __init__(self, *, tick_seconds: float = 30.0) -> None:
+        super().__init__(name="agency-beat", daemon=True)
+        self.tick_seconds = tick_seconds
+        self._stop_event = threading.Event()
+        now = datetime.now(UTC)
+        self.last_run: dict[str, datetime] = dict.fromkeys(BEAT_SCHEDULE, now)
+
+    def run_due(self) -> list[str]:
+        """Fire every entry that is due now; returns the names fired."""
+        fired = []
+        for name, entry in BEAT_SCHEDULE.items():
+            entry_schedule: schedule = entry["schedule"]
+            due, _next = entry_schedule.is_due(self.last_run[name])
+            if due:
+                self.last_run[name] = datetime.now(UTC)
+                try:
+                    run_job(entry["task"], *entry.get("args", ()))
+                except Exception:
+                    log.exception("periodic job %s failed", name)
+                fired.append(name)
+        return fired
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.tick_seconds):
+            self.run_due()
+
+    def stop(self) -> None:
+        self._stop_event.set()

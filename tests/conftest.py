@@ -1,0 +1,139 @@
+"""Test harness.
+
+Every database test runs once per backend: SQLite always, PostgreSQL too when
+``AGENCY_TEST_DATABASE_URL`` is set (same tests, not a subset).  Each backend's database
+is built once per run by the real migrations; each test runs inside a transaction that
+is rolled back at the end, and the app under test joins that transaction through a
+savepoint, so a request still commits or rolls back exactly as in production.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# Settings are read once; fix the ones tests rely on before anything imports agency.
+os.environ.setdefault("AGENCY_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
+os.environ.setdefault("AGENCY_PII_KEY", "test-pii-key-not-for-production-0123456789")
+os.environ["AGENCY_BROKER_URL"] = "memory://"
+os.environ["AGENCY_LOG_LEVEL"] = "WARNING"
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.orm import Session
+
+import agency.db
+from agency.cli import alembic_config
+from agency.db import create_engine, get_session
+from agency.main import create_app
+from tests.fixtures import factories
+
+PG_URL = os.environ.get("AGENCY_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_database() -> str:
+    """A fresh PostgreSQL database for this run and xdist worker."""
+    assert PG_URL is not None
+    base = make_url(PG_URL)
+    name = f"{base.database}_{_worker()}"
+    admin = create_engine(
+        base.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def migrate(url: str) -> Engine:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return engine
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        url = f"sqlite:///{path}"
+    else:
+        url = _postgres_database()
+    engine = migrate(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        session = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        factories.bind(session)
+        try:
+            yield session
+        finally:
+            session.close()
+            transaction.rollback()
+
+
+@pytest.fixture
+def app(db: Session) -> Any:
+    application = create_app()
+
+    def request_session() -> Iterator[Session]:
+        # As agency.db.get_session, one unit of work per request: here a savepoint that
+        # is released on success and rolled back on error, leaving the test's own rows.
+        db.expire_all()  # nothing carried over from the test or an earlier request
+        unit = db.begin_nested()
+        try:
+            yield db
+            unit.commit()
+        except BaseException:
+            unit.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = request_session
+    return application
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    """A browser-like client over https (so Secure cookies behave as in production)."""
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def bound_engine(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """Point ``session_scope()`` (tasks, CLI, a live server) at the test database.
+
+    Whatever those commit is really committed: the fixture empties every table after.
+    """
+    monkeypatch.setattr(agency.db, "get_engine", lambda: engine)
+    agency.db.get_sessionmaker.cache_clear()
+    try:
+        yield engine
+    finally:
+        agency.db.get_sessionmaker.cache_clear()
+        with engine.begin() as connection:
+            for table in reversed(agency.db.Base.metadata.sorted_tables):
+                connection.execute(table.delete())

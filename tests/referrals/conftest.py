@@ -1,0 +1,48 @@
+"""Fixtures of the referral tests: a client with a contract, and a way to import a file
+through the real command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from agency.cli import app
+from agency.db import session_scope
+from tests.fixtures.factories import ClientFactory, ContractFactory, bind
+
+Place = Callable[..., tuple[int, dict[str, Any]]]
+
+
+@pytest.fixture
+def acme(bound_engine: Engine) -> str:
+    with session_scope() as db:
+        bind(db)
+        client = ClientFactory(code="ACME", name="Acme Media", legal_name="Acme Media Inc.")
+        ContractFactory(client=client, currency="USD", effective_from=date(2020, 1, 1))
+    return "ACME"
+
+
+@pytest.fixture
+def place(acme: str, tmp_path: Path) -> Iterator[Callable[..., tuple[int, dict[str, Any]]]]:
+    runner = CliRunner()
+
+    def run(
+        content: bytes | str, name: str = "accounts.csv", *extra: str
+    ) -> tuple[int, dict[str, Any]]:
+        path = tmp_path / name
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        result = runner.invoke(
+            app, ["referrals", "import", str(path), "--client", acme, "--json", *extra]
+        )
+        if result.exit_code != 0:
+            return result.exit_code, {"message": (result.stderr or result.output).strip()}
+        return 0, json.loads(result.stdout)
+
+    yield run

@@ -1,0 +1,224 @@
+"""Walks every route of the app (so a new route is covered the day it is added) and proves:
+
+- anonymous users are refused everywhere but the public pages;
+- a merchant user of client A never sees a row of client B, whatever ids it puts in the
+  URL, and cannot change anything of B's;
+- each staff page refuses the roles it is not for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from agency.auth.models import Role
+from agency.clients.models import ApiKey
+from agency.referrals.models import Placement, PlacementKind, PlacementSource, PlacementStatus
+from tests.fixtures.factories import (
+    ClientFactory,
+    ConsumerFactory,
+    ContactPointFactory,
+    ContractFactory,
+    UserFactory,
+    case_for,
+)
+from tests.fixtures.web import csrf_token, sign_in
+
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),  # signing out without a session just lands on the sign-in page
+    ("GET", "/healthz"),
+    ("GET", "/favicon.ico"),
+    ("GET", "/api/docs"),
+    ("GET", "/api/openapi.json"),
+}
+
+
+@dataclass
+class Tenants:
+    """Two clients with distinctive data; ``markers`` are strings only B's rows contain."""
+
+    ids: dict[str, int | str]
+    client_a: Any
+    merchant_a: Any
+    markers: list[str]
+
+
+def routes(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, included routers and all."""
+    found = []
+    for route in iter_route_contexts(app.routes):
+        methods = getattr(route, "methods", None) or set()
+        found.extend((method, route.path) for method in sorted(methods - {"HEAD"}))
+    assert len(found) > 15, "route discovery found too little"
+    return found
+
+
+def fill(path: str, ids: dict[str, int | str]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in ids, f"add an id for path parameter {name!r} to the access test"
+        return str(ids[name])
+
+    return re.sub(r"\{(\w+)\}", value, path)
+
+
+@pytest.fixture
+def tenants(db: Session) -> Tenants:
+    client_a = ClientFactory(name="Alpha Streaming", code="ALPHA")
+    client_b = ClientFactory(name="Bravo Utilities Zq", code="BRAVOZQ")
+    contract_b = ContractFactory(client=client_b, reference="BRAVO-TERMS-ZQ")
+    consumer_b = ConsumerFactory(first_name="Xanthippe", last_name="Quarrington")
+    ContactPointFactory(consumer=consumer_b, value="+13125559876")
+    case_b = case_for(
+        client_b,
+        contract=contract_b,
+        consumer=consumer_b,
+        client_reference="BRAVO-REF-ZQ",
+        principal_minor=4_242_424,
+    )
+    case_for(client_a, client_reference="ALPHA-REF-1")
+    merchant_a = UserFactory(role=Role.MERCHANT, client=client_a)
+    merchant_b = UserFactory(
+        role=Role.MERCHANT,
+        client=client_b,
+        email="bravo.user@example.com",
+        full_name="Bravo Merchant Person",
+    )
+    key_b = ApiKey(
+        client_id=client_b.id, name="bravo key", prefix="agk_bravozq0", key_hash="b" * 64
+    )
+    placement_b = Placement(
+        client_id=client_b.id,
+        kind=PlacementKind.PLACEMENT,
+        source=PlacementSource.UPLOAD,
+        status=PlacementStatus.COMPLETED,
+        file_name="bravo-zq-file.csv",
+        mapping={},
+    )
+    db.add_all([key_b, placement_b])
+    db.flush()
+    ids: dict[str, int | str] = {
+        "client_id": client_b.id,
+        "contract_id": contract_b.id,
+        "case_id": case_b.id,
+        "user_id": merchant_b.id,
+        "key_id": key_b.id,
+        "placement_id": placement_b.id,
+        "client_reference": "BRAVO-REF-ZQ",
+        "action": "recall",
+    }
+    markers = [
+        "Bravo Utilities Zq",
+        "BRAVOZQ",
+        "BRAVO-REF-ZQ",
+        "Quarrington",
+        "Xanthippe",
+        "5559876",
+        "42,424.24",
+        "bravo.user@example.com",
+        "Bravo Merchant Person",
+        "BRAVO-TERMS-ZQ",
+    ]
+    return Tenants(ids=ids, client_a=client_a, merchant_a=merchant_a, markers=markers)
+
+
+def test_anonymous_users_are_refused_on_every_private_route(
+    app: Any, client: TestClient, tenants: Tenants
+) -> None:
+    token = csrf_token(client)
+    checked = 0
+    for method, path in routes(app):
+        if (method, path) in PUBLIC:
+            continue
+        url = fill(path, tenants.ids)
+        response = client.request(
+            method, url, data={"csrf_token": token} if method == "POST" else None
+        )
+        assert response.status_code == 401, (
+            f"{method} {path} gave {response.status_code} to anonymous"
+        )
+        for marker in tenants.markers:
+            assert marker not in response.text, f"{method} {path} leaked {marker!r} to anonymous"
+        checked += 1
+    assert checked >= 15
+
+
+def test_merchant_of_a_never_sees_or_touches_client_b(
+    app: Any, client: TestClient, db: Session, tenants: Tenants
+) -> None:
+    sign_in(client, db, tenants.merchant_a)
+    token = csrf_token(client)
+    seen_ok = 0
+    for method, path in routes(app):
+        if (method, path) in PUBLIC:
+            continue
+        url = fill(path, tenants.ids)
+        if path.startswith("/api/"):  # a session is not an API key: machines only
+            response = client.request(method, url, data={"csrf_token": token})
+            assert response.status_code == 401, f"{method} {path}: {response.status_code}"
+        elif method == "GET":
+            response = client.get(url)
+            assert response.status_code in {200, 303, 403, 404}, (
+                f"GET {path}: {response.status_code}"
+            )
+            for marker in tenants.markers:
+                assert marker not in response.text, f"GET {path} showed B's {marker!r} to A"
+            seen_ok += response.status_code == 200
+        else:
+            response = client.request(method, url, data={"csrf_token": token, "name": "hijack"})
+            # Refused: no write succeeds (B's ids give 403/404; A's own forms want input).
+            assert 400 <= response.status_code < 500, f"{method} {path}: {response.status_code}"
+            for marker in tenants.markers:
+                assert marker not in response.text, f"{method} {path} showed B's {marker!r}"
+    assert seen_ok >= 1  # the pages A may see (the portal) were really rendered
+
+
+def test_merchant_sees_own_case_and_gets_404_for_another_clients(
+    client: TestClient, db: Session, tenants: Tenants
+) -> None:
+    own = case_for(tenants.client_a, client_reference="ALPHA-REF-2")
+    third = case_for(ClientFactory())
+    sign_in(client, db, tenants.merchant_a)
+    assert "ALPHA-REF-2" in client.get(f"/cases/{own.id}").text
+    other = client.get(f"/cases/{tenants.ids['case_id']}")
+    assert other.status_code == 404
+    assert "There is no such case" in other.text
+    assert client.get(f"/cases/{third.id}").status_code == 404
+
+
+def test_merchant_portal_counts_only_its_own_cases(
+    client: TestClient, db: Session, tenants: Tenants
+) -> None:
+    sign_in(client, db, tenants.merchant_a)
+    page = client.get("/portal")
+    assert page.status_code == 200
+    assert "ALPHA-REF-1" in page.text
+    assert "$105.00" in page.text  # A's one case: 100.00 + 5.00 interest
+
+
+STAFF_PAGES = {
+    "/admin/clients": {Role.ADMIN},
+    "/admin/users": {Role.ADMIN},
+    "/admin/users/new": {Role.ADMIN},
+    "/supervisor": {Role.ADMIN, Role.SUPERVISOR},
+    "/consumers": {Role.ADMIN, Role.SUPERVISOR, Role.COMPLIANCE},
+    "/cases": {Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE},
+    "/portal": {Role.MERCHANT},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_page_admits_exactly_its_roles(client: TestClient, db: Session, role: Role) -> None:
+    user = UserFactory(role=role, client=ClientFactory() if role is Role.MERCHANT else None)
+    sign_in(client, db, user)
+    for path, roles in STAFF_PAGES.items():
+        expected = 200 if role in roles else 403
+        assert client.get(path).status_code == expected, f"{role.value} on {path}"

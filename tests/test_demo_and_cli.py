@@ -1,0 +1,105 @@
+"""`agency demo` loads realistic data once; `agency create-user` makes a working login."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from agency.auth.models import Role, User
+from agency.cases.models import Case, Consumer
+from agency.cli import app
+from agency.clients.models import Client
+from agency.db import session_scope
+
+runner = CliRunner()
+
+
+def counts() -> tuple[int, int, int, int]:
+    with session_scope() as db:
+        return tuple(  # type: ignore[return-value]
+            db.scalar(select(func.count()).select_from(model))
+            for model in (Client, User, Consumer, Case)
+        )
+
+
+def test_demo_loads_once_and_is_realistic(bound_engine: Engine) -> None:
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo data loaded" in first.output
+    assert "merchant@example.com" in first.output
+    loaded = counts()
+    clients, users, consumers, cases = loaded
+    assert clients == 3 and users == 10
+    assert 1_800 <= consumers <= 2_100 and 1_900 <= cases <= 2_100
+
+    with session_scope() as db:
+        currencies = dict(db.execute(select(Client.code, Client.currency)).all())
+        assert currencies == {"DEMO": "USD", "AUDEMO": "AUD", "UKDEMO": "GBP"}
+        countries = dict(
+            db.execute(
+                select(Consumer.country, func.count(func.distinct(Consumer.region))).group_by(
+                    Consumer.country
+                )
+            ).all()
+        )
+        assert countries["US"] >= 10 and countries["AU"] >= 6 and countries["GB"] >= 3
+        roles = {role for (role,) in db.execute(select(User.role))}
+        assert roles == set(Role)
+        merchants = db.scalars(select(User).where(User.role == Role.MERCHANT)).all()
+        assert all(m.client_id is not None for m in merchants)
+        statuses = db.scalar(select(func.count(func.distinct(Case.status))))
+        assert statuses == 11
+
+    again = runner.invoke(app, ["demo"])
+    assert again.exit_code == 0
+    assert "already present" in again.output
+    assert counts() == loaded
+
+
+def test_create_user_from_the_command_line(bound_engine: Engine) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "create-user",
+            "ops@example.com",
+            "--role",
+            "admin",
+            "--name",
+            "Ops Person",
+            "--password-stdin",
+        ],
+        input="a-strong-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "created admin ops@example.com" in result.output
+    with session_scope() as db:
+        user = db.scalar(select(User).where(User.email == "ops@example.com"))
+        assert user is not None and user.role is Role.ADMIN
+
+
+def test_create_user_reports_bad_input_in_one_line(bound_engine: Engine) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "create-user",
+            "m@example.com",
+            "--role",
+            "merchant",
+            "--name",
+            "M",
+            "--client",
+            "NOPE",
+            "--password-stdin",
+        ],
+        input="a-strong-password\n",
+    )
+    assert result.exit_code == 1
+    assert "no client with code 'NOPE'" in result.output
+    short = runner.invoke(
+        app,
+        ["create-user", "x@example.com", "--role", "agent", "--name", "X", "--password-stdin"],
+        input="short\n",
+    )
+    assert short.exit_code == 1
+    assert "password: must be at least 10 characters" in short.output
+    assert "Traceback" not in short.output
