@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from agency.compliance import cli as compliance_cli
 from agency.config import ROOT, VAR, get_settings
 
 app = typer.Typer(help="agency: the back office of a collection agency.", no_args_is_help=True)
@@ -171,6 +172,7 @@ referrals_app = typer.Typer(
     help="Referral intake: place accounts from files.", no_args_is_help=True
 )
 app.add_typer(referrals_app, name="referrals")
+app.add_typer(compliance_cli.app, name="compliance")
 
 
 @referrals_app.command("import")

@@ -16,11 +16,13 @@ row can ever reach a real person.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from faker import Faker
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency.auth import service as auth_service
@@ -30,6 +32,8 @@ from agency.cases.models import Case, CaseStatus, Channel, Consumer, ContactPoin
 from agency.clients import service as clients_service
 from agency.clients.models import Client, Contract
 from agency.clients.schemas import ClientForm, ContractForm
+from agency.compliance import service as compliance_service
+from agency.compliance.models import FactKind, Source
 from agency.kit import clock
 from agency.kit.phones import parse_phone
 from agency.kit.timezones import candidate_zones
@@ -187,7 +191,122 @@ def load(db: Session) -> bool:
         client, contract = clients[spec.code]
         _cases(db, rng, spec, client, contract, agent_ids, today)
     db.flush()
+    _contact_history(db, rng, agent_ids, clients["DEMO"][0].id)
     return True
+
+
+def _contact_history(
+    db: Session, rng: random.Random, agent_ids: list[int], policy_client_id: int
+) -> None:
+    """Three weeks of contact through the real compliance gate, so the ledger, its
+    blocked attempts and the officers' workspace have something true to show: calls,
+    texts and e-mails at all hours (the gate blocks the ones it must), outcomes, and the
+    facts consumers give us (validation notices, disputes, stop requests, attorneys)."""
+    open_cases = list(
+        db.scalars(
+            select(Case)
+            .where(Case.status.in_([CaseStatus.ACTIVE, CaseStatus.CONTACTED, CaseStatus.PROMISE]))
+            .order_by(Case.id)
+        )
+    )
+    chosen = rng.sample(open_cases, min(240, len(open_cases)))
+    points: dict[int, dict[Channel, int]] = {}
+    for point in db.scalars(
+        select(ContactPoint).where(ContactPoint.consumer_id.in_({c.consumer_id for c in chosen}))
+    ):
+        points.setdefault(point.consumer_id, {})[point.channel] = point.id
+    start = clock.now() - timedelta(days=21)
+    plan: list[tuple[datetime, int, Callable[[], object]]] = []
+    for n, case in enumerate(chosen):
+        mine = points[case.consumer_id]
+        agent = case.assigned_agent_id or agent_ids[n % len(agent_ids)]
+        plan.append(
+            (start + timedelta(hours=rng.randint(0, 24)), n, _fact(db, case, "validation_sent"))
+        )
+        for _ in range(rng.randint(2, 9)):
+            at = start + timedelta(days=rng.randint(2, 20), minutes=rng.randint(0, 24 * 60 - 1))
+            channel = rng.choices(["call", "sms", "email"], [6, 3, 1])[0]
+            point_id = mine[Channel.EMAIL if channel == "email" else Channel.PHONE]
+            plan.append((at, n, _attempt(db, rng, case, channel, point_id, agent)))
+        roll = rng.random()
+        at = start + timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 23))
+        if roll < 0.04:
+            plan.append((at, n, _fact(db, case, "dispute", detail={"written": True})))
+        elif roll < 0.07:
+            plan.append((at, n, _fact(db, case, "cease")))
+        elif roll < 0.09:
+            attorney = {"name": "Morgan Counsel LLP", "phone": "+13125550199"}
+            plan.append((at, n, _fact(db, case, "attorney", detail=attorney)))
+        elif roll < 0.13:
+            plan.append((at, n, _fact(db, case, "do_not_call", point_id=mine[Channel.PHONE])))
+    plan.append(
+        (
+            start + timedelta(days=10),
+            -1,
+            lambda: compliance_service.set_policy(
+                db,
+                client_id=policy_client_id,
+                values={"sms_per_7_days": 2},
+                reason="The client asked for at most two texts a week per account.",
+                actor_id=None,
+            ),
+        )
+    )
+    for at, _n, action in sorted(plan, key=lambda step: (step[0], step[1])):
+        with clock.frozen(at):
+            action()
+    compliance_service.verify_ledger(db)
+
+
+def _attempt(
+    db: Session, rng: random.Random, case: Case, channel: str, point_id: int, agent: int
+) -> Callable[[], object]:
+    def attempt() -> None:
+        result = compliance_service.gate(
+            db,
+            consumer_id=case.consumer_id,
+            channel=channel,  # type: ignore[arg-type]
+            contact_point_id=point_id,
+            case_ids=[case.id],
+            actor_id=agent if channel == "call" else None,
+            source=Source.AGENT if channel == "call" else Source.STRATEGY,
+        )
+        if result.allowed:
+            outcomes = (
+                ["no_answer", "voicemail", "conversation", "not_connected"]
+                if channel == "call"
+                else ["delivered", "delivered", "failed"]
+            )
+            compliance_service.record_outcome(
+                db,
+                attempt_id=result.entry.id,
+                outcome=rng.choice(outcomes),  # type: ignore[arg-type]
+                actor_id=result.entry.actor_id,
+                source=result.entry.source,
+            )
+
+    return attempt
+
+
+def _fact(
+    db: Session,
+    case: Case,
+    kind: str,
+    *,
+    point_id: int | None = None,
+    detail: Mapping[str, object] | None = None,
+) -> Callable[[], object]:
+    per_case = kind in ("validation_sent", "dispute", "attorney")
+    return lambda: compliance_service.record_fact(
+        db,
+        consumer_id=case.consumer_id,
+        kind=FactKind(kind),
+        case_id=case.id if per_case else None,
+        contact_point_id=point_id,
+        actor_id=None,
+        source=Source.SYSTEM if kind == "validation_sent" else Source.CONSUMER,
+        detail=detail,
+    )
 
 
 def _client(db: Session, spec: ClientSpec, today: date) -> tuple[Client, Contract]:

@@ -24,9 +24,11 @@ from agency.auth.permissions import (
 )
 from agency.cases import views as cases_views
 from agency.clients import views as clients_views
+from agency.compliance import api as compliance_api
+from agency.compliance import views as compliance_views
 from agency.config import ROOT
 from agency.db import DbSession
-from agency.kit.errors import NotFound, ResponseError
+from agency.kit.errors import ApiError, NotFound, ResponseError, api_error_response
 from agency.kit.forms import phrase
 from agency.kit.templates import env, is_htmx, render
 from agency.referrals import api as referrals_api
@@ -92,8 +94,8 @@ async def _api_key_rejected(request: Request, exc: Exception) -> Response:
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, referrals_api.ApiError)
-    return referrals_api.api_error_response(exc)
+    assert isinstance(exc, ApiError)
+    return api_error_response(exc)
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
@@ -195,7 +197,9 @@ def create_app() -> FastAPI:
     app.include_router(clients_views.router, include_in_schema=False)
     app.include_router(cases_views.router, include_in_schema=False)
     app.include_router(referrals_views.router, include_in_schema=False)
+    app.include_router(compliance_views.router, include_in_schema=False)
     app.include_router(referrals_api.router)
+    app.include_router(compliance_api.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:
@@ -214,7 +218,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(ApiKeyRejected, _api_key_rejected)
-    app.add_exception_handler(referrals_api.ApiError, _api_error)
+    app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(csrf.CsrfFailed, _csrf_failed)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -3,6 +3,14 @@
 from agency.auth.models import LoginFailure, User, UserSession
 from agency.cases.models import BalanceAdjustment, Case, Consumer, ContactPoint
 from agency.clients.models import ApiKey, Client, Contract
+from agency.compliance.models import (
+    ClientPolicy,
+    ComplianceFact,
+    LedgerCase,
+    LedgerEntry,
+    LedgerRuleHit,
+    LedgerVerification,
+)
 from agency.db import Base
 from agency.referrals.models import Layout, Placement, PlacementRejection
 
@@ -12,10 +20,16 @@ __all__ = [
     "Base",
     "Case",
     "Client",
+    "ClientPolicy",
+    "ComplianceFact",
     "Consumer",
     "ContactPoint",
     "Contract",
     "Layout",
+    "LedgerCase",
+    "LedgerEntry",
+    "LedgerRuleHit",
+    "LedgerVerification",
     "LoginFailure",
     "Placement",
     "PlacementRejection",

@@ -26,7 +26,7 @@ from agency.config import VAR, get_settings
 
 log = logging.getLogger("agency.worker")
 
-TASK_MODULES = ["agency.auth.tasks", "agency.referrals.tasks"]
+TASK_MODULES = ["agency.auth.tasks", "agency.compliance.tasks", "agency.referrals.tasks"]
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-expired-sessions": {
@@ -36,6 +36,14 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "resume-stalled-placements": {
         "task": "agency.referrals.tasks.resume_stalled_placements",
         "schedule": crontab(minute="*"),
+    },
+    "verify-ledger": {
+        "task": "agency.compliance.tasks.verify_ledger",
+        "schedule": crontab(minute="17", hour="2"),
+    },
+    "purge-expired-records": {
+        "task": "agency.compliance.tasks.purge_expired_records",
+        "schedule": crontab(minute="47", hour="3"),
     },
 }
 

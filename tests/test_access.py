@@ -114,6 +114,7 @@ def tenants(db: Session) -> Tenants:
         "placement_id": placement_b.id,
         "client_reference": "BRAVO-REF-ZQ",
         "action": "recall",
+        "consumer_id": consumer_b.id,
     }
     markers = [
         "Bravo Utilities Zq",
@@ -151,6 +152,10 @@ def test_anonymous_users_are_refused_on_every_private_route(
     assert checked >= 15
 
 
+# JSON routes for signed-in staff rather than clients' machines.
+OFFICER_API = {"/api/v1/compliance/evaluate"}
+
+
 def test_merchant_of_a_never_sees_or_touches_client_b(
     app: Any, client: TestClient, db: Session, tenants: Tenants
 ) -> None:
@@ -161,7 +166,10 @@ def test_merchant_of_a_never_sees_or_touches_client_b(
         if (method, path) in PUBLIC:
             continue
         url = fill(path, tenants.ids)
-        if path.startswith("/api/"):  # a session is not an API key: machines only
+        if path in OFFICER_API:  # signed-in compliance officers only
+            response = client.request(method, url, json={}, headers={"X-CSRF-Token": token})
+            assert response.status_code == 403, f"{method} {path}: {response.status_code}"
+        elif path.startswith("/api/"):  # a session is not an API key: machines only
             response = client.request(method, url, data={"csrf_token": token})
             assert response.status_code == 401, f"{method} {path}: {response.status_code}"
         elif method == "GET":
@@ -212,6 +220,12 @@ STAFF_PAGES = {
     "/consumers": {Role.ADMIN, Role.SUPERVISOR, Role.COMPLIANCE},
     "/cases": {Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE},
     "/portal": {Role.MERCHANT},
+    "/compliance": {Role.ADMIN, Role.COMPLIANCE},
+    "/compliance/ledger": {Role.ADMIN, Role.COMPLIANCE},
+    "/compliance/ledger.csv": {Role.ADMIN, Role.COMPLIANCE},
+    "/compliance/blocked": {Role.ADMIN, Role.COMPLIANCE},
+    "/compliance/what-if": {Role.ADMIN, Role.COMPLIANCE},
+    "/compliance/policies": {Role.ADMIN, Role.COMPLIANCE},
 }
 
 

@@ -9,6 +9,8 @@ from agency.auth.models import Role, User
 from agency.cases.models import Case, Consumer
 from agency.cli import app
 from agency.clients.models import Client
+from agency.compliance import service
+from agency.compliance.models import ComplianceFact, EntryKind, LedgerEntry
 from agency.db import session_scope
 
 runner = CliRunner()
@@ -49,6 +51,17 @@ def test_demo_loads_once_and_is_realistic(bound_engine: Engine) -> None:
         assert all(m.client_id is not None for m in merchants)
         statuses = db.scalar(select(func.count(func.distinct(Case.status))))
         assert statuses == 11
+        # Three weeks of contact went through the real gate: some allowed, some blocked.
+        decisions = dict(
+            db.execute(
+                select(LedgerEntry.allowed, func.count())
+                .where(LedgerEntry.kind == EntryKind.ATTEMPT)
+                .group_by(LedgerEntry.allowed)
+            ).all()
+        )
+        assert decisions[True] > 500 and decisions[False] > 50
+        assert db.scalar(select(func.count()).select_from(ComplianceFact)) > 200
+        assert service.verify_ledger(db).ok
 
     again = runner.invoke(app, ["demo"])
     assert again.exit_code == 0

@@ -76,8 +76,13 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         )
     beat = EmbeddedBeat()
     assert beat.run_due() == []  # nothing is due right after start
-    beat.last_run = dict.fromkeys(beat.last_run, datetime.now(UTC) - timedelta(hours=1))
-    assert beat.run_due() == ["purge-expired-sessions", "resume-stalled-placements"]
+    beat.last_run = dict.fromkeys(beat.last_run, datetime.now(UTC) - timedelta(days=2))
+    assert beat.run_due() == [
+        "purge-expired-sessions",
+        "resume-stalled-placements",
+        "verify-ledger",
+        "purge-expired-records",
+    ]
     drain()
     with session_scope() as db:
         assert db.scalar(select(func.count()).select_from(UserSession)) == 0

@@ -34,7 +34,7 @@ HOME_BY_ROLE = {
     Role.ADMIN: "/admin/clients",
     Role.SUPERVISOR: "/supervisor",
     Role.AGENT: "/cases?agent=me",
-    Role.COMPLIANCE: "/consumers",
+    Role.COMPLIANCE: "/compliance",
     Role.MERCHANT: "/portal",
 }
 

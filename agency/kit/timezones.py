@@ -50,6 +50,93 @@ _AU_POSTCODES = (
 _BROKEN_HILL = ("Australia/Broken_Hill",)
 _ZIP5 = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 
+# Canadian provinces and territories: every zone each one spans (for a consumer we know
+# only the province of), and the first letter of a postal code (its forward sortation
+# area) -> the province.  X is split between the Northwest Territories and Nunavut.
+CA_PROVINCE_ZONES = {
+    "NL": ("America/Goose_Bay", "America/St_Johns"),
+    "NS": ("America/Halifax",),
+    "PE": ("America/Halifax",),
+    "NB": ("America/Moncton",),
+    "QC": ("America/Blanc-Sablon", "America/Halifax", "America/Toronto"),
+    "ON": ("America/Toronto", "America/Winnipeg"),
+    "MB": ("America/Winnipeg",),
+    "SK": ("America/Edmonton", "America/Regina"),
+    "AB": ("America/Edmonton",),
+    "BC": (
+        "America/Creston",
+        "America/Dawson_Creek",
+        "America/Edmonton",
+        "America/Fort_Nelson",
+        "America/Vancouver",
+    ),
+    "NT": ("America/Edmonton", "America/Inuvik"),
+    "NU": ("America/Cambridge_Bay", "America/Iqaluit", "America/Rankin_Inlet"),
+    "YT": ("America/Whitehorse",),
+}
+_CA_LETTER_PROVINCE = {
+    "A": "NL",
+    "B": "NS",
+    "C": "PE",
+    "E": "NB",
+    "G": "QC",
+    "H": "QC",
+    "J": "QC",
+    "K": "ON",
+    "L": "ON",
+    "M": "ON",
+    "N": "ON",
+    "P": "ON",
+    "R": "MB",
+    "S": "SK",
+    "T": "AB",
+    "V": "BC",
+    "Y": "YT",
+}
+# Forward sortation areas whose zone differs from the province's usual one (prefix ->
+# zones); the longest matching prefix wins, else the province's main zone below.
+_CA_FSA_ZONES = {
+    "A0P": ("America/Goose_Bay",),  # Labrador
+    "A0R": ("America/Goose_Bay",),
+    "A2V": ("America/Goose_Bay",),
+    "G4T": ("America/Halifax",),  # Magdalen Islands
+    "G0G": ("America/Blanc-Sablon", "America/Toronto"),  # Lower North Shore
+    "P0T": ("America/Atikokan", "America/Toronto"),
+    "P0V": ("America/Winnipeg",),  # north-western Ontario keeps Central time
+    "P0W": ("America/Winnipeg",),
+    "P0X": ("America/Winnipeg",),
+    "P8N": ("America/Winnipeg",),
+    "P8T": ("America/Winnipeg",),
+    "P9A": ("America/Winnipeg",),
+    "P9N": ("America/Winnipeg",),
+    "S9V": ("America/Edmonton",),  # Lloydminster
+    "V0A": ("America/Edmonton", "America/Vancouver"),  # the Kootenays
+    "V0B": ("America/Creston", "America/Edmonton"),
+    "V1C": ("America/Edmonton",),  # Cranbrook
+    "V0C": ("America/Dawson_Creek", "America/Fort_Nelson"),  # north-eastern BC
+    "V1G": ("America/Dawson_Creek",),
+    "V1J": ("America/Dawson_Creek",),
+    "X0A": ("America/Iqaluit",),
+    "X0B": ("America/Cambridge_Bay",),
+    "X0C": ("America/Rankin_Inlet",),
+    "X0E": ("America/Edmonton", "America/Inuvik"),
+    "X0G": ("America/Edmonton",),
+    "X1A": ("America/Edmonton",),
+}
+_CA_MAIN_ZONE = {
+    "NL": ("America/St_Johns",),
+    "QC": ("America/Toronto",),
+    "ON": ("America/Toronto",),
+    "SK": ("America/Regina",),
+    "BC": ("America/Vancouver",),
+    "NT": ("America/Edmonton",),
+}
+_CA_POSTAL = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[A-Z])(?: ?\d[A-Z]\d)?$")
+# New York City's five boroughs, by county (US-NYC-FREQ).
+_NYC_COUNTIES = frozenset(
+    {"New York County", "Kings County", "Queens County", "Bronx County", "Richmond County"}
+)
+
 
 def zones_for_phone_digits(digits: str) -> tuple[str, ...]:
     """Zones of an E.164 number (digits without ``+``), by the longest known prefix."""
@@ -74,6 +161,11 @@ def _zip_zones() -> dict[str, str]:
 
 
 @cache
+def _zip_records() -> dict[str, dict[str, Any]]:
+    return {z["zip_code"]: z for z in _all_zips()}
+
+
+@cache
 def _state_zones() -> dict[str, tuple[str, ...]]:
     zones: dict[str, set[str]] = {}
     for z in _all_zips():
@@ -92,9 +184,56 @@ def au_state_for_postcode(postcode: str) -> str | None:
     return None
 
 
+def ca_province_for_postal_code(postal_code: str) -> str | None:
+    """The Canadian province or territory of a postal code (``M5H 2N2`` -> ``ON``)."""
+    match = _CA_POSTAL.match(postal_code.strip().upper())
+    if match is None:
+        return None
+    fsa = match.group(1)
+    if fsa[0] == "X":
+        return "NU" if fsa in ("X0A", "X0B", "X0C") else "NT"
+    return _CA_LETTER_PROVINCE.get(fsa[0])
+
+
+def _ca_zones(postal_code: str) -> tuple[str, ...]:
+    province = ca_province_for_postal_code(postal_code)
+    if province is None:
+        return ()
+    fsa = postal_code.strip().upper()[:3]
+    return _CA_FSA_ZONES.get(fsa) or _CA_MAIN_ZONE.get(province) or CA_PROVINCE_ZONES[province]
+
+
+def us_state_for_zip(postal_code: str) -> str | None:
+    """The US state (or territory) of a ZIP code, from the ``zipcodes`` data set."""
+    match = _ZIP5.match(postal_code.strip())
+    record = _zip_records().get(match.group(1)) if match else None
+    state = record.get("state") if record else None
+    return str(state) if state else None
+
+
+def is_nyc_postal_code(postal_code: str) -> bool:
+    """True for a ZIP code in New York City (the five boroughs' counties)."""
+    match = _ZIP5.match(postal_code.strip())
+    record = _zip_records().get(match.group(1)) if match else None
+    return bool(record and record.get("state") == "NY" and record.get("county") in _NYC_COUNTIES)
+
+
+def region_for_postal_code(country: str, postal_code: str) -> str | None:
+    """The state/province a postal code belongs to (US, CA, AU), else None."""
+    if country == "US":
+        return us_state_for_zip(postal_code)
+    if country == "CA":
+        return ca_province_for_postal_code(postal_code)
+    if country == "AU":
+        return au_state_for_postcode(postal_code.strip())
+    return None
+
+
 def zones_for_postal_code(country: str, postal_code: str) -> tuple[str, ...]:
     """Zones named by a postal code, or () when we hold no map for it."""
     code = postal_code.strip().upper()
+    if country == "CA":
+        return _ca_zones(code)
     if country == "US":
         match = _ZIP5.match(code)
         zone = _zip_zones().get(match.group(1)) if match else None
@@ -116,6 +255,10 @@ def zones_for_region(country: str, region: str | None) -> tuple[str, ...]:
                 return zones
         if country == "AU" and region.upper() in AU_STATE_ZONES:
             return AU_STATE_ZONES[region.upper()]
+        if country == "CA" and region.upper() in CA_PROVINCE_ZONES:
+            return CA_PROVINCE_ZONES[region.upper()]
+    if country == "UK":  # the common name; ISO 3166 says GB
+        country = "GB"
     territory_zones: Mapping[str, list[str]] = get_global("territory_zones")
     return tuple(sorted(territory_zones.get(country.upper(), ())))
 
@@ -143,4 +286,5 @@ def candidate_zones(
 def warm() -> None:
     """Load the ZIP table now (about half a second), not during someone's first request."""
     _zip_zones()
+    _zip_records()
     _state_zones()

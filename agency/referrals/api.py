@@ -14,7 +14,7 @@ from agency.auth.permissions import CurrentApiCaller
 from agency.clients import service as clients_service
 from agency.clients.models import Client
 from agency.db import DbSession
-from agency.kit.errors import NotFound
+from agency.kit.errors import ApiError, NotFound
 from agency.referrals import repository, service
 from agency.referrals.schemas import (
     MAX_PUSH,
@@ -27,23 +27,6 @@ from agency.referrals.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["referrals"])
-
-
-class ApiError(Exception):
-    """A request the API refuses with ``status`` and a readable ``detail``."""
-
-    def __init__(self, status: int, detail: str, errors: list[dict[str, Any]] | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.errors = errors
-
-
-def api_error_response(exc: ApiError) -> JSONResponse:
-    body: dict[str, Any] = {"detail": exc.detail}
-    if exc.errors is not None:
-        body["errors"] = exc.errors
-    return JSONResponse(body, status_code=exc.status)
 
 
 def _client(db: DbSession, client_id: int) -> Client:

@@ -27,7 +27,7 @@ def login(client: TestClient, email: str, password: str, **extra: str):  # type:
         (Role.ADMIN, "/admin/clients"),
         (Role.SUPERVISOR, "/supervisor"),
         (Role.AGENT, "/cases?agent=me"),
-        (Role.COMPLIANCE, "/consumers"),
+        (Role.COMPLIANCE, "/compliance"),
         (Role.MERCHANT, "/portal"),
     ],
 )

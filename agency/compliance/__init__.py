@@ -1,0 +1,1 @@
+"""Contact compliance: the rule engine (pure), the gate and the contact ledger."""

@@ -1,0 +1,68 @@
+"""The JSON API of the compliance domain: the "what if" evaluation of a scenario."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+
+from agency.auth.models import Role, User
+from agency.auth.permissions import require
+from agency.compliance import engine
+from agency.compliance.scenario import ScenarioError, decision_to_json, load_scenario
+from agency.kit.errors import ApiError
+
+router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
+
+EXAMPLE = {
+    "now": "2025-06-09T15:00:00Z",
+    "consumer": {
+        "country": "US",
+        "region": "IL",
+        "postal_code": "60601",
+        "contact_points": [
+            {"id": "m1", "channel": "phone", "value": "+13125550100", "kind": "mobile"}
+        ],
+    },
+    "cases": [{"id": "A", "validation_sent_at": "2025-06-01T12:00:00Z"}],
+    "history": [
+        {
+            "at": "2025-06-02T15:00:00Z",
+            "channel": "call",
+            "direction": "outbound",
+            "contact_point": "m1",
+            "case_ids": ["A"],
+            "outcome": "voicemail",
+        }
+    ],
+    "attempt": {
+        "at": "2025-06-09T15:00:00Z",
+        "channel": "call",
+        "contact_point": "m1",
+        "case_ids": ["A"],
+    },
+}
+
+
+@router.post(
+    "/evaluate",
+    summary="Decide a contact scenario",
+    description=(
+        "The compliance gate's decision for a scenario in the rule catalogue's format "
+        "(the same as `agency compliance evaluate SCENARIO.json`): allowed, the blocking "
+        "rule ids, when the same attempt would be allowed, the rule-set version and the "
+        "candidate time zones. Nothing is written. For signed-in compliance officers "
+        "(session cookie and the `X-CSRF-Token` header); an invalid scenario is a 422 "
+        "whose `detail` names the field."
+    ),
+    responses={422: {"description": "The scenario is not valid; `detail` says where."}},
+)
+def evaluate(
+    scenario: Annotated[dict[str, Any], Body(examples=[EXAMPLE])],
+    _officer: Annotated[User, Depends(require(Role.COMPLIANCE))],
+) -> dict[str, object]:
+    try:
+        facts = load_scenario(scenario)
+    except ScenarioError as exc:
+        raise ApiError(422, str(exc)) from None
+    return decision_to_json(engine.evaluate(facts))

@@ -1,0 +1,378 @@
+"""One consumer's evidence bundle as a PDF, and the small pure helpers it shares with the
+officers' screens (masking contact values, checking one consumer's chain).
+
+``build_pdf`` takes plain data and touches no database: the view gathers the consumer,
+the contact points, the cases, the facts and the timeline, and checks the chain with
+``chain_status`` over the consumer's ledger entries in id order.  Contact values are
+masked everywhere in the bundle: it is evidence of what we did, not a contact sheet.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from agency.compliance.models import LedgerEntry
+
+HASH_PREFIX = 12
+
+
+# ---- masking ----------------------------------------------------------------------------
+
+
+def mask_contact(channel: str, value: str | None) -> str:
+    """A contact value an officer can recognise but not use: the last 4 digits of a phone
+    number, the first letter and the domain of an e-mail address, the last 4 characters
+    of a postal address."""
+    if not value:
+        return ""
+    if channel == "email" and "@" in value:
+        local, _, domain = value.rpartition("@")
+        return f"{local[:1]}…@{domain}"
+    if channel == "phone":
+        digits = "".join(ch for ch in value if ch.isdigit())
+        return "…" + digits[-4:] if digits else "…"
+    tail = value.strip()[-4:]
+    return "…" + tail
+
+
+# ---- one consumer's chain ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    entry_id: int
+    hash_prefix: str
+    ok: bool
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainStatus:
+    links: tuple[ChainLink, ...]
+    first_bad_entry_id: int | None
+    message: str
+
+    @property
+    def intact(self) -> bool:
+        return self.first_bad_entry_id is None
+
+
+def chain_status(
+    entries: Sequence[LedgerEntry], entry_hash: Callable[[LedgerEntry], str]
+) -> ChainStatus:
+    """Recompute one consumer's chain (``entries`` in id order): each entry's stored hash
+    must be the hash of its content, and each must point at the one before it.  The
+    chain's first entry points at nothing (retention starts a chain anew)."""
+    links: list[ChainLink] = []
+    first_bad: tuple[int, str] | None = None
+    previous: str | None = None
+    for index, entry in enumerate(entries):
+        problem = None
+        if index > 0 and entry.prev_hash != previous:
+            problem = "does not follow the previous entry of its chain"
+        elif index == 0 and entry.prev_hash is not None:
+            problem = "points at an entry that is not in the chain"
+        elif entry_hash(entry) != entry.hash:
+            problem = "was changed after it was written"
+        if problem and first_bad is None:
+            first_bad = (entry.id, problem)
+        links.append(
+            ChainLink(
+                entry_id=entry.id,
+                hash_prefix=(entry.hash or "")[:HASH_PREFIX],
+                ok=problem is None,
+                problem=problem,
+            )
+        )
+        previous = entry.hash
+    if first_bad is not None:
+        message = f"broken: entry {first_bad[0]} {first_bad[1]}"
+    elif links:
+        message = f"intact: {len(links)} entries verify"
+    else:
+        message = "intact: no entries yet"
+    return ChainStatus(
+        links=tuple(links),
+        first_bad_entry_id=None if first_bad is None else first_bad[0],
+        message=message,
+    )
+
+
+# ---- the bundle's data ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RuleText:
+    id: str
+    title: str
+    citation: str
+    plain: str
+
+
+@dataclass(frozen=True, slots=True)
+class PointRow:
+    id: int
+    channel: str
+    kind: str
+    masked: str
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    id: int
+    reference: str
+    client: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    id: int
+    kind: str
+    effective_at: datetime
+    recorded_by: str
+    source: str
+    about: str
+    details: str
+    in_force: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """One ledger entry, in words; outcomes are listed under their attempt."""
+
+    entry_id: int
+    at: datetime
+    kind: str
+    what: str
+    who: str
+    source: str
+    decision: str  # "allowed", "blocked", or "" for entries that are not decisions
+    rules: tuple[RuleText, ...] = ()
+    next_allowed_at: datetime | None = None
+    rule_set: str | None = None
+    outcomes: tuple[TimelineRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceBundle:
+    consumer_id: int
+    consumer_name: str
+    location: str
+    zones: tuple[str, ...]
+    generated_at: datetime
+    generated_by: str
+    rule_set: str
+    points: tuple[PointRow, ...]
+    cases: tuple[CaseRow, ...]
+    facts: tuple[FactRow, ...]
+    timeline: tuple[TimelineRow, ...]  # newest first
+    chain: ChainStatus
+    rule_sets_seen: tuple[str, ...] = field(default=())
+
+
+# ---- the PDF ------------------------------------------------------------------------------
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class _Styles:
+    def __init__(self) -> None:
+        base = getSampleStyleSheet()
+        self.title = ParagraphStyle("title", parent=base["Title"])
+        self.h2 = ParagraphStyle("h2", parent=base["Heading2"])
+        self.body = ParagraphStyle("body", parent=base["BodyText"])
+        self.small = ParagraphStyle("small", parent=base["BodyText"], fontSize=8, leading=10)
+        self.cell = ParagraphStyle("cell", parent=base["BodyText"], fontSize=8, leading=10)
+        self.bad = ParagraphStyle("bad", parent=self.body, textColor=colors.HexColor("#b42318"))
+        self.ok = ParagraphStyle("ok", parent=self.body, textColor=colors.HexColor("#1e7a46"))
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+_GRID = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#d9dee4")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f4f6f8")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+)
+
+
+def _table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], s: _Styles
+) -> Table:
+    data = [[_p(h, s.cell) for h in header]]
+    data.extend([_p(cell, s.cell) for cell in row] for row in rows)
+    table = Table(data, colWidths=list(widths), repeatRows=1)
+    table.setStyle(_GRID)
+    return table
+
+
+def _timeline_cells(row: TimelineRow, indent: str = "") -> list[str]:
+    decision = row.decision
+    if row.rules:
+        decision += "\n" + "\n".join(
+            f"{rule.id}: {rule.title} ({rule.citation}). {rule.plain}" for rule in row.rules
+        )
+    if row.next_allowed_at is not None:
+        decision += f"\nnext allowed {_when(row.next_allowed_at)}"
+    if row.rule_set:
+        decision += f"\nrule set {row.rule_set}"
+    return [
+        f"{indent}{row.entry_id}",
+        _when(row.at),
+        f"{indent}{row.kind}",
+        row.what,
+        f"{row.who} ({row.source})",
+        decision.strip(),
+    ]
+
+
+def build_pdf(bundle: EvidenceBundle) -> bytes:
+    """The evidence bundle as PDF bytes (A4, ReportLab platypus)."""
+    s = _Styles()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=f"Evidence bundle, consumer {bundle.consumer_id}",
+        author="agency",
+        subject="Contact compliance evidence",
+    )
+    width = doc.width
+    story: list[Flowable] = [
+        _p(f"Evidence bundle: consumer {bundle.consumer_id}", s.title),
+        _p(f"Generated at {_when(bundle.generated_at)} by {bundle.generated_by}.", s.body),
+        _p(
+            f"Rule set {bundle.rule_set}"
+            + (
+                f"; rule sets in this record: {', '.join(bundle.rule_sets_seen)}"
+                if bundle.rule_sets_seen
+                else ""
+            )
+            + ".",
+            s.body,
+        ),
+        Spacer(1, 4 * mm),
+        _p("Consumer", s.h2),
+        _table(
+            ["Name", "Location", "Time zones"],
+            [[bundle.consumer_name, bundle.location, ", ".join(bundle.zones) or "none known"]],
+            [width * 0.3, width * 0.3, width * 0.4],
+            s,
+        ),
+        _p("Contact points (masked)", s.h2),
+        _table(
+            ["Id", "Channel", "Kind", "Value", "State"],
+            [
+                [str(p.id), p.channel, p.kind, p.masked, ", ".join(p.flags) or "—"]
+                for p in bundle.points
+            ]
+            or [["—", "", "", "", "no contact points"]],
+            [width * 0.08, width * 0.14, width * 0.14, width * 0.2, width * 0.44],
+            s,
+        ),
+        _p("Cases", s.h2),
+        _table(
+            ["Id", "Reference", "Client", "Status"],
+            [[str(c.id), c.reference, c.client, c.status] for c in bundle.cases]
+            or [["—", "", "", "no cases"]],
+            [width * 0.1, width * 0.3, width * 0.4, width * 0.2],
+            s,
+        ),
+        _p("Compliance facts", s.h2),
+        _table(
+            ["Id", "Kind", "Effective", "Recorded by", "About", "Details", "State"],
+            [
+                [
+                    str(f.id),
+                    f.kind,
+                    _when(f.effective_at),
+                    f"{f.recorded_by} ({f.source})",
+                    f.about,
+                    f.details,
+                    "in force" if f.in_force else "withdrawn",
+                ]
+                for f in bundle.facts
+            ]
+            or [["—", "", "", "", "", "no facts recorded", ""]],
+            [w * width for w in (0.06, 0.14, 0.16, 0.16, 0.14, 0.22, 0.12)],
+            s,
+        ),
+        _p("Timeline (newest first)", s.h2),
+    ]
+    rows: list[list[str]] = []
+    for row in bundle.timeline:
+        rows.append(_timeline_cells(row))
+        rows.extend(_timeline_cells(outcome, "» ") for outcome in row.outcomes)
+    story.append(
+        _table(
+            ["Entry", "When", "Kind", "What", "Who", "Decision"],
+            rows or [["—", "", "", "no ledger entries", "", ""]],
+            [w * width for w in (0.07, 0.15, 0.1, 0.22, 0.14, 0.32)],
+            s,
+        )
+    )
+    chain = bundle.chain
+    verdict = (
+        f"Chain intact: all {len(chain.links)} entries of this consumer verify."
+        if chain.intact
+        else f"Chain broken: the first bad entry is {chain.first_bad_entry_id} ({chain.message})."
+    )
+    story.append(
+        KeepTogether(
+            [
+                _p("Chain status", s.h2),
+                _p(verdict, s.ok if chain.intact else s.bad),
+                _p(
+                    "Each entry's SHA-256 hash was recomputed from its content and the hash of "
+                    "the entry before it (service.entry_hash).",
+                    s.small,
+                ),
+            ]
+        )
+    )
+    story.append(
+        _table(
+            ["Entry", "Hash (prefix)", "Verifies"],
+            [
+                [str(link.entry_id), link.hash_prefix, "yes" if link.ok else f"NO: {link.problem}"]
+                for link in chain.links
+            ]
+            or [["—", "", "no entries"]],
+            [width * 0.15, width * 0.35, width * 0.5],
+            s,
+        )
+    )
+    doc.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,458 @@
+"""Every query of the compliance domain: facts for the gate, the chain, ledger search.
+
+Reads of consumers, contact points and cases are read-only joins into the cases domain:
+the gate must see them in the same transaction as it writes the ledger entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, exists, func, select, text
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from agency.auth.models import Role, User
+from agency.cases.models import Case, Consumer, ContactPoint
+from agency.compliance.models import (
+    ClientPolicy,
+    ComplianceFact,
+    EntryKind,
+    FactKind,
+    LedgerCase,
+    LedgerEntry,
+    LedgerRuleHit,
+    LedgerVerification,
+)
+from agency.kit.errors import NotFound
+
+# pg_advisory_xact_lock(classid, objid): the class that says "a ledger chain".
+_CHAIN_LOCK_CLASS = 0x1ED6
+
+
+def lock_chain(db: Session, consumer_id: int | None) -> None:
+    """Serialize writers of one chain until the transaction ends (PostgreSQL).
+
+    SQLite has one writer at a time anyway.  Taken *before* the facts are read, so two
+    agents calling the same person at once cannot both be the 7th call.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        key = (consumer_id or 0) % 2_147_483_647
+        db.execute(
+            text("SELECT pg_advisory_xact_lock(:cls, :key)"),
+            {"cls": _CHAIN_LOCK_CLASS, "key": key},
+        )
+
+
+def chain_head(db: Session, consumer_id: int | None) -> str | None:
+    """The hash of the newest entry of a chain (None for an empty chain)."""
+    condition = (
+        LedgerEntry.consumer_id.is_(None)
+        if consumer_id is None
+        else LedgerEntry.consumer_id == consumer_id
+    )
+    return db.scalar(
+        select(LedgerEntry.hash).where(condition).order_by(LedgerEntry.id.desc()).limit(1)
+    )
+
+
+def consumer_with_points(db: Session, consumer_id: int) -> tuple[Consumer, list[ContactPoint]]:
+    consumer = db.get(Consumer, consumer_id)
+    if consumer is None:
+        raise NotFound("There is no such consumer.")
+    points = list(
+        db.scalars(
+            select(ContactPoint)
+            .where(ContactPoint.consumer_id == consumer_id)
+            .order_by(ContactPoint.id)
+        )
+    )
+    return consumer, points
+
+
+def consumer_cases(db: Session, consumer_id: int) -> list[Case]:
+    return list(db.scalars(select(Case).where(Case.consumer_id == consumer_id).order_by(Case.id)))
+
+
+def facts_of(db: Session, consumer_id: int) -> list[ComplianceFact]:
+    return list(
+        db.scalars(
+            select(ComplianceFact)
+            .where(ComplianceFact.consumer_id == consumer_id)
+            .order_by(ComplianceFact.id)
+        )
+    )
+
+
+def consumer_ledger(db: Session, consumer_id: int) -> Sequence[Any]:
+    """The consumer's chain, oldest first, with just what the gate reads: the contact
+    history (attempts, outcomes, inbound contacts) and the chain's head (the last hash)."""
+    return db.execute(
+        select(
+            LedgerEntry.id,
+            LedgerEntry.kind,
+            LedgerEntry.at,
+            LedgerEntry.channel,
+            LedgerEntry.direction,
+            LedgerEntry.contact_point_id,
+            LedgerEntry.case_ids,
+            LedgerEntry.allowed,
+            LedgerEntry.attempt_id,
+            LedgerEntry.outcome,
+            LedgerEntry.hash,
+        )
+        .where(LedgerEntry.consumer_id == consumer_id)
+        .order_by(LedgerEntry.id)
+    ).all()
+
+
+def policy_versions(db: Session, client_ids: Sequence[int]) -> list[ClientPolicy]:
+    """The current policy version of each of these clients that has one."""
+    newest = (
+        select(ClientPolicy.client_id, func.max(ClientPolicy.version).label("version"))
+        .where(ClientPolicy.client_id.in_(client_ids))
+        .group_by(ClientPolicy.client_id)
+        .subquery()
+    )
+    return list(
+        db.scalars(
+            select(ClientPolicy).join(
+                newest,
+                and_(
+                    ClientPolicy.client_id == newest.c.client_id,
+                    ClientPolicy.version == newest.c.version,
+                ),
+            )
+        )
+    )
+
+
+def policy_history(db: Session, client_id: int) -> list[ClientPolicy]:
+    return list(
+        db.scalars(
+            select(ClientPolicy)
+            .where(ClientPolicy.client_id == client_id)
+            .order_by(ClientPolicy.version.desc())
+        )
+    )
+
+
+def entry(db: Session, entry_id: int) -> LedgerEntry:
+    found = db.get(LedgerEntry, entry_id)
+    if found is None:
+        raise NotFound("There is no such ledger entry.")
+    return found
+
+
+def entries_in_chain_order(db: Session, *, batch: int = 5_000) -> Iterator[Row[Any]]:
+    """Every entry as a plain row, chain by chain, oldest first (streamed in batches,
+    never loaded at once, and not into the session's identity map)."""
+    table = LedgerEntry.__table__
+    statement = select(table).order_by(table.c.consumer_id, table.c.id)
+    yield from db.execute(statement.execution_options(yield_per=batch))
+
+
+def last_verification(db: Session) -> LedgerVerification | None:
+    return db.scalar(
+        select(LedgerVerification)
+        .where(LedgerVerification.finished_at.is_not(None))
+        .order_by(LedgerVerification.id.desc())
+        .limit(1)
+    )
+
+
+def count_entries_up_to(db: Session, entry_id: int) -> int:
+    return db.scalar(select(func.count()).where(LedgerEntry.id <= entry_id)) or 0
+
+
+def purged_since(db: Session, entry_id: int) -> int:
+    """Entries removed by retention, as recorded by purge entries newer than ``entry_id``."""
+    removed = 0
+    for detail in db.scalars(
+        select(LedgerEntry.detail).where(
+            LedgerEntry.kind == EntryKind.PURGE, LedgerEntry.id > entry_id
+        )
+    ):
+        removed += int(detail.get("entries_up_to_verified", 0))
+    return removed
+
+
+def expired_consumers(db: Session, *, before_by_years: dict[int, datetime]) -> list[int]:
+    """Consumers with a ledger whose cases are all closed and whose last activity (case
+    closing, case update, ledger entry) is older than the cut-off for their retention
+    period.  ``before_by_years`` maps retention years to the cut-off instant."""
+    open_case = aliased(Case)
+    last_entry = (
+        select(LedgerEntry.consumer_id, func.max(LedgerEntry.at).label("last_at"))
+        .where(LedgerEntry.consumer_id.is_not(None))
+        .group_by(LedgerEntry.consumer_id)
+        .subquery()
+    )
+    rows = db.execute(
+        select(
+            Consumer.id,
+            Consumer.country,
+            Consumer.region,
+            last_entry.c.last_at,
+            func.max(Case.updated_at),
+            func.max(Case.closed_at),
+        )
+        .join(last_entry, last_entry.c.consumer_id == Consumer.id)
+        .join(Case, Case.consumer_id == Consumer.id)
+        .where(~exists().where(open_case.consumer_id == Consumer.id, open_case.closed_at.is_(None)))
+        .group_by(Consumer.id, Consumer.country, Consumer.region, last_entry.c.last_at)
+    ).all()
+    from agency.compliance.catalogue import retention_years
+
+    expired = []
+    for consumer_id, country, region, last_at, updated, closed in rows:
+        last = max(value for value in (last_at, updated, closed) if value is not None)
+        if last < before_by_years[retention_years(country, region)]:
+            expired.append(consumer_id)
+    return expired
+
+
+# ---- the officers' search ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFilter:
+    """What a compliance officer can search the ledger by.  Every field is optional."""
+
+    consumer_id: int | None = None
+    case_id: int | None = None
+    client_id: int | None = None
+    agent_id: int | None = None
+    channel: str | None = None
+    rule_id: str | None = None
+    decision: str | None = None  # "allowed" | "blocked"
+    kind: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+
+
+def search(filters: LedgerFilter) -> Select[LedgerEntry]:
+    """The entries matching ``filters``, newest first.  Each filter has an index that
+    leads with it (see the models), so a selective filter stays fast on large ledgers."""
+    statement = select(LedgerEntry)
+    if filters.case_id is not None or filters.client_id is not None:
+        link = select(LedgerCase.entry_id)
+        if filters.case_id is not None:
+            link = link.where(LedgerCase.case_id == filters.case_id)
+        if filters.client_id is not None:
+            link = link.where(LedgerCase.client_id == filters.client_id)
+        link = _in_range(link, LedgerCase.at, filters)
+        statement = statement.where(LedgerEntry.id.in_(link))
+    if filters.rule_id:
+        hits = _in_range(
+            select(LedgerRuleHit.entry_id).where(LedgerRuleHit.rule_id == filters.rule_id),
+            LedgerRuleHit.at,
+            filters,
+        )
+        statement = statement.where(LedgerEntry.id.in_(hits))
+    if filters.consumer_id is not None:
+        statement = statement.where(LedgerEntry.consumer_id == filters.consumer_id)
+    if filters.agent_id is not None:
+        statement = statement.where(LedgerEntry.actor_id == filters.agent_id)
+    if filters.channel:
+        statement = statement.where(LedgerEntry.channel == filters.channel)
+    if filters.kind:
+        statement = statement.where(LedgerEntry.kind == EntryKind(filters.kind))
+    if filters.decision == "blocked":
+        statement = statement.where(LedgerEntry.allowed.is_(False))
+    elif filters.decision == "allowed":
+        statement = statement.where(LedgerEntry.allowed.is_(True))
+    statement = _in_range(statement, LedgerEntry.at, filters)
+    return statement.order_by(LedgerEntry.id.desc())
+
+
+def _in_range(statement: Select[Any], column: Any, filters: LedgerFilter) -> Select[Any]:
+    if filters.since is not None:
+        statement = statement.where(column >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(column < filters.until)
+    return statement
+
+
+def page_of(
+    db: Session, filters: LedgerFilter, *, before_id: int | None, size: int
+) -> tuple[list[LedgerEntry], int | None]:
+    """One page of a search, keyset-paged by id (no COUNT over millions of rows): the
+    entries and the ``before_id`` of the next (older) page, or None at the end."""
+    statement = search(filters)
+    if before_id is not None:
+        statement = statement.where(LedgerEntry.id < before_id)
+    rows = list(db.scalars(statement.limit(size + 1)))
+    if len(rows) > size:
+        return rows[:size], rows[size - 1].id
+    return rows, None
+
+
+def cases_of_entries(db: Session, entry_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+    """For each entry, its cases as (case id, client reference) — for listing pages."""
+    found: dict[int, list[tuple[int, str]]] = {}
+    if not entry_ids:
+        return found
+    rows = db.execute(
+        select(LedgerCase.entry_id, Case.id, Case.client_reference)
+        .join(Case, Case.id == LedgerCase.case_id)
+        .where(LedgerCase.entry_id.in_(entry_ids))
+        .order_by(LedgerCase.entry_id, Case.id)
+    )
+    for entry_id, case_id, reference in rows:
+        found.setdefault(entry_id, []).append((case_id, reference))
+    return found
+
+
+def users_by_id(db: Session, user_ids: Sequence[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    return {user.id: user for user in db.scalars(select(User).where(User.id.in_(user_ids)))}
+
+
+def blocked_counts(
+    db: Session, *, since: datetime, until: datetime, by: str
+) -> list[tuple[str, str, int]]:
+    """Blocked attempts per UTC day and per ``by`` (``rule``, ``client`` or ``agent``):
+    (day as YYYY-MM-DD, key, count), for the officers' chart."""
+    statement: Select[Any]
+    if by == "rule":
+        day = _utc_day(db, LedgerRuleHit.at)
+        statement = (
+            select(day, LedgerRuleHit.rule_id, func.count())
+            .where(LedgerRuleHit.at >= since, LedgerRuleHit.at < until)
+            .group_by(day, LedgerRuleHit.rule_id)
+        )
+    elif by == "client":
+        day = _utc_day(db, LedgerCase.at)
+        statement = (
+            select(day, LedgerCase.client_id, func.count())
+            .join(LedgerEntry, LedgerEntry.id == LedgerCase.entry_id)
+            .where(LedgerCase.at >= since, LedgerCase.at < until, LedgerEntry.allowed.is_(False))
+            .group_by(day, LedgerCase.client_id)
+        )
+    else:
+        day = _utc_day(db, LedgerEntry.at)
+        statement = (
+            select(day, LedgerEntry.actor_id, func.count())
+            .where(LedgerEntry.at >= since, LedgerEntry.at < until, LedgerEntry.allowed.is_(False))
+            .group_by(day, LedgerEntry.actor_id)
+        )
+    return [
+        (str(d), "" if key is None else str(key), int(n)) for d, key, n in db.execute(statement)
+    ]
+
+
+def _utc_day(db: Session, column: Any) -> Any:
+    if db.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", column)
+
+
+# ---- the officers' workspace -------------------------------------------------------------
+
+
+def consumer_entries(db: Session, consumer_id: int) -> list[LedgerEntry]:
+    """Every ledger entry of one consumer's chain, oldest first (the chain's order)."""
+    return list(
+        db.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.consumer_id == consumer_id)
+            .order_by(LedgerEntry.id)
+        )
+    )
+
+
+def consumer_or_none(db: Session, consumer_id: int) -> Consumer | None:
+    return db.get(Consumer, consumer_id)
+
+
+def cases_with_clients(db: Session, consumer_id: int) -> list[Case]:
+    """A consumer's cases with their client loaded (for the timeline and the evidence)."""
+    return list(
+        db.scalars(
+            select(Case)
+            .options(joinedload(Case.client))
+            .where(Case.consumer_id == consumer_id)
+            .order_by(Case.id)
+        )
+    )
+
+
+def cases_by_ids(db: Session, case_ids: Sequence[int]) -> dict[int, Case]:
+    if not case_ids:
+        return {}
+    return {case.id: case for case in db.scalars(select(Case).where(Case.id.in_(case_ids)))}
+
+
+def cases_matching(db: Session, text_value: str) -> list[Case]:
+    """The cases a search box value names: the case with that id (when it is a number and
+    exists), else every case with that client reference (case-insensitive)."""
+    value = text_value.strip()
+    if value.isdigit() and len(value) <= 18:
+        found = db.get(Case, int(value))
+        if found is not None:
+            return [found]
+    return list(
+        db.scalars(
+            select(Case)
+            .where(func.lower(Case.client_reference) == value.lower())
+            .order_by(Case.id)
+            .limit(50)
+        )
+    )
+
+
+def contact_points_by_id(db: Session, point_ids: Sequence[int]) -> dict[int, ContactPoint]:
+    if not point_ids:
+        return {}
+    return {
+        point.id: point
+        for point in db.scalars(select(ContactPoint).where(ContactPoint.id.in_(point_ids)))
+    }
+
+
+def consumers_by_id(db: Session, consumer_ids: Sequence[int]) -> dict[int, Consumer]:
+    if not consumer_ids:
+        return {}
+    return {
+        consumer.id: consumer
+        for consumer in db.scalars(select(Consumer).where(Consumer.id.in_(consumer_ids)))
+    }
+
+
+def contacting_staff(db: Session) -> list[User]:
+    """Agents and supervisors by name: the people whose attempts the ledger filters by."""
+    return list(
+        db.scalars(
+            select(User)
+            .where(User.role.in_([Role.AGENT, Role.SUPERVISOR]))
+            .order_by(User.full_name, User.id)
+        )
+    )
+
+
+def blocked_between(db: Session, *, since: datetime, until: datetime) -> int:
+    """How many attempts were blocked in [since, until) (the partial index covers it)."""
+    return (
+        db.scalar(
+            select(func.count()).where(
+                LedgerEntry.allowed.is_(False), LedgerEntry.at >= since, LedgerEntry.at < until
+            )
+        )
+        or 0
+    )
+
+
+def recent_facts(db: Session, kinds: Sequence[FactKind], *, limit: int) -> list[ComplianceFact]:
+    """The newest facts of these kinds (the officers' review list), newest first."""
+    return list(
+        db.scalars(
+            select(ComplianceFact)
+            .where(ComplianceFact.kind.in_(list(kinds)))
+            .order_by(ComplianceFact.id.desc())
+            .limit(limit)
+        )
+    )

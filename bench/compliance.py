@@ -1,0 +1,222 @@
+"""The compliance rule engine against a trivial gate, in one run, on one core.
+
+    python bench/compliance.py [--facts N] [--seconds S] [--quick]
+
+Part 1 (pure, no database): decisions per second of ``engine.evaluate`` on N synthetic
+fact sets — realistic 50-event histories (calls, texts, e-mails, letters over the 90 days
+before the attempt, 1-3 debts, some consents) over a mix of consumers: US states (IL,
+CA, MA, WA, NY/NYC, a ZIP/area-code conflict spanning two zones), Australia (NSW, WA),
+Canada (ON, QC) and the UK — and, in the same run, two baselines:
+
+- **facts**: building the ``Facts`` for each question (``dataclasses.replace`` with a
+  copied history): what a caller pays before it even asks;
+- **time-only**: a trivial gate that derives the zones (cached, as ours) and checks only
+  the 08:00-21:00 rule in each zone — the least any correct gate must do.  The ratio
+  ours/time-only says what the other ~20 rules, the history and the next-allowed search
+  cost on top of that.
+
+Part 2 (gate round trips on PostgreSQL vs a bare INSERT) is a separate function,
+``bench_gate``, to be added.  Prints a table, then one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import json
+import random
+import resource
+import time as clock
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, time, timedelta
+
+from agency.compliance.engine import candidate_zones, evaluate
+from agency.compliance.facts import (
+    Attempt,
+    CaseFacts,
+    Channel,
+    Consent,
+    ConsumerFacts,
+    ContactPointFacts,
+    Facts,
+    HistoryEvent,
+    InconvenientTime,
+    Outcome,
+)
+from agency.compliance.rules.base import zone_info
+
+# (label, country, region, postal code, home phone, mobile phone, weight)
+CONSUMERS = [
+    ("US-IL", "US", "IL", "60601", "+13125550100", "+13125550101", 3),
+    ("US-CA", "US", "CA", "94103", "+14155550100", "+14155550101", 2),
+    ("US-MA", "US", "MA", "02108", "+16175550100", "+16175550101", 1),
+    ("US-WA", "US", "WA", "98101", "+12065550100", "+12065550101", 1),
+    ("US-NYC", "US", "NY", "11201", "+17185550100", "+19175550101", 1),
+    ("US-2zones", "US", "IL", "60601", "+12135550100", "+13125550101", 2),
+    ("AU-NSW", "AU", "NSW", "2000", "+61298765432", "+61412345678", 1),
+    ("AU-WA", "AU", "WA", "6000", "+61892345678", "+61412345679", 1),
+    ("CA-ON", "CA", "ON", "M5H 2N2", "+14165550100", "+14165550101", 1),
+    ("CA-QC", "CA", "QC", "H2X 1Y4", "+15145550100", "+15145550101", 1),
+    ("UK", "GB", None, "SW1A 1AA", "+442079460000", "+447700900123", 1),
+]
+CHANNEL_MIX: list[tuple[Channel, Outcome, float]] = [
+    ("call", "not_connected", 0.10),
+    ("call", "no_answer", 0.20),
+    ("call", "voicemail", 0.15),
+    ("call", "conversation", 0.05),
+    ("sms", "delivered", 0.20),
+    ("email", "delivered", 0.15),
+    ("email", "failed", 0.03),
+    ("letter", "delivered", 0.12),
+]
+
+
+def make_facts(rng: random.Random, count: int, events: int = 50) -> list[tuple[str, Facts]]:
+    weighted = [c for c in CONSUMERS for _ in range(c[6])]
+    base = datetime(2026, 3, 2, 12, tzinfo=UTC)  # spans the US DST change in March
+    found = []
+    for _ in range(count):
+        label, country, region, postal, home, mobile, _w = rng.choice(weighted)
+        points = (
+            ContactPointFacts(id="h", channel="phone", value=home, kind="home"),
+            ContactPointFacts(id="m", channel="phone", value=mobile, kind="mobile", consent=True),
+            ContactPointFacts(id="e", channel="email", value="a@example.com", kind="personal"),
+            ContactPointFacts(id="a", channel="address", value="1 Main St", kind="home"),
+        )
+        inconvenient = (
+            (InconvenientTime(start=time(12), end=time(13)),) if rng.random() < 0.2 else ()
+        )
+        consumer = ConsumerFacts(
+            country=country,
+            region=region,
+            postal_code=postal,
+            contact_points=points,
+            inconvenient_times=inconvenient,
+        )
+        case_ids = tuple(f"C{i}" for i in range(rng.randint(1, 3)))
+        at = base + timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 24 * 60 - 1))
+        cases = tuple(CaseFacts(id=c, validation_sent_at=at - timedelta(days=50)) for c in case_ids)
+        history = []
+        for _ in range(events):
+            channel, outcome, _p = rng.choices(CHANNEL_MIX, weights=[m[2] for m in CHANNEL_MIX])[0]
+            point = {"call": rng.choice("hm"), "sms": "m", "email": "e", "letter": "a"}[channel]
+            history.append(
+                HistoryEvent(
+                    at=at - timedelta(minutes=rng.randint(1, 90 * 24 * 60)),
+                    channel=channel,
+                    direction="inbound" if rng.random() < 0.05 else "outbound",
+                    contact_point=point,
+                    case_ids=tuple(rng.sample(case_ids, rng.randint(1, len(case_ids)))),
+                    outcome=outcome,
+                )
+            )
+        consents = (
+            (Consent(at=at - timedelta(days=2), case_ids=(case_ids[0],)),)
+            if rng.random() < 0.1
+            else ()
+        )
+        channel = rng.choice(["call", "call", "call", "sms", "email", "letter"])
+        point = {"call": rng.choice("hm"), "sms": "m", "email": "e", "letter": "a"}[channel]
+        template = {"sms": "payment-reminder-sms", "email": "payment-reminder-email"}.get(channel)
+        attempt = Attempt(
+            at=at, channel=channel, contact_point=point, case_ids=case_ids, template=template
+        )
+        facts = Facts(
+            consumer=consumer,
+            cases=cases,
+            attempt=attempt,
+            now=at,
+            history=tuple(history),
+            consents=consents,
+        )
+        found.append((label, facts))
+    return found
+
+
+def time_only(facts: Facts) -> bool:
+    """The trivial gate: 08:00 <= local < 21:00 in every candidate zone."""
+    at = facts.attempt.at
+    for zone in candidate_zones(facts.consumer):
+        hour = at.astimezone(zone_info(zone)).hour
+        if not 8 <= hour < 21:
+            return False
+    return True
+
+
+def copy_facts(facts: Facts) -> Facts:
+    return dataclasses.replace(facts, history=(*facts.history,))
+
+
+def rate(fn: Callable[[Facts], object], facts: Sequence[Facts], seconds: float) -> float:
+    """Calls per second of ``fn`` over ``facts``, repeated for at least ``seconds``."""
+    for item in facts[:200]:  # warm caches (zones, holidays) as a running gate would be
+        fn(item)
+    gc.collect()
+    done = 0
+    started = clock.perf_counter()
+    elapsed = 0.0
+    while elapsed < seconds:
+        for item in facts:
+            fn(item)
+        done += len(facts)
+        elapsed = clock.perf_counter() - started
+    return done / elapsed
+
+
+def bench_pure(count: int, seconds: float, seed: int = 11) -> dict[str, object]:
+    rng = random.Random(seed)
+    labelled = make_facts(rng, count)
+    facts = [f for _l, f in labelled]
+    decisions = [evaluate(f) for f in facts]
+    blocked = sum(not d.allowed for d in decisions)
+    waiting = sum(d.next_allowed_at is not None for d in decisions)
+    ours = rate(evaluate, facts, seconds)
+    trivial = rate(time_only, facts, seconds)
+    copying = rate(copy_facts, facts, seconds)
+    per_label: dict[str, float] = {}
+    for label, *_rest in CONSUMERS:
+        subset = [f for lab, f in labelled if lab == label]
+        if subset:
+            per_label[label] = rate(evaluate, subset, max(seconds / 10, 0.2))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'measure':<34}{'per second':>14}{'µs each':>10}")
+    for name, value in (
+        ("ours: evaluate (all rules)", ours),
+        ("baseline: time-of-day only", trivial),
+        ("baseline: copy the facts", copying),
+    ):
+        print(f"{name:<34}{value:>14,.0f}{1e6 / value:>10.1f}")
+    for label, value in per_label.items():
+        print(f"{'  ours, ' + label:<34}{value:>14,.0f}{1e6 / value:>10.1f}")
+    print(
+        f"{count} fact sets, 50 events each; {blocked} blocked, {waiting} with a "
+        f"next_allowed_at; ratio ours/time-only {ours / trivial:.3f}; peak RSS {peak_mb:.0f} MB"
+    )
+    return {
+        "facts": count,
+        "events_per_history": 50,
+        "decisions_per_s": round(ours),
+        "baseline_time_only_per_s": round(trivial),
+        "baseline_copy_facts_per_s": round(copying),
+        "ratio": round(ours / trivial, 3),
+        "blocked_share": round(blocked / count, 3),
+        "peak_rss_mb": round(peak_mb),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--facts", type=int, default=5000, help="distinct fact sets")
+    parser.add_argument("--seconds", type=float, default=5.0, help="time per measurement")
+    parser.add_argument("--quick", action="store_true", help="small and short (CI)")
+    args = parser.parse_args(argv)
+    count, seconds = (500, 1.0) if args.quick else (args.facts, args.seconds)
+    figures = bench_pure(count, seconds)
+    # Part 2 goes here: figures.update(bench_gate(...)) — gate round trips on PostgreSQL
+    # (gather facts, evaluate, write the ledger entry) against a bare INSERT.
+    print(json.dumps({"bench": "compliance", **figures}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""``agency compliance evaluate SCENARIO.json`` through the real command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agency.cli import app
+
+EXAMPLE = Path(__file__).parent / "scenarios" / "example.json"
+runner = CliRunner()
+
+
+def _run(path: Path) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["compliance", "evaluate", str(path)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_example() -> None:
+    code, out, err = _run(EXAMPLE)
+    assert code == 0, err
+    assert json.loads(out) == {
+        "allowed": False,
+        "blocked_by": ["US-REGF-INCONVENIENT"],
+        "next_allowed_at": "2025-06-09T17:00:00Z",
+        "rule_set": "2026.1",
+        "timezones": ["America/Chicago"],
+    }
+    assert err == ""
+
+
+def _variant(tmp_path: Path, change: object) -> Path:
+    data = json.loads(EXAMPLE.read_text())
+    change(data)  # type: ignore[operator]
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["consumer"].update(favourite_colour="blue"),
+            "consumer.favourite_colour: unknown key",
+        ),
+        (lambda d: d["attempt"].pop("contact_point"), "attempt.contact_point: is required"),
+        (lambda d: d["attempt"].update(at="2025-06-09 15:00"), "attempt.at: needs a UTC offset"),
+        (lambda d: d["history"][0].update(at="yesterday"), "history[0].at: not an ISO 8601 time"),
+        (
+            lambda d: d["consumer"]["contact_points"][0].update(kind="cell"),
+            "consumer.contact_points[0].kind: must be one of mobile, home, work, other",
+        ),
+    ],
+)
+def test_invalid_scenarios_exit_2_with_one_line(
+    tmp_path: Path, change: object, message: str
+) -> None:
+    code, out, err = _run(_variant(tmp_path, change))
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"consumer": ')
+    code, _out, err = _run(path)
+    assert code == 2
+    assert "not JSON" in err and err.count("\n") == 1
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    code, _out, err = _run(tmp_path / "missing.json")
+    assert code == 2
+    assert "cannot read" in err and err.count("\n") == 1
+    code, _out, err = _run(tmp_path)  # a directory
+    assert code == 2 and err.count("\n") == 1
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes(b'{"consumer": "\xe9"}')
+    code, _out, err = _run(path)
+    assert code == 2 and err.count("\n") == 1
