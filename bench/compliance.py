@@ -29,7 +29,8 @@ import random
 import resource
 import time as clock
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from agency.compliance.engine import candidate_zones, evaluate
 from agency.compliance.facts import (
@@ -205,16 +206,238 @@ def bench_pure(count: int, seconds: float, seed: int = 11) -> dict[str, object]:
     }
 
 
+def bench_gate(url: str, consumers: int, history: int, seconds: float) -> dict[str, object]:
+    """Part 2: gate round trips (lock, facts, decision, ledger write, commit) per second on
+    PostgreSQL, against a bare INSERT (+ commit) of the same ledger row, in one run."""
+    import os
+
+    import psycopg
+    from alembic import command
+    from sqlalchemy import func, insert, select
+
+    # Part 1 leaves a large heap (its fact sets, the engine's caches); freeze it so the
+    # cyclic collector does not rescan it during every ORM allocation burst here.
+    gc.collect()
+    gc.freeze()
+    base = psycopg.conninfo.conninfo_to_dict(url.replace("+psycopg", ""))
+    with psycopg.connect(**dict(base, dbname="postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{base["dbname"]}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{base["dbname"]}"')
+    os.environ.update(
+        AGENCY_DATABASE_URL=url,
+        AGENCY_BROKER_URL="memory://",
+        AGENCY_LOG_LEVEL="WARNING",
+        AGENCY_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
+        AGENCY_PII_KEY="bench-pii-key-0123456789abcdef0123456789",
+    )
+    import agency.config
+    import agency.db
+
+    agency.config.get_settings.cache_clear()
+    agency.db.get_engine.cache_clear()
+    agency.db.get_sessionmaker.cache_clear()
+    from agency.cases.models import Case, Channel, Consumer, ContactPoint
+    from agency.cli import alembic_config
+    from agency.clients.models import Client, Contract
+    from agency.compliance import service
+    from agency.compliance.models import LedgerEntry, Source
+    from agency.db import get_engine, session_scope
+    from agency.kit import clock as agency_clock
+    from agency.kit.timezones import candidate_zones as zones
+    from agency.kit.timezones import zones_for_phone_digits
+
+    command.upgrade(alembic_config(), "head")
+    rng = random.Random(5)
+    states = [
+        ("IL", "60601", "312"),
+        ("CA", "94103", "415"),
+        ("NY", "10001", "212"),
+        ("TX", "75201", "214"),
+        ("FL", "33101", "305"),
+        ("MA", "02108", "617"),
+    ]
+    people: list[tuple[int, int, int, int]] = []  # consumer, mobile, email, case
+    with session_scope() as db:
+        client = Client(
+            code="BENCH",
+            name="Bench",
+            legal_name="Bench LLC",
+            industry="Lending",
+            country="US",
+            currency="USD",
+            is_active=True,
+        )
+        db.add(client)
+        db.flush()
+        contract = Contract(
+            client_id=client.id,
+            reference="K-1",
+            currency="USD",
+            contingency_rate=Decimal("25"),
+            settlement_floor=Decimal("60"),
+            effective_from=date(2020, 1, 1),
+        )
+        db.add(contract)
+        db.flush()
+        for n in range(consumers):
+            region, postal, area = rng.choice(states)
+            consumer = Consumer(
+                first_name=f"F{n}",
+                last_name=f"L{n}",
+                country="US",
+                region=region,
+                postal_code=postal,
+                # Derived once at intake, as referral intake stores them.
+                timezones=list(
+                    zones(
+                        country="US",
+                        region=region,
+                        postal_code=postal,
+                        phone_zones=zones_for_phone_digits(f"1{area}5550100"),
+                    )
+                ),
+            )
+            mobile = ContactPoint(
+                channel=Channel.PHONE,
+                kind="mobile",
+                value=f"+1{area}55501{n % 100:02d}",
+                consent=True,
+            )
+            email = ContactPoint(channel=Channel.EMAIL, kind="personal", value=f"p{n}@example.com")
+            consumer.contact_points = [mobile, email]
+            case = Case(
+                client_id=client.id,
+                contract_id=contract.id,
+                consumer=consumer,
+                client_reference=f"R{n:07d}",
+                currency="USD",
+                principal_minor=10_000,
+                placed_minor=10_000,
+            )
+            db.add_all([consumer, case])
+            db.flush()
+            people.append((consumer.id, mobile.id, email.id, case.id))
+    start = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)  # a Monday, 13:00 in Chicago
+
+    def round_trip(person: tuple[int, int, int, int], channel: str) -> None:
+        consumer_id, mobile_id, email_id, case_id = person
+        with session_scope() as db:
+            result = service.gate(
+                db,
+                consumer_id=consumer_id,
+                channel=channel,  # type: ignore[arg-type]
+                contact_point_id=email_id if channel == "email" else mobile_id,
+                case_ids=[case_id],
+                actor_id=None,
+                source=Source.STRATEGY,
+            )
+            if result.allowed:
+                service.record_outcome(
+                    db,
+                    attempt_id=result.entry.id,
+                    outcome="no_answer" if channel == "call" else "delivered",
+                    actor_id=None,
+                    source=Source.STRATEGY,
+                )
+
+    # History: `history` decisions per consumer over the 3 weeks before the measured day.
+    with agency_clock.frozen(start - timedelta(days=21)):
+        for _ in range(history):
+            for person in people:
+                agency_clock.advance(timedelta(seconds=21 * 86_400 / (history * len(people) + 1)))
+                round_trip(person, rng.choice(["call", "call", "sms", "email"]))
+    engine = get_engine()
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+
+    def timed(fn: Callable[[], None]) -> tuple[float, list[float]]:
+        latencies: list[float] = []
+        began = clock.perf_counter()
+        while clock.perf_counter() - began < seconds:
+            t0 = clock.perf_counter()
+            fn()
+            latencies.append(clock.perf_counter() - t0)
+        return len(latencies) / (clock.perf_counter() - began), latencies
+
+    with agency_clock.frozen(start):
+
+        def ours() -> None:
+            agency_clock.advance(timedelta(milliseconds=50))
+            with session_scope() as db:
+                consumer_id, mobile_id, _email, case_id = rng.choice(people)
+                service.gate(
+                    db,
+                    consumer_id=consumer_id,
+                    channel="call",
+                    contact_point_id=mobile_id,
+                    case_ids=[case_id],
+                    actor_id=None,
+                    source=Source.STRATEGY,
+                )
+
+        ours_rate, ours_lat = timed(ours)
+    with engine.connect() as connection:
+        sample = (
+            connection.execute(
+                select(LedgerEntry.__table__).order_by(LedgerEntry.id.desc()).limit(1)
+            )
+            .mappings()
+            .one()
+        )
+    row = {k: v for k, v in sample.items() if k != "id"}
+
+    def bare() -> None:
+        with engine.begin() as connection:
+            connection.execute(insert(LedgerEntry.__table__).values(**row))
+
+    bare_rate, bare_lat = timed(bare)
+    entries = 0
+    with engine.connect() as connection:
+        entries = connection.execute(select(func.count()).select_from(LedgerEntry)).scalar_one()
+    engine.dispose()
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return {
+        "gate_round_trips_s": round(ours_rate, 1),
+        "bare_insert_s": round(bare_rate, 1),
+        "gate_ratio": round(ours_rate / bare_rate, 3),
+        "gate_p50_ms": round(pct(ours_lat, 0.5), 2),
+        "gate_p99_ms": round(pct(ours_lat, 0.99), 2),
+        "insert_p50_ms": round(pct(bare_lat, 0.5), 2),
+        "consumers": consumers,
+        "ledger_entries": entries,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--facts", type=int, default=5000, help="distinct fact sets")
     parser.add_argument("--seconds", type=float, default=5.0, help="time per measurement")
     parser.add_argument("--quick", action="store_true", help="small and short (CI)")
+    parser.add_argument("--consumers", type=int, default=2000, help="part 2: consumers")
+    parser.add_argument("--history", type=int, default=5, help="part 2: decisions each")
+    parser.add_argument(
+        "--database-url",
+        default="postgresql+psycopg://postgres@127.0.0.1/agency_bench_gate",
+        help="part 2: a PostgreSQL database to recreate",
+    )
     args = parser.parse_args(argv)
     count, seconds = (500, 1.0) if args.quick else (args.facts, args.seconds)
     figures = bench_pure(count, seconds)
-    # Part 2 goes here: figures.update(bench_gate(...)) — gate round trips on PostgreSQL
-    # (gather facts, evaluate, write the ledger entry) against a bare INSERT.
+    consumers, history = (100, 4) if args.quick else (args.consumers, args.history)
+    gate = bench_gate(args.database_url, consumers, history, 3.0 if args.quick else 20.0)
+    print()
+    print("part 2: gate round trips on PostgreSQL (one transaction each)")
+    print(f"  ledger entries before:      {gate['ledger_entries']:>10,}")
+    print(f"  bare INSERT + commit /s:    {gate['bare_insert_s']:>10,.1f}")
+    print(f"  gate round trips /s:        {gate['gate_round_trips_s']:>10,.1f}")
+    print(f"  ratio (target >= 0.3):      {gate['gate_ratio']:>10.3f}")
+    print(f"  gate p50 / p99 ms:          {gate['gate_p50_ms']:>6} / {gate['gate_p99_ms']}")
+    figures.update(gate)
     print(json.dumps({"bench": "compliance", **figures}))
 
 

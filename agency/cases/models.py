@@ -85,6 +85,8 @@ class Consumer(IdMixin, Base):
     contact_points: Mapped[list[ContactPoint]] = relationship(
         back_populates="consumer", lazy="raise", order_by="ContactPoint.id"
     )
+    # Read-only: cases are written through Case.consumer.
+    cases: Mapped[list[Case]] = relationship(lazy="raise", viewonly=True, order_by="Case.id")
 
     @property
     def display_name(self) -> str:

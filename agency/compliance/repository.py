@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, exists, func, select, text
+from sqlalchemy import Row, Select, exists, func, select, text
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from agency.auth.models import Role, User
@@ -59,17 +59,24 @@ def chain_head(db: Session, consumer_id: int | None) -> str | None:
 
 
 def consumer_with_points(db: Session, consumer_id: int) -> tuple[Consumer, list[ContactPoint]]:
-    consumer = db.get(Consumer, consumer_id)
+    consumer = consumer_for_gate(db, consumer_id)
+    return consumer, list(consumer.contact_points)
+
+
+def consumer_for_gate(db: Session, consumer_id: int) -> Consumer:
+    """The consumer with its contact points and cases loaded, in one statement."""
+    consumer = (
+        db.scalars(
+            select(Consumer)
+            .options(joinedload(Consumer.contact_points), joinedload(Consumer.cases))
+            .where(Consumer.id == consumer_id)
+        )
+        .unique()
+        .one_or_none()
+    )
     if consumer is None:
         raise NotFound("There is no such consumer.")
-    points = list(
-        db.scalars(
-            select(ContactPoint)
-            .where(ContactPoint.consumer_id == consumer_id)
-            .order_by(ContactPoint.id)
-        )
-    )
-    return consumer, points
+    return consumer
 
 
 def consumer_cases(db: Session, consumer_id: int) -> list[Case]:
@@ -110,23 +117,14 @@ def consumer_ledger(db: Session, consumer_id: int) -> Sequence[Any]:
 
 def policy_versions(db: Session, client_ids: Sequence[int]) -> list[ClientPolicy]:
     """The current policy version of each of these clients that has one."""
-    newest = (
-        select(ClientPolicy.client_id, func.max(ClientPolicy.version).label("version"))
+    newest: dict[int, ClientPolicy] = {}
+    for version in db.scalars(
+        select(ClientPolicy)
         .where(ClientPolicy.client_id.in_(client_ids))
-        .group_by(ClientPolicy.client_id)
-        .subquery()
-    )
-    return list(
-        db.scalars(
-            select(ClientPolicy).join(
-                newest,
-                and_(
-                    ClientPolicy.client_id == newest.c.client_id,
-                    ClientPolicy.version == newest.c.version,
-                ),
-            )
-        )
-    )
+        .order_by(ClientPolicy.client_id, ClientPolicy.version.desc())
+    ):
+        newest.setdefault(version.client_id, version)
+    return list(newest.values())
 
 
 def policy_history(db: Session, client_id: int) -> list[ClientPolicy]:

@@ -181,7 +181,8 @@ def gather(
     """The engine's facts for one proposed contact, from the database."""
     if channel not in (*CHANNELS, "credit_report"):
         raise ComplianceError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
-    consumer, points = repo.consumer_with_points(db, consumer_id)
+    consumer = repo.consumer_for_gate(db, consumer_id)
+    points = consumer.contact_points
     point = next((p for p in points if p.id == contact_point_id), None)
     if point is None:
         raise ComplianceError("contact point: not one of this consumer's")
@@ -190,7 +191,7 @@ def gather(
         raise ComplianceError(
             f"contact point: cannot send {channel} to a {point.channel.value} contact point"
         )
-    cases = {case.id: case for case in repo.consumer_cases(db, consumer_id)}
+    cases = {case.id: case for case in consumer.cases}
     if not case_ids:
         raise ComplianceError("cases: name at least one case the contact is about")
     unknown = [case_id for case_id in case_ids if case_id not in cases]
