@@ -29,6 +29,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from agency.compliance.chain import link_problem
 from agency.compliance.models import LedgerEntry
 
 HASH_PREFIX = 12
@@ -84,14 +85,8 @@ def chain_status(
     links: list[ChainLink] = []
     first_bad: tuple[int, str] | None = None
     previous: str | None = None
-    for index, entry in enumerate(entries):
-        problem = None
-        if index > 0 and entry.prev_hash != previous:
-            problem = "does not follow the previous entry of its chain"
-        elif index == 0 and entry.prev_hash is not None:
-            problem = "points at an entry that is not in the chain"
-        elif entry_hash(entry) != entry.hash:
-            problem = "was changed after it was written"
+    for entry in entries:
+        problem = link_problem(entry, previous, entry_hash)
         if problem and first_bad is None:
             first_bad = (entry.id, problem)
         links.append(

@@ -58,12 +58,7 @@ def chain_head(db: Session, consumer_id: int | None) -> str | None:
     )
 
 
-def consumer_with_points(db: Session, consumer_id: int) -> tuple[Consumer, list[ContactPoint]]:
-    consumer = consumer_for_gate(db, consumer_id)
-    return consumer, list(consumer.contact_points)
-
-
-def consumer_for_gate(db: Session, consumer_id: int) -> Consumer:
+def consumer_with_points_and_cases(db: Session, consumer_id: int) -> Consumer:
     """The consumer with its contact points and cases loaded, in one statement."""
     consumer = (
         db.scalars(

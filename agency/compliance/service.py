@@ -9,19 +9,18 @@ ledger row (retention excepted, see ``purge_expired``).  Services flush, never c
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, delete, func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from agency.cases.models import Case, Consumer, ContactPoint
 from agency.compliance import engine
 from agency.compliance import repository as repo
+from agency.compliance.chain import entry_hash, link_problem
 from agency.compliance.facts import (
     CHANNELS,
     OUTCOMES,
@@ -181,7 +180,7 @@ def gather(
     """The engine's facts for one proposed contact, from the database."""
     if channel not in (*CHANNELS, "credit_report"):
         raise ComplianceError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
-    consumer = repo.consumer_for_gate(db, consumer_id)
+    consumer = repo.consumer_with_points_and_cases(db, consumer_id)
     points = consumer.contact_points
     point = next((p for p in points if p.id == contact_point_id), None)
     if point is None:
@@ -739,48 +738,6 @@ def _single_version(versions: Mapping[str, int]) -> int | None:
 
 # ---- the chain ---------------------------------------------------------------------------
 
-_HASHED = (
-    "consumer_id",
-    "kind",
-    "at",
-    "recorded_at",
-    "actor_id",
-    "source",
-    "channel",
-    "direction",
-    "contact_point_id",
-    "case_ids",
-    "allowed",
-    "blocked_by",
-    "next_allowed_at",
-    "rule_set",
-    "policy_version",
-    "timezones",
-    "automated",
-    "template",
-    "attempt_id",
-    "outcome",
-    "fact_id",
-    "detail",
-    "prev_hash",
-)
-
-
-def entry_hash(entry: LedgerEntry | Row[Any]) -> str:
-    """SHA-256 of the entry's content (every field but id and hash, which includes the
-    previous entry's hash), as canonical JSON: sorted keys, UTC times to the microsecond."""
-    content = {name: _canonical(getattr(entry, name)) for name in _HASHED}
-    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode()).hexdigest()
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-    if hasattr(value, "value"):  # enums
-        return value.value
-    return value
-
 
 def _append(
     db: Session,
@@ -850,11 +807,7 @@ def verify_ledger(db: Session, *, actor_id: int | None = None) -> LedgerVerifica
         max_id = entry.id if max_id is None else max(max_id, entry.id)
         if entry.consumer_id != chain:
             chain, prev_hash, chains = entry.consumer_id, None, chains + 1
-        problem = None
-        if entry.prev_hash != prev_hash:
-            problem = "does not follow the previous entry of its chain"
-        elif entry_hash(entry) != entry.hash:
-            problem = "was changed after it was written"
+        problem = link_problem(entry, prev_hash)
         if problem and (bad is None or entry.id < bad[0]):
             bad = (entry.id, problem)
         prev_hash = entry.hash

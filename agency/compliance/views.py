@@ -33,6 +33,7 @@ from agency.clients import service as clients_service
 from agency.compliance import engine, repository, service
 from agency.compliance import templates as message_templates
 from agency.compliance.catalogue import CATALOGUE, describe
+from agency.compliance.chain import entry_hash
 from agency.compliance.evidence import (
     CaseRow,
     EvidenceBundle,
@@ -58,8 +59,8 @@ from agency.db import DbSession
 from agency.kit import clock
 from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import FormError, form_values, parse
+from agency.kit.spreadsheets import excel_safe
 from agency.kit.templates import is_htmx, render
-from agency.referrals import service as referrals_service
 
 router = APIRouter()
 # Compliance officers work here; admins may look (they change nothing here).
@@ -409,7 +410,7 @@ def _csv_record(row: LedgerRow) -> list[str]:
         "contact_point": row.point,
         "actor": row.actor,
     }
-    return [referrals_service.excel_safe(_csv_cell(record.get(name))) for name in CSV_COLUMNS]
+    return [excel_safe(_csv_cell(record.get(name))) for name in CSV_COLUMNS]
 
 
 def ledger_csv_lines(bind: Any, filters: Any) -> Iterator[str]:
@@ -650,7 +651,7 @@ def consumer_record(db: Session, consumer_id: int) -> ConsumerRecord:
     consumer = repository.consumer_or_none(db, consumer_id)
     if consumer is None:
         raise NotFound("consumer")
-    _, points = repository.consumer_with_points(db, consumer_id)
+    points = repository.consumer_with_points_and_cases(db, consumer_id).contact_points
     cases = repository.cases_with_clients(db, consumer_id)
     facts = repository.facts_of(db, consumer_id)
     entries = repository.consumer_entries(db, consumer_id)
@@ -726,7 +727,7 @@ def _consumer_page(
                 ],
             },
             "days": list(zip(FACT_DAYS, DAY_NAMES, strict=True)),
-            "chain": chain_status(record.entries, service.entry_hash),
+            "chain": chain_status(record.entries, entry_hash),
         },
         status_code=status_code,
     )
@@ -848,7 +849,7 @@ def evidence_pdf(request: Request, db: DbSession, user: Readers, consumer_id: in
             for f in record.facts
         ),
         timeline=tuple(record.timeline),
-        chain=chain_status(record.entries, service.entry_hash),
+        chain=chain_status(record.entries, entry_hash),
         rule_sets_seen=tuple(sorted({e.rule_set for e in record.entries if e.rule_set})),
     )
     return Response(
@@ -1114,7 +1115,7 @@ def what_if(request: Request, db: DbSession, _: Readers) -> Response:
         if consumer is None:
             errors["consumer_id"] = "Consumer id: there is no consumer with this id."
         else:
-            points = repository.consumer_with_points(db, consumer.id)[1]
+            points = repository.consumer_with_points_and_cases(db, consumer.id).contact_points
             cases = repository.cases_with_clients(db, consumer.id)
             if "ask" not in params and not values["case_ids"] and len(cases) == 1:
                 values["case_ids"] = [str(cases[0].id)]

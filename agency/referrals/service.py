@@ -36,6 +36,7 @@ from agency.kit import clock
 from agency.kit.bulk import insert_rows
 from agency.kit.crypto import pii_hash
 from agency.kit.forms import FormError
+from agency.kit.spreadsheets import excel_safe
 from agency.referrals import reading, repository
 from agency.referrals.fields import BY_NAME, HeaderMapping, header_key, map_header
 from agency.referrals.models import (
@@ -914,14 +915,6 @@ def save_layout(
     placement.mapping = dict(layout.mapping)
     refresh_preview(db, placement=placement, client=client)
     return layout
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def excel_safe(cell: str) -> str:
-    """Neutralize a cell Excel would run as a formula (OWASP: prefix with a quote)."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def rejected_rows_csv(db: Session, *, placement: Placement) -> Iterator[str]:
