@@ -63,12 +63,11 @@ class ComplianceError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Gathered:
     """What ``gather`` read: the engine's facts, the policy version per client, and what
-    the ledger write needs (the chain's head, each case's client)."""
+    the ledger write needs (the chain's head)."""
 
     facts: Facts
     policy_versions: dict[str, int]
     chain_head: str | None
-    client_of_case: dict[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +117,6 @@ def gate(
     entry = _append(
         db,
         prev_hash=gathered.chain_head,
-        client_of_case=gathered.client_of_case,
         consumer_id=consumer_id,
         kind=EntryKind.ATTEMPT,
         at=now,
@@ -224,7 +222,6 @@ def gather(
         facts=facts,
         policy_versions=versions,
         chain_head=ledger[-1].hash if ledger else None,
-        client_of_case={c: cases[c].client_id for c in case_ids},
     )
 
 
@@ -743,7 +740,6 @@ def _append(
     db: Session,
     *,
     prev_hash: str | None,
-    client_of_case: Mapping[int, int] | None = None,
     consumer_id: int | None,
     kind: EntryKind,
     at: datetime,
@@ -753,9 +749,9 @@ def _append(
     blocked_by: Sequence[str] = (),
     **values: Any,
 ) -> LedgerEntry:
-    """Append one entry to its chain and its search rows.  The caller holds the chain's
-    lock and gives the chain's head (``prev_hash``); ``client_of_case`` saves a query
-    when the caller has the cases at hand."""
+    """Append one entry to its chain.  The caller holds the chain's lock and gives the
+    chain's head (``prev_hash``).  The entry's search rows (``LedgerCase``,
+    ``LedgerRuleHit``) are written by the database as it is inserted (migration 0004)."""
     entry = LedgerEntry(
         consumer_id=consumer_id,
         kind=kind,
@@ -776,18 +772,6 @@ def _append(
     entry.hash = entry_hash(entry)
     db.add(entry)
     db.flush()
-    if entry.case_ids:
-        clients = client_of_case or dict(
-            db.execute(select(Case.id, Case.client_id).where(Case.id.in_(entry.case_ids))).all()
-        )
-        db.add_all(
-            LedgerCase(entry_id=entry.id, case_id=c, client_id=clients[c], at=at)
-            for c in entry.case_ids
-        )
-    if entry.blocked_by:
-        db.add_all(LedgerRuleHit(entry_id=entry.id, rule_id=r, at=at) for r in entry.blocked_by)
-    if entry.case_ids or entry.blocked_by:
-        db.flush()
     return entry
 
 
