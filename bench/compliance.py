@@ -15,8 +15,9 @@ Canada (ON, QC) and the UK — and, in the same run, two baselines:
   ours/time-only says what the other ~20 rules, the history and the next-allowed search
   cost on top of that.
 
-Part 2 (gate round trips on PostgreSQL vs a bare INSERT) is a separate function,
-``bench_gate``, to be added.  Prints a table, then one line of JSON.
+Part 2 (``bench_gate``): gate round trips on PostgreSQL against a bare INSERT of the same
+ledger row (its search rows included: the table's trigger writes them), and, for the
+record, the row alone with triggers off.  Prints a table, then one line of JSON.
 """
 
 from __future__ import annotations
@@ -392,6 +393,13 @@ def bench_gate(url: str, consumers: int, history: int, seconds: float) -> dict[s
             connection.execute(insert(LedgerEntry.__table__).values(**row))
 
     bare_rate, bare_lat = timed(bare)
+
+    def row_alone() -> None:  # for the record: the row without its search rows
+        with engine.begin() as connection:
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            connection.execute(insert(LedgerEntry.__table__).values(**row))
+
+    alone_rate, _ = timed(row_alone)
     entries = 0
     with engine.connect() as connection:
         entries = connection.execute(select(func.count()).select_from(LedgerEntry)).scalar_one()
@@ -408,6 +416,7 @@ def bench_gate(url: str, consumers: int, history: int, seconds: float) -> dict[s
         "gate_p50_ms": round(pct(ours_lat, 0.5), 2),
         "gate_p99_ms": round(pct(ours_lat, 0.99), 2),
         "insert_p50_ms": round(pct(bare_lat, 0.5), 2),
+        "row_alone_insert_s": round(alone_rate, 1),
         "consumers": consumers,
         "ledger_entries": entries,
     }
@@ -436,6 +445,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"  bare INSERT + commit /s:    {gate['bare_insert_s']:>10,.1f}")
     print(f"  gate round trips /s:        {gate['gate_round_trips_s']:>10,.1f}")
     print(f"  ratio (target >= 0.3):      {gate['gate_ratio']:>10.3f}")
+    print(f"  (row alone, no search rows: {gate['row_alone_insert_s']:>10,.1f} /s)")
     print(f"  gate p50 / p99 ms:          {gate['gate_p50_ms']:>6} / {gate['gate_p99_ms']}")
     figures.update(gate)
     print(json.dumps({"bench": "compliance", **figures}))
