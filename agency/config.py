@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     login_failure_window_minutes: int = 15
     login_max_failures_per_ip: int = 50
     page_size: int = 25
+    # The agent's queue: how long a "next case" pick stays with the agent, and how long a
+    # case skipped with "next case" (no call placed) waits before it is offered again.
+    queue_lease_minutes: int = 15
+    queue_skip_minutes: int = 30
     log_level: str = "INFO"
 
     @property

@@ -1,7 +1,19 @@
 """Every ORM model, imported once so that metadata (Alembic, tests) sees all tables."""
 
 from agency.auth.models import LoginFailure, User, UserSession
-from agency.cases.models import BalanceAdjustment, Case, Consumer, ContactPoint
+from agency.cases.models import (
+    AgentProfile,
+    AssignmentChange,
+    AssignmentRule,
+    BalanceAdjustment,
+    Callback,
+    Case,
+    CaseNote,
+    Consumer,
+    ContactPoint,
+    StatusChange,
+    Team,
+)
 from agency.clients.models import ApiKey, Client, Contract
 from agency.compliance.models import (
     ClientPolicy,
@@ -12,27 +24,37 @@ from agency.compliance.models import (
     LedgerVerification,
 )
 from agency.db import Base
+from agency.payments.models import Installment, PaymentPlan
 from agency.referrals.models import Layout, Placement, PlacementRejection
 
 __all__ = [
+    "AgentProfile",
     "ApiKey",
+    "AssignmentChange",
+    "AssignmentRule",
     "BalanceAdjustment",
     "Base",
+    "Callback",
     "Case",
+    "CaseNote",
     "Client",
     "ClientPolicy",
     "ComplianceFact",
     "Consumer",
     "ContactPoint",
     "Contract",
+    "Installment",
     "Layout",
     "LedgerCase",
     "LedgerEntry",
     "LedgerRuleHit",
     "LedgerVerification",
     "LoginFailure",
+    "PaymentPlan",
     "Placement",
     "PlacementRejection",
+    "StatusChange",
+    "Team",
     "User",
     "UserSession",
 ]

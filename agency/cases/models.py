@@ -4,7 +4,17 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.db import Base, BigIntKey, IdMixin, Json
@@ -38,6 +48,24 @@ class CaseStatus(StrEnum):
 CLOSED_STATUSES = frozenset(
     {CaseStatus.PAID, CaseStatus.SETTLED, CaseStatus.RECALLED, CaseStatus.CLOSED}
 )
+# The statuses an agent's "next case" may offer (a promise is worked when it falls due).
+QUEUE_STATUSES = (CaseStatus.NEW, CaseStatus.ACTIVE, CaseStatus.CONTACTED, CaseStatus.PROMISE)
+QUEUE_STATUSES_SQL = ", ".join(f"'{status.value}'" for status in QUEUE_STATUSES)
+
+
+class CloseReason(StrEnum):
+    PAID_IN_FULL = "paid_in_full"
+    SETTLED = "settled"
+    RECALLED = "recalled"
+    DECEASED = "deceased"
+    BANKRUPTCY = "bankruptcy"
+    UNCOLLECTIBLE = "uncollectible"
+    FRAUD = "fraud"
+    CLIENT_REQUEST = "client_request"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 class ItemizationType(StrEnum):
@@ -147,6 +175,29 @@ class Case(IdMixin, Base):
             sqlite_where=text("status NOT IN ('paid', 'settled', 'recalled', 'closed')"),
         ),
         Index("ix_cases_assigned_agent_id_status", "assigned_agent_id", "status"),
+        # The queue's picks: an agent's workable book, and a team's unassigned pool, each
+        # read backwards (highest priority, freshest placement first) by
+        # agency.cases.queue.  Partial: only the statuses the queue offers.
+        Index(
+            "ix_cases_queue_agent",
+            "assigned_agent_id",
+            "priority",
+            "placed_at",
+            "id",
+            postgresql_where=text(f"status IN ({QUEUE_STATUSES_SQL})"),
+            sqlite_where=text(f"status IN ({QUEUE_STATUSES_SQL})"),
+        ),
+        Index(
+            "ix_cases_queue_team",
+            "team_id",
+            "priority",
+            "placed_at",
+            "id",
+            postgresql_where=text(
+                f"assigned_agent_id IS NULL AND status IN ({QUEUE_STATUSES_SQL})"
+            ),
+            sqlite_where=text(f"assigned_agent_id IS NULL AND status IN ({QUEUE_STATUSES_SQL})"),
+        ),
         Index("ix_cases_client_id_status", "client_id", "status"),
         CheckConstraint(
             "principal_minor >= 0 AND interest_minor >= 0 AND fees_minor >= 0",
@@ -199,13 +250,33 @@ class Case(IdMixin, Base):
         BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
     )
     placed_at: Mapped[datetime] = mapped_column(default=clock.now)
-    next_action_at: Mapped[datetime | None]
+    next_action_at: Mapped[datetime | None]  # the callback or promise date the agent set
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+    close_reason: Mapped[CloseReason | None] = mapped_column(db_enum(CloseReason, "close_reason"))
+    # The queue (agency.cases.queue): a team's shared pool when no agent holds the case;
+    # not offered before ``workable_at`` (the gate's next_allowed_at when it deferred the
+    # case, with the rules that did in ``hold_rules``); ``priority`` is kept by the
+    # actions; a pick is a lease that lapses at ``lease_expires_at``.
+    team_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("teams.id", ondelete="SET NULL")
+    )
+    workable_at: Mapped[datetime] = mapped_column(default=clock.now)
+    hold_rules: Mapped[list[str]] = mapped_column(Json, default=list)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    lease_agent_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    lease_expires_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]  # last call placed (any outcome)
+    last_contact_at: Mapped[datetime | None]  # last time we reached the consumer
 
     client: Mapped[Client] = relationship(lazy="raise")
     contract: Mapped[Contract] = relationship(lazy="raise")
     consumer: Mapped[Consumer] = relationship(lazy="raise")
-    assigned_agent: Mapped[User | None] = relationship(lazy="raise")
+    assigned_agent: Mapped[User | None] = relationship(
+        lazy="raise", foreign_keys=[assigned_agent_id]
+    )
+    team: Mapped[Team | None] = relationship(lazy="raise")
 
     @property
     def balance(self) -> Money:
@@ -245,3 +316,180 @@ class BalanceAdjustment(IdMixin, Base):
         BigIntKey, ForeignKey("placements.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+# ---- assignment, queue, case history ---------------------------------------------------
+
+
+class Team(IdMixin, Base):
+    """A group of agents.  Assignment rules can target a team (its members, or its shared
+    pool); supervisors see queue depth per team."""
+
+    __tablename__ = "teams"
+
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class AgentProfile(Base):
+    """What assignment needs to know about an agent: team, capacity (most open cases
+    held at once; None = no limit) and skills (languages, regions such as ``US``,
+    ``US-CA``, ``AU-NSW``, ``GB``)."""
+
+    __tablename__ = "agent_profiles"
+
+    user_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("teams.id", ondelete="SET NULL"), index=True
+    )
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    languages: Mapped[list[str]] = mapped_column(Json, default=list)
+    regions: Mapped[list[str]] = mapped_column(Json, default=list)
+
+    user: Mapped[User] = relationship(lazy="raise")
+    team: Mapped[Team | None] = relationship(lazy="raise")
+
+
+class AssignmentStrategy(StrEnum):
+    ROUND_ROBIN = "round_robin"
+    LEAST_COUNT = "least_count"  # fewest open cases
+    LEAST_BALANCE = "least_balance"  # least open balance
+    SKILL_MATCH = "skill_match"  # speaks the language / covers the region, then fewest
+    TEAM_POOL = "team_pool"  # into the team's shared pool; members take it with Next case
+
+    @property
+    def label(self) -> str:
+        return {
+            "round_robin": "Round robin",
+            "least_count": "Least loaded (open cases)",
+            "least_balance": "Least loaded (open balance)",
+            "skill_match": "Skill match",
+            "team_pool": "Team's shared pool",
+        }[self.value]
+
+
+class AssignmentRule(IdMixin, Base):
+    """Which new cases go to whom, and how.  Rules are tried in ``position`` order; the
+    first that matches a case and has an agent under capacity (or a pool) takes it.
+
+    Conditions left empty match anything.  Targets: ``agent_ids`` and/or the members of
+    ``team_id``.  ``last_agent_id`` is the round-robin cursor.
+    """
+
+    __tablename__ = "assignment_rules"
+    __table_args__ = (
+        CheckConstraint(
+            "min_balance_minor IS NULL OR max_balance_minor IS NULL "
+            "OR min_balance_minor <= max_balance_minor",
+            name="balance_band_ordered",
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    client_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("clients.id", ondelete="CASCADE")
+    )
+    min_balance_minor: Mapped[int | None] = mapped_column(BigInteger)
+    max_balance_minor: Mapped[int | None] = mapped_column(BigInteger)
+    country: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(3))
+    language: Mapped[str | None] = mapped_column(String(2))
+    min_age_days: Mapped[int | None] = mapped_column(Integer)
+    max_age_days: Mapped[int | None] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("teams.id", ondelete="CASCADE")
+    )
+    agent_ids: Mapped[list[int]] = mapped_column(Json, default=list)
+    strategy: Mapped[AssignmentStrategy] = mapped_column(
+        db_enum(AssignmentStrategy, "assignment_strategy")
+    )
+    last_agent_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    client: Mapped[Client | None] = relationship(lazy="raise")
+    team: Mapped[Team | None] = relationship(lazy="raise")
+
+
+class AssignmentChange(IdMixin, Base):
+    """Who held a case, who holds it now, who decided (a user, or a rule) and why."""
+
+    __tablename__ = "assignment_changes"
+    __table_args__ = (Index("ix_assignment_changes_case_id_at", "case_id", "at"),)
+
+    case_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("cases.id", ondelete="CASCADE"))
+    from_agent_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    to_agent_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    to_team_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("teams.id", ondelete="SET NULL")
+    )
+    rule_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("assignment_rules.id", ondelete="SET NULL")
+    )
+    by_user_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class StatusChange(IdMixin, Base):
+    """One transition of a case's status (agency.cases.status), with who and why."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_case_id_at", "case_id", "at"),)
+
+    case_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("cases.id", ondelete="CASCADE"))
+    from_status: Mapped[CaseStatus | None] = mapped_column(db_enum(CaseStatus, "from_status"))
+    to_status: Mapped[CaseStatus] = mapped_column(db_enum(CaseStatus, "to_status"))
+    reason: Mapped[str] = mapped_column(String(500))
+    by_user_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class CaseNote(IdMixin, Base):
+    """Free text about a case.  Kept forever and never edited: a correction is a new note
+    (on PostgreSQL a trigger refuses UPDATE and DELETE, migration 0005)."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = (Index("ix_case_notes_case_id_at", "case_id", "at"),)
+
+    case_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("cases.id", ondelete="RESTRICT"))
+    author_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("users.id", ondelete="RESTRICT"))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Callback(IdMixin, Base):
+    """A time the consumer asked (and agreed) to be called back."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_case_id_due_at", "case_id", "due_at"),)
+
+    case_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("cases.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime]
+    contact_point_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("contact_points.id", ondelete="SET NULL")
+    )
+    agent_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    done_at: Mapped[datetime | None]

@@ -1,0 +1,111 @@
+"""The case status machine: which transitions are legal, and the one way to make one.
+
+    new ──► active ──► contacted ──► promise ──► plan
+     │        │            │            │          │
+     └────────┴────────────┴────────────┴──────────┴──► disputed, hold, paid, settled,
+                                                        recalled, closed (with a reason)
+
+A broken promise or a defaulted plan goes back to ``active``; ``disputed`` and ``hold``
+go back to ``active`` when they are resolved.  ``paid``, ``settled``, ``recalled`` and
+``closed`` are final here (a payment reversal reopens a case in the payments domain).
+Every transition is recorded as a ``StatusChange`` with who and why.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from agency.cases.errors import CaseError
+from agency.cases.models import CLOSED_STATUSES, Case, CaseStatus, CloseReason, StatusChange
+from agency.kit import clock
+
+S = CaseStatus
+_ENDINGS = {S.DISPUTED, S.HOLD, S.PAID, S.SETTLED, S.RECALLED, S.CLOSED}
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    S.NEW: frozenset({S.ACTIVE, S.CONTACTED, S.PROMISE, S.PLAN} | _ENDINGS),
+    S.ACTIVE: frozenset({S.CONTACTED, S.PROMISE, S.PLAN} | _ENDINGS),
+    S.CONTACTED: frozenset({S.ACTIVE, S.PROMISE, S.PLAN} | _ENDINGS),
+    S.PROMISE: frozenset({S.ACTIVE, S.CONTACTED, S.PLAN} | _ENDINGS),
+    S.PLAN: frozenset({S.ACTIVE, S.PROMISE} | _ENDINGS),
+    S.DISPUTED: frozenset({S.ACTIVE, S.HOLD, S.PAID, S.SETTLED, S.RECALLED, S.CLOSED}),
+    S.HOLD: frozenset({S.ACTIVE, S.DISPUTED, S.PAID, S.SETTLED, S.RECALLED, S.CLOSED}),
+    S.PAID: frozenset(),
+    S.SETTLED: frozenset(),
+    S.RECALLED: frozenset(),
+    S.CLOSED: frozenset(),
+}
+# The close reason each final status implies (``closed`` needs one given).
+_IMPLIED_REASON = {
+    S.PAID: CloseReason.PAID_IN_FULL,
+    S.SETTLED: CloseReason.SETTLED,
+    S.RECALLED: CloseReason.RECALLED,
+}
+
+
+def allowed_next(status: CaseStatus) -> list[CaseStatus]:
+    """The statuses a case in ``status`` may move to, in the enum's order."""
+    return [s for s in CaseStatus if s in TRANSITIONS[status]]
+
+
+def check(current: CaseStatus, target: CaseStatus, close_reason: CloseReason | None = None) -> None:
+    """Raise ``CaseError`` when ``current`` → ``target`` is not a legal transition."""
+    if target is current:
+        raise CaseError(f"status: the case is already {current.value}")
+    if target not in TRANSITIONS[current]:
+        if current in CLOSED_STATUSES:
+            raise CaseError(f"status: the case is {current.value}; it cannot change any more")
+        raise CaseError(
+            f"status: a {current.value} case cannot become {target.value} "
+            f"(it can become {', '.join(s.value for s in allowed_next(current))})"
+        )
+    if target is S.CLOSED and close_reason is None:
+        raise CaseError("close reason: say why the case is closed")
+
+
+def change(
+    db: Session,
+    *,
+    case: Case,
+    to: CaseStatus,
+    reason: str,
+    by_user_id: int | None,
+    close_reason: CloseReason | None = None,
+) -> StatusChange:
+    """Move ``case`` to ``to`` if the machine allows it, and record the transition."""
+    check(case.status, to, close_reason)
+    reason = reason.strip()
+    if not reason:
+        raise CaseError("reason: say why the status changes")
+    now = clock.now()
+    record = StatusChange(
+        case_id=case.id,
+        from_status=case.status,
+        to_status=to,
+        reason=reason[:500],
+        by_user_id=by_user_id,
+        at=now,
+    )
+    case.status = to
+    if to in CLOSED_STATUSES:
+        case.closed_at = now
+        case.close_reason = close_reason or _IMPLIED_REASON.get(to)
+        case.lease_agent_id = case.lease_expires_at = None
+    db.add(record)
+    return record
+
+
+# The working ladder: an action's implied status only ever moves a case up it.
+_LADDER = (S.NEW, S.ACTIVE, S.CONTACTED, S.PROMISE, S.PLAN)
+
+
+def advance(
+    db: Session, *, case: Case, to: CaseStatus, reason: str, by_user_id: int | None
+) -> StatusChange | None:
+    """Move ``case`` up the working ladder to ``to``; leave it where it is otherwise.
+
+    For the status an action implies: a conversation makes a new case ``contacted`` but
+    does not pull a ``promise`` back, nor touch a ``disputed`` or ``hold`` case.
+    """
+    if case.status not in _LADDER or _LADDER.index(to) <= _LADDER.index(case.status):
+        return None
+    return change(db, case=case, to=to, reason=reason, by_user_id=by_user_id)

@@ -1,0 +1,1 @@
+"""Payment plans, promises, settlements, installments and payments."""
