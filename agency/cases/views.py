@@ -1,9 +1,7 @@
-"""Case lists and the read-only case page, the supervisor's workload view, and the
-compliance officer's consumer list.  Every query goes through the scoped repository."""
+"""Case lists and the case page, and the compliance officer's consumer list.  Every query goes through the scoped repository."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -26,7 +24,6 @@ Paging = Annotated[PageRequest, Depends(page_request)]
 Filters = Annotated[CaseFilters, Depends(case_filters)]
 Staff = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE))]
 Oversight = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.COMPLIANCE))]
-Supervisor = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR))]
 
 
 @router.get("/cases")
@@ -68,43 +65,6 @@ def case_detail(request: Request, db: DbSession, viewer: CurrentViewer, case_id:
             "case": case,
             "contact_points": points,
             "other_cases": repository.other_cases_of_consumer(db, viewer, case),
-        },
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadRow:
-    agent: User | None
-    cells: dict[int, repository.WorkloadCell]
-
-    @property
-    def total(self) -> int:
-        return sum(cell.cases for cell in self.cells.values())
-
-
-@router.get("/supervisor")
-def supervisor(request: Request, db: DbSession, _: Supervisor) -> Response:
-    """Open cases per agent (and unassigned) per client, each number a link to the list.
-
-    Every active agent has a row, even with an empty book; a disabled agent who still
-    holds cases keeps a row so those cases are not lost from view.
-    """
-    cells = repository.open_workload(db)
-    by_agent: dict[int | None, dict[int, repository.WorkloadCell]] = {}
-    for (agent_id, client_id), cell in cells.items():
-        by_agent.setdefault(agent_id, {})[client_id] = cell
-    agents = {agent.id: agent for agent in auth_service.agents(db)}
-    holders = [i for i in by_agent if i is not None and i not in agents]
-    agents.update({u.id: u for u in auth_service.users_by_ids(db, holders)})
-    rows = [WorkloadRow(agent, by_agent.get(agent.id, {})) for agent in agents.values()]
-    rows.sort(key=lambda row: row.agent.full_name if row.agent else "")
-    rows.append(WorkloadRow(None, by_agent.get(None, {})))
-    return render(
-        request,
-        "cases/supervisor.html",
-        {
-            "rows": rows,
-            "clients": clients_service.all_clients(db),
         },
     )
 
