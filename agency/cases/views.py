@@ -1,4 +1,5 @@
-"""Case lists and the case page, and the compliance officer's consumer list.  Every query goes through the scoped repository."""
+"""Case lists and the case page, and the compliance officer's consumer list.  Every query
+goes through the scoped repository."""
 
 from __future__ import annotations
 
