@@ -133,12 +133,12 @@ def call_hold(db: Session, case: Case, at: datetime) -> tuple[datetime, list[str
     """None when the gate would let a call about ``case`` go to one of the consumer's
     phones at ``at``; otherwise when it first would (``FOREVER`` if waiting cannot help)
     and the rules that block it."""
-    phones = callable_phones(db, case.consumer_id)
-    if not phones:
+    candidates = phones(db, case.consumer_id)
+    if not candidates:
         return FOREVER, [NO_PHONE]
     earliest: datetime | None = None
     rules: set[str] = set()
-    for phone in phones:
+    for phone in candidates:
         decision = _ask(db, case, phone, at)
         if decision.allowed:
             return None
@@ -161,17 +161,17 @@ def _ask(db: Session, case: Case, phone: ContactPoint, at: datetime) -> Decision
     )
 
 
-def callable_phones(db: Session, consumer_id: int) -> Sequence[ContactPoint]:
-    """The consumer's phones that carry no do-not-call / do-not-use mark, mobiles first."""
+def phones(db: Session, consumer_id: int) -> Sequence[ContactPoint]:
+    """The consumer's phones, those without a do-not-call / do-not-use mark first, then
+    mobiles: the gate is asked about each in turn (a marked one only to say why not)."""
     return db.scalars(
         select(ContactPoint)
-        .where(
-            ContactPoint.consumer_id == consumer_id,
-            ContactPoint.channel == Channel.PHONE,
-            ContactPoint.do_not_call.is_(False),
-            ContactPoint.do_not_use.is_(False),
+        .where(ContactPoint.consumer_id == consumer_id, ContactPoint.channel == Channel.PHONE)
+        .order_by(
+            (ContactPoint.do_not_call | ContactPoint.do_not_use).asc(),
+            (ContactPoint.line_type == "mobile").desc(),
+            ContactPoint.id,
         )
-        .order_by((ContactPoint.line_type == "mobile").desc(), ContactPoint.id)
     ).all()
 
 
