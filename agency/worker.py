@@ -26,7 +26,12 @@ from agency.config import VAR, get_settings
 
 log = logging.getLogger("agency.worker")
 
-TASK_MODULES = ["agency.auth.tasks", "agency.compliance.tasks", "agency.referrals.tasks"]
+TASK_MODULES = [
+    "agency.auth.tasks",
+    "agency.cases.tasks",
+    "agency.compliance.tasks",
+    "agency.referrals.tasks",
+]
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "purge-expired-sessions": {

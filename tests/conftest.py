@@ -27,6 +27,7 @@ from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session
 
 import agency.db
+import agency.worker
 from agency.cli import alembic_config
 from agency.db import create_engine, get_session
 from agency.main import create_app
@@ -133,6 +134,9 @@ def bound_engine(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[En
     try:
         yield engine
     finally:
+        # Jobs the test queued run on the in-process job thread against this database:
+        # let them finish before the tables are emptied (and before the next test).
+        agency.worker.drain(timeout=60)
         agency.db.get_sessionmaker.cache_clear()
         with engine.begin() as connection:
             if engine.dialect.name == "postgresql":  # the ledger's append-only trigger

@@ -53,11 +53,18 @@ def priority(
     """The queue priority of ``case``: a callback or a promise falling due first, then
     cases we have never reached, then by balance."""
     fresh = case.last_contact_at is None if never_contacted is None else never_contacted
+    return rank(case.balance.minor, never_contacted=fresh, callback=callback, promise=promise)
+
+
+def rank(
+    balance_minor: int, *, never_contacted: bool, callback: bool = False, promise: bool = False
+) -> int:
+    """``priority`` from its parts (intake ranks new cases with it, in bulk)."""
     return (
         (CALLBACK_DUE if callback else 0)
         + (PROMISE_DUE if promise else 0)
-        + (NEVER_CONTACTED if fresh else 0)
-        + min(BALANCE_CAP, case.balance.minor // 10_000)
+        + (NEVER_CONTACTED if never_contacted else 0)
+        + min(BALANCE_CAP, balance_minor // 10_000)
     )
 
 

@@ -3,27 +3,58 @@ only ever reaches rows of its own client, whatever the route asks for."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select, text, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from agency.auth.models import User
+from agency.auth.models import Role, User
 from agency.auth.permissions import Viewer
 from agency.cases.models import (
     CLOSED_STATUSES,
+    QUEUE_STATUSES,
+    AgentProfile,
+    AssignmentChange,
+    AssignmentRule,
+    Callback,
     Case,
+    CaseNote,
     CaseStatus,
     Channel,
     Consumer,
     ContactPoint,
+    StatusChange,
+    Team,
 )
 from agency.cases.schemas import CaseFilters
 from agency.clients.models import Client
+from agency.compliance.models import LedgerCase, LedgerEntry
+from agency.kit import clock
 from agency.kit.bulk import one_of
+from agency.kit.emails import BadEmail, normalize_email
 from agency.kit.money import Money
 from agency.kit.pagination import Page, PageRequest, paginate
+from agency.kit.phones import parse_phone
+from agency.payments.models import PaymentPlan, PlanKind, PlanStatus
+from agency.referrals.models import Placement
 
 _BALANCE = Case.principal_minor + Case.interest_minor + Case.fees_minor
 
@@ -35,6 +66,7 @@ CASE_SORTS = {
     "status": Case.status,
     "placed": Case.placed_at,
     "agent": User.full_name,
+    "due": Case.next_action_at,
 }
 
 CONSUMER_SORTS = {
@@ -76,7 +108,10 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
         query = query.where(Case.status == filters.status)
     if filters.client_id is not None:
         query = query.where(Case.client_id == filters.client_id)
-    if filters.agent == "me":
+    if filters.agent == "me" and viewer.role is Role.AGENT:
+        # The agent's own list: their book, their leases and their team's pool.
+        query = query.where(agents_cases(viewer.user_id, clock.now()))
+    elif filters.agent == "me":
         query = query.where(Case.assigned_agent_id == viewer.user_id)
     elif filters.agent == "none":
         query = query.where(Case.assigned_agent_id.is_(None))
@@ -90,9 +125,63 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
                 func.lower(Case.client_reference) == term,
                 func.lower(Consumer.last_name).like(like),
                 func.lower(Consumer.first_name + " " + Consumer.last_name).like(like),
+                *[term for term in [contact_search(filters.q)] if term is not None],
             )
         )
+    if filters.due_today:
+        query = query.where(due_by(start_of_day(clock.now()) + timedelta(days=1)))
+    return _supervisor_filtered(query, filters)
+
+
+def _supervisor_filtered(query: Select[Case], filters: CaseFilters) -> Select[Case]:
+    """The filters behind the supervisor's numbers (agency.cases.supervisor_views)."""
+    now = clock.now()
+    if filters.team_id is not None:
+        query = query.where(Case.team_id == filters.team_id)
+    if filters.unassigned:
+        query = query.where(Case.assigned_agent_id.is_(None), Case.team_id.is_(None))
+    if filters.open_only or filters.unassigned:
+        query = query.where(Case.status.not_in(CLOSED_STATUSES))
+    if filters.workable:
+        query = query.where(Case.status.in_(QUEUE_STATUSES), Case.workable_at <= now)
+    if filters.hold_rule:
+        query = query.where(
+            Case.status.in_(QUEUE_STATUSES),
+            Case.workable_at > now,
+            hold_rule_is(filters.hold_rule),
+        )
+    if filters.today is not None:
+        since = start_of_day(now)
+        if filters.today == "worked":
+            query = query.where(Case.last_attempt_at >= since)
+        elif filters.today == "contacted":
+            query = query.where(Case.last_contact_at >= since)
+        else:
+            query = query.where(
+                exists().where(
+                    PaymentPlan.case_id == Case.id,
+                    PaymentPlan.kind == PlanKind.PROMISE,
+                    PaymentPlan.created_at >= since,
+                    *(
+                        [PaymentPlan.created_by_id == Case.assigned_agent_id]
+                        if filters.agent is not None
+                        else []
+                    ),
+                )
+            )
     return query
+
+
+def start_of_day(now: datetime) -> datetime:
+    """Midnight UTC of ``now``'s day: "today" on the supervisor's page."""
+    return datetime.combine(now.date(), time(), tzinfo=UTC)
+
+
+def hold_rule_is(rule_id: str) -> ColumnElement[bool]:
+    """``rule_id`` is among the case's ``hold_rules``: the JSON list's text contains it in
+    quotes (the same on both backends; rule ids need no JSON escaping)."""
+    escaped = rule_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return cast(Case.hold_rules, String).like(f'%"{escaped}"%', escape="\\")
 
 
 def list_cases(
@@ -384,3 +473,467 @@ def refresh_statistics(db: Session) -> None:
     (autovacuum may be off, or may not have caught up with a million rows)."""
     for table in ("consumers", "contact_points", "cases"):
         db.execute(text(f"ANALYZE {table}"))
+
+
+# ---- assignment and the supervisor's view (agency.cases.assignment) -------------------
+
+
+def teams(db: Session) -> list[Team]:
+    return list(db.scalars(select(Team).order_by(Team.name, Team.id)))
+
+
+def team_by_id(db: Session, team_id: int) -> Team | None:
+    return db.get(Team, team_id)
+
+
+def team_by_name(db: Session, name: str) -> Team | None:
+    return db.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
+
+
+def agent_profiles(db: Session, user_ids: Sequence[int] | None = None) -> dict[int, AgentProfile]:
+    """Profiles by user id (all of them, or those of ``user_ids``)."""
+    query = select(AgentProfile)
+    if user_ids is not None:
+        query = query.where(AgentProfile.user_id.in_(list(user_ids)))
+    return {profile.user_id: profile for profile in db.scalars(query)}
+
+
+def assignment_rules(
+    db: Session, *, active_only: bool = False, for_update: bool = False
+) -> list[AssignmentRule]:
+    """Rules in the order they are tried (``position``, then age).  ``for_update`` locks
+    them, so two assignment runs take turns (the round-robin cursor and the loads they
+    compute stay right)."""
+    query = select(AssignmentRule).order_by(AssignmentRule.position, AssignmentRule.id)
+    if active_only:
+        query = query.where(AssignmentRule.is_active.is_(True))
+    if for_update:
+        query = query.with_for_update()
+    return list(db.scalars(query))
+
+
+def assignment_rule(db: Session, rule_id: int) -> AssignmentRule | None:
+    return db.get(AssignmentRule, rule_id)
+
+
+def open_loads(db: Session, agent_ids: Sequence[int]) -> list[tuple[int, str, int, int]]:
+    """(agent, currency, open cases, open balance in minor units) for ``agent_ids``."""
+    if not agent_ids:
+        return []
+    query = (
+        select(Case.assigned_agent_id, Case.currency, func.count(), func.sum(_BALANCE))
+        .where(
+            Case.assigned_agent_id.in_(sorted(set(agent_ids))),
+            Case.status.not_in(CLOSED_STATUSES),
+        )
+        .group_by(Case.assigned_agent_id, Case.currency)
+    )
+    return [(int(a or 0), str(c), int(n), int(b or 0)) for a, c, n, b in db.execute(query)]
+
+
+def unassigned_new_case_ids(db: Session, placement_id: int) -> list[int]:
+    """The placement's cases still waiting for assignment: new, no agent, no team."""
+    return list(
+        db.scalars(
+            select(Case.id)
+            .where(
+                Case.placement_id == placement_id,
+                Case.status == CaseStatus.NEW,
+                Case.assigned_agent_id.is_(None),
+                Case.team_id.is_(None),
+            )
+            .order_by(Case.id)
+        )
+    )
+
+
+def cases_to_assign(db: Session, case_ids: Sequence[int], *, unassigned_only: bool) -> list[Case]:
+    """Open cases among ``case_ids`` with their consumers, locked for the change.
+
+    ``unassigned_only`` (the assignment job): only cases with neither agent nor team, and
+    on PostgreSQL rows another run holds are skipped rather than waited for.
+    """
+    if not case_ids:
+        return []
+    query = (
+        select(Case)
+        .options(selectinload(Case.consumer))
+        .where(one_of(db, Case.id, list(case_ids)), Case.status.not_in(CLOSED_STATUSES))
+        .order_by(Case.id)
+    )
+    if unassigned_only:
+        query = query.where(Case.assigned_agent_id.is_(None), Case.team_id.is_(None))
+    query = query.with_for_update(skip_locked=unassigned_only)
+    return list(db.scalars(query))
+
+
+def open_case_ids_of_agent(db: Session, agent_id: int) -> list[int]:
+    """The agent's open book, biggest balance first (spread first, spread most evenly)."""
+    return list(
+        db.scalars(
+            select(Case.id)
+            .where(Case.assigned_agent_id == agent_id, Case.status.not_in(CLOSED_STATUSES))
+            .order_by(_BALANCE.desc(), Case.id)
+        )
+    )
+
+
+def filtered_case_ids(db: Session, viewer: Viewer, filters: CaseFilters) -> list[int]:
+    """Ids of the open cases a case list with ``filters`` shows (for bulk reassignment)."""
+    listing = _filtered(viewer, filters).where(Case.status.not_in(CLOSED_STATUSES)).subquery()
+    return list(db.scalars(select(listing.c.id).order_by(listing.c.id)))
+
+
+def assignment_history(db: Session, case_id: int) -> list[AssignmentChange]:
+    return list(
+        db.scalars(
+            select(AssignmentChange)
+            .where(AssignmentChange.case_id == case_id)
+            .order_by(AssignmentChange.at.desc(), AssignmentChange.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """One book (an agent's) or pool (a team's): what is open and what is workable now."""
+
+    open_cases: int = 0
+    balance: tuple[Money, ...] = ()
+    workable: int = 0
+    oldest_workable_at: datetime | None = None
+
+
+def queue_stats(
+    db: Session, now: datetime
+) -> tuple[dict[int, QueueStats], dict[int, QueueStats], QueueStats]:
+    """Open and workable cases per agent's book, per team pool, and unassigned (neither).
+
+    One grouped query: workable = a queue status and ``workable_at`` reached.
+    """
+    is_workable = and_(Case.status.in_(QUEUE_STATUSES), Case.workable_at <= now)
+    query = (
+        select(
+            Case.assigned_agent_id,
+            case((Case.assigned_agent_id.is_(None), Case.team_id), else_=None),
+            Case.currency,
+            func.count(),
+            func.sum(_BALANCE),
+            func.sum(case((is_workable, 1), else_=0)),
+            func.min(case((is_workable, Case.workable_at), else_=None)),
+        )
+        .where(Case.status.not_in(CLOSED_STATUSES))
+        .group_by(
+            Case.assigned_agent_id,
+            case((Case.assigned_agent_id.is_(None), Case.team_id), else_=None),
+            Case.currency,
+        )
+    )
+    agents: dict[int, QueueStats] = {}
+    pools: dict[int, QueueStats] = {}
+    unassigned = QueueStats()
+    for agent_id, team_id, currency, n, balance, workable, oldest in db.execute(query):
+        if agent_id is not None:
+            agents[agent_id] = _more(agents.get(agent_id), currency, n, balance, workable, oldest)
+        elif team_id is not None:
+            pools[team_id] = _more(pools.get(team_id), currency, n, balance, workable, oldest)
+        else:
+            unassigned = _more(unassigned, currency, n, balance, workable, oldest)
+    return agents, pools, unassigned
+
+
+def _more(
+    stats: QueueStats | None,
+    currency: str,
+    n: int,
+    balance: int | None,
+    workable: int | None,
+    oldest: datetime | None,
+) -> QueueStats:
+    stats = stats or QueueStats()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite's MIN() gives back text
+        oldest = oldest.replace(tzinfo=UTC)
+    earliest = min((t for t in (stats.oldest_workable_at, oldest) if t is not None), default=None)
+    return QueueStats(
+        open_cases=stats.open_cases + int(n),
+        balance=(*stats.balance, Money(int(balance or 0), currency)),
+        workable=stats.workable + int(workable or 0),
+        oldest_workable_at=earliest,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    worked: int = 0
+    contacted: int = 0
+    promised: int = 0
+
+
+def today_per_agent(db: Session, since: datetime) -> dict[int, Today]:
+    """Per holder: cases called since ``since``, reached since, and given a promise since
+    by their holder (the same sets the case list's ``today`` filter shows)."""
+    worked_or_reached = (
+        select(
+            Case.assigned_agent_id,
+            func.sum(case((Case.last_attempt_at >= since, 1), else_=0)),
+            func.sum(case((Case.last_contact_at >= since, 1), else_=0)),
+        )
+        .where(
+            Case.assigned_agent_id.is_not(None),
+            or_(Case.last_attempt_at >= since, Case.last_contact_at >= since),
+        )
+        .group_by(Case.assigned_agent_id)
+    )
+    found: dict[int, Today] = {}
+    for agent_id, worked, contacted in db.execute(worked_or_reached):
+        found[agent_id] = Today(int(worked or 0), int(contacted or 0), 0)
+    promised = (
+        select(Case.assigned_agent_id, func.count(func.distinct(Case.id)))
+        .join(PaymentPlan, PaymentPlan.case_id == Case.id)
+        .where(
+            PaymentPlan.kind == PlanKind.PROMISE,
+            PaymentPlan.created_at >= since,
+            PaymentPlan.created_by_id == Case.assigned_agent_id,
+        )
+        .group_by(Case.assigned_agent_id)
+    )
+    for holder, n in db.execute(promised):
+        previous = found.get(int(holder or 0), Today())
+        found[int(holder or 0)] = Today(previous.worked, previous.contacted, int(n))
+    return found
+
+
+def held_by_rule(db: Session, now: datetime) -> dict[str, int]:
+    """Cases the gate holds out of the queue (``workable_at`` still ahead), per rule id.
+
+    Grouped by the JSON list in SQL (few distinct lists), then split per rule.
+    """
+    query = (
+        select(cast(Case.hold_rules, String), func.count())
+        .where(Case.status.in_(QUEUE_STATUSES), Case.workable_at > now)
+        .group_by(cast(Case.hold_rules, String))
+    )
+    counts: dict[str, int] = {}
+    for rules_text, n in db.execute(query):
+        for rule_id in _json_list(rules_text):
+            counts[rule_id] = counts.get(rule_id, 0) + int(n)
+    return counts
+
+
+def _json_list(value: str | None) -> list[str]:
+    try:
+        parsed = json.loads(value or "[]")
+    except ValueError:
+        return []
+    return [str(item) for item in parsed] if isinstance(parsed, list) else []
+
+
+# ---- the agent's workspace: "next case", the agent's list, the case page ---------------
+
+
+def agent_team_id(db: Session, user_id: int) -> int | None:
+    """The team whose shared pool the user works (AgentProfile.team_id; None without one)."""
+    return db.scalar(select(AgentProfile.team_id).where(AgentProfile.user_id == user_id))
+
+
+def agents_cases(user_id: int, now: datetime) -> ColumnElement[bool]:
+    """The cases an agent works: assigned to them, leased to them now, or waiting in the
+    shared pool of their team (one condition, no extra round trip for the team)."""
+    team = select(AgentProfile.team_id).where(AgentProfile.user_id == user_id).scalar_subquery()
+    return or_(
+        Case.assigned_agent_id == user_id,
+        and_(Case.lease_agent_id == user_id, Case.lease_expires_at > now),
+        and_(Case.assigned_agent_id.is_(None), Case.team_id.is_not(None), Case.team_id == team),
+    )
+
+
+def due_by(until: datetime) -> ColumnElement[bool]:
+    """Open cases whose callback or promise (``next_action_at``) falls due before ``until``."""
+    return and_(
+        Case.next_action_at.is_not(None),
+        Case.next_action_at < until,
+        Case.status.not_in(CLOSED_STATUSES),
+    )
+
+
+def contact_search(q: str) -> ColumnElement[bool] | None:
+    """Cases whose consumer has this phone (normalized to E.164 as intake does, US
+    numbers without ``+``) or e-mail address; None when ``q`` is neither."""
+    value: str | None = None
+    if "@" in q:
+        try:
+            value = normalize_email(q)
+        except BadEmail:
+            return None
+        values = [value, value.lower()]
+    elif sum(ch.isdigit() for ch in q) >= 7:
+        phone = parse_phone(q, "US")
+        if phone is None:
+            return None
+        values = [phone.e164]
+    else:
+        return None
+    return exists().where(
+        ContactPoint.consumer_id == Case.consumer_id,
+        ContactPoint.channel.in_((Channel.PHONE, Channel.EMAIL)),
+        ContactPoint.value.in_(values),
+    )
+
+
+def earliest_workable(db: Session, *, agent_id: int, team_id: int | None) -> datetime | None:
+    """When the first case of the agent's book (or team pool) becomes workable again."""
+    owner = Case.assigned_agent_id == agent_id
+    if team_id is not None:
+        owner = or_(owner, and_(Case.assigned_agent_id.is_(None), Case.team_id == team_id))
+    return db.scalar(
+        select(func.min(Case.workable_at)).where(owner, Case.status.in_(QUEUE_STATUSES))
+    )
+
+
+def consumer_of(db: Session, case: Case) -> Consumer:
+    """The case's consumer (from the session's identity map when already loaded)."""
+    return db.get_one(Consumer, case.consumer_id)
+
+
+def case_for_update(db: Session, viewer: Viewer, case_id: int) -> Case | None:
+    """A case an action will change, with its consumer, or None when the viewer may not
+    see it (merchants: another client's)."""
+    query = select(Case).options(joinedload(Case.consumer)).where(Case.id == case_id)
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Case)
+    return db.scalar(scope_cases(query, viewer))
+
+
+def other_open_cases(db: Session, viewer: Viewer, case: Case) -> list[Case]:
+    """The consumer's other open cases at this agency that ``viewer`` may see."""
+    query = (
+        select(Case)
+        .options(joinedload(Case.client))
+        .where(
+            Case.consumer_id == case.consumer_id,
+            Case.id != case.id,
+            Case.status.not_in(CLOSED_STATUSES),
+        )
+        .order_by(Case.placed_at.desc(), Case.id.desc())
+    )
+    return list(db.scalars(scope_cases(query, viewer)))
+
+
+def attempt_has_outcome(db: Session, attempt_id: int) -> bool:
+    return bool(db.scalar(select(exists().where(LedgerEntry.attempt_id == attempt_id))))
+
+
+def open_promises(db: Session, case_id: int) -> list[PaymentPlan]:
+    return list(
+        db.scalars(
+            select(PaymentPlan).where(
+                PaymentPlan.case_id == case_id,
+                PaymentPlan.kind == PlanKind.PROMISE,
+                PaymentPlan.status == PlanStatus.ACTIVE,
+            )
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseHistory:
+    """What the case page's timeline and status history show, newest first, each source
+    read with one statement and at most ``limit`` + 1 rows (so the page can say "more")."""
+
+    entries: list[LedgerEntry]
+    notes: list[CaseNote]
+    status_changes: list[StatusChange]
+    plans: list[PaymentPlan]
+    callbacks: list[Callback]
+    names: dict[int, str]
+
+
+def case_history(db: Session, case_id: int, *, limit: int | None) -> CaseHistory:
+    """The ledger entries about this case (through the ledger's case index), its notes,
+    status changes, promises and plans (with installments) and callbacks, and the names
+    of the people behind them: a fixed number of statements, whatever the history."""
+
+    def capped(query: Select[Any]) -> Select[Any]:
+        return query if limit is None else query.limit(limit + 1)
+
+    about_case = select(LedgerCase.entry_id).where(LedgerCase.case_id == case_id)
+    entries = list(
+        db.scalars(
+            capped(
+                select(LedgerEntry)
+                .where(LedgerEntry.id.in_(about_case))
+                .order_by(LedgerEntry.id.desc())
+            )
+        )
+    )
+    notes = list(
+        db.scalars(
+            capped(
+                select(CaseNote)
+                .where(CaseNote.case_id == case_id)
+                .order_by(CaseNote.at.desc(), CaseNote.id.desc())
+            )
+        )
+    )
+    changes = list(
+        db.scalars(
+            capped(
+                select(StatusChange)
+                .where(StatusChange.case_id == case_id)
+                .order_by(StatusChange.at.desc(), StatusChange.id.desc())
+            )
+        )
+    )
+    plans = list(
+        db.scalars(
+            capped(
+                select(PaymentPlan)
+                .options(selectinload(PaymentPlan.installments))
+                .where(PaymentPlan.case_id == case_id)
+                .order_by(PaymentPlan.created_at.desc(), PaymentPlan.id.desc())
+            )
+        )
+    )
+    callbacks = list(
+        db.scalars(
+            capped(
+                select(Callback)
+                .where(Callback.case_id == case_id)
+                .order_by(Callback.created_at.desc(), Callback.id.desc())
+            )
+        )
+    )
+    people = {
+        *(e.actor_id for e in entries),
+        *(n.author_id for n in notes),
+        *(s.by_user_id for s in changes),
+        *(p.created_by_id for p in plans),
+        *(c.created_by_id for c in callbacks),
+    }
+    ids = sorted(p for p in people if p is not None)
+    names = (
+        {u.id: u.full_name for u in db.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    )
+    return CaseHistory(entries, notes, changes, plans, callbacks, names)
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementSource:
+    id: int
+    source: str
+    file_name: str | None
+    created_at: datetime
+
+
+def placement_source(db: Session, placement_id: int | None) -> PlacementSource | None:
+    """Where the case came from: its placement's source (upload or API) and file."""
+    if placement_id is None:
+        return None
+    row = db.execute(
+        select(Placement.id, Placement.source, Placement.file_name, Placement.created_at).where(
+            Placement.id == placement_id
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return PlacementSource(row.id, str(row.source.value), row.file_name, row.created_at)

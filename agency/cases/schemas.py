@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agency.cases.models import CaseStatus
+from agency.cases.models import AssignmentStrategy, CaseStatus
 
 
 class CaseFilters(BaseModel):
@@ -19,6 +21,17 @@ class CaseFilters(BaseModel):
     status: CaseStatus | None = None
     client_id: int | None = Field(default=None, ge=1)
     agent: Literal["me", "none"] | int | None = None
+    # The supervisor's links (agency.cases.supervisor_views): a team's cases, cases with
+    # neither agent nor team pool, workable now, held by a gate rule, open ones, and
+    # today's activity of the holder.
+    team_id: int | None = Field(default=None, ge=1)
+    unassigned: bool = False
+    workable: bool = False
+    hold_rule: str | None = Field(default=None, max_length=80)
+    open_only: bool = False
+    today: Literal["worked", "contacted", "promised"] | None = None
+    # The agent's list: cases whose callback or promise falls due today (or is overdue).
+    due_today: bool = False
 
 
 def case_filters(
@@ -30,6 +43,13 @@ def case_filters(
     agent: Annotated[
         str | None, Query(pattern=r"^(me|none|[0-9]{1,18})$", description="me, none or a user id")
     ] = None,
+    team_id: Annotated[int | None, Query(ge=1)] = None,
+    unassigned: Annotated[bool, Query()] = False,
+    workable: Annotated[bool, Query()] = False,
+    hold_rule: Annotated[str | None, Query(max_length=80)] = None,
+    open_only: Annotated[bool, Query()] = False,
+    today: Annotated[Literal["worked", "contacted", "promised"] | None, Query()] = None,
+    due_today: Annotated[bool, Query(description="callback or promise due today")] = False,
 ) -> CaseFilters:
     """FastAPI dependency; bad values are a 422 naming the parameter."""
     agent_value: Literal["me", "none"] | int | None
@@ -39,7 +59,19 @@ def case_filters(
         agent_value = "me" if agent == "me" else "none"
     else:
         agent_value = int(agent)
-    return CaseFilters(q=q or None, status=status, client_id=client_id, agent=agent_value)
+    return CaseFilters(
+        q=q or None,
+        status=status,
+        client_id=client_id,
+        agent=agent_value,
+        team_id=team_id,
+        unassigned=unassigned,
+        workable=workable,
+        hold_rule=hold_rule or None,
+        open_only=open_only,
+        today=today,
+        due_today=due_today,
+    )
 
 
 # ---- accounts placed with us (built by referral intake, placed by cases.service) ------
@@ -128,3 +160,169 @@ class Maintenance:
     effective_date: date | None = None
     reason: str | None = None
     contact: Account | None = None  # "update": the new contact data (names unused)
+
+
+# ---- assignment: the supervisor's forms (agency.cases.assignment) ---------------------
+
+_COUNTRY = r"^[A-Z]{2}$"
+_REGION_CODE = r"^[A-Z0-9]{1,3}$"
+_LANGUAGE = r"^[a-z]{2}$"
+_AREA = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")  # US, US-CA, AU-NSW
+
+
+def _blank(value: object) -> object:
+    return None if isinstance(value, str) and value.strip() == "" else value
+
+
+def _words(value: object) -> list[str]:
+    """A list from a form's comma- or space-separated text (or an already parsed list)."""
+    if isinstance(value, str):
+        return [part for part in re.split(r"[\s,;]+", value) if part]
+    if isinstance(value, list | tuple):
+        return [str(part).strip() for part in value if str(part).strip()]
+    return []
+
+
+class RuleForm(BaseModel):
+    """An assignment rule as a supervisor enters it.  Balances are in major units (two
+    decimals, e.g. ``250.00``); empty conditions match anything.  ``agent_ids`` arrives
+    as a comma-separated list (the view joins the ticked boxes)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    strategy: AssignmentStrategy
+    is_active: bool = False
+    client_id: int | None = Field(default=None, ge=1)
+    min_balance: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    max_balance: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    country: str | None = Field(default=None, pattern=_COUNTRY)
+    region: str | None = Field(default=None, pattern=_REGION_CODE)
+    language: str | None = Field(default=None, pattern=_LANGUAGE)
+    min_age_days: int | None = Field(default=None, ge=0, le=36500)
+    max_age_days: int | None = Field(default=None, ge=0, le=36500)
+    team_id: int | None = Field(default=None, ge=1)
+    agent_ids: list[int] = Field(default_factory=list, max_length=500)
+
+    @field_validator(
+        "client_id",
+        "min_balance",
+        "max_balance",
+        "country",
+        "region",
+        "language",
+        "min_age_days",
+        "max_age_days",
+        "team_id",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return _blank(value)
+
+    @field_validator("country", "region", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("agent_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        return _words(value)
+
+    @property
+    def min_balance_minor(self) -> int | None:
+        return None if self.min_balance is None else int(self.min_balance * 100)
+
+    @property
+    def max_balance_minor(self) -> int | None:
+        return None if self.max_balance is None else int(self.max_balance * 100)
+
+
+class TeamForm(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=80)
+
+
+class AgentProfileForm(BaseModel):
+    """An agent's team, capacity (most open cases held; empty = no limit) and skills:
+    languages (ISO 639-1, e.g. ``en, es``) and regions (``US``, ``US-CA``, ``AU-NSW``)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    team_id: int | None = Field(default=None, ge=1)
+    capacity: int | None = Field(default=None, ge=0, le=1_000_000)
+    languages: list[str] = Field(default_factory=list, max_length=20)
+    regions: list[str] = Field(default_factory=list, max_length=100)
+
+    @field_validator("team_id", "capacity", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return _blank(value)
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> list[str]:
+        languages = [word.lower() for word in _words(value)]
+        bad = [word for word in languages if not re.fullmatch(_LANGUAGE, word)]
+        if bad:
+            raise ValueError(f"must be two-letter codes such as en or es (not {bad[0]})")
+        return sorted(set(languages))
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _split_regions(cls, value: object) -> list[str]:
+        regions = [word.upper() for word in _words(value)]
+        bad = [word for word in regions if not _AREA.fullmatch(word)]
+        if bad:
+            raise ValueError(f"must be countries or regions such as US or US-CA (not {bad[0]})")
+        return sorted(set(regions))
+
+
+class ReassignForm(BaseModel):
+    """Where cases go (``agent:<id>`` or ``team:<id>``, a team's shared pool) and why."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    to: str = Field(min_length=1, max_length=40)
+    reason: str = Field(min_length=1, max_length=500)
+
+    @field_validator("to")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if not re.fullmatch(r"(agent|team):[0-9]{1,18}", value):
+            raise ValueError("must be an agent or a team from the list")
+        return value
+
+    @property
+    def target(self) -> tuple[int | None, int | None]:
+        """(agent id, team id): exactly one is set."""
+        kind, _, number = self.to.partition(":")
+        return (int(number), None) if kind == "agent" else (None, int(number))
+
+
+class RebalanceForm(BaseModel):
+    """Spread an agent's open book over other agents (``limit``: how many, empty = all)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    from_agent_id: int = Field(ge=1)
+    to_agent_ids: list[int] = Field(default_factory=list, max_length=500)
+    reason: str = Field(min_length=1, max_length=500)
+    limit: int | None = Field(default=None, ge=1, le=1_000_000)
+
+    @field_validator("limit", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return _blank(value)
+
+    @field_validator("to_agent_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        return _words(value)

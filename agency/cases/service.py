@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from agency.auth.permissions import Viewer
-from agency.cases import repository
+from agency.cases import queue, repository
 from agency.cases.models import (
     AdjustmentKind,
     BalanceAdjustment,
@@ -29,6 +29,7 @@ from agency.kit import clock
 from agency.kit.bulk import insert_rows
 from agency.kit.money import Money
 from agency.kit.pagination import Page, PageRequest
+from agency.worker import enqueue
 
 
 def list_cases(
@@ -104,7 +105,10 @@ def place_accounts(
                 )
             )
 
-    results.extend(_create_cases(db, client_id, contract_id, placement_id, new_accounts))
+    created = _create_cases(db, client_id, contract_id, placement_id, new_accounts)
+    results.extend(created)
+    if placement_id is not None and created:  # assignment runs once this batch commits
+        enqueue(db, "agency.cases.tasks.assign_new_cases", placement_id)
     results.sort(key=lambda placed: placed.row)
     return results
 
@@ -262,6 +266,10 @@ def _create_cases(
                 "placement_id": placement_id,
                 "placement_row": a.row,
                 "placed_at": now,
+                # Written by COPY on PostgreSQL: no Python-side defaults apply.
+                "workable_at": now,
+                "hold_rules": [],
+                "priority": queue.rank(a.balance, never_contacted=True),
                 "updated_at": now,
             }
             for a, consumer_id in zip(accounts, consumer_ids, strict=True)

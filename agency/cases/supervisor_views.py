@@ -1,23 +1,79 @@
-"""The supervisor's pages: workload and queues per agent and team."""
+"""The supervisor's pages: queues per agent and team, gate holds, unassigned cases, the
+assignment rules, teams and agents, and moving cases (one, a filtered set, a book).
+
+Admins and supervisors only.  Every number on the dashboard links to the case list with
+the filters that reproduce it.  Forms post normally and come back with their errors next
+to each field (422); the request's transaction then rolls back, so nothing is half-written.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from agency.auth import service as auth_service
 from agency.auth.models import Role, User
-from agency.auth.permissions import require
-from agency.cases import repository
+from agency.auth.permissions import CurrentViewer, Viewer, require
+from agency.cases import assignment, repository
+from agency.cases.models import AssignmentRule, AssignmentStrategy, Case, Team
+from agency.cases.queue import NO_PHONE
+from agency.cases.schemas import (
+    AgentProfileForm,
+    CaseFilters,
+    ReassignForm,
+    RebalanceForm,
+    RuleForm,
+    TeamForm,
+    case_filters,
+)
 from agency.clients import service as clients_service
+from agency.compliance.catalogue import describe
 from agency.db import DbSession
+from agency.kit import clock
+from agency.kit.errors import NotFound, ResponseError
+from agency.kit.forms import FormError, form_values, parse
 from agency.kit.templates import render
 
 router = APIRouter()
 Supervisor = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR))]
+Filters = Annotated[CaseFilters, Depends(case_filters)]
+Schema = TypeVar("Schema", bound=BaseModel)
+
+
+def _values(form: FormData, *lists: str) -> dict[str, str]:
+    """The posted values; each name in ``lists`` (ticked boxes) joined with commas."""
+    values = form_values(form)
+    for name in lists:
+        values[name] = ",".join(str(v) for v in form.getlist(name) if isinstance(v, str))
+    return values
+
+
+def _save(
+    values: dict[str, str],
+    schema: type[Schema],
+    save: Callable[[Schema], object],
+    page: Callable[[dict[str, str], dict[str, str]], Response],
+) -> None:
+    """Parse and save, or answer the form again with its errors (422, rolled back)."""
+    try:
+        save(parse(schema, values))
+    except FormError as exc:
+        response = page(values, exc.errors)
+        response.status_code = 422
+        raise ResponseError(response) from exc
+
+
+# ---- the dashboard --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,28 +86,596 @@ class WorkloadRow:
         return sum(cell.cases for cell in self.cells.values())
 
 
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One agent's book (``agent``) or one team's pool (``team``, no agent)."""
+
+    agent: User | None
+    team: Team | None
+    stats: repository.QueueStats
+    today: repository.Today
+    oldest_age: str
+    capacity: int | None = None
+
+    @property
+    def link(self) -> str:
+        """The case-list filter that shows this row's cases."""
+        if self.agent is not None:
+            return f"/cases?agent={self.agent.id}"
+        assert self.team is not None
+        return f"/cases?agent=none&team_id={self.team.id}"
+
+
+@dataclass(slots=True)
+class TeamBlock:
+    team: Team | None
+    pool: QueueRow | None
+    members: list[QueueRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class HoldRow:
+    rule_id: str
+    title: str
+    cases: int
+
+
+def age(since: datetime | None, now: datetime) -> str:
+    """How long the oldest workable case has waited, in words a screen can hold."""
+    if since is None:
+        return ""
+    waited = max(now - since, timedelta())
+    days, seconds = waited.days, waited.seconds
+    if days:
+        return f"{days} d {seconds // 3600} h"
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 60} min"
+
+
+def _hold_title(rule_id: str) -> str:
+    if rule_id == NO_PHONE:
+        return "No phone we may call"
+    return describe(rule_id).title
+
+
 @router.get("/supervisor")
 def supervisor(request: Request, db: DbSession, _: Supervisor) -> Response:
-    """Open cases per agent (and unassigned) per client, each number a link to the list.
+    """Queues per team and agent (workable now, oldest wait, open cases and balance,
+    today's calls, contacts and promises), gate holds per rule, unassigned cases, and
+    open cases per agent and client.  Every number links to the matching case list.
 
     Every active agent has a row, even with an empty book; a disabled agent who still
     holds cases keeps a row so those cases are not lost from view.
     """
+    now = clock.now()
+    book_stats, pool_stats, unassigned = repository.queue_stats(db, now)
+    today = repository.today_per_agent(db, repository.start_of_day(now))
+    agents = {agent.id: agent for agent in auth_service.agents(db)}
     cells = repository.open_workload(db)
+    holders = {i for i in book_stats if i not in agents}
+    holders |= {i for i, _client in cells if i is not None and i not in agents}
+    agents.update({u.id: u for u in auth_service.users_by_ids(db, sorted(holders))})
+    profiles = repository.agent_profiles(db)
+    teams = repository.teams(db)
+
+    def agent_row(user: User) -> QueueRow:
+        stats = book_stats.get(user.id, repository.QueueStats())
+        profile = profiles.get(user.id)
+        return QueueRow(
+            agent=user,
+            team=None,
+            stats=stats,
+            today=today.get(user.id, repository.Today()),
+            oldest_age=age(stats.oldest_workable_at, now),
+            capacity=profile.capacity if profile else None,
+        )
+
+    blocks: dict[int | None, TeamBlock] = {}
+    for team in teams:
+        stats = pool_stats.get(team.id, repository.QueueStats())
+        pool = QueueRow(None, team, stats, repository.Today(), age(stats.oldest_workable_at, now))
+        blocks[team.id] = TeamBlock(team, pool)
+    blocks[None] = TeamBlock(None, None)
+    for user in sorted(agents.values(), key=lambda u: (u.full_name, u.id)):
+        profile = profiles.get(user.id)
+        team_id = profile.team_id if profile and profile.team_id in blocks else None
+        blocks[team_id].members.append(agent_row(user))
+
+    holds = sorted(
+        (
+            HoldRow(rule_id, _hold_title(rule_id), n)
+            for rule_id, n in repository.held_by_rule(db, now).items()
+        ),
+        key=lambda row: (-row.cases, row.rule_id),
+    )
+
     by_agent: dict[int | None, dict[int, repository.WorkloadCell]] = {}
     for (agent_id, client_id), cell in cells.items():
         by_agent.setdefault(agent_id, {})[client_id] = cell
-    agents = {agent.id: agent for agent in auth_service.agents(db)}
-    holders = [i for i in by_agent if i is not None and i not in agents]
-    agents.update({u.id: u for u in auth_service.users_by_ids(db, holders)})
-    rows = [WorkloadRow(agent, by_agent.get(agent.id, {})) for agent in agents.values()]
-    rows.sort(key=lambda row: row.agent.full_name if row.agent else "")
-    rows.append(WorkloadRow(None, by_agent.get(None, {})))
+    workload = [WorkloadRow(agent, by_agent.get(agent.id, {})) for agent in agents.values()]
+    workload.sort(key=lambda row: row.agent.full_name if row.agent else "")
+    workload.append(WorkloadRow(None, by_agent.get(None, {})))
     return render(
         request,
         "cases/supervisor.html",
         {
-            "rows": rows,
+            "blocks": [b for b in blocks.values() if b.team is not None or b.members],
+            "unassigned": unassigned,
+            "unassigned_age": age(unassigned.oldest_workable_at, now),
+            "holds": holds,
+            "rows": workload,
             "clients": clients_service.all_clients(db),
         },
+    )
+
+
+# ---- assignment rules ------------------------------------------------------------------------
+
+
+def _decimal(minor: int | None) -> str:
+    return "" if minor is None else f"{Decimal(minor).scaleb(-2):.2f}"
+
+
+def _rule_values(rule: AssignmentRule) -> dict[str, str]:
+    def text(value: object) -> str:
+        return "" if value is None else str(value)
+
+    return {
+        "name": rule.name,
+        "strategy": rule.strategy.value,
+        "is_active": "on" if rule.is_active else "",
+        "client_id": text(rule.client_id),
+        "min_balance": _decimal(rule.min_balance_minor),
+        "max_balance": _decimal(rule.max_balance_minor),
+        "country": text(rule.country),
+        "region": text(rule.region),
+        "language": text(rule.language),
+        "min_age_days": text(rule.min_age_days),
+        "max_age_days": text(rule.max_age_days),
+        "team_id": text(rule.team_id),
+        "agent_ids": ",".join(str(i) for i in rule.agent_ids or []),
+    }
+
+
+def _rule_or_404(db: Session, rule_id: int) -> AssignmentRule:
+    rule = repository.assignment_rule(db, rule_id)
+    if rule is None:
+        raise NotFound("assignment rule")
+    return rule
+
+
+def _names(db: Session, user_ids: set[int]) -> dict[int, str]:
+    return {u.id: u.full_name for u in auth_service.users_by_ids(db, sorted(user_ids))}
+
+
+@router.get("/supervisor/rules")
+def rules(request: Request, db: DbSession, _: Supervisor) -> Response:
+    """The rules in the order they are tried, with what each matches and whom it feeds."""
+    listed = repository.assignment_rules(db)
+    return render(
+        request,
+        "cases/assignment_rules.html",
+        {
+            "rules": listed,
+            "names": _names(db, {i for r in listed for i in r.agent_ids or []}),
+            "teams": {team.id: team for team in repository.teams(db)},
+            "clients": {client.id: client for client in clients_service.all_clients(db)},
+            "amount": _decimal,
+        },
+    )
+
+
+def _rule_form(
+    request: Request,
+    db: Session,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    *,
+    rule: AssignmentRule | None,
+) -> Response:
+    return render(
+        request,
+        "cases/assignment_rule_form.html",
+        {
+            "rule": rule,
+            "values": values,
+            "errors": errors or {},
+            "strategies": [(s.value, s.label) for s in AssignmentStrategy],
+            "client_options": [(c.id, c.name) for c in clients_service.all_clients(db)],
+            "team_options": [(t.id, t.name) for t in repository.teams(db)],
+            "agents": auth_service.agents(db),
+            "ticked": set(values.get("agent_ids", "").split(",")),
+        },
+    )
+
+
+@router.get("/supervisor/rules/edit")
+def rule_form(
+    request: Request,
+    db: DbSession,
+    _: Supervisor,
+    rule: Annotated[
+        int | None, Query(ge=1, description="the rule to edit; none: a new one")
+    ] = None,
+) -> Response:
+    if rule is None:
+        return _rule_form(request, db, {"is_active": "on", "strategy": "round_robin"}, rule=None)
+    found = _rule_or_404(db, rule)
+    return _rule_form(request, db, _rule_values(found), rule=found)
+
+
+@router.post("/supervisor/rules/edit")
+async def save_rule(
+    request: Request,
+    db: DbSession,
+    user: Supervisor,
+    rule: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Create a rule (tried after the others) or change one."""
+    found = _rule_or_404(db, rule) if rule is not None else None
+    values = _values(await request.form(), "agent_ids")
+
+    def save(data: RuleForm) -> object:
+        if found is None:
+            return assignment.create_rule(db, data=data, by_user_id=user.id)
+        return assignment.update_rule(db, rule=found, data=data, by_user_id=user.id)
+
+    _save(values, RuleForm, save, lambda v, e: _rule_form(request, db, v, e, rule=found))
+    return RedirectResponse("/supervisor/rules", status_code=303)
+
+
+@router.post("/supervisor/rules/move")
+async def move_rule(
+    request: Request,
+    db: DbSession,
+    _: Supervisor,
+    rule: Annotated[int, Query(ge=1)],
+    direction: Annotated[Literal["up", "down"], Query()],
+) -> Response:
+    """Try a rule one place earlier or later."""
+    assignment.move_rule(db, rule=_rule_or_404(db, rule), direction=direction)
+    return RedirectResponse("/supervisor/rules", status_code=303)
+
+
+@router.post("/supervisor/rules/active")
+async def rule_active(
+    request: Request,
+    db: DbSession,
+    user: Supervisor,
+    rule: Annotated[int, Query(ge=1)],
+    active: Annotated[bool, Query()],
+) -> Response:
+    """Switch a rule off (kept, skipped) or back on."""
+    assignment.set_rule_active(db, rule=_rule_or_404(db, rule), active=active, by_user_id=user.id)
+    return RedirectResponse("/supervisor/rules", status_code=303)
+
+
+# ---- teams and agents --------------------------------------------------------------------------
+
+
+def _teams_page(
+    request: Request,
+    db: Session,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    *,
+    edited: int | None = None,
+) -> Response:
+    profiles = repository.agent_profiles(db)
+    agents = auth_service.agents(db)
+    members: dict[int, list[User]] = {}
+    for agent in agents:
+        profile = profiles.get(agent.id)
+        if profile and profile.team_id is not None:
+            members.setdefault(profile.team_id, []).append(agent)
+    return render(
+        request,
+        "cases/supervisor_teams.html",
+        {
+            "teams": repository.teams(db),
+            "members": members,
+            "values": dict(values or {}),
+            "errors": dict(errors or {}),
+            "edited": edited,
+        },
+    )
+
+
+@router.get("/supervisor/teams")
+def teams(request: Request, db: DbSession, _: Supervisor) -> Response:
+    return _teams_page(request, db)
+
+
+@router.post("/supervisor/teams")
+async def save_team(
+    request: Request,
+    db: DbSession,
+    _: Supervisor,
+    team: Annotated[int | None, Query(ge=1, description="the team to rename")] = None,
+) -> Response:
+    """Create a team, or rename one (``team``)."""
+    found = repository.team_by_id(db, team) if team is not None else None
+    if team is not None and found is None:
+        raise NotFound("team")
+    values = form_values(await request.form())
+    _save(
+        values,
+        TeamForm,
+        lambda data: assignment.save_team(db, data=data, team=found),
+        lambda v, e: _teams_page(request, db, v, e, edited=team),
+    )
+    return RedirectResponse("/supervisor/teams", status_code=303)
+
+
+@router.get("/supervisor/agents")
+def agents(request: Request, db: DbSession, _: Supervisor) -> Response:
+    """Every active agent: team, capacity against open cases, languages and regions."""
+    users = auth_service.agents(db)
+    loads = assignment.Loads.of(db, [u.id for u in users])
+    return render(
+        request,
+        "cases/supervisor_agents.html",
+        {
+            "agents": users,
+            "profiles": repository.agent_profiles(db),
+            "teams": {team.id: team for team in repository.teams(db)},
+            "loads": loads,
+        },
+    )
+
+
+def _agent_or_404(db: Session, user_id: int) -> User:
+    found = auth_service.users_by_ids(db, [user_id])
+    if not found or found[0].role is not Role.AGENT:
+        raise NotFound("agent")
+    return found[0]
+
+
+def _agent_form(
+    request: Request,
+    db: Session,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    *,
+    agent: User,
+) -> Response:
+    return render(
+        request,
+        "cases/supervisor_agent_form.html",
+        {
+            "agent": agent,
+            "values": values,
+            "errors": errors or {},
+            "team_options": [(t.id, t.name) for t in repository.teams(db)],
+        },
+    )
+
+
+@router.get("/supervisor/agents/{user_id}")
+def agent_form(request: Request, db: DbSession, _: Supervisor, user_id: int) -> Response:
+    agent = _agent_or_404(db, user_id)
+    profile = repository.agent_profiles(db, [user_id]).get(user_id)
+    values = {
+        "team_id": str(profile.team_id or "") if profile else "",
+        "capacity": "" if profile is None or profile.capacity is None else str(profile.capacity),
+        "languages": ", ".join(profile.languages or []) if profile else "",
+        "regions": ", ".join(profile.regions or []) if profile else "",
+    }
+    return _agent_form(request, db, values, agent=agent)
+
+
+@router.post("/supervisor/agents/{user_id}")
+async def save_agent(request: Request, db: DbSession, _: Supervisor, user_id: int) -> Response:
+    agent = _agent_or_404(db, user_id)
+    values = form_values(await request.form())
+    _save(
+        values,
+        AgentProfileForm,
+        lambda data: assignment.update_agent(db, user_id=agent.id, data=data),
+        lambda v, e: _agent_form(request, db, v, e, agent=agent),
+    )
+    return RedirectResponse("/supervisor/agents", status_code=303)
+
+
+# ---- moving cases ------------------------------------------------------------------------------
+
+
+def _targets(db: Session) -> list[tuple[str, str]]:
+    """The choices of a "move to" select: agents, then teams' pools."""
+    return [(f"agent:{a.id}", a.full_name) for a in auth_service.agents(db)] + [
+        (f"team:{t.id}", f"{t.name} (team pool)") for t in repository.teams(db)
+    ]
+
+
+def _case_or_404(db: Session, viewer: Viewer, case_id: int) -> Case:
+    case = repository.case_for_viewer(db, viewer, case_id)
+    if case is None:
+        raise NotFound("case")
+    return case
+
+
+def _assign_page(
+    request: Request,
+    db: Session,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    *,
+    case: Case,
+) -> Response:
+    history = repository.assignment_history(db, case.id)
+    ids = {i for c in history for i in (c.from_agent_id, c.to_agent_id, c.by_user_id) if i}
+    return render(
+        request,
+        "cases/assignment_case.html",
+        {
+            "case": case,
+            "history": history,
+            "names": _names(db, ids),
+            "teams": {team.id: team for team in repository.teams(db)},
+            "targets": _targets(db),
+            "values": values,
+            "errors": errors or {},
+        },
+    )
+
+
+@router.get("/supervisor/cases/{case_id}/assign")
+def case_assign_form(
+    request: Request, db: DbSession, _: Supervisor, viewer: CurrentViewer, case_id: int
+) -> Response:
+    """Who holds the case, every change so far, and a form to move it."""
+    return _assign_page(request, db, {}, case=_case_or_404(db, viewer, case_id))
+
+
+@router.post("/supervisor/cases/{case_id}/assign")
+async def case_assign(
+    request: Request, db: DbSession, user: Supervisor, viewer: CurrentViewer, case_id: int
+) -> Response:
+    case = _case_or_404(db, viewer, case_id)
+    values = form_values(await request.form())
+
+    def save(data: ReassignForm) -> int:
+        to_agent_id, to_team_id = data.target
+        moved = assignment.reassign(
+            db,
+            case_ids=[case.id],
+            to_agent_id=to_agent_id,
+            to_team_id=to_team_id,
+            by_user_id=user.id,
+            reason=data.reason,
+        )
+        if not moved:
+            raise FormError({"to": "already holds this case (or the case is closed)"})
+        return moved
+
+    _save(values, ReassignForm, save, lambda v, e: _assign_page(request, db, v, e, case=case))
+    return RedirectResponse(f"/supervisor/cases/{case.id}/assign", status_code=303)
+
+
+def _reassign_page(
+    request: Request,
+    db: Session,
+    filters: CaseFilters,
+    case_ids: list[int],
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    *,
+    moved: int | None = None,
+) -> Response:
+    return render(
+        request,
+        "cases/assignment_reassign.html",
+        {
+            "filters": filters,
+            "query": request.url.query,
+            "matching": len(case_ids),
+            "targets": _targets(db),
+            "values": values,
+            "errors": errors or {},
+            "moved": moved,
+        },
+    )
+
+
+@router.get("/supervisor/reassign")
+def reassign_form(
+    request: Request, db: DbSession, _: Supervisor, viewer: CurrentViewer, filters: Filters
+) -> Response:
+    """Move every open case a case list shows (same filters, in the query string)."""
+    case_ids = repository.filtered_case_ids(db, viewer, filters)
+    return _reassign_page(request, db, filters, case_ids, {})
+
+
+@router.post("/supervisor/reassign")
+async def reassign(
+    request: Request, db: DbSession, user: Supervisor, viewer: CurrentViewer, filters: Filters
+) -> Response:
+    case_ids = repository.filtered_case_ids(db, viewer, filters)
+    values = form_values(await request.form())
+    moved: list[int] = []
+
+    def save(data: ReassignForm) -> None:
+        to_agent_id, to_team_id = data.target
+        moved.append(
+            assignment.reassign(
+                db,
+                case_ids=case_ids,
+                to_agent_id=to_agent_id,
+                to_team_id=to_team_id,
+                by_user_id=user.id,
+                reason=data.reason,
+            )
+        )
+
+    _save(
+        values,
+        ReassignForm,
+        save,
+        lambda v, e: _reassign_page(request, db, filters, case_ids, v, e),
+    )
+    return _reassign_page(
+        request,
+        db,
+        filters,
+        repository.filtered_case_ids(db, viewer, filters),
+        {},
+        moved=moved[0],
+    )
+
+
+def _rebalance_page(
+    request: Request,
+    db: Session,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    *,
+    moved: int | None = None,
+) -> Response:
+    users = auth_service.agents(db)
+    return render(
+        request,
+        "cases/assignment_rebalance.html",
+        {
+            "agents": users,
+            "loads": assignment.Loads.of(db, [u.id for u in users]),
+            "values": values,
+            "errors": errors or {},
+            "ticked": set(values.get("to_agent_ids", "").split(",")),
+            "moved": moved,
+        },
+    )
+
+
+@router.get("/supervisor/rebalance")
+def rebalance_form(
+    request: Request,
+    db: DbSession,
+    _: Supervisor,
+    from_agent_id: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """Spread an agent's book over other agents, least loaded first."""
+    return _rebalance_page(request, db, {"from_agent_id": str(from_agent_id or "")})
+
+
+@router.post("/supervisor/rebalance")
+async def rebalance(request: Request, db: DbSession, user: Supervisor) -> Response:
+    values = _values(await request.form(), "to_agent_ids")
+    moved: list[int] = []
+
+    def save(data: RebalanceForm) -> None:
+        moved.append(
+            assignment.rebalance(
+                db,
+                from_agent_id=data.from_agent_id,
+                to_agent_ids=data.to_agent_ids,
+                by_user_id=user.id,
+                reason=data.reason,
+                limit=data.limit,
+            )
+        )
+
+    _save(values, RebalanceForm, save, lambda v, e: _rebalance_page(request, db, v, e))
+    return _rebalance_page(
+        request, db, {"from_agent_id": values.get("from_agent_id", "")}, moved=moved[0]
     )

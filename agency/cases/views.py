@@ -3,22 +3,38 @@ goes through the scoped repository."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from agency.auth import service as auth_service
 from agency.auth.models import Role, User
-from agency.auth.permissions import CurrentViewer, require
-from agency.cases import repository
-from agency.cases.models import CaseStatus
+from agency.auth.permissions import CurrentViewer, Forbidden, Viewer, require
+from agency.cases import actions, assignment, queue, repository, status
+from agency.cases.errors import CaseError
+from agency.cases.models import Case, CaseStatus, Channel, CloseReason, ContactPoint
 from agency.cases.schemas import CaseFilters, case_filters
 from agency.clients import service as clients_service
+from agency.compliance.catalogue import RuleDescription, describe
+from agency.compliance.models import EntryKind, LedgerEntry
+from agency.compliance.service import ComplianceError
 from agency.db import DbSession
-from agency.kit.errors import NotFound
+from agency.kit import clock
+from agency.kit.errors import NotFound, ResponseError
+from agency.kit.forms import form_values
+from agency.kit.money import MoneyError
 from agency.kit.pagination import PageRequest, page_request
-from agency.kit.templates import render
+from agency.kit.templates import is_htmx, render
+from agency.kit.timezones import zones_for_phone_digits
+from agency.payments.models import PlanKind
+from agency.referrals.values import BadValue, parse_amount
 
 router = APIRouter()
 Paging = Annotated[PageRequest, Depends(page_request)]
@@ -49,27 +65,6 @@ def cases(
     )
 
 
-@router.get("/cases/{case_id}")
-def case_detail(request: Request, db: DbSession, viewer: CurrentViewer, case_id: int) -> Response:
-    case = repository.case_for_viewer(db, viewer, case_id)
-    if case is None:
-        raise NotFound("case")
-    points = [
-        point
-        for point in case.consumer.contact_points
-        if not viewer.is_merchant or point.source_client_id in (None, viewer.client_id)
-    ]
-    return render(
-        request,
-        "cases/detail.html",
-        {
-            "case": case,
-            "contact_points": points,
-            "other_cases": repository.other_cases_of_consumer(db, viewer, case),
-        },
-    )
-
-
 @router.get("/consumers")
 def consumers(
     request: Request,
@@ -82,3 +77,586 @@ def consumers(
     listing = repository.list_consumers(db, viewer, page, q=q)
     counts = repository.case_counts_by_consumer(db, viewer, [c.id for c in listing.items])
     return render(request, "cases/consumers.html", {"page": listing, "counts": counts, "q": q})
+
+
+# ---- the agent's workspace: "Next case" and the case page -------------------------------
+
+Workers = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
+TIMELINE_CAP = 200
+RECORD_KINDS = {
+    "promise": "Promise to pay",
+    "callback": "Callback",
+    "dispute": "Dispute",
+    "cease": "Cease request",
+    "attorney": "Attorney",
+    "inconvenient_time": "Inconvenient times",
+    "workplace": "Workplace restriction",
+    "wrong_number": "Wrong number",
+    "deceased": "Deceased",
+    "bankruptcy": "Bankruptcy",
+}
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@router.post("/queue/next")
+def take_next_case(request: Request, db: DbSession, user: Workers) -> Response:
+    """Lease the agent the highest-priority case they may call now and open it; a case
+    from the team's pool becomes theirs.  Kept lean (it is benchmarked): the team, the
+    pick and the gate's check, nothing else."""
+    team_id = repository.agent_team_id(db, user.id)
+    pick = queue.next_case(db, agent_id=user.id, team_id=team_id)
+    if pick is None:
+        earliest = repository.earliest_workable(db, agent_id=user.id, team_id=team_id)
+        return render(
+            request,
+            "cases/_nothing.html",
+            {"earliest": None if earliest is None or earliest >= queue.FOREVER else earliest},
+        )
+    if pick.from_pool:
+        assignment.take_from_pool(db, case=pick.case, agent_id=user.id)
+    url = f"/cases/{pick.case.id}"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    """One line of the case's timeline: a ledger entry, note, status change, promise or
+    callback, in words."""
+
+    at: datetime
+    kind: str
+    title: str
+    detail: str
+    who: str
+    rules: tuple[RuleDescription, ...] = ()
+    css: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTime:
+    zone: str
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PointView:
+    point: ContactPoint
+    flags: tuple[str, ...]
+    times: tuple[LocalTime, ...]
+
+
+def _local_times(zones: Sequence[str], now: datetime) -> tuple[LocalTime, ...]:
+    return tuple(LocalTime(zone, now.astimezone(ZoneInfo(zone))) for zone in zones)
+
+
+def _point_view(point: ContactPoint, consumer_zones: Sequence[str], now: datetime) -> PointView:
+    zones: Sequence[str] = consumer_zones
+    if point.channel is Channel.PHONE and point.value.startswith("+"):
+        zones = zones_for_phone_digits(point.value[1:]) or consumer_zones
+    flags = tuple(
+        name
+        for name, on in (
+            ("consent", point.consent),
+            ("opted out", point.opted_out),
+            ("do not call", point.do_not_call),
+            ("do not use", point.do_not_use),
+            ("workplace", point.workplace),
+        )
+        if on
+    )
+    return PointView(point, flags, _local_times(zones, now))
+
+
+def _who(names: Mapping[int, str], user_id: int | None, source: str | None = None) -> str:
+    if user_id is not None:
+        return names.get(user_id, f"user {user_id}")
+    return {"consumer": "the consumer", "strategy": "contact strategy"}.get(
+        source or "", "the system"
+    )
+
+
+def _mask(value: str) -> str:
+    return "…" + value[-4:] if len(value) > 4 else value
+
+
+def _entry_item(
+    entry: LedgerEntry, names: Mapping[int, str], points: Mapping[int, ContactPoint]
+) -> TimelineItem:
+    point = points.get(entry.contact_point_id) if entry.contact_point_id else None
+    where = f" {point.channel.value} {_mask(point.value)}" if point else ""
+    who = _who(names, entry.actor_id, entry.source.value)
+    detail = entry.detail or {}
+    if entry.kind is EntryKind.ATTEMPT:
+        if entry.allowed:
+            return TimelineItem(entry.at, "attempt", f"{entry.channel} to{where}", "allowed", who)
+        when = (
+            f"allowed again from {entry.next_allowed_at:%Y-%m-%d %H:%M} UTC"
+            if entry.next_allowed_at
+            else "waiting will not help"
+        )
+        return TimelineItem(
+            entry.at,
+            "attempt",
+            f"{entry.channel} to{where} blocked",
+            when,
+            who,
+            tuple(describe(rule) for rule in entry.blocked_by or []),
+            "blocked",
+        )
+    if entry.kind is EntryKind.OUTCOME:
+        said = str(detail.get("agent_outcome") or entry.outcome or "").replace("_", " ")
+        return TimelineItem(entry.at, "outcome", f"{entry.channel} outcome: {said}", "", who)
+    if entry.kind is EntryKind.INBOUND:
+        return TimelineItem(
+            entry.at, "inbound", f"{entry.channel} from the consumer", entry.outcome or "", who
+        )
+    if entry.kind is EntryKind.FACT:
+        kind = str(detail.get("fact", "fact")).replace("_", " ")
+        parts = []
+        if "written" in detail and kind == "dispute":
+            parts.append("written" if detail["written"] else "oral")
+        if detail.get("name"):
+            parts.append(f"attorney {detail['name']}")
+        if detail.get("from") and detail.get("to"):
+            days = detail.get("days")
+            on = ", ".join(DAY_NAMES[int(d)] for d in days) if days else "every day"
+            parts.append(f"{detail['from']} to {detail['to']} local, {on}")
+        if detail.get("note"):
+            parts.append(str(detail["note"]))
+        if detail.get("until"):
+            parts.append(f"until {detail['until'][:16].replace('T', ' ')} UTC")
+        return TimelineItem(entry.at, "fact", f"recorded: {kind}{where}", "; ".join(parts), who)
+    return TimelineItem(entry.at, entry.kind.value, entry.kind.value, "", who)
+
+
+def _timeline(
+    history: repository.CaseHistory, points: Mapping[int, ContactPoint], *, cap: int | None
+) -> tuple[list[TimelineItem], bool]:
+    """Every source merged, newest first; cut at ``cap`` (and whether more exist)."""
+    names = history.names
+    items = [_entry_item(entry, names, points) for entry in history.entries]
+    items += [
+        TimelineItem(note.at, "note", "note", note.body, _who(names, note.author_id))
+        for note in history.notes
+    ]
+    items += [
+        TimelineItem(
+            change.at,
+            "status",
+            f"status {change.from_status.value if change.from_status else '—'} → "
+            f"{change.to_status.value}",
+            change.reason,
+            _who(names, change.by_user_id),
+        )
+        for change in history.status_changes
+    ]
+    for plan in history.plans:
+        dates = ", ".join(i.due_date.isoformat() for i in plan.installments)
+        items.append(
+            TimelineItem(
+                plan.created_at,
+                "promise" if plan.kind is PlanKind.PROMISE else "plan",
+                f"{plan.kind.value} of {plan.total.format()}",
+                f"due {dates} · {plan.status.value}",
+                _who(names, plan.created_by_id),
+            )
+        )
+    items += [
+        TimelineItem(
+            callback.created_at,
+            "callback",
+            "callback agreed",
+            f"for {callback.due_at:%Y-%m-%d %H:%M} UTC" + (" · done" if callback.done_at else ""),
+            _who(names, callback.created_by_id),
+        )
+        for callback in history.callbacks
+    ]
+    items.sort(key=lambda item: item.at, reverse=True)
+    if cap is not None and len(items) > cap:
+        return items[:cap], True
+    return items, False
+
+
+def _pending_attempt(
+    history: repository.CaseHistory, viewer: Viewer, now: datetime
+) -> LedgerEntry | None:
+    """The viewer's latest allowed call about this case that still wants its outcome."""
+    answered = {e.attempt_id for e in history.entries if e.kind is EntryKind.OUTCOME}
+    for entry in history.entries:  # newest first
+        if (
+            entry.kind is EntryKind.ATTEMPT
+            and entry.channel == "call"
+            and entry.actor_id == viewer.user_id
+        ):
+            if entry.allowed and entry.id not in answered and now - entry.at < timedelta(hours=2):
+                return entry
+            return None
+    return None
+
+
+def _case_page(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    case_id: int,
+    *,
+    call: actions.CallResult | None = None,
+    form: str | None = None,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    message: str | None = None,
+    show_all: bool = False,
+) -> Response:
+    case = repository.case_for_viewer(db, viewer, case_id)
+    if case is None:
+        raise NotFound("case")
+    now = clock.now()
+    zones = actions.zones_of(case.consumer)
+    points = [
+        point
+        for point in case.consumer.contact_points
+        if not viewer.is_merchant or point.source_client_id in (None, viewer.client_id)
+    ]
+    team_id = repository.agent_team_id(db, viewer.user_id) if viewer.role is Role.AGENT else None
+    can_act = actions.may_work(
+        case, user_id=viewer.user_id, role=viewer.role, team_id=team_id, now=now
+    )
+    history = repository.case_history(db, case.id, limit=None if show_all else TIMELINE_CAP)
+    point_map = {point.id: point for point in case.consumer.contact_points}
+    timeline, more = _timeline(history, point_map, cap=None if show_all else TIMELINE_CAP)
+    pending = None
+    if can_act and call is None:
+        pending = _pending_attempt(history, viewer, now)
+    phones = [p for p in points if p.channel is Channel.PHONE]
+    status_code = 200
+    if errors and not is_htmx(request):
+        status_code = 422
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "contact_points": points,
+            "point_views": [_point_view(point, zones, now) for point in points],
+            "local_times": _local_times(zones, now),
+            "other_cases": repository.other_open_cases(db, viewer, case),
+            "status_changes": history.status_changes,
+            "placement": repository.placement_source(db, case.placement_id),
+            "timeline": timeline,
+            "timeline_more": more,
+            "names": history.names,
+            "can_act": can_act,
+            "call": call,
+            "call_rules": [describe(rule) for rule in call.decision.blocked_by] if call else [],
+            "call_next": (
+                _local_times(zones, call.decision.next_allowed_at)
+                if call and call.decision.next_allowed_at
+                else ()
+            ),
+            "pending": pending,
+            "pending_point": point_map.get(pending.contact_point_id or 0) if pending else None,
+            "outcomes": [(key, label) for key, (label, _) in actions.AGENT_OUTCOMES.items()],
+            "phones": phones,
+            "callable_phones": [p for p in phones if not (p.do_not_call or p.do_not_use)],
+            "record_kinds": RECORD_KINDS,
+            "form": form,
+            "values": values or {},
+            "errors": errors or {},
+            "message": message,
+            "next_statuses": status.allowed_next(case.status),
+            "close_reasons": list(CloseReason),
+            "zones": zones,
+            "days": list(enumerate(DAY_NAMES)),
+            "today": actions.local_today(zones, now),
+            "can_take_next": viewer.role in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/cases/{case_id}")
+def case_detail(
+    request: Request,
+    db: DbSession,
+    viewer: CurrentViewer,
+    case_id: int,
+    timeline: Annotated[Literal["all"] | None, Query()] = None,
+) -> Response:
+    """The case page: consumer, debt, timeline and (for who may work it) the actions.
+    Each panel is a named block: an htmx request targeting ``panel-…`` gets that block."""
+    return _case_page(request, db, viewer, case_id, show_all=timeline == "all")
+
+
+def _workable_case(db: Session, viewer: Viewer, case_id: int) -> Case:
+    """The case an action changes; 404 when the viewer may not see it, 403 when they may
+    see it but not work it (another agent's book)."""
+    case = repository.case_for_update(db, viewer, case_id)
+    if case is None:
+        raise NotFound("case")
+    team_id = repository.agent_team_id(db, viewer.user_id) if viewer.role is Role.AGENT else None
+    if not actions.may_work(case, user_id=viewer.user_id, role=viewer.role, team_id=team_id):
+        raise Forbidden
+    return case
+
+
+# Where a service's "field: message" error belongs on each form.
+_FIELDS = {
+    "amount": "amount",
+    "date": "due_date",
+    "time": "due_at",
+    "phone": "contact_point_id",
+    "contact point": "contact_point_id",
+    "received": "received",
+    "effective date": "received",
+    "attorney name": "attorney_name",
+    "attorney": "attorney_name",
+    "inconvenient time": "from",
+    "note": "body",
+    "status": "to",
+    "reason": "reason",
+    "close reason": "close_reason",
+    "outcome": "outcome",
+    "attempt": "outcome",
+    "kind": "kind",
+}
+
+
+def _errors(message: str) -> dict[str, str]:
+    prefix, _, rest = message.partition(":")
+    sentence = message[:1].upper() + message[1:]
+    errors = {"__all__": sentence}
+    field = _FIELDS.get(prefix.strip())
+    if field and rest:
+        errors[field] = rest.strip()
+    return errors
+
+
+def _act(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    case_id: int,
+    *,
+    form: str,
+    values: Mapping[str, Any],
+    run: Callable[[Case], str | actions.CallResult],
+) -> Response:
+    """Run one action; on a refusal roll it back and show the form again with the error
+    next to its field (422 for a page, 200 for an htmx swap, which htmx would not do
+    for a 4xx)."""
+    case = _workable_case(db, viewer, case_id)
+    try:
+        with db.begin_nested():
+            result = run(case)
+    except (CaseError, ComplianceError, ValueError) as exc:
+        response = _case_page(
+            request, db, viewer, case_id, form=form, values=values, errors=_errors(str(exc))
+        )
+        if response.status_code == 422:
+            raise ResponseError(response) from exc
+        return response
+    if isinstance(result, actions.CallResult):
+        return _case_page(request, db, viewer, case_id, call=result)
+    return _case_page(request, db, viewer, case_id, message=result)
+
+
+def _int(values: Mapping[str, str], name: str, label: str) -> int:
+    raw = values.get(name, "").strip()
+    if not raw.isdigit() or len(raw) > 18:
+        raise CaseError(f"{label}: choose one")
+    return int(raw)
+
+
+def _date(values: Mapping[str, str], name: str, label: str) -> date:
+    raw = values.get(name, "").strip()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise CaseError(f"{label}: a date, YYYY-MM-DD") from None
+
+
+@router.post("/cases/{case_id}/call")
+async def call(
+    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+) -> Response:
+    """Ask the gate for a call; the number shows only when it allows it."""
+    values = form_values(await request.form())
+
+    def run(case: Case) -> actions.CallResult:
+        raw = values.get("contact_point_id", "").strip()
+        point_id = _int(values, "contact_point_id", "phone") if raw else None
+        return actions.place_call(db, case=case, actor_id=viewer.user_id, contact_point_id=point_id)
+
+    return _act(request, db, viewer, case_id, form="call", values=values, run=run)
+
+
+@router.post("/cases/{case_id}/outcome")
+async def call_outcome(
+    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+) -> Response:
+    """What became of the call: no answer, voicemail, wrong number, right-party contact,
+    conversation."""
+    values = form_values(await request.form())
+
+    def run(case: Case) -> str:
+        outcome = values.get("outcome", "")
+        actions.record_call_outcome(
+            db,
+            case=case,
+            actor_id=viewer.user_id,
+            attempt_id=_int(values, "attempt_id", "attempt"),
+            outcome=outcome,
+        )
+        return f"Outcome recorded: {actions.AGENT_OUTCOMES[outcome][0].lower()}."
+
+    return _act(request, db, viewer, case_id, form="outcome", values=values, run=run)
+
+
+@router.post("/cases/{case_id}/record")
+async def record(
+    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+) -> Response:
+    """Record what the consumer said (``kind``: promise, callback, dispute, cease,
+    attorney, inconvenient_time, workplace, wrong_number, deceased, bankruptcy)."""
+    form = await request.form()
+    values = form_values(form)
+    kind = values.get("kind", "")
+    days = [str(d) for d in form.getlist("days") if isinstance(d, str)]
+
+    def run(case: Case) -> str:
+        actor = viewer.user_id
+        if kind == "promise":
+            try:
+                amount = parse_amount(values.get("amount", ""), case.currency)
+            except (BadValue, MoneyError) as exc:
+                raise CaseError(f"amount: {exc}") from None
+            due = _date(values, "due_date", "date")
+            actions.record_promise(db, case=case, actor_id=actor, amount_minor=amount, due=due)
+            return f"Promise to pay {case.bucket(amount)} on {due.isoformat()} recorded."
+        if kind == "callback":
+            zone = values.get("zone") or actions.zones_of(case.consumer)[0]
+            if zone not in actions.zones_of(case.consumer):
+                raise CaseError("time: choose one of the consumer's time zones")
+            try:
+                local = datetime.fromisoformat(values.get("due_at", "").strip())
+            except ValueError:
+                raise CaseError("time: a date and time, YYYY-MM-DD HH:MM") from None
+            if local.tzinfo is not None:
+                raise CaseError("time: give the consumer's local time")
+            due_at = local.replace(tzinfo=ZoneInfo(zone))
+            raw_point = values.get("contact_point_id", "").strip()
+            point_id = _int(values, "contact_point_id", "phone") if raw_point else None
+            actions.record_callback(
+                db, case=case, actor_id=actor, due_at=due_at, contact_point_id=point_id
+            )
+            return f"Callback set for {local:%Y-%m-%d %H:%M} ({zone})."
+        if kind == "dispute":
+            written = values.get("written") in ("on", "true", "1", "yes")
+            received = _date(values, "received", "received")
+            new = actions.record_dispute(
+                db, case=case, actor_id=actor, written=written, received=received
+            )
+            if new == CaseStatus.HOLD.value:
+                return (
+                    "Dispute recorded within the validation period: the case is on hold "
+                    "until verification is sent."
+                )
+            return f"Dispute recorded; the case is {new}."
+        if kind == "cease":
+            received = _date(values, "received", "received")
+            actions.record_cease(db, case=case, actor_id=actor, received=received)
+            return "Cease request recorded; the case is on hold."
+        if kind == "attorney":
+            actions.record_attorney(
+                db,
+                case=case,
+                actor_id=actor,
+                name=values.get("attorney_name", ""),
+                phone=values.get("attorney_phone") or None,
+                email=values.get("attorney_email") or None,
+                address=values.get("attorney_address") or None,
+            )
+            return "Attorney recorded; the case is on hold."
+        if kind == "inconvenient_time":
+            if any(not d.isdigit() for d in days):
+                raise CaseError("inconvenient time: days are Monday to Sunday")
+            actions.record_inconvenient_time(
+                db,
+                case=case,
+                actor_id=actor,
+                start=values.get("from", ""),
+                end=values.get("to", ""),
+                days=[int(d) for d in days] or None,
+            )
+            return "Inconvenient times recorded."
+        if kind == "workplace":
+            actions.record_workplace_restriction(
+                db,
+                case=case,
+                actor_id=actor,
+                contact_point_id=_int(values, "contact_point_id", "contact point"),
+            )
+            return "Workplace restriction recorded."
+        if kind == "wrong_number":
+            actions.record_wrong_number(
+                db,
+                case=case,
+                actor_id=actor,
+                contact_point_id=_int(values, "contact_point_id", "phone"),
+            )
+            return "Wrong number recorded; it will not be called again."
+        if kind == "deceased":
+            actions.record_deceased(db, case=case, actor_id=actor)
+            return "Recorded as deceased; the case is closed."
+        if kind == "bankruptcy":
+            actions.record_bankruptcy(db, case=case, actor_id=actor)
+            return "Bankruptcy recorded; the case is closed."
+        raise CaseError(f"kind: choose one of {', '.join(RECORD_KINDS)}")
+
+    return _act(request, db, viewer, case_id, form=kind, values=values, run=run)
+
+
+@router.post("/cases/{case_id}/notes")
+async def add_note(
+    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+) -> Response:
+    """A note: kept forever, never edited."""
+    values = form_values(await request.form())
+
+    def run(case: Case) -> str:
+        actions.add_note(db, case=case, actor_id=viewer.user_id, body=values.get("body", ""))
+        return "Note added."
+
+    return _act(request, db, viewer, case_id, form="note", values=values, run=run)
+
+
+@router.post("/cases/{case_id}/status")
+async def change_status(
+    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+) -> Response:
+    """Move the case as the status machine allows, with a reason (and a close reason)."""
+    values = form_values(await request.form())
+
+    def run(case: Case) -> str:
+        try:
+            to = CaseStatus(values.get("to", ""))
+        except ValueError:
+            raise CaseError("status: choose the new status") from None
+        raw_reason = values.get("close_reason", "")
+        try:
+            close_reason = CloseReason(raw_reason) if raw_reason else None
+        except ValueError:
+            raise CaseError("close reason: choose one") from None
+        actions.change_status(
+            db,
+            case=case,
+            actor_id=viewer.user_id,
+            to=to,
+            reason=values.get("reason", ""),
+            close_reason=close_reason,
+        )
+        return f"The case is now {to.value}."
+
+    return _act(request, db, viewer, case_id, form="status", values=values, run=run)

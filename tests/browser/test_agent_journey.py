@@ -1,8 +1,11 @@
-"""An agent signs in through the real page and works with their case list."""
+"""An agent signs in through the real page, works with their case list, and works the
+queue: takes the next case, is stopped by the gate at a quiet hour, records a promise."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -10,6 +13,8 @@ from playwright.sync_api import Page, expect
 from agency.auth.models import Role
 from agency.cases.models import CaseStatus
 from agency.db import session_scope
+from agency.kit import clock
+from tests.compliance.conftest import make_debtor
 from tests.fixtures.factories import (
     PASSWORD,
     ClientFactory,
@@ -89,3 +94,68 @@ def test_agent_signs_in_and_sees_their_case_list(
     expect(page.locator("h1")).to_have_text("Sign in to agency")
     page.goto(f"{live_server}/cases?agent=me")
     expect(page.locator("h1")).to_have_text("Sign in to agency")
+
+
+# Monday 9 June 2025, 20:59 in Chicago: one minute of calling time is left.
+LAST_MINUTE = datetime(2025, 6, 10, 1, 59, tzinfo=UTC)
+
+
+@pytest.fixture
+def evening(live_server: str) -> Iterator[str]:
+    """The server's clock frozen a minute before quiet hours begin for the consumer; an
+    agent with one case of a Chicago consumer in their book."""
+    with clock.frozen(LAST_MINUTE):
+        with session_scope() as db:
+            bind(db)
+            agent = UserFactory(role=Role.AGENT, full_name="Alex Agent", email="alex@example.com")
+            debtor = make_debtor(
+                client=ClientFactory(name="Acme Media"),
+                first_name="Dana",
+                last_name="Lind",
+                reference="AC-500",
+                phone="+13125550142",
+            )
+            debtor.case.assigned_agent_id = agent.id
+            debtor.case.status = CaseStatus.ACTIVE
+            email = str(agent.email)
+        yield email
+
+
+def test_agent_takes_the_next_case_is_stopped_at_quiet_hours_and_records_a_promise(
+    page: Page, live_server: str, evening: str
+) -> None:
+    page.goto(f"{live_server}/login")
+    page.fill("#f-email", evening)
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("My cases")
+
+    # Next case: the gate would allow a call now (20:59 in Chicago), so the case is offered.
+    page.click("#next-case")
+    expect(page).to_have_url(re.compile(r"/cases/\d+$"))
+    expect(page.locator("h1")).to_contain_text("Dana Lind")
+    expect(page.locator("#panel-consumer")).to_contain_text("20:59 America/Chicago")
+    expect(page.locator("#panel-consumer")).not_to_contain_text("+13125550142")
+
+    # A minute later it is 21:00 there: the gate blocks the call, in words, with the time.
+    clock.advance(timedelta(minutes=1))
+    page.click("#call-button")
+    blocked = page.locator("#call-blocked")
+    expect(blocked).to_contain_text("Convenient hours")
+    expect(blocked).to_contain_text("only allowed between 08:00 and 21:00")
+    expect(page.locator("#call-allowed-at")).to_contain_text("2025-06-10 13:00 UTC")
+    expect(page.locator("#call-allowed-at")).to_contain_text("Tue 10 Jun 08:00 America/Chicago")
+    expect(page.locator("body")).not_to_contain_text("+13125550142")
+    expect(page.locator("#timeline li.entry").first).to_contain_text("blocked")
+    expect(page.locator("h1")).to_contain_text("Dana Lind")  # swapped in place, no reload
+
+    # The consumer (who called in, say) promises to pay: recorded without a reload.
+    page.click("#record-promise summary")
+    page.fill("#f-promise-amount", "50.00")
+    page.fill("#f-promise-date", "2025-06-20")
+    page.click("#record-promise button[type=submit]")
+    expect(page.locator("#action-message")).to_have_text(
+        "Promise to pay $50.00 on 2025-06-20 recorded."
+    )
+    expect(page.locator("#case-status")).to_have_text("promise")
+    expect(page.locator("#timeline")).to_contain_text("promise of $50.00")
