@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, text, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from agency.cases.models import QUEUE_STATUSES_SQL, Case, Channel, ContactPoint
@@ -111,15 +112,21 @@ class Pick:
     from_pool: bool
 
 
-def next_case(db: Session, *, agent_id: int, team_id: int | None) -> Pick | None:
+def next_case(
+    db: Session, *, agent_id: int, team_id: int | None, leaving: int | None = None
+) -> Pick | None:
     """Lease the agent the highest-priority case they may call now, or None.
 
-    Releases the agent's other leases first (a case skipped this way waits
-    ``queue_skip_minutes`` before it is offered again).  A case from the team pool is
-    leased, not yet assigned: the caller assigns it (``assignment.take_from_pool``).
+    ``leaving``: the case the agent moves on from; its lease ends and, if it was not
+    worked, it waits ``queue_skip_minutes`` before it is offered again.  (Other leases
+    simply lapse: finding them would need an index on the lease, and every pick would
+    then update an indexed column — no HOT update, dead index entries.)  A case from the
+    team pool is leased, not yet assigned: the caller assigns it
+    (``assignment.take_from_pool``).
     """
     now = clock.now()
-    release(db, agent_id=agent_id, skip=True)
+    if leaving is not None:
+        release(db, agent_id=agent_id, case_id=leaving, skip=True)
     owners = [(book(agent_id), False)] + ([(pool(team_id), True)] if team_id else [])
     tries = 0
     for owner, from_pool in owners:
@@ -195,22 +202,18 @@ def make_workable(case: Case, *, at: datetime | None = None) -> None:
     case.hold_rules = []
 
 
-def release(db: Session, *, agent_id: int, skip: bool = False, case_id: int | None = None) -> None:
-    """End the agent's leases (one case's, or all).  ``skip``: the agent moved on without
-    working the case, so it waits ``queue_skip_minutes`` before it is offered again."""
+def release(db: Session, *, agent_id: int, case_id: int, skip: bool = False) -> None:
+    """End the agent's lease on ``case_id`` (if they hold it).  ``skip``: the agent moved
+    on without working the case, so it waits ``queue_skip_minutes`` before it is
+    offered again."""
     now = clock.now()
     values: dict[str, object] = {"lease_agent_id": None, "lease_expires_at": None}
-    condition = (Case.lease_agent_id == agent_id) & (Case.lease_expires_at > now)
-    if case_id is not None:
-        condition &= Case.id == case_id
     if skip:
         later = now + timedelta(minutes=get_settings().queue_skip_minutes)
-        db.execute(
-            update(Case)
-            .where(condition, Case.workable_at < later)
-            .values(workable_at=later, **values)
-            .execution_options(synchronize_session=False)
-        )
+        values["workable_at"] = sql_case((Case.workable_at < later, later), else_=Case.workable_at)
     db.execute(
-        update(Case).where(condition).values(**values).execution_options(synchronize_session=False)
+        update(Case)
+        .where(Case.id == case_id, Case.lease_agent_id == agent_id, Case.lease_expires_at > now)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )

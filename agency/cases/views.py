@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -99,12 +99,18 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @router.post("/queue/next")
-def take_next_case(request: Request, db: DbSession, user: Workers) -> Response:
+def take_next_case(
+    request: Request,
+    db: DbSession,
+    user: Workers,
+    leaving: Annotated[int | None, Form()] = None,
+) -> Response:
     """Lease the agent the highest-priority case they may call now and open it; a case
-    from the team's pool becomes theirs.  Kept lean (it is benchmarked): the team, the
-    pick and the gate's check, nothing else."""
+    from the team's pool becomes theirs.  ``leaving``: the case page the agent moves on
+    from (its lease ends).  Kept lean (it is benchmarked): the team, the pick and the
+    gate's check, nothing else."""
     team_id = repository.agent_team_id(db, user.id)
-    pick = queue.next_case(db, agent_id=user.id, team_id=team_id)
+    pick = queue.next_case(db, agent_id=user.id, team_id=team_id, leaving=leaving)
     if pick is None:
         earliest = repository.earliest_workable(db, agent_id=user.id, team_id=team_id)
         return render(

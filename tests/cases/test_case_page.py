@@ -420,12 +420,20 @@ def test_next_case_opens_the_best_workable_case(
     db.expire_all()
     case = db.get(type(debtor.case), debtor.case.id)
     assert case is not None and case.lease_agent_id == agent.id
-    # Asking again moves on (the skipped case waits a while) to the next one.
+    # "Next case" from that page moves on to the next one; the case left unworked
+    # loses its lease and waits a while before it is offered again.
     second = make_debtor()
     second.case.assigned_agent_id = agent.id
     db.flush()
-    htmx = post_form(client, "/queue/next", {}, headers={"HX-Request": "true"})
+    htmx = post_form(
+        client, "/queue/next", {"leaving": debtor.case.id}, headers={"HX-Request": "true"}
+    )
     assert htmx.status_code == 200 and htmx.headers["HX-Redirect"] == f"/cases/{second.case.id}"
+    db.expire_all()
+    left = db.get(type(debtor.case), debtor.case.id)
+    assert left is not None and left.lease_agent_id is None
+    assert left.workable_at == OFFICE_HOURS + timedelta(minutes=30)
+    assert post_form(client, "/queue/next", {"leaving": "x"}).status_code == 422
 
 
 def test_next_case_takes_from_the_team_pool(client: TestClient, db: Session, agent: User) -> None:

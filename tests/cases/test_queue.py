@@ -67,10 +67,15 @@ def test_the_highest_priority_then_the_freshest_case_comes_first(
         placed_at=MONDAY_AFTERNOON - timedelta(days=1),
     )
     db.flush()
-    picked = [queue.next_case(db, agent_id=agent.id, team_id=None) for _ in range(3)]
-    # Each "next" releases the previous lease as a skip, so all three come in order.
-    assert [p.case.id if p else None for p in picked] == [high_new.id, high_old.id, low.id]
-    assert queue.next_case(db, agent_id=agent.id, team_id=None) is None
+    picked, leaving = [], None
+    for _ in range(3):
+        pick = queue.next_case(db, agent_id=agent.id, team_id=None, leaving=leaving)
+        assert pick is not None
+        picked.append(pick.case.id)
+        leaving = pick.case.id
+    # Each "next" from a case page skips that case, so all three come in order.
+    assert picked == [high_new.id, high_old.id, low.id]
+    assert queue.next_case(db, agent_id=agent.id, team_id=None, leaving=leaving) is None
 
 
 def test_a_pick_is_a_lease_that_lapses(db: Session, frozen: None) -> None:
@@ -116,7 +121,7 @@ def test_the_agents_own_book_comes_before_the_team_pool(db: Session, frozen: Non
     db.flush()
     pick = queue.next_case(db, agent_id=agent.id, team_id=team.id)
     assert pick is not None and (pick.case.id, pick.from_pool) == (own.id, False)
-    pick = queue.next_case(db, agent_id=agent.id, team_id=team.id)
+    pick = queue.next_case(db, agent_id=agent.id, team_id=team.id, leaving=own.id)
     assert pick is not None and (pick.case.id, pick.from_pool) == (pooled.id, True)
 
 
@@ -124,7 +129,9 @@ def test_skipping_a_case_puts_it_back_after_a_while(db: Session, agent: Any, fro
     case = callable_case(ClientFactory(), assigned_agent_id=agent.id)
     db.flush()
     assert queue.next_case(db, agent_id=agent.id, team_id=None) is not None
-    assert queue.next_case(db, agent_id=agent.id, team_id=None) is None  # skipped
+    # Still leased to the agent: not offered again, not even to them.
+    assert queue.next_case(db, agent_id=agent.id, team_id=None) is None
+    assert queue.next_case(db, agent_id=agent.id, team_id=None, leaving=case.id) is None
     db.refresh(case)
     assert case.lease_agent_id is None
     assert case.workable_at == MONDAY_AFTERNOON + timedelta(minutes=30)
