@@ -8,6 +8,12 @@ Clients, contracts and users are made through their services; consumers and case
 written as rows, because this is a seeding tool: placing real accounts (matching,
 validation, dedupe) belongs to referral intake.
 
+The four demo agents work in one team ("Early-stage") with profiles (capacity,
+languages, regions); the open cases are given out by real assignment rules (AU and UK
+accounts by skill, large US balances by least balance, fresh US placements to the
+team's shared pool, the rest round robin), with some left for the supervisor.  Promises,
+callbacks and notes are recorded through the agent's actions.
+
 Phone numbers come from the ranges regulators reserve for fiction (US 555-01xx, UK
 07700 900xxx, AU 0491 570xxx) and e-mail addresses from example domains, so no demo
 row can ever reach a real person.
@@ -18,8 +24,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from faker import Faker
 from sqlalchemy import select
@@ -28,7 +35,17 @@ from sqlalchemy.orm import Session
 from agency.auth import service as auth_service
 from agency.auth.models import Role
 from agency.auth.schemas import UserForm
-from agency.cases.models import Case, CaseStatus, Channel, Consumer, ContactPoint, ItemizationType
+from agency.cases import actions, assignment, queue
+from agency.cases.models import (
+    AssignmentStrategy,
+    Case,
+    CaseStatus,
+    Channel,
+    Consumer,
+    ContactPoint,
+    ItemizationType,
+)
+from agency.cases.schemas import AgentProfileForm, RuleForm, TeamForm
 from agency.clients import service as clients_service
 from agency.clients.models import Client, Contract
 from agency.clients.schemas import ClientForm, ContractForm
@@ -146,6 +163,23 @@ AU_POSTCODES = {
 }
 UK_REGIONS = ["ENG"] * 8 + ["SCT", "WLS", "NIR"]
 
+TEAM = "Early-stage"
+# (e-mail, capacity, languages, regions): the agents' profiles.
+AGENT_PROFILES = [
+    ("agent@example.com", 600, ["en", "es"], ["US"]),
+    ("agent2@example.com", 600, ["en"], ["US"]),
+    ("agent3@example.com", 500, ["en"], ["AU"]),
+    ("agent4@example.com", 500, ["en"], ["GB"]),
+]
+NOTES = [
+    "Consumer asked for the itemization to be sent again by e-mail.",
+    "Spoke to the consumer: between jobs, asked to be called after payday.",
+    "Left a voicemail with the callback number only (no debt details).",
+    "Consumer says the balance is wrong; asked for the last statement.",
+    "Consumer prefers e-mail; phone calls at work are not convenient.",
+    "Checked the placement file: the address matches the client's records.",
+]
+
 STATUS_WEIGHTS = {
     CaseStatus.NEW: 30,
     CaseStatus.ACTIVE: 25,
@@ -172,6 +206,7 @@ def load(db: Session) -> bool:
     rng = random.Random(SEED)  # noqa: S311 (repeatable demo data, not security)
     today = clock.now().date()
     clients = {spec.code: _client(db, spec, today) for spec in CLIENTS}
+    users: dict[str, int] = {}
     agent_ids = []
     for email, name, role, client_code in DEMO_USERS:
         user = auth_service.create_user(
@@ -185,14 +220,114 @@ def load(db: Session) -> bool:
                 client_id=clients[client_code][0].id if client_code else None,
             ),
         )
+        users[email] = user.id
         if role is Role.AGENT:
             agent_ids.append(user.id)
+    to_assign: list[Case] = []
     for spec in CLIENTS:
         client, contract = clients[spec.code]
-        _cases(db, rng, spec, client, contract, agent_ids, today)
+        to_assign += _cases(db, rng, spec, client, contract, today)
     db.flush()
+    _assignment(db, users, [case.id for case in to_assign])
     _contact_history(db, rng, agent_ids, clients["DEMO"][0].id)
+    _agents_work(db, random.Random(SEED + 1), users["supervisor@example.com"])  # noqa: S311
+    compliance_service.verify_ledger(db)
     return True
+
+
+def _assignment(db: Session, users: Mapping[str, int], case_ids: list[int]) -> None:
+    """The team, its agents' profiles, the rules, and the cases given out by them (those
+    not in ``case_ids`` stay unassigned: the supervisor's to place)."""
+    team = assignment.save_team(db, data=TeamForm(name=TEAM))
+    for email, capacity, languages, regions in AGENT_PROFILES:
+        assignment.update_agent(
+            db,
+            user_id=users[email],
+            data=AgentProfileForm(
+                team_id=team.id, capacity=capacity, languages=languages, regions=regions
+            ),
+        )
+    us_agents = [users["agent@example.com"], users["agent2@example.com"]]
+    rules = [
+        RuleForm(
+            name="Australian accounts: skill match",
+            strategy=AssignmentStrategy.SKILL_MATCH,
+            country="AU",
+            team_id=team.id,
+            is_active=True,
+        ),
+        RuleForm(
+            name="UK accounts: skill match",
+            strategy=AssignmentStrategy.SKILL_MATCH,
+            country="GB",
+            team_id=team.id,
+            is_active=True,
+        ),
+        RuleForm(
+            name="US balances of 400.00 and more: least balance",
+            strategy=AssignmentStrategy.LEAST_BALANCE,
+            country="US",
+            min_balance=Decimal("400.00"),
+            agent_ids=us_agents,
+            is_active=True,
+        ),
+        RuleForm(
+            name="US placements of the last 60 days: team pool",
+            strategy=AssignmentStrategy.TEAM_POOL,
+            country="US",
+            max_age_days=60,
+            team_id=team.id,
+            is_active=True,
+        ),
+        RuleForm(
+            name="Everything else: round robin",
+            strategy=AssignmentStrategy.ROUND_ROBIN,
+            agent_ids=us_agents,
+            is_active=True,
+        ),
+    ]
+    for rule in rules:
+        assignment.create_rule(db, data=rule, by_user_id=users["supervisor@example.com"])
+    assignment.assign_cases(db, case_ids=case_ids)
+    db.flush()
+
+
+def _agents_work(db: Session, rng: random.Random, supervisor_id: int) -> None:
+    """Promises for the cases in promise, callbacks for some contacted ones, and notes,
+    through the agent's actions, now (after the contact history)."""
+    now = clock.now()
+    open_cases = list(
+        db.scalars(
+            select(Case)
+            .where(
+                Case.status.in_([CaseStatus.ACTIVE, CaseStatus.CONTACTED, CaseStatus.PROMISE]),
+                Case.assigned_agent_id.is_not(None),
+            )
+            .order_by(Case.id)
+        )
+    )
+    zones_by_consumer = {
+        consumer.id: actions.zones_of(consumer)
+        for consumer in db.scalars(
+            select(Consumer).where(Consumer.id.in_({c.consumer_id for c in open_cases}))
+        )
+    }
+    for case in open_cases:
+        agent = case.assigned_agent_id or supervisor_id
+        zones = zones_by_consumer[case.consumer_id]
+        if case.status is CaseStatus.PROMISE and case.balance.minor > 0:
+            due = actions.local_today(zones, now) + timedelta(days=rng.randint(1, 25))
+            amount = max(100, case.balance.minor // rng.choice([1, 2, 3, 4]))
+            actions.record_promise(db, case=case, actor_id=agent, amount_minor=amount, due=due)
+        elif case.status is CaseStatus.CONTACTED and rng.random() < 0.25:
+            day = actions.local_today(zones, now) + timedelta(days=rng.randint(1, 5))
+            local = datetime.combine(day, time(rng.randint(9, 17)), ZoneInfo(zones[0]))
+            actions.record_callback(db, case=case, actor_id=agent, due_at=local)
+        if rng.random() < 0.08:
+            ago = timedelta(days=rng.randint(0, 20), minutes=rng.randint(0, 600))
+            with clock.frozen(max(case.placed_at, now - ago)):
+                actions.add_note(db, case=case, actor_id=agent, body=rng.choice(NOTES))
+    db.flush()
 
 
 def _contact_history(
@@ -255,7 +390,6 @@ def _contact_history(
     for at, _n, action in sorted(plan, key=lambda step: (step[0], step[1])):
         with clock.frozen(at):
             action()
-    compliance_service.verify_ledger(db)
 
 
 def _attempt(
@@ -420,14 +554,15 @@ def _cases(
     spec: ClientSpec,
     client: Client,
     contract: Contract,
-    agent_ids: list[int],
     today: date,
-) -> None:
+) -> list[Case]:
+    """The client's cases, unassigned; returns those the rules are to give out."""
     fake = Faker(spec.locale)
     fake.seed_instance(SEED + len(spec.code))
     statuses, weights = zip(*STATUS_WEIGHTS.items(), strict=True)
     made = 0
     n = 0
+    to_assign = []
     while made < spec.cases:
         n += 1
         consumer = _consumer(fake, rng, spec, n, client.id)
@@ -445,26 +580,32 @@ def _cases(
             charge_off = today - timedelta(days=placed_days_ago + rng.randint(30, 200))
             placed_at = clock.now() - timedelta(days=placed_days_ago, minutes=rng.randint(0, 600))
             assigned = status is not CaseStatus.NEW or rng.random() < 0.3
-            db.add(
-                Case(
-                    client_id=client.id,
-                    contract_id=contract.id,
-                    consumer=consumer,
-                    client_reference=f"{spec.code[:2]}{100000 + made:07d}",
-                    currency=spec.currency,
-                    principal_minor=principal,
-                    interest_minor=interest,
-                    fees_minor=fees,
-                    placed_minor=placed,
-                    itemization_date=charge_off,
-                    itemization_type=ItemizationType.CHARGE_OFF,
-                    itemization_amount_minor=placed - interest - fees if principal else placed,
-                    original_creditor=spec.legal_name,
-                    product=spec.product,
-                    delinquency_date=charge_off - timedelta(days=rng.randint(60, 180)),
-                    charge_off_date=charge_off,
-                    status=status,
-                    assigned_agent_id=agent_ids[made % len(agent_ids)] if assigned else None,
-                    placed_at=placed_at,
-                )
+            case = Case(
+                client_id=client.id,
+                contract_id=contract.id,
+                consumer=consumer,
+                client_reference=f"{spec.code[:2]}{100000 + made:07d}",
+                currency=spec.currency,
+                principal_minor=principal,
+                interest_minor=interest,
+                fees_minor=fees,
+                placed_minor=placed,
+                itemization_date=charge_off,
+                itemization_type=ItemizationType.CHARGE_OFF,
+                itemization_amount_minor=placed - interest - fees if principal else placed,
+                original_creditor=spec.legal_name,
+                product=spec.product,
+                delinquency_date=charge_off - timedelta(days=rng.randint(60, 180)),
+                charge_off_date=charge_off,
+                status=status,
+                placed_at=placed_at,
+                # Reached once, halfway through its life so far, if the status says so.
+                last_contact_at=placed_at + (clock.now() - placed_at) / 2
+                if status in (CaseStatus.CONTACTED, CaseStatus.PROMISE, CaseStatus.PLAN)
+                else None,
             )
+            case.priority = queue.priority(case) if status.is_open else 0
+            db.add(case)
+            if assigned:
+                to_assign.append(case)
+    return to_assign

@@ -139,7 +139,10 @@ def bound_engine(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[En
         agency.worker.drain(timeout=60)
         agency.db.get_sessionmaker.cache_clear()
         with engine.begin() as connection:
-            if engine.dialect.name == "postgresql":  # the ledger's append-only trigger
+            if engine.dialect.name == "postgresql":
+                # The ledger's append-only trigger lets retention delete; the notes'
+                # trigger refuses every DELETE, and TRUNCATE fires no row triggers.
                 connection.exec_driver_sql("SET LOCAL agency.ledger_retention = 'on'")
+                connection.exec_driver_sql("TRUNCATE case_notes")
             for table in reversed(agency.db.Base.metadata.sorted_tables):
                 connection.execute(table.delete())

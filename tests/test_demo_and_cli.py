@@ -6,12 +6,22 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from agency.auth.models import Role, User
-from agency.cases.models import Case, Consumer
+from agency.cases.models import (
+    AgentProfile,
+    AssignmentChange,
+    AssignmentRule,
+    Callback,
+    Case,
+    CaseNote,
+    Consumer,
+    Team,
+)
 from agency.cli import app
 from agency.clients.models import Client
 from agency.compliance import service
 from agency.compliance.models import ComplianceFact, EntryKind, LedgerEntry
 from agency.db import session_scope
+from agency.payments.models import PaymentPlan
 
 runner = CliRunner()
 
@@ -62,6 +72,43 @@ def test_demo_loads_once_and_is_realistic(bound_engine: Engine) -> None:
         assert decisions[True] > 500 and decisions[False] > 50
         assert db.scalar(select(func.count()).select_from(ComplianceFact)) > 200
         assert service.verify_ledger(db).ok
+        # One team of the four agents; the rules gave out the cases (by skill abroad),
+        # the team's pool holds some, and some wait for the supervisor.
+        team = db.scalar(select(Team).where(Team.name == "Early-stage"))
+        assert team is not None
+        profiles = {p.user_id: p for p in db.scalars(select(AgentProfile))}
+        agents = {u.email: u.id for u in db.scalars(select(User).where(User.role == Role.AGENT))}
+        assert set(profiles) == set(agents.values())
+        assert all(p.team_id == team.id and p.capacity for p in profiles.values())
+        assert db.scalar(select(func.count()).select_from(AssignmentRule)) == 5
+        holders = dict(
+            db.execute(
+                select(Consumer.country, func.count(func.distinct(Case.assigned_agent_id)))
+                .join(Case.consumer)
+                .where(Case.assigned_agent_id.is_not(None))
+                .group_by(Consumer.country)
+            ).all()
+        )
+        assert holders == {"US": 2, "AU": 1, "GB": 1}
+        assigned = db.scalar(
+            select(func.count()).select_from(Case).where(Case.assigned_agent_id.is_not(None))
+        )
+        pooled = db.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.team_id == team.id, Case.assigned_agent_id.is_(None))
+        )
+        unassigned = db.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.team_id.is_(None), Case.assigned_agent_id.is_(None))
+        )
+        assert assigned > 1_000 and pooled > 10 and unassigned > 100
+        changes = db.scalar(select(func.count()).select_from(AssignmentChange))
+        assert changes == assigned + pooled
+        assert db.scalar(select(func.count()).select_from(PaymentPlan)) > 50
+        assert db.scalar(select(func.count()).select_from(Callback)) > 20
+        assert db.scalar(select(func.count()).select_from(CaseNote)) > 20
 
     again = runner.invoke(app, ["demo"])
     assert again.exit_code == 0
