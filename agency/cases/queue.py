@@ -78,8 +78,9 @@ def _workable(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _pick(db: Session, owner: ColumnElement[bool], agent_id: int, now: datetime) -> int | None:
-    """Lease the best workable case matching ``owner`` to ``agent_id``; its id or None."""
+def _pick(db: Session, owner: ColumnElement[bool], agent_id: int, now: datetime) -> Case | None:
+    """Lease the best workable case matching ``owner`` to ``agent_id`` and return it (the
+    row comes back from the UPDATE itself: no second read), or None."""
     best = (
         select(Case.id)
         .where(owner, _workable(now))
@@ -89,13 +90,13 @@ def _pick(db: Session, owner: ColumnElement[bool], agent_id: int, now: datetime)
     if db.get_bind().dialect.name == "postgresql":
         best = best.with_for_update(skip_locked=True)
     lease = timedelta(minutes=get_settings().queue_lease_minutes)
-    return db.execute(
+    return db.scalars(
         update(Case)
         .where(Case.id == best.scalar_subquery())
         .values(lease_agent_id=agent_id, lease_expires_at=now + lease)
-        .returning(Case.id)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+        .returning(Case)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).one_or_none()
 
 
 def book(agent_id: int) -> ColumnElement[bool]:
@@ -132,10 +133,9 @@ def next_case(
     for owner, from_pool in owners:
         while tries < MAX_TRIES:
             tries += 1
-            case_id = _pick(db, owner, agent_id, now)
-            if case_id is None:
+            case = _pick(db, owner, agent_id, now)
+            if case is None:
                 break
-            case = db.get_one(Case, case_id, populate_existing=True)
             hold = call_hold(db, case, now)
             if hold is None:
                 return Pick(case, from_pool)
