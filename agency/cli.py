@@ -76,13 +76,11 @@ def serve(
     """Serve the web application; with in-process jobs, also run the periodic jobs."""
     import uvicorn
 
-    from agency.kit import timezones
     from agency.worker import EmbeddedBeat
 
     settings = get_settings()
     if pending_migrations():
         _fail("the database is not migrated; run `agency migrate` first")
-    timezones.warm()
     beat = None
     if settings.jobs_in_process:
         beat = EmbeddedBeat()

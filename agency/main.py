@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import RequestResponseEndpoint
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agency.auth import csrf
 from agency.auth import views as auth_views
@@ -29,6 +33,7 @@ from agency.compliance import api as compliance_api
 from agency.compliance import views as compliance_views
 from agency.config import ROOT
 from agency.db import DbSession
+from agency.kit import timezones
 from agency.kit.errors import ApiError, NotFound, ResponseError, api_error_response
 from agency.kit.forms import phrase
 from agency.kit.templates import env, is_htmx, render
@@ -157,34 +162,62 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _per_request(request: Request, call_next: RequestResponseEndpoint) -> Response:
-    """Security headers, the CSRF cookie, and an access log line.
+class PerRequest:
+    """Security headers, the CSRF cookie, and an access log line, on every response the
+    application gives (a plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` would
+    run each request in an extra task with its body piped through memory streams).
 
     The log line has the path but never the query string: searches carry consumer
     names, and personal data does not go to logs.
     """
-    started = time.perf_counter()
-    status = 500  # unless a response comes back: an unhandled fault is answered outside
-    try:
-        response = await call_next(request)
-        status = response.status_code
-    finally:
-        access_log.info(
-            "%s %s %s %.0fms",
-            request.method,
-            request.url.path,
-            status,
-            (time.perf_counter() - started) * 1000,
-        )
-    csrf.set_cookie_if_needed(request, response)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # unless a response comes back: an unhandled fault is answered outside
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                message["headers"].extend(csrf.cookie_headers(scope))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            access_log.info(
+                "%s %s %s %.0fms",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Before the first request: load what is otherwise loaded lazily (the ZIP table),
+    then move every object alive now out of the garbage collector's sight — they live as
+    long as the process, and a full collection walking them all stalls requests."""
+    timezones.warm()
+    gc.collect()
+    gc.freeze()
+    yield
 
 
 def create_app() -> FastAPI:
     env.globals["csrf_token"] = csrf.csrf_token
     app = FastAPI(
+        lifespan=_lifespan,
         title="agency",
         summary="Back office of a third-party collection agency",
         dependencies=[Depends(csrf.verify)],
@@ -216,7 +249,7 @@ def create_app() -> FastAPI:
     def favicon() -> Response:
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
-    app.middleware("http")(_per_request)
+    app.add_middleware(PerRequest)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(ApiKeyRejected, _api_key_rejected)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from agency.config import get_settings
 from agency.kit.crypto import keyed_hash, new_token, same
@@ -49,16 +50,22 @@ def rotate(request: Request) -> None:
     request.state.csrf_nonce_new = True
 
 
-def set_cookie_if_needed(request: Request, response: Response) -> None:
-    if getattr(request.state, "csrf_nonce_new", False):
-        response.set_cookie(
-            COOKIE,
-            request.state.csrf_nonce,
-            httponly=True,
-            secure=get_settings().secure_cookies,
-            samesite="lax",
-            path="/",
-        )
+def cookie_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The ``Set-Cookie`` header giving the browser its new nonce, if this request minted
+    or rotated one (read from the request's state in its ASGI scope)."""
+    state = scope.get("state", {})
+    if not state.get("csrf_nonce_new"):
+        return []
+    response = Response()
+    response.set_cookie(
+        COOKIE,
+        state["csrf_nonce"],
+        httponly=True,
+        secure=get_settings().secure_cookies,
+        samesite="lax",
+        path="/",
+    )
+    return [(name, value) for name, value in response.raw_headers if name == b"set-cookie"]
 
 
 async def verify(request: Request) -> None:

@@ -6,7 +6,7 @@ bound to one client and every query it reaches filters by that client.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -66,10 +66,10 @@ def current_user(request: Request, db: DbSession) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require(*roles: Role) -> Callable[[User], User]:
+def require(*roles: Role) -> Callable[[User], Awaitable[User]]:
     """A dependency admitting only ``roles`` (403 for any other signed-in user)."""
 
-    def dependency(user: CurrentUser) -> User:
+    async def dependency(user: CurrentUser) -> User:  # async: no thread for a comparison
         if user.role not in roles:
             raise Forbidden
         return user
@@ -78,7 +78,7 @@ def require(*roles: Role) -> Callable[[User], User]:
     return dependency
 
 
-def viewer(request: Request, user: CurrentUser) -> Viewer:
+async def viewer(request: Request, user: CurrentUser) -> Viewer:
     result: Viewer = request.state.viewer
     return result
 
