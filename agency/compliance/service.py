@@ -164,6 +164,100 @@ def what_if(
     return engine.evaluate(gathered.facts)
 
 
+def what_if_each(
+    db: Session,
+    *,
+    consumer_id: int,
+    channel: Channel,
+    case_ids: Sequence[int],
+    at: datetime,
+) -> list[tuple[ContactPoint, Decision]]:
+    """``what_if`` for each of the consumer's contact points that can take ``channel``
+    (every phone, for a call), read from the database once: the queue's question
+    "could anyone call this consumer now, and if not, when?"."""
+    record = _read(db, consumer_id=consumer_id, channel=channel, case_ids=case_ids)
+    needed = POINT_CHANNEL.get(channel)
+    return [
+        (point, engine.evaluate(_facts(record, point=point, channel=channel, at=at)))
+        for point in record.consumer.contact_points
+        if needed is None or point.channel.value == needed
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """What the gate reads of one consumer for a contact about some of their cases,
+    whichever contact point it would go to."""
+
+    consumer: Consumer
+    cases: tuple[Case, ...]
+    live: list[ComplianceFact]
+    policy: Policy
+    policy_versions: dict[str, int]
+    history: list[HistoryEvent]
+    chain_head: str | None
+
+
+def _read(db: Session, *, consumer_id: int, channel: Channel, case_ids: Sequence[int]) -> _Record:
+    if channel not in (*CHANNELS, "credit_report"):
+        raise ComplianceError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
+    consumer = repo.consumer_with_points_and_cases(db, consumer_id)
+    cases = {case.id: case for case in consumer.cases}
+    if not case_ids:
+        raise ComplianceError("cases: name at least one case the contact is about")
+    unknown = [case_id for case_id in case_ids if case_id not in cases]
+    if unknown:
+        raise ComplianceError(f"cases: {unknown[0]} is not one of this consumer's cases")
+    policies = repo.policy_versions(db, sorted({cases[c].client_id for c in case_ids}))
+    ledger = repo.consumer_ledger(db, consumer_id)
+    return _Record(
+        consumer=consumer,
+        cases=tuple(cases[c] for c in case_ids),
+        live=_live_facts(repo.facts_of(db, consumer_id)),
+        policy=strictest(policy_from_values(p.values) for p in policies),
+        policy_versions={str(p.client_id): p.version for p in policies},
+        history=_history(ledger),
+        chain_head=ledger[-1].hash if ledger else None,
+    )
+
+
+def _facts(
+    record: _Record,
+    *,
+    point: ContactPoint,
+    channel: Channel,
+    at: datetime,
+    automated: bool = False,
+    template: str | None = None,
+) -> Facts:
+    """The engine's facts for a contact through ``point`` at ``at``."""
+    needed = POINT_CHANNEL.get(channel)
+    if needed is not None and point.channel.value != needed:
+        raise ComplianceError(
+            f"contact point: cannot send {channel} to a {point.channel.value} contact point"
+        )
+    case_ids = [case.id for case in record.cases]
+    inbound_points = {e.contact_point for e in record.history if e.direction == "inbound"}
+    return Facts(
+        consumer=_consumer_facts(
+            record.consumer, record.consumer.contact_points, record.live, inbound_points
+        ),
+        cases=tuple(_case_facts(case, record.live, at) for case in record.cases),
+        attempt=Attempt(
+            at=at,
+            channel=channel,
+            contact_point=str(point.id),
+            case_ids=tuple(str(c) for c in case_ids),
+            automated=automated,
+            template=template,
+        ),
+        now=at,
+        history=tuple(record.history),
+        consents=tuple(_consents(record.live, consumer_cases=case_ids)),
+        policy=record.policy,
+    )
+
+
 def gather(
     db: Session,
     *,
@@ -176,52 +270,17 @@ def gather(
     template: str | None,
 ) -> Gathered:
     """The engine's facts for one proposed contact, from the database."""
-    if channel not in (*CHANNELS, "credit_report"):
-        raise ComplianceError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
-    consumer = repo.consumer_with_points_and_cases(db, consumer_id)
-    points = consumer.contact_points
-    point = next((p for p in points if p.id == contact_point_id), None)
+    record = _read(db, consumer_id=consumer_id, channel=channel, case_ids=case_ids)
+    point = next((p for p in record.consumer.contact_points if p.id == contact_point_id), None)
     if point is None:
         raise ComplianceError("contact point: not one of this consumer's")
-    needed = POINT_CHANNEL.get(channel)
-    if needed is not None and point.channel.value != needed:
-        raise ComplianceError(
-            f"contact point: cannot send {channel} to a {point.channel.value} contact point"
-        )
-    cases = {case.id: case for case in consumer.cases}
-    if not case_ids:
-        raise ComplianceError("cases: name at least one case the contact is about")
-    unknown = [case_id for case_id in case_ids if case_id not in cases]
-    if unknown:
-        raise ComplianceError(f"cases: {unknown[0]} is not one of this consumer's cases")
-    recorded = repo.facts_of(db, consumer_id)
-    live = _live_facts(recorded)
-    policies = repo.policy_versions(db, sorted({cases[c].client_id for c in case_ids}))
-    policy = strictest(policy_from_values(p.values) for p in policies)
-    versions = {str(p.client_id): p.version for p in policies}
-    ledger = repo.consumer_ledger(db, consumer_id)
-    history = _history(ledger)
-    inbound_points = {event.contact_point for event in history if event.direction == "inbound"}
-    facts = Facts(
-        consumer=_consumer_facts(consumer, points, live, inbound_points),
-        cases=tuple(_case_facts(cases[c], live, at) for c in case_ids),
-        attempt=Attempt(
-            at=at,
-            channel=channel,
-            contact_point=str(contact_point_id),
-            case_ids=tuple(str(c) for c in case_ids),
-            automated=automated,
-            template=template,
-        ),
-        now=at,
-        history=tuple(history),
-        consents=tuple(_consents(live, consumer_cases=case_ids)),
-        policy=policy,
+    facts = _facts(
+        record, point=point, channel=channel, at=at, automated=automated, template=template
     )
     return Gathered(
         facts=facts,
-        policy_versions=versions,
-        chain_head=ledger[-1].hash if ledger else None,
+        policy_versions=record.policy_versions,
+        chain_head=record.chain_head,
     )
 
 
