@@ -42,6 +42,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "agency.referrals.tasks.resume_stalled_placements",
         "schedule": crontab(minute="*"),
     },
+    "wake-cases": {
+        "task": "agency.cases.tasks.wake_cases",
+        "schedule": crontab(minute="*"),
+    },
     "verify-ledger": {
         "task": "agency.compliance.tasks.verify_ledger",
         "schedule": crontab(minute="17", hour="2"),

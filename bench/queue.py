@@ -11,12 +11,13 @@ compliance engine), and N cases of which half are workable in the team's shared 
 seconds each:
 
 - **(a) raw**: A threads, each with its own psycopg connection in autocommit, sending the
-  statement ``agency.cases.queue`` sends for a team-pool pick (``UPDATE ... WHERE id =
-  (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING id``), compiled from the same expressions;
+  pick ``agency.cases.queue`` sends (``UPDATE ... WHERE id = COALESCE((book's SELECT ...
+  FOR UPDATE SKIP LOCKED), (pool's ...)) RETURNING ...``), compiled from the very
+  statement object it sends;
 - **(b) ours**: ``POST /queue/next`` on a real uvicorn server (2 worker processes), one
   HTTP client per agent posting, as the case page does, the case it leaves: session,
-  CSRF, the end of that case's lease, the book then the pool, the compliance gate's
-  what-if, the assignment, commit, 303.
+  CSRF, the skip of that case, the pick, the compliance gate's what-if for each phone,
+  commit, 303.
 
 Leases are reset and the table vacuumed between the two.  Every picked id is recorded: a
 lease outlives the run, so an id picked twice is a duplicate.  Prints a table (picks/s,
@@ -337,8 +338,8 @@ def reset_leases(url: str) -> None:
 
     with psycopg.connect(plain(url), autocommit=True) as db:
         db.execute(
-            "UPDATE cases SET lease_agent_id = NULL, lease_expires_at = NULL"
-            " WHERE lease_agent_id IS NOT NULL"
+            "UPDATE cases SET lease_agent_id = NULL, lease_expires_at = NULL, ready = true,"
+            " workable_at = now() - interval '1 second' WHERE lease_agent_id IS NOT NULL"
         )
         db.execute("VACUUM (ANALYZE) cases")
 
@@ -457,40 +458,22 @@ def measure(
     return run
 
 
-def pick_statement(team_id: int) -> tuple[str, dict[str, Any], datetime, datetime, int]:
-    """The SQL and parameters of ``agency.cases.queue``'s team-pool pick, compiled from
-    the same expressions, with sentinel values for now, the lease's end and the agent."""
-    from sqlalchemy import select, update
+def pick_statement() -> tuple[str, dict[str, Any]]:
+    """The SQL and parameter template of ``agency.cases.queue``'s pick, compiled from the
+    very statement it sends."""
     from sqlalchemy.dialects.postgresql import psycopg as pg_dialect
 
     import agency.models  # noqa: F401 (every mapper, so Case's relationships resolve)
     from agency.cases import queue as agency_queue
-    from agency.cases.models import Case
 
-    now = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
-    until = now + timedelta(minutes=15)
-    agent = -424242
-    best = (
-        select(Case.id)
-        .where(agency_queue.pool(team_id), agency_queue._workable(now))
-        .order_by(Case.priority.desc(), Case.placed_at.desc(), Case.id.desc())
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(Case)
-        .where(Case.id == best.scalar_subquery())
-        .values(lease_agent_id=agent, lease_expires_at=until)
-        .returning(Case.id)
-    )
-    compiled = statement.compile(dialect=pg_dialect.dialect())
-    return str(compiled), dict(compiled.params), now, until, agent
+    compiled = agency_queue.pick_statement(True).compile(dialect=pg_dialect.dialect())
+    return str(compiled), dict(compiled.params)
 
 
 def raw_phase(url: str, built: Built, agents: int, seconds: float) -> Run:
     import psycopg
 
-    sql, template, now_mark, until_mark, agent_mark = pick_statement(built.team_id)
+    sql, template = pick_statement()
     lease = timedelta(minutes=15)
     connections: list[psycopg.Connection[Any]] = []
 
@@ -502,19 +485,13 @@ def raw_phase(url: str, built: Built, agents: int, seconds: float) -> Run:
 
         def work() -> tuple[int | None, str | None]:
             now = datetime.now(UTC)
-            # None: a column's onupdate default (updated_at), which the ORM fills with now.
-            params = {
-                key: now
-                if value is None or value == now_mark
-                else now + lease
-                if value == until_mark
-                else agent_id
-                if value == agent_mark
-                else value
-                for key, value in template.items()
-            }
+            # updated_at: the column's onupdate default, which the ORM fills with now.
+            params = dict(template, agent=agent_id, now=now, until=now + lease, updated_at=now)
             row = cursor.execute(sql, params).fetchone()
-            return (row[0] if row else None), None
+            if row is None:
+                return None, None
+            assert cursor.description is not None  # the RETURNING list: the whole case row
+            return row[[column.name for column in cursor.description].index("id")], None
 
         return work
 

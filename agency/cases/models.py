@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -177,15 +178,16 @@ class Case(IdMixin, Base):
         Index("ix_cases_assigned_agent_id_status", "assigned_agent_id", "status"),
         # The queue's picks: an agent's workable book, and a team's unassigned pool, each
         # read backwards (highest priority, freshest placement first) by
-        # agency.cases.queue.  Partial: only the statuses the queue offers.
+        # agency.cases.queue.  Partial: only cases ready to be offered, in the statuses
+        # the queue offers.
         Index(
             "ix_cases_queue_agent",
             "assigned_agent_id",
             "priority",
             "placed_at",
             "id",
-            postgresql_where=text(f"status IN ({QUEUE_STATUSES_SQL})"),
-            sqlite_where=text(f"status IN ({QUEUE_STATUSES_SQL})"),
+            postgresql_where=text(f"ready AND status IN ({QUEUE_STATUSES_SQL})"),
+            sqlite_where=text(f"ready AND status IN ({QUEUE_STATUSES_SQL})"),
         ),
         Index(
             "ix_cases_queue_team",
@@ -194,9 +196,18 @@ class Case(IdMixin, Base):
             "placed_at",
             "id",
             postgresql_where=text(
-                f"assigned_agent_id IS NULL AND status IN ({QUEUE_STATUSES_SQL})"
+                f"assigned_agent_id IS NULL AND ready AND status IN ({QUEUE_STATUSES_SQL})"
             ),
-            sqlite_where=text(f"assigned_agent_id IS NULL AND status IN ({QUEUE_STATUSES_SQL})"),
+            sqlite_where=text(
+                f"assigned_agent_id IS NULL AND ready AND status IN ({QUEUE_STATUSES_SQL})"
+            ),
+        ),
+        # The cases the wake job returns to the queue, by when.
+        Index(
+            "ix_cases_waiting",
+            "workable_at",
+            postgresql_where=text(f"NOT ready AND status IN ({QUEUE_STATUSES_SQL})"),
+            sqlite_where=text(f"NOT ready AND status IN ({QUEUE_STATUSES_SQL})"),
         ),
         Index("ix_cases_client_id_status", "client_id", "status"),
         CheckConstraint(
@@ -261,6 +272,10 @@ class Case(IdMixin, Base):
         BigIntKey, ForeignKey("teams.id", ondelete="SET NULL")
     )
     workable_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # In the queue's indexes.  False while the case is leased or held back (its
+    # ``workable_at`` ahead), so a pick never walks past cases it may not offer; the wake
+    # job (``queue.wake``) sets it again once ``workable_at`` has passed.
+    ready: Mapped[bool] = mapped_column(default=True, server_default=true())
     hold_rules: Mapped[list[str]] = mapped_column(Json, default=list)
     priority: Mapped[int] = mapped_column(Integer, default=0)
     lease_agent_id: Mapped[int | None] = mapped_column(

@@ -7,8 +7,13 @@ the same case and neither waits for the other; on SQLite the single writer makes
 same statement just as exclusive.  A lease lapses after ``queue_lease_minutes``.
 
 Workable means: an open working status (``QUEUE_STATUSES``), ``workable_at`` reached, no
-live lease.  Before a picked case is offered the compliance gate is asked (read-only)
-whether a call could be placed now; if not, the case is deferred to the gate's
+live lease.  Only cases marked ``ready`` are in the pick's indexes: a pick, a skip or a
+gate hold takes the case out (``workable_at`` = when it may come back) and the wake job
+(``wake``, every minute) puts it back, so a pick never walks past the cases it may not
+offer, however many are leased or held.
+
+Before a picked case is offered the compliance gate is asked (read-only) whether a call
+could be placed now; if not, the case is deferred to the gate's
 ``next_allowed_at`` with the blocking rule ids (``hold_rules``) — quiet hours in every
 zone, 7 calls in 7 days, a dispute awaiting verification, a cease — and the next one is
 tried.  Order: ``priority`` (callbacks due, promises due, never contacted, balance), then
@@ -18,17 +23,30 @@ the freshest placement.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    ScalarSelect,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningUpdate, Update
 
-from agency.cases.models import QUEUE_STATUSES_SQL, Case, Channel, ContactPoint
+from agency.cases.models import QUEUE_STATUSES_SQL, AgentProfile, Case, Channel, ContactPoint
 from agency.compliance import service as compliance
-from agency.compliance.facts import Decision
 from agency.config import get_settings
+from agency.db import UTCDateTime
 from agency.kit import clock
 
 # Deferred with no date the gate can name (cease, do-not-call everywhere, no phone).
@@ -69,77 +87,77 @@ def rank(
     )
 
 
-def _workable(now: datetime) -> ColumnElement[bool]:
+def _workable(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     # Spelled as in the partial indexes so the planner can always use them.
     return and_(
-        text(f"cases.status IN ({QUEUE_STATUSES_SQL})"),
+        text(f"cases.ready AND cases.status IN ({QUEUE_STATUSES_SQL})"),
         Case.workable_at <= now,
         or_(Case.lease_expires_at.is_(None), Case.lease_expires_at <= now),
     )
 
 
-def _pick(db: Session, owner: ColumnElement[bool], agent_id: int, now: datetime) -> Case | None:
-    """Lease the best workable case matching ``owner`` to ``agent_id`` and return it (the
-    row comes back from the UPDATE itself: no second read), or None."""
-    best = (
-        select(Case.id)
-        .where(owner, _workable(now))
-        .order_by(Case.priority.desc(), Case.placed_at.desc(), Case.id.desc())
-        .limit(1)
-    )
-    if db.get_bind().dialect.name == "postgresql":
-        best = best.with_for_update(skip_locked=True)
-    lease = timedelta(minutes=get_settings().queue_lease_minutes)
-    return db.scalars(
+@cache
+def pick_statement(postgres: bool) -> ReturningUpdate[Case]:
+    """The pick, built once: lease the agent (``:agent``) the best workable case of their
+    book or, if the book has none, of their team's pool (the team read from their
+    profile in the same statement).  ``COALESCE`` runs the pool's subquery only when the
+    book's finds nothing.  The leased case comes back from the UPDATE itself (a case from
+    the pool has no ``assigned_agent_id``)."""
+    agent = bindparam("agent", type_=BigInteger)
+    now = bindparam("now", type_=UTCDateTime)
+    until = bindparam("until", type_=UTCDateTime)
+    team = select(AgentProfile.team_id).where(AgentProfile.user_id == agent).scalar_subquery()
+
+    def best(owner: ColumnElement[bool]) -> ScalarSelect[int]:
+        found = (
+            select(Case.id)
+            .where(owner, _workable(now))
+            .order_by(Case.priority.desc(), Case.placed_at.desc(), Case.id.desc())
+            .limit(1)
+        )
+        return (found.with_for_update(skip_locked=True) if postgres else found).scalar_subquery()
+
+    return (
         update(Case)
-        .where(Case.id == best.scalar_subquery())
-        .values(lease_agent_id=agent_id, lease_expires_at=now + lease)
+        .where(Case.id == func.coalesce(best(book(agent)), best(pool(team))))
+        .values(lease_agent_id=agent, lease_expires_at=until, workable_at=until, ready=False)
         .returning(Case)
         .execution_options(synchronize_session=False, populate_existing=True)
-    ).one_or_none()
+    )
 
 
-def book(agent_id: int) -> ColumnElement[bool]:
+def book(agent_id: int | BindParameter[int]) -> ColumnElement[bool]:
     return Case.assigned_agent_id == agent_id
 
 
-def pool(team_id: int) -> ColumnElement[bool]:
+def pool(team_id: int | ColumnElement[int | None]) -> ColumnElement[bool]:
     return and_(Case.team_id == team_id, text("cases.assigned_agent_id IS NULL"))
 
 
-@dataclass(frozen=True, slots=True)
-class Pick:
-    case: Case
-    from_pool: bool
-
-
-def next_case(
-    db: Session, *, agent_id: int, team_id: int | None, leaving: int | None = None
-) -> Pick | None:
+def next_case(db: Session, *, agent_id: int, leaving: int | None = None) -> Case | None:
     """Lease the agent the highest-priority case they may call now, or None.
 
     ``leaving``: the case the agent moves on from; its lease ends and, if it was not
     worked, it waits ``queue_skip_minutes`` before it is offered again.  (Other leases
     simply lapse: finding them would need an index on the lease, and every pick would
     then update an indexed column — no HOT update, dead index entries.)  A case from the
-    team pool is leased, not yet assigned: the caller assigns it
-    (``assignment.take_from_pool``).
+    team pool (no ``assigned_agent_id``) is only leased: it stays in the pool until the
+    agent acts on it (``assignment.take_from_pool``), so a case they skip goes back to
+    the whole team.
     """
     now = clock.now()
     if leaving is not None:
-        release(db, agent_id=agent_id, case_id=leaving, skip=True)
-    owners = [(book(agent_id), False)] + ([(pool(team_id), True)] if team_id else [])
-    tries = 0
-    for owner, from_pool in owners:
-        while tries < MAX_TRIES:
-            tries += 1
-            case = _pick(db, owner, agent_id, now)
-            if case is None:
-                break
-            hold = call_hold(db, case, now)
-            if hold is None:
-                return Pick(case, from_pool)
-            defer(case, until=hold[0], rules=hold[1])
+        skip(db, agent_id=agent_id, case_id=leaving)
+    statement = pick_statement(db.get_bind().dialect.name == "postgresql")
+    until = now + timedelta(minutes=get_settings().queue_lease_minutes)
+    for _ in range(MAX_TRIES):
+        case = db.scalars(statement, {"agent": agent_id, "now": now, "until": until}).first()
+        if case is None:
+            return None
+        hold = call_hold(db, case, now)
+        if hold is None:
+            return case
+        defer(case, until=hold[0], rules=hold[1])
     return None
 
 
@@ -147,37 +165,21 @@ def call_hold(db: Session, case: Case, at: datetime) -> tuple[datetime, list[str
     """None when the gate would let a call about ``case`` go to one of the consumer's
     phones at ``at``; otherwise when it first would (``FOREVER`` if waiting cannot help)
     and the rules that block it."""
-    candidates = phones(db, case.consumer_id)
-    if not candidates:
-        return FOREVER, [NO_PHONE]
-    earliest: datetime | None = None
-    rules: set[str] = set()
-    for phone in candidates:
-        decision = _ask(db, case, phone, at)
-        if decision.allowed:
-            return None
-        rules.update(decision.blocked_by)
-        if decision.next_allowed_at is not None and (
-            earliest is None or decision.next_allowed_at < earliest
-        ):
-            earliest = decision.next_allowed_at
-    return earliest or FOREVER, sorted(rules)
-
-
-def _ask(db: Session, case: Case, phone: ContactPoint, at: datetime) -> Decision:
-    return compliance.what_if(
-        db,
-        consumer_id=case.consumer_id,
-        channel="call",
-        contact_point_id=phone.id,
-        case_ids=[case.id],
-        at=at,
+    answers = compliance.what_if_each(
+        db, consumer_id=case.consumer_id, channel="call", case_ids=[case.id], at=at
     )
+    if not answers:
+        return FOREVER, [NO_PHONE]
+    if any(decision.allowed for _phone, decision in answers):
+        return None
+    later = [d.next_allowed_at for _phone, d in answers if d.next_allowed_at is not None]
+    rules = {rule for _phone, decision in answers for rule in decision.blocked_by}
+    return min(later, default=FOREVER), sorted(rules)
 
 
 def phones(db: Session, consumer_id: int) -> Sequence[ContactPoint]:
     """The consumer's phones, those without a do-not-call / do-not-use mark first, then
-    mobiles: the gate is asked about each in turn (a marked one only to say why not)."""
+    mobiles (the number a call goes to when the agent picks none)."""
     return db.scalars(
         select(ContactPoint)
         .where(ContactPoint.consumer_id == consumer_id, ContactPoint.channel == Channel.PHONE)
@@ -192,28 +194,63 @@ def phones(db: Session, consumer_id: int) -> Sequence[ContactPoint]:
 def defer(case: Case, *, until: datetime, rules: Sequence[str]) -> None:
     """Keep ``case`` out of the queue until ``until``, saying which rules hold it."""
     case.workable_at = until
+    case.ready = False
     case.hold_rules = list(rules)
     case.lease_agent_id = case.lease_expires_at = None
 
 
 def make_workable(case: Case, *, at: datetime | None = None) -> None:
     """Offer ``case`` again from ``at`` (now by default), with no hold."""
-    case.workable_at = at or clock.now()
+    now = clock.now()
+    case.workable_at = at or now
+    case.ready = case.workable_at <= now
     case.hold_rules = []
 
 
-def release(db: Session, *, agent_id: int, case_id: int, skip: bool = False) -> None:
-    """End the agent's lease on ``case_id`` (if they hold it).  ``skip``: the agent moved
-    on without working the case, so it waits ``queue_skip_minutes`` before it is
-    offered again."""
+def skip(db: Session, *, agent_id: int, case_id: int) -> None:
+    """The agent moved on from ``case_id`` without working it: end their lease (if they
+    still hold it; working the case ended it already) and keep the case back for
+    ``queue_skip_minutes``."""
     now = clock.now()
-    values: dict[str, object] = {"lease_agent_id": None, "lease_expires_at": None}
-    if skip:
-        later = now + timedelta(minutes=get_settings().queue_skip_minutes)
-        values["workable_at"] = sql_case((Case.workable_at < later, later), else_=Case.workable_at)
-    db.execute(
+    later = now + timedelta(minutes=get_settings().queue_skip_minutes)
+    db.execute(_skip_statement(), {"agent": agent_id, "case": case_id, "now": now, "later": later})
+
+
+@cache
+def _skip_statement() -> Update:
+    later = bindparam("later", type_=UTCDateTime)
+    return (
         update(Case)
-        .where(Case.id == case_id, Case.lease_agent_id == agent_id, Case.lease_expires_at > now)
-        .values(**values)
+        .where(
+            Case.id == bindparam("case", type_=BigInteger),
+            Case.lease_agent_id == bindparam("agent", type_=BigInteger),
+            Case.lease_expires_at > bindparam("now", type_=UTCDateTime),
+        )
+        .values(
+            lease_agent_id=None,
+            lease_expires_at=None,
+            workable_at=sql_case((Case.workable_at < later, later), else_=Case.workable_at),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def wake(db: Session) -> int:
+    """Put back in the queue every case whose ``workable_at`` has passed (a lapsed lease,
+    a skip's wait, a gate hold that has ended); how many.  Run every minute."""
+    result = db.execute(_wake_statement(), {"now": clock.now()})
+    return int(getattr(result, "rowcount", 0))
+
+
+@cache
+def _wake_statement() -> Update:
+    # Spelled as ix_cases_waiting's predicate, so the planner can use it.
+    return (
+        update(Case)
+        .where(
+            text(f"NOT cases.ready AND cases.status IN ({QUEUE_STATUSES_SQL})"),
+            Case.workable_at <= bindparam("now", type_=UTCDateTime),
+        )
+        .values(ready=True)
         .execution_options(synchronize_session=False)
     )

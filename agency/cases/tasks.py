@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from agency.cases import assignment
+from agency.cases import assignment, queue
 from agency.db import session_scope
 from agency.worker import celery_app
 
@@ -29,3 +29,13 @@ def assign_new_cases(placement_id: int) -> int:
         outcome.unassigned,
     )
     return outcome.assigned + outcome.pooled
+
+
+@celery_app.task(name="agency.cases.tasks.wake_cases")
+def wake_cases() -> int:
+    """Every minute: put back in the queue the cases whose wait is over (a lapsed lease,
+    a skipped case's wait, a gate hold that has ended).  Returns how many."""
+    with session_scope() as db:
+        woken = queue.wake(db)
+    log.info("%s cases back in the queue", woken)
+    return woken

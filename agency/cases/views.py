@@ -105,22 +105,20 @@ def take_next_case(
     user: Workers,
     leaving: Annotated[int | None, Form()] = None,
 ) -> Response:
-    """Lease the agent the highest-priority case they may call now and open it; a case
-    from the team's pool becomes theirs.  ``leaving``: the case page the agent moves on
-    from (its lease ends).  Kept lean (it is benchmarked): the team, the pick and the
-    gate's check, nothing else."""
-    team_id = repository.agent_team_id(db, user.id)
-    pick = queue.next_case(db, agent_id=user.id, team_id=team_id, leaving=leaving)
-    if pick is None:
+    """Lease the agent the highest-priority case they may call now and open it (a case
+    from the team's pool becomes theirs when they first act on it, see ``_act``).
+    ``leaving``: the case page the agent moves on from (its lease ends).  Kept lean (it
+    is benchmarked): the pick and the gate's check, nothing else."""
+    case = queue.next_case(db, agent_id=user.id, leaving=leaving)
+    if case is None:
+        team_id = repository.agent_team_id(db, user.id)
         earliest = repository.earliest_workable(db, agent_id=user.id, team_id=team_id)
         return render(
             request,
             "cases/_nothing.html",
             {"earliest": None if earliest is None or earliest >= queue.FOREVER else earliest},
         )
-    if pick.from_pool:
-        assignment.take_from_pool(db, case=pick.case, agent_id=user.id)
-    url = f"/cases/{pick.case.id}"
+    url = f"/cases/{case.id}"
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
@@ -449,12 +447,15 @@ def _act(
     values: Mapping[str, Any],
     run: Callable[[Case], str | actions.CallResult],
 ) -> Response:
-    """Run one action; on a refusal roll it back and show the form again with the error
+    """Run one action (an agent's first on a case of their team's pool makes the case
+    theirs); on a refusal roll it back and show the form again with the error
     next to its field (422 for a page, 200 for an htmx swap, which htmx would not do
     for a 4xx)."""
     case = _workable_case(db, viewer, case_id)
     try:
         with db.begin_nested():
+            if viewer.role is Role.AGENT and case.assigned_agent_id is None:
+                assignment.take_from_pool(db, case=case, agent_id=viewer.user_id)
             result = run(case)
     except (CaseError, ComplianceError, ValueError) as exc:
         response = _case_page(

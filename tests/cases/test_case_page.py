@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from agency.auth.models import Role, User
 from agency.cases import actions
-from agency.cases.models import AgentProfile, CaseNote, CaseStatus, StatusChange, Team
+from agency.cases.models import (
+    AgentProfile,
+    AssignmentChange,
+    CaseNote,
+    CaseStatus,
+    StatusChange,
+    Team,
+)
 from agency.compliance.models import LedgerEntry
 from agency.kit import clock
 from agency.payments.models import PaymentPlan
@@ -436,19 +443,35 @@ def test_next_case_opens_the_best_workable_case(
     assert post_form(client, "/queue/next", {"leaving": "x"}).status_code == 422
 
 
-def test_next_case_takes_from_the_team_pool(client: TestClient, db: Session, agent: User) -> None:
+def test_a_pool_case_becomes_the_agents_when_they_first_act_on_it(
+    client: TestClient, db: Session, agent: User
+) -> None:
     team = Team(name="East")
     db.add(team)
     db.flush()
     db.add(AgentProfile(user_id=agent.id, team_id=team.id))
-    pooled = make_debtor()
-    pooled.case.team_id = team.id
+    pooled, skipped = make_debtor(), make_debtor()
+    pooled.case.team_id = skipped.case.team_id = team.id
+    skipped.case.priority = pooled.case.priority + 1
     db.flush()
-    response = post_form(client, "/queue/next", {})
+    # Next case only leases a pool case: skipped, it stays in the team's pool.
+    assert post_form(client, "/queue/next", {}).headers["location"] == f"/cases/{skipped.case.id}"
+    response = post_form(client, "/queue/next", {"leaving": skipped.case.id})
     assert response.headers["location"] == f"/cases/{pooled.case.id}"
     db.expire_all()
-    case = db.get(type(pooled.case), pooled.case.id)
-    assert case is not None and case.assigned_agent_id == agent.id
+    assert (skipped.case.assigned_agent_id, skipped.case.team_id) == (None, team.id)
+    assert pooled.case.assigned_agent_id is None and pooled.case.lease_agent_id == agent.id
+    # The first thing the agent records on it makes it theirs, with the change recorded.
+    post_form(client, f"/cases/{pooled.case.id}/notes", {"body": "Left a message."}, headers=HTMX)
+    db.expire_all()
+    assert (pooled.case.assigned_agent_id, pooled.case.team_id) == (agent.id, team.id)
+    change = db.scalars(select(AssignmentChange).filter_by(case_id=pooled.case.id)).one()
+    assert (change.from_agent_id, change.to_agent_id, change.reason) == (
+        None,
+        agent.id,
+        "taken from the team pool",
+    )
+    assert db.scalar(select(func.count()).select_from(AssignmentChange)) == 1
 
 
 def test_nothing_to_call_says_when_the_next_case_will_be_workable(

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from agency.cases import queue
-from agency.cases.models import Case, CaseStatus, Channel, ContactPoint, Team
+from agency.cases import queue, tasks
+from agency.cases.models import AgentProfile, Case, CaseStatus, Channel, ContactPoint, Team
 from agency.compliance import service as compliance
 from agency.compliance.models import FactKind, Source
 from agency.db import session_scope
@@ -69,13 +69,13 @@ def test_the_highest_priority_then_the_freshest_case_comes_first(
     db.flush()
     picked, leaving = [], None
     for _ in range(3):
-        pick = queue.next_case(db, agent_id=agent.id, team_id=None, leaving=leaving)
+        pick = queue.next_case(db, agent_id=agent.id, leaving=leaving)
         assert pick is not None
-        picked.append(pick.case.id)
-        leaving = pick.case.id
+        picked.append(pick.id)
+        leaving = pick.id
     # Each "next" from a case page skips that case, so all three come in order.
     assert picked == [high_new.id, high_old.id, low.id]
-    assert queue.next_case(db, agent_id=agent.id, team_id=None, leaving=leaving) is None
+    assert queue.next_case(db, agent_id=agent.id, leaving=leaving) is None
 
 
 def test_a_pick_is_a_lease_that_lapses(db: Session, frozen: None) -> None:
@@ -85,15 +85,16 @@ def test_a_pick_is_a_lease_that_lapses(db: Session, frozen: None) -> None:
     db.add(team)
     db.flush()
     case = callable_case(client, team_id=team.id)
-    db.flush()
-    pick = queue.next_case(db, agent_id=first.id, team_id=team.id)
-    assert pick is not None and pick.case.id == case.id and pick.from_pool
+    join_team(db, team, first, second)
+    pick = queue.next_case(db, agent_id=first.id)
+    assert pick is not None and pick.id == case.id and pick.assigned_agent_id is None
     assert case.lease_agent_id == first.id
     assert case.lease_expires_at == MONDAY_AFTERNOON + timedelta(minutes=15)
-    assert queue.next_case(db, agent_id=second.id, team_id=team.id) is None
+    assert queue.next_case(db, agent_id=second.id) is None
     clock.advance(timedelta(minutes=15))
-    taken = queue.next_case(db, agent_id=second.id, team_id=team.id)
-    assert taken is not None and taken.case.id == case.id
+    assert queue.wake(db) == 1
+    taken = queue.next_case(db, agent_id=second.id)
+    assert taken is not None and taken.id == case.id
     assert case.lease_agent_id == second.id
 
 
@@ -105,9 +106,9 @@ def test_cases_not_workable_are_never_offered(db: Session, agent: Any, frozen: N
         callable_case(client, assigned_agent_id=agent.id, status=status)
     callable_case(client, assigned_agent_id=UserFactory().id)  # someone else's book
     db.flush()
-    assert queue.next_case(db, agent_id=agent.id, team_id=None) is None
+    assert queue.next_case(db, agent_id=agent.id) is None
     clock.advance(timedelta(hours=1))
-    assert queue.next_case(db, agent_id=agent.id, team_id=None) is not None
+    assert queue.next_case(db, agent_id=agent.id) is not None
 
 
 def test_the_agents_own_book_comes_before_the_team_pool(db: Session, frozen: None) -> None:
@@ -118,41 +119,46 @@ def test_the_agents_own_book_comes_before_the_team_pool(db: Session, frozen: Non
     db.flush()
     pooled = callable_case(client, team_id=team.id, priority=900)
     own = callable_case(client, assigned_agent_id=agent.id, priority=1)
-    db.flush()
-    pick = queue.next_case(db, agent_id=agent.id, team_id=team.id)
-    assert pick is not None and (pick.case.id, pick.from_pool) == (own.id, False)
-    pick = queue.next_case(db, agent_id=agent.id, team_id=team.id, leaving=own.id)
-    assert pick is not None and (pick.case.id, pick.from_pool) == (pooled.id, True)
+    join_team(db, team, agent)
+    pick = queue.next_case(db, agent_id=agent.id)
+    assert pick is not None and (pick.id, pick.assigned_agent_id is None) == (own.id, False)
+    pick = queue.next_case(db, agent_id=agent.id, leaving=own.id)
+    assert pick is not None and (pick.id, pick.assigned_agent_id is None) == (pooled.id, True)
 
 
 def test_skipping_a_case_puts_it_back_after_a_while(db: Session, agent: Any, frozen: None) -> None:
     case = callable_case(ClientFactory(), assigned_agent_id=agent.id)
     db.flush()
-    assert queue.next_case(db, agent_id=agent.id, team_id=None) is not None
+    assert queue.next_case(db, agent_id=agent.id) is not None
     # Still leased to the agent: not offered again, not even to them.
-    assert queue.next_case(db, agent_id=agent.id, team_id=None) is None
-    assert queue.next_case(db, agent_id=agent.id, team_id=None, leaving=case.id) is None
+    assert queue.next_case(db, agent_id=agent.id) is None
+    assert queue.next_case(db, agent_id=agent.id, leaving=case.id) is None
     db.refresh(case)
     assert case.lease_agent_id is None
     assert case.workable_at == MONDAY_AFTERNOON + timedelta(minutes=30)
-    clock.advance(timedelta(minutes=30))
-    pick = queue.next_case(db, agent_id=agent.id, team_id=None)
-    assert pick is not None and pick.case.id == case.id
+    assert not case.ready  # out of the queue's indexes ...
+    clock.advance(timedelta(minutes=29))
+    assert queue.wake(db) == 0
+    clock.advance(timedelta(minutes=1))
+    assert queue.wake(db) == 1  # ... until the wake job puts it back
+    pick = queue.next_case(db, agent_id=agent.id)
+    assert pick is not None and pick.id == case.id
 
 
 def test_quiet_hours_defer_the_case_until_the_gate_allows_a_call(db: Session, agent: Any) -> None:
     with clock.frozen(MONDAY_NIGHT):
         case = callable_case(ClientFactory(), assigned_agent_id=agent.id)
         db.flush()
-        assert queue.next_case(db, agent_id=agent.id, team_id=None) is None
+        assert queue.next_case(db, agent_id=agent.id) is None
         db.refresh(case)
         # 08:00 in Chicago (CDT): 13:00 UTC.
         assert case.workable_at == datetime(2026, 6, 8, 13, 0, tzinfo=UTC)
         assert case.hold_rules == ["US-REGF-TIME"]
         assert case.lease_agent_id is None
     with clock.frozen(datetime(2026, 6, 8, 13, 0, tzinfo=UTC)):
-        pick = queue.next_case(db, agent_id=agent.id, team_id=None)
-        assert pick is not None and pick.case.id == case.id
+        queue.wake(db)
+        pick = queue.next_case(db, agent_id=agent.id)
+        assert pick is not None and pick.id == case.id
 
 
 def test_a_case_with_nothing_to_call_is_held_for_good(
@@ -163,14 +169,14 @@ def test_a_case_with_nothing_to_call_is_held_for_good(
     ContactPointFactory(consumer=consumer, channel=Channel.EMAIL, kind="personal", value="a@b.org")
     case = case_for(client, consumer=consumer, assigned_agent_id=agent.id)
     db.flush()
-    assert queue.next_case(db, agent_id=agent.id, team_id=None) is None
+    assert queue.next_case(db, agent_id=agent.id) is None
     db.refresh(case)
     assert (case.workable_at, case.hold_rules) == (queue.FOREVER, [queue.NO_PHONE])
     # A phone marked do-not-call: held by the gate's own rule, still for good.
     ContactPointFactory(consumer=consumer, do_not_call=True)
     queue.make_workable(case)
     db.flush()
-    assert queue.next_case(db, agent_id=agent.id, team_id=None) is None
+    assert queue.next_case(db, agent_id=agent.id) is None
     db.refresh(case)
     assert (case.workable_at, case.hold_rules) == (queue.FOREVER, ["US-REGF-MEDIUM"])
 
@@ -193,14 +199,14 @@ def test_a_blocked_phone_falls_back_to_another_that_may_be_called(
         actor_id=None,
         source=Source.AGENT,
     )
-    assert queue.next_case(db, agent_id=agent.id, team_id=None) is None
+    assert queue.next_case(db, agent_id=agent.id) is None
     db.refresh(case)
     assert (case.workable_at, case.hold_rules) == (queue.FOREVER, ["US-REGF-WORKPLACE"])
     ContactPointFactory(consumer=consumer, kind="home", line_type="fixed_line")
     queue.make_workable(case)
     db.flush()
-    pick = queue.next_case(db, agent_id=agent.id, team_id=None)
-    assert pick is not None and pick.case.id == case.id
+    pick = queue.next_case(db, agent_id=agent.id)
+    assert pick is not None and pick.id == case.id
 
 
 def test_priority_orders_callbacks_promises_fresh_cases_then_balance(db: Session) -> None:
@@ -214,6 +220,34 @@ def test_priority_orders_callbacks_promises_fresh_cases_then_balance(db: Session
     assert queue.priority(case) == queue.BALANCE_CAP
 
 
+def test_the_wake_job_returns_lapsed_leases_and_ended_holds_to_the_queue(
+    bound_engine: Engine,
+) -> None:
+    from tests.fixtures import factories
+
+    with clock.frozen(MONDAY_AFTERNOON):
+        with session_scope() as db:
+            factories.bind(db)
+            _team, agents = _seed_pool_in(db, 2)
+            leased = queue.next_case(db, agent_id=agents[0])
+            held = queue.next_case(db, agent_id=agents[1])
+            assert leased is not None and held is not None
+            queue.defer(held, until=MONDAY_AFTERNOON + timedelta(hours=2), rules=["X"])
+            ids = leased.id, held.id
+        with session_scope() as db:
+            assert queue.next_case(db, agent_id=agents[2]) is None
+    with clock.frozen(MONDAY_AFTERNOON + timedelta(minutes=15)):
+        assert tasks.wake_cases() == 1  # the lease has lapsed; the hold has not ended
+        with session_scope() as db:
+            back = queue.next_case(db, agent_id=agents[2])
+            assert back is not None and back.id == ids[0]
+    with clock.frozen(MONDAY_AFTERNOON + timedelta(hours=2)):
+        assert tasks.wake_cases() == 2  # the hold has ended, and the second lease lapsed
+        with session_scope() as db:
+            again = [queue.next_case(db, agent_id=agents[n]) for n in (3, 4, 5)]
+            assert {case.id for case in again if case is not None} == set(ids)
+
+
 # ---- concurrency (PostgreSQL) -------------------------------------------------------------
 
 
@@ -225,7 +259,7 @@ def test_concurrent_agents_never_get_the_same_case(bound_engine: Engine) -> None
     with clock.frozen(MONDAY_AFTERNOON):
         with session_scope() as db:
             factories.bind(db)
-            team_id, agents = _seed_pool_in(db, 40)
+            _team, agents = _seed_pool_in(db, 40)
         picks: list[tuple[int, int]] = []
         lock = threading.Lock()
         start = threading.Barrier(len(agents))
@@ -234,12 +268,12 @@ def test_concurrent_agents_never_get_the_same_case(bound_engine: Engine) -> None
             start.wait()
             for _ in range(6):
                 with session_scope() as db:
-                    pick = queue.next_case(db, agent_id=agent_id, team_id=team_id)
+                    pick = queue.next_case(db, agent_id=agent_id)
                     if pick is None:
                         return
-                    assert pick.case.lease_agent_id == agent_id
+                    assert pick.lease_agent_id == agent_id
                     with lock:
-                        picks.append((pick.case.id, agent_id))
+                        picks.append((pick.id, agent_id))
 
         threads = [threading.Thread(target=work, args=(a,)) for a in agents]
         for thread in threads:
@@ -259,8 +293,15 @@ def _seed_pool_in(db: Session, cases: int) -> tuple[int, list[int]]:
     for _ in range(cases):
         callable_case(client, team_id=team.id)
     agents = [UserFactory() for _ in range(8)]
-    db.flush()
+    join_team(db, team, *agents)
     return team.id, [a.id for a in agents]
+
+
+def join_team(db: Session, team: Team, *agents: Any) -> None:
+    """Put ``agents`` in ``team`` (their profile says so: the pick reads it)."""
+    db.flush()
+    db.add_all(AgentProfile(user_id=agent.id, team_id=team.id) for agent in agents)
+    db.flush()
 
 
 def test_a_locked_candidate_is_skipped_not_waited_for(bound_engine: Engine) -> None:
@@ -273,12 +314,12 @@ def test_a_locked_candidate_is_skipped_not_waited_for(bound_engine: Engine) -> N
     with clock.frozen(MONDAY_AFTERNOON):
         with session_scope() as db:
             factories.bind(db)
-            team_id, agents = _seed_pool_in(db, 2)
+            _team, agents = _seed_pool_in(db, 2)
         with session_scope() as first:
-            held = queue.next_case(first, agent_id=agents[0], team_id=team_id)
+            held = queue.next_case(first, agent_id=agents[0])
             assert held is not None
             with session_scope() as second:
                 second.execute(select(ContactPoint.id).limit(1))  # a live connection of its own
                 second.connection().exec_driver_sql("SET LOCAL lock_timeout = '2s'")
-                other = queue.next_case(second, agent_id=agents[1], team_id=team_id)
-                assert other is not None and other.case.id != held.case.id
+                other = queue.next_case(second, agent_id=agents[1])
+                assert other is not None and other.id != held.id
