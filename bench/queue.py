@@ -17,9 +17,13 @@ seconds each:
 - **(b) ours**: ``POST /queue/next`` on a real uvicorn server (2 worker processes), one
   HTTP client per agent posting, as the case page does, the case it leaves: session,
   CSRF, the skip of that case, the pick, the compliance gate's what-if for each phone,
-  commit, 303.
+  commit, 303;
+- **(c) paced**: the same agents on the same server, each pressing Next case once a
+  second (``--every``): the latency an agent sees when the server is not saturated.
+  (a) and (b) are closed loops: A calls always in flight, so their latency is mostly
+  queueing, A / throughput.
 
-Leases are reset and the table vacuumed between the two.  Every picked id is recorded: a
+Leases are reset and the table vacuumed between (a) and (b).  Every picked id is recorded: a
 lease outlives the run, so an id picked twice is a duplicate.  Prints a table (picks/s,
 p50, p99, throughput per slice of the run), then one line of JSON.
 """
@@ -401,10 +405,12 @@ def measure(
     seconds: float,
     make_worker: Callable[[int], Callable[[], tuple[int | None, str | None]]],
     warmup: int = 3,
+    every: float | None = None,
 ) -> Run:
     """Run ``agents`` threads for ``seconds``; each thread's worker returns (picked id or
     None, an error label or None) per call.  ``warmup`` calls each first, untimed (their
-    ids still count for duplicates)."""
+    ids still count for duplicates).  ``every``: each agent calls once per so many
+    seconds (staggered), instead of again as soon as the last call returns."""
     run = Run(name, seconds)
     lock = threading.Lock()
     start: list[float] = []
@@ -430,7 +436,11 @@ def measure(
         ready.wait()
         began = start[0]
         deadline = began + seconds
+        due = began + (every * n / agents if every else 0.0)
         while True:
+            if every:
+                time.sleep(max(0.0, due - time.perf_counter()))
+                due += every
             t0 = time.perf_counter()
             if t0 >= deadline:
                 break
@@ -604,7 +614,9 @@ class Server:
             self.process.wait()
 
 
-def ours_phase(server: Server, built: Built, agents: int, seconds: float) -> Run:
+def ours_phase(
+    server: Server, built: Built, agents: int, seconds: float, every: float | None = None
+) -> Run:
     clients = [sign_in(server.base, built.agents[n % len(built.agents)][1]) for n in range(agents)]
 
     def make_worker(n: int) -> Callable[[], tuple[int | None, str | None]]:
@@ -627,6 +639,9 @@ def ours_phase(server: Server, built: Built, agents: int, seconds: float) -> Run
         return work
 
     try:
+        if every:
+            name = f"(c) the same, 1 per {every:g} s each"
+            return measure(name, agents, seconds, make_worker, every=every)
         return measure("(b) POST /queue/next", agents, seconds, make_worker)
     finally:
         for client, _token in clients:
@@ -658,6 +673,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="per phase")
     parser.add_argument("--agents", type=int, default=16, help="concurrent agents")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument(
+        "--every", type=float, default=1.0, help="phase (c): seconds between one agent's calls"
+    )
     parser.add_argument("--quick", action="store_true", help="50,000 cases, 5 s per phase")
     parser.add_argument(
         "--database-url",
@@ -700,6 +718,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         server = Server(url, args.workers, Path(folder) / "server.log")
         try:
             ours = ours_phase(server, built, args.agents, seconds)
+            paced = ours_phase(server, built, args.agents, seconds, every=args.every)
             server_rss = server.workers_peak_rss_mb()
         finally:
             server.stop()
@@ -709,7 +728,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     print(f"{'':32}{'picks':>8}{'picks/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'dups':>6}")
     print(f"{'':32}{'':>8}{'':>10}{'':>9}{'':>9}{'':>6}{'empty':>7}{'errors':>8}")
-    for run in (raw, ours):
+    for run in (raw, ours, paced):
         print(
             f"{run.name:<32}{run.picks:>8,}{run.rate:>10,.1f}{run.percentile_ms(0.5):>9.1f}"
             f"{run.percentile_ms(0.99):>9.1f}{run.duplicates:>6}{run.empty:>7}"
@@ -735,16 +754,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     met = {
         "p99_under_50ms": ours.percentile_ms(0.99) < 50,
         "ratio_at_least_0_3": ratio >= 0.3,
-        "no_duplicates": raw.duplicates == 0 and ours.duplicates == 0,
+        "no_duplicates": raw.duplicates == 0 and ours.duplicates == 0 and paced.duplicates == 0,
         "drop_at_most_20pct": drop_pct(ours.slices(width)) <= 20,
     }
     print(
         "targets: " + ", ".join(f"{name} {'met' if ok else 'NOT met'}" for name, ok in met.items())
     )
-    for run in (raw, ours):
+    for run in (raw, ours, paced):
         if run.errors:
             print(f"errors in {run.name}: {dict(run.errors)}")
-    if ours.errors and server_errors.strip():
+    if (ours.errors or paced.errors) and server_errors.strip():
         print(f"server log (tail):\n{server_errors}")
     result = {
         "bench": "queue",
@@ -764,6 +783,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "ours_p50_ms": round(ours.percentile_ms(0.5), 2),
         "ours_p99_ms": round(ours.percentile_ms(0.99), 2),
         "ratio": round(ratio, 3),
+        "paced_every_s": args.every,
+        "paced_picks": paced.picks,
+        "paced_p50_ms": round(paced.percentile_ms(0.5), 2),
+        "paced_p99_ms": round(paced.percentile_ms(0.99), 2),
+        "duplicates_paced": paced.duplicates,
         "duplicates_raw": raw.duplicates,
         "duplicates_ours": ours.duplicates,
         "ours_empty": ours.empty,
