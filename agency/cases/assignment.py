@@ -13,7 +13,8 @@ and can take it wins.
   loaded by open cases or by open balance in the case's currency, skill match (speaks
   the consumer's language, covers the country or ``COUNTRY-REGION`` when the agent
   lists regions; then the fewest open cases), or the team's shared pool (no agent;
-  members take it with "next case", ``take_from_pool``).
+  members get it from "next case" and it becomes theirs on their first action on it,
+  ``take_from_pool``).
 - A rule with no candidate left does not apply; with no rule the case stays unassigned,
   where the supervisor sees it.
 
@@ -413,8 +414,8 @@ def rebalance(
 
 
 def take_from_pool(db: Session, *, case: Case, agent_id: int) -> AssignmentChange:
-    """The agent took ``case`` from their team's pool with "next case": it is theirs now
-    (the case keeps its team, so it returns to that pool if the agent goes)."""
+    """The agent acted on ``case``, from their team's pool: it is theirs now (the case
+    keeps its team, so it returns to that pool if the agent goes)."""
     if case.assigned_agent_id is not None:
         raise CaseError("case: it is not in a team pool (an agent already holds it)")
     return _move(
