@@ -190,6 +190,7 @@ class _Record:
     whichever contact point it would go to."""
 
     consumer: Consumer
+    consumer_facts: ConsumerFacts
     cases: tuple[Case, ...]
     live: list[ComplianceFact]
     policy: Policy
@@ -210,13 +211,17 @@ def _read(db: Session, *, consumer_id: int, channel: Channel, case_ids: Sequence
         raise ComplianceError(f"cases: {unknown[0]} is not one of this consumer's cases")
     policies = repo.policy_versions(db, sorted({cases[c].client_id for c in case_ids}))
     ledger = repo.consumer_ledger(db, consumer_id)
+    live = _live_facts(repo.facts_of(db, consumer_id))
+    history = _history(ledger)
+    inbound_points = {e.contact_point for e in history if e.direction == "inbound"}
     return _Record(
         consumer=consumer,
+        consumer_facts=_consumer_facts(consumer, consumer.contact_points, live, inbound_points),
         cases=tuple(cases[c] for c in case_ids),
-        live=_live_facts(repo.facts_of(db, consumer_id)),
+        live=live,
         policy=strictest(policy_from_values(p.values) for p in policies),
         policy_versions={str(p.client_id): p.version for p in policies},
-        history=_history(ledger),
+        history=history,
         chain_head=ledger[-1].hash if ledger else None,
     )
 
@@ -237,11 +242,8 @@ def _facts(
             f"contact point: cannot send {channel} to a {point.channel.value} contact point"
         )
     case_ids = [case.id for case in record.cases]
-    inbound_points = {e.contact_point for e in record.history if e.direction == "inbound"}
     return Facts(
-        consumer=_consumer_facts(
-            record.consumer, record.consumer.contact_points, record.live, inbound_points
-        ),
+        consumer=record.consumer_facts,
         cases=tuple(_case_facts(case, record.live, at) for case in record.cases),
         attempt=Attempt(
             at=at,
