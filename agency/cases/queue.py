@@ -87,7 +87,7 @@ def rank(
     )
 
 
-def _workable(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
+def _workable(now: BindParameter[datetime]) -> ColumnElement[bool]:
     # Spelled as in the partial indexes so the planner can always use them.
     return and_(
         text(f"cases.ready AND cases.status IN ({QUEUE_STATUSES_SQL})"),
@@ -126,11 +126,11 @@ def pick_statement(postgres: bool) -> ReturningUpdate[Case]:
     )
 
 
-def book(agent_id: int | BindParameter[int]) -> ColumnElement[bool]:
+def book(agent_id: BindParameter[int]) -> ColumnElement[bool]:
     return Case.assigned_agent_id == agent_id
 
 
-def pool(team_id: int | ColumnElement[int | None]) -> ColumnElement[bool]:
+def pool(team_id: ColumnElement[int | None]) -> ColumnElement[bool]:
     return and_(Case.team_id == team_id, text("cases.assigned_agent_id IS NULL"))
 
 
