@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     upload_dir: Path = VAR / "uploads"
     max_upload_mb: int = 200
     placement_batch_rows: int = 5000
+    # PostgreSQL connections each server or worker process keeps open.  A request beyond
+    # them opens an extra connection and closes it afterwards (a new backend process each
+    # time, and no prepared statements): keep it at least the concurrent requests one
+    # process serves.  Extras are capped so one process never holds more than 40, the
+    # worker threads that run requests.
+    database_pool_size: int = 20
     host: str = "127.0.0.1"
     port: int = 8000
     # Cookies are Secure unless told otherwise; `make run` serves plain http on localhost.

@@ -139,7 +139,9 @@ def get_engine() -> Engine:
     settings = get_settings()
     if settings.is_sqlite:
         VAR.mkdir(parents=True, exist_ok=True)
-    return create_engine(settings.database_url)
+        return create_engine(settings.database_url)
+    size = settings.database_pool_size
+    return create_engine(settings.database_url, pool_size=size, max_overflow=max(0, 40 - size))
 
 
 @lru_cache(maxsize=1)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, exists, func, select, text
+from sqlalchemy import BigInteger, Row, Select, bindparam, exists, func, select, text
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from agency.auth.models import Role, User
@@ -60,18 +61,23 @@ def chain_head(db: Session, consumer_id: int | None) -> str | None:
 
 def consumer_with_points_and_cases(db: Session, consumer_id: int) -> Consumer:
     """The consumer with its contact points and cases loaded, in one statement."""
-    consumer = (
-        db.scalars(
-            select(Consumer)
-            .options(joinedload(Consumer.contact_points), joinedload(Consumer.cases))
-            .where(Consumer.id == consumer_id)
-        )
-        .unique()
-        .one_or_none()
-    )
+    consumer = db.scalars(_consumer_statement(), {"consumer": consumer_id}).unique().one_or_none()
     if consumer is None:
         raise NotFound("There is no such consumer.")
     return consumer
+
+
+# The gate's reads run on every contact and every "next case": each statement is built
+# once, with bind parameters, so a call skips building it and computing its cache key.
+
+
+@cache
+def _consumer_statement() -> Select[Consumer]:
+    return (
+        select(Consumer)
+        .options(joinedload(Consumer.contact_points), joinedload(Consumer.cases))
+        .where(Consumer.id == bindparam("consumer", type_=BigInteger))
+    )
 
 
 def consumer_cases(db: Session, consumer_id: int) -> list[Case]:
@@ -79,19 +85,27 @@ def consumer_cases(db: Session, consumer_id: int) -> list[Case]:
 
 
 def facts_of(db: Session, consumer_id: int) -> list[ComplianceFact]:
-    return list(
-        db.scalars(
-            select(ComplianceFact)
-            .where(ComplianceFact.consumer_id == consumer_id)
-            .order_by(ComplianceFact.id)
-        )
+    return list(db.scalars(_facts_statement(), {"consumer": consumer_id}))
+
+
+@cache
+def _facts_statement() -> Select[ComplianceFact]:
+    return (
+        select(ComplianceFact)
+        .where(ComplianceFact.consumer_id == bindparam("consumer", type_=BigInteger))
+        .order_by(ComplianceFact.id)
     )
 
 
 def consumer_ledger(db: Session, consumer_id: int) -> Sequence[Any]:
     """The consumer's chain, oldest first, with just what the gate reads: the contact
     history (attempts, outcomes, inbound contacts) and the chain's head (the last hash)."""
-    return db.execute(
+    return db.execute(_ledger_statement(), {"consumer": consumer_id}).all()
+
+
+@cache
+def _ledger_statement() -> Select[*tuple[Any, ...]]:
+    return (
         select(
             LedgerEntry.id,
             LedgerEntry.kind,
@@ -105,21 +119,26 @@ def consumer_ledger(db: Session, consumer_id: int) -> Sequence[Any]:
             LedgerEntry.outcome,
             LedgerEntry.hash,
         )
-        .where(LedgerEntry.consumer_id == consumer_id)
+        .where(LedgerEntry.consumer_id == bindparam("consumer", type_=BigInteger))
         .order_by(LedgerEntry.id)
-    ).all()
+    )
 
 
 def policy_versions(db: Session, client_ids: Sequence[int]) -> list[ClientPolicy]:
     """The current policy version of each of these clients that has one."""
     newest: dict[int, ClientPolicy] = {}
-    for version in db.scalars(
-        select(ClientPolicy)
-        .where(ClientPolicy.client_id.in_(client_ids))
-        .order_by(ClientPolicy.client_id, ClientPolicy.version.desc())
-    ):
+    for version in db.scalars(_policies_statement(), {"clients": list(client_ids)}):
         newest.setdefault(version.client_id, version)
     return list(newest.values())
+
+
+@cache
+def _policies_statement() -> Select[ClientPolicy]:
+    return (
+        select(ClientPolicy)
+        .where(ClientPolicy.client_id.in_(bindparam("clients", expanding=True)))
+        .order_by(ClientPolicy.client_id, ClientPolicy.version.desc())
+    )
 
 
 def policy_history(db: Session, client_id: int) -> list[ClientPolicy]:
