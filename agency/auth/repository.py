@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from agency.auth.models import LoginFailure, Role, User, UserSession
@@ -20,10 +21,16 @@ def user_by_id(db: Session, user_id: int) -> User | None:
 
 
 def session_by_token_hash(db: Session, token_hash: str) -> UserSession | None:
-    return db.scalar(
+    return db.scalar(_session_statement(), {"token_hash": token_hash})
+
+
+@cache
+def _session_statement() -> Select[UserSession]:
+    """Every signed-in request runs it: built once, with a bind parameter."""
+    return (
         select(UserSession)
         .options(joinedload(UserSession.user))
-        .where(UserSession.token_hash == token_hash)
+        .where(UserSession.token_hash == bindparam("token_hash"))
     )
 
 

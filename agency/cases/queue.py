@@ -25,12 +25,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
     BindParameter,
     ColumnElement,
     ScalarSelect,
+    Table,
     and_,
     bindparam,
     func,
@@ -87,51 +89,55 @@ def rank(
     )
 
 
+# The queue's statements run on every "next case": each is built once with bind
+# parameters, on the table itself (no ORM entity to load or keep in step).
+CASES = cast(Table, Case.__table__)
+
+
 def _workable(now: BindParameter[datetime]) -> ColumnElement[bool]:
     # Spelled as in the partial indexes so the planner can always use them.
     return and_(
         text(f"cases.ready AND cases.status IN ({QUEUE_STATUSES_SQL})"),
-        Case.workable_at <= now,
-        or_(Case.lease_expires_at.is_(None), Case.lease_expires_at <= now),
+        CASES.c.workable_at <= now,
+        or_(CASES.c.lease_expires_at.is_(None), CASES.c.lease_expires_at <= now),
     )
 
 
 @cache
-def pick_statement(postgres: bool) -> ReturningUpdate[Case]:
+def pick_statement(postgres: bool) -> ReturningUpdate[int, int]:
     """The pick, built once: lease the agent (``:agent``) the best workable case of their
     book or, if the book has none, of their team's pool (the team read from their
     profile in the same statement).  ``COALESCE`` runs the pool's subquery only when the
-    book's finds nothing.  The leased case comes back from the UPDATE itself (a case from
-    the pool has no ``assigned_agent_id``)."""
+    book's finds nothing.  Returns the leased case's id and consumer."""
     agent = bindparam("agent", type_=BigInteger)
     now = bindparam("now", type_=UTCDateTime)
     until = bindparam("until", type_=UTCDateTime)
-    team = select(AgentProfile.team_id).where(AgentProfile.user_id == agent).scalar_subquery()
+    profiles = cast(Table, AgentProfile.__table__)
+    team = select(profiles.c.team_id).where(profiles.c.user_id == agent).scalar_subquery()
 
     def best(owner: ColumnElement[bool]) -> ScalarSelect[int]:
         found = (
-            select(Case.id)
+            select(CASES.c.id)
             .where(owner, _workable(now))
-            .order_by(Case.priority.desc(), Case.placed_at.desc(), Case.id.desc())
+            .order_by(CASES.c.priority.desc(), CASES.c.placed_at.desc(), CASES.c.id.desc())
             .limit(1)
         )
         return (found.with_for_update(skip_locked=True) if postgres else found).scalar_subquery()
 
     return (
-        update(Case)
-        .where(Case.id == func.coalesce(best(book(agent)), best(pool(team))))
+        update(CASES)
+        .where(CASES.c.id == func.coalesce(best(book(agent)), best(pool(team))))
         .values(lease_agent_id=agent, lease_expires_at=until, workable_at=until, ready=False)
-        .returning(Case)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .returning(CASES.c.id, CASES.c.consumer_id)
     )
 
 
 def book(agent_id: BindParameter[int]) -> ColumnElement[bool]:
-    return Case.assigned_agent_id == agent_id
+    return CASES.c.assigned_agent_id == agent_id
 
 
 def pool(team_id: ColumnElement[int | None]) -> ColumnElement[bool]:
-    return and_(Case.team_id == team_id, text("cases.assigned_agent_id IS NULL"))
+    return and_(CASES.c.team_id == team_id, text("cases.assigned_agent_id IS NULL"))
 
 
 def next_case(db: Session, *, agent_id: int, leaving: int | None = None) -> Case | None:
@@ -151,22 +157,39 @@ def next_case(db: Session, *, agent_id: int, leaving: int | None = None) -> Case
     statement = pick_statement(db.get_bind().dialect.name == "postgresql")
     until = now + timedelta(minutes=get_settings().queue_lease_minutes)
     for _ in range(MAX_TRIES):
-        case = db.scalars(statement, {"agent": agent_id, "now": now, "until": until}).first()
-        if case is None:
+        picked = db.execute(statement, {"agent": agent_id, "now": now, "until": until}).first()
+        if picked is None:
             return None
-        hold = call_hold(db, case, now)
+        case_id, consumer_id = picked
+        _expire_if_loaded(db, case_id)
+        hold = _hold(db, consumer_id=consumer_id, case_id=case_id, at=now)
+        case = db.get_one(Case, case_id)  # the gate's read loaded it: no query
         if hold is None:
             return case
         defer(case, until=hold[0], rules=hold[1])
     return None
 
 
+def _expire_if_loaded(db: Session, case_id: int) -> None:
+    """The pick changed the case's row behind the session: a copy already loaded is
+    refreshed by the next read of it."""
+    loaded = db.identity_map.get(db.identity_key(Case, case_id))
+    if loaded is not None:
+        db.expire(loaded)
+
+
 def call_hold(db: Session, case: Case, at: datetime) -> tuple[datetime, list[str]] | None:
     """None when the gate would let a call about ``case`` go to one of the consumer's
     phones at ``at``; otherwise when it first would (``FOREVER`` if waiting cannot help)
     and the rules that block it."""
+    return _hold(db, consumer_id=case.consumer_id, case_id=case.id, at=at)
+
+
+def _hold(
+    db: Session, *, consumer_id: int, case_id: int, at: datetime
+) -> tuple[datetime, list[str]] | None:
     answers = compliance.what_if_each(
-        db, consumer_id=case.consumer_id, channel="call", case_ids=[case.id], at=at
+        db, consumer_id=consumer_id, channel="call", case_ids=[case_id], at=at
     )
     if not answers:
         return FOREVER, [NO_PHONE]
@@ -220,18 +243,17 @@ def skip(db: Session, *, agent_id: int, case_id: int) -> None:
 def _skip_statement() -> Update:
     later = bindparam("later", type_=UTCDateTime)
     return (
-        update(Case)
+        update(CASES)
         .where(
-            Case.id == bindparam("case", type_=BigInteger),
-            Case.lease_agent_id == bindparam("agent", type_=BigInteger),
-            Case.lease_expires_at > bindparam("now", type_=UTCDateTime),
+            CASES.c.id == bindparam("case", type_=BigInteger),
+            CASES.c.lease_agent_id == bindparam("agent", type_=BigInteger),
+            CASES.c.lease_expires_at > bindparam("now", type_=UTCDateTime),
         )
         .values(
             lease_agent_id=None,
             lease_expires_at=None,
-            workable_at=sql_case((Case.workable_at < later, later), else_=Case.workable_at),
+            workable_at=sql_case((CASES.c.workable_at < later, later), else_=CASES.c.workable_at),
         )
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -246,11 +268,10 @@ def wake(db: Session) -> int:
 def _wake_statement() -> Update:
     # Spelled as ix_cases_waiting's predicate, so the planner can use it.
     return (
-        update(Case)
+        update(CASES)
         .where(
             text(f"NOT cases.ready AND cases.status IN ({QUEUE_STATUSES_SQL})"),
-            Case.workable_at <= bindparam("now", type_=UTCDateTime),
+            CASES.c.workable_at <= bindparam("now", type_=UTCDateTime),
         )
         .values(ready=True)
-        .execution_options(synchronize_session=False)
     )
