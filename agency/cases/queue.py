@@ -162,8 +162,7 @@ def next_case(db: Session, *, agent_id: int, leaving: int | None = None) -> Case
             return None
         case_id, consumer_id = picked
         _expire_if_loaded(db, case_id)
-        hold = _hold(db, consumer_id=consumer_id, case_id=case_id, at=now)
-        case = db.get_one(Case, case_id)  # the gate's read loaded it: no query
+        case, hold = _hold(db, consumer_id=consumer_id, case_id=case_id, at=now)
         if hold is None:
             return case
         defer(case, until=hold[0], rules=hold[1])
@@ -182,22 +181,25 @@ def call_hold(db: Session, case: Case, at: datetime) -> tuple[datetime, list[str
     """None when the gate would let a call about ``case`` go to one of the consumer's
     phones at ``at``; otherwise when it first would (``FOREVER`` if waiting cannot help)
     and the rules that block it."""
-    return _hold(db, consumer_id=case.consumer_id, case_id=case.id, at=at)
+    return _hold(db, consumer_id=case.consumer_id, case_id=case.id, at=at)[1]
 
 
 def _hold(
     db: Session, *, consumer_id: int, case_id: int, at: datetime
-) -> tuple[datetime, list[str]] | None:
-    answers = compliance.what_if_each(
+) -> tuple[Case, tuple[datetime, list[str]] | None]:
+    """``call_hold`` by ids, with the case as the gate's read loaded it."""
+    answer = compliance.what_if_each(
         db, consumer_id=consumer_id, channel="call", case_ids=[case_id], at=at
     )
+    (case,) = answer.cases
+    answers = answer.decisions
     if not answers:
-        return FOREVER, [NO_PHONE]
+        return case, (FOREVER, [NO_PHONE])
     if any(decision.allowed for _phone, decision in answers):
-        return None
+        return case, None
     later = [d.next_allowed_at for _phone, d in answers if d.next_allowed_at is not None]
     rules = {rule for _phone, decision in answers for rule in decision.blocked_by}
-    return min(later, default=FOREVER), sorted(rules)
+    return case, (min(later, default=FOREVER), sorted(rules))
 
 
 def phones(db: Session, consumer_id: int) -> Sequence[ContactPoint]:

@@ -164,6 +164,15 @@ def what_if(
     return engine.evaluate(gathered.facts)
 
 
+@dataclass(frozen=True, slots=True)
+class PointDecisions:
+    """``what_if_each``'s answer: the cases asked about, as the gate read them, and a
+    decision for each contact point."""
+
+    cases: tuple[Case, ...]
+    decisions: list[tuple[ContactPoint, Decision]]
+
+
 def what_if_each(
     db: Session,
     *,
@@ -171,17 +180,20 @@ def what_if_each(
     channel: Channel,
     case_ids: Sequence[int],
     at: datetime,
-) -> list[tuple[ContactPoint, Decision]]:
+) -> PointDecisions:
     """``what_if`` for each of the consumer's contact points that can take ``channel``
     (every phone, for a call), read from the database once: the queue's question
     "could anyone call this consumer now, and if not, when?"."""
     record = _read(db, consumer_id=consumer_id, channel=channel, case_ids=case_ids)
     needed = POINT_CHANNEL.get(channel)
-    return [
-        (point, engine.evaluate(_facts(record, point=point, channel=channel, at=at)))
-        for point in record.consumer.contact_points
-        if needed is None or point.channel.value == needed
-    ]
+    return PointDecisions(
+        cases=record.cases,
+        decisions=[
+            (point, engine.evaluate(_facts(record, point=point, channel=channel, at=at)))
+            for point in record.consumer.contact_points
+            if needed is None or point.channel.value == needed
+        ],
+    )
 
 
 @dataclass(frozen=True, slots=True)
