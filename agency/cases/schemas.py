@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -32,6 +33,28 @@ class CaseFilters(BaseModel):
     today: Literal["worked", "contacted", "promised"] | None = None
     # The agent's list: cases whose callback or promise falls due today (or is overdue).
     due_today: bool = False
+
+    def kept(self, team_names: Mapping[int, str] | None = None) -> list[tuple[str, str, str]]:
+        """The filters the list's filter bar has no control for — the supervisor's links
+        and the due-today toggle — as (parameter, value, words): the bar carries them
+        along when another filter changes, and shows each with a link that removes it."""
+        names = team_names or {}
+        found = []
+        if self.team_id is not None:
+            found.append(("team_id", str(self.team_id), f"team {names.get(self.team_id, '?')}"))
+        if self.unassigned:
+            found.append(("unassigned", "true", "unassigned"))
+        if self.workable:
+            found.append(("workable", "true", "workable now"))
+        if self.hold_rule:
+            found.append(("hold_rule", self.hold_rule, f"held by {self.hold_rule}"))
+        if self.open_only:
+            found.append(("open_only", "true", "open"))
+        if self.today:
+            found.append(("today", self.today, f"{self.today} today"))
+        if self.due_today:
+            found.append(("due_today", "true", "due today"))
+        return found
 
 
 def case_filters(

@@ -61,6 +61,7 @@ def cases(
             "statuses": list(CaseStatus),
             "clients": clients_service.all_clients(db),
             "agents": auth_service.agents(db),
+            "teams": {team.id: team.name for team in repository.teams(db)},
         },
     )
 
@@ -113,11 +114,11 @@ def take_next_case(
     if case is None:
         team_id = repository.agent_team_id(db, user.id)
         earliest = repository.earliest_workable(db, agent_id=user.id, team_id=team_id)
-        return render(
-            request,
-            "cases/_nothing.html",
-            {"earliest": None if earliest is None or earliest >= queue.FOREVER else earliest},
-        )
+        if earliest is not None and earliest >= queue.FOREVER:
+            earliest = None
+        # A wait that has ended puts the case back at the wake job's next run.
+        soon = earliest is not None and earliest <= clock.now()
+        return render(request, "cases/_nothing.html", {"earliest": earliest, "soon": soon})
     url = f"/cases/{case.id}"
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": url})

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role, User
@@ -106,3 +107,27 @@ def test_search_by_name_phone_email_or_reference(client: TestClient, agent: User
 def test_a_search_that_names_nobody_finds_nothing(client: TestClient, agent: User) -> None:
     for q in ("(312) 555-0199", "nobody@example.org", "12345678"):
         assert references(client.get("/cases", params={"agent": "me", "q": q}).text) == []
+
+
+def test_the_filter_bar_keeps_the_filters_it_has_no_control_for(
+    client: TestClient, agent: User, db: Session
+) -> None:
+    east = db.scalars(select(Team).where(Team.name == "East")).one()
+    page = client.get(f"/cases?due_today=true&team_id={east.id}&hold_rule=US-REGF-TIME").text
+    bar = page[page.index('<form class="filters"') : page.index("</form>", page.index("filters"))]
+    # Changing the status or the search submits the form: these go along with it.
+    assert '<input type="hidden" name="due_today" value="true">' in bar
+    assert f'<input type="hidden" name="team_id" value="{east.id}">' in bar
+    assert '<input type="hidden" name="hold_rule" value="US-REGF-TIME">' in bar
+    kept = re.search(r'<p class="active-filters" id="kept-filters">(.*?)</p>', page, re.S)
+    assert kept is not None
+    # Each shown in words, with a link that drops only that one (due today has its toggle).
+    links = {
+        words.strip(): href.replace("&amp;", "&")
+        for href, words in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+) ✕</a>', kept.group(1))
+    }
+    assert links == {
+        "team East": "?due_today=true&hold_rule=US-REGF-TIME",
+        "held by US-REGF-TIME": f"?due_today=true&team_id={east.id}",
+    }
+    assert 'id="kept-filters"' not in client.get("/cases?agent=me").text
