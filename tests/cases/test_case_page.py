@@ -483,6 +483,12 @@ def test_nothing_to_call_says_when_the_next_case_will_be_workable(
     assert response.status_code == 200
     assert "Nothing to call right now" in response.text
     assert "2025-06-09 18:00 UTC" in response.text
+    # Its wait over but not yet woken (the wake job runs every minute): no time in the past.
+    debtor.case.workable_at = OFFICE_HOURS - timedelta(seconds=20)
+    debtor.case.ready = False
+    db.flush()
+    waking = post_form(client, "/queue/next", {})
+    assert 'id="back-soon"' in waking.text and 'id="earliest-workable"' not in waking.text
     debtor.case.status = CaseStatus.PAID
     db.flush()
     empty = post_form(client, "/queue/next", {})
