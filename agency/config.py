@@ -11,8 +11,9 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +68,20 @@ class Settings(BaseSettings):
     queue_lease_minutes: int = 15
     queue_skip_minutes: int = 30
     log_level: str = "INFO"
+    # The agency's own time zone: screens show times in it, and "today" (the supervisor's
+    # counts, the agent's due today) starts at its midnight.  Records keep UTC.
+    time_zone: str = "UTC"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone name (an IANA name such as America/New_York)"
+            ) from None
+        return value
 
     @property
     def is_sqlite(self) -> bool:

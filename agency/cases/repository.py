@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -129,7 +129,7 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
             )
         )
     if filters.due_today:
-        query = query.where(due_by(start_of_day(clock.now()) + timedelta(days=1)))
+        query = query.where(due_by(clock.today()[1]))
     return _supervisor_filtered(query, filters)
 
 
@@ -151,7 +151,7 @@ def _supervisor_filtered(query: Select[Case], filters: CaseFilters) -> Select[Ca
             hold_rule_is(filters.hold_rule),
         )
     if filters.today is not None:
-        since = start_of_day(now)
+        since, _ = clock.today(now)
         if filters.today == "worked":
             query = query.where(Case.last_attempt_at >= since)
         elif filters.today == "contacted":
@@ -170,11 +170,6 @@ def _supervisor_filtered(query: Select[Case], filters: CaseFilters) -> Select[Ca
                 )
             )
     return query
-
-
-def start_of_day(now: datetime) -> datetime:
-    """Midnight UTC of ``now``'s day: "today" on the supervisor's page."""
-    return datetime.combine(now.date(), time(), tzinfo=UTC)
 
 
 def hold_rule_is(rule_id: str) -> ColumnElement[bool]:

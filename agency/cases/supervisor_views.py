@@ -150,7 +150,7 @@ def supervisor(request: Request, db: DbSession, _: Supervisor) -> Response:
     """
     now = clock.now()
     book_stats, pool_stats, unassigned = repository.queue_stats(db, now)
-    today = repository.today_per_agent(db, repository.start_of_day(now))
+    today = repository.today_per_agent(db, clock.today(now)[0])
     agents = {agent.id: agent for agent in auth_service.agents(db)}
     cells = repository.open_workload(db)
     holders = {i for i in book_stats if i not in agents}

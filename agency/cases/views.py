@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,7 @@ from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import form_values
 from agency.kit.money import MoneyError
 from agency.kit.pagination import PageRequest, page_request
-from agency.kit.templates import is_htmx, render
+from agency.kit.templates import is_htmx, render, when
 from agency.kit.timezones import zones_for_phone_digits
 from agency.payments.models import PlanKind
 from agency.referrals.values import BadValue, parse_amount
@@ -196,8 +196,8 @@ def _entry_item(
     if entry.kind is EntryKind.ATTEMPT:
         if entry.allowed:
             return TimelineItem(entry.at, "attempt", f"{entry.channel} to{where}", "allowed", who)
-        when = (
-            f"allowed again from {entry.next_allowed_at:%Y-%m-%d %H:%M} UTC"
+        later = (
+            f"allowed again from {when(entry.next_allowed_at)}"
             if entry.next_allowed_at
             else "waiting will not help"
         )
@@ -205,7 +205,7 @@ def _entry_item(
             entry.at,
             "attempt",
             f"{entry.channel} to{where} blocked",
-            when,
+            later,
             who,
             tuple(describe(rule) for rule in entry.blocked_by or []),
             "blocked",
@@ -231,7 +231,8 @@ def _entry_item(
         if detail.get("note"):
             parts.append(str(detail["note"]))
         if detail.get("until"):
-            parts.append(f"until {detail['until'][:16].replace('T', ' ')} UTC")
+            until = datetime.fromisoformat(str(detail["until"]))
+            parts.append(f"until {when(until if until.tzinfo else until.replace(tzinfo=UTC))}")
         return TimelineItem(entry.at, "fact", f"recorded: {kind}{where}", "; ".join(parts), who)
     return TimelineItem(entry.at, entry.kind.value, entry.kind.value, "", who)
 
@@ -273,7 +274,7 @@ def _timeline(
             callback.created_at,
             "callback",
             "callback agreed",
-            f"for {callback.due_at:%Y-%m-%d %H:%M} UTC" + (" · done" if callback.done_at else ""),
+            f"for {when(callback.due_at)}" + (" · done" if callback.done_at else ""),
             _who(names, callback.created_by_id),
         )
         for callback in history.callbacks

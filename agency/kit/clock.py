@@ -1,10 +1,15 @@
-"""The one clock.  Every "now" in agency comes from here so tests can freeze it."""
+"""The one clock.  Every "now" in agency comes from here so tests can freeze it; and the
+agency's own day, in its time zone (``AGENCY_TIME_ZONE``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from agency.config import get_settings
 
 _frozen: datetime | None = None
 
@@ -33,3 +38,23 @@ def advance(delta: timedelta) -> None:
     if _frozen is None:
         raise RuntimeError("advance() needs a frozen clock")
     _frozen = _frozen + delta
+
+
+def office_zone() -> ZoneInfo:
+    """The agency's time zone: the one its screens show times in."""
+    return _zone(get_settings().time_zone)
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def today(at: datetime | None = None) -> tuple[datetime, datetime]:
+    """The agency's day around ``at`` (now by default) as [start, end) in UTC: local
+    midnight to the next (23 or 25 hours apart when the clocks change)."""
+    zone = office_zone()
+    day = (at or now()).astimezone(zone).date()
+    start = datetime.combine(day, time(), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)

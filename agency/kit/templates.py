@@ -6,7 +6,7 @@ names a block of the template (``case-table`` -> block ``case_table``), that blo
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +15,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from agency.config import ROOT
+from agency.kit import clock
 from agency.kit.money import Money
 
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
@@ -30,12 +31,22 @@ def _money(value: Money | None) -> str:
     return "" if value is None else value.format()
 
 
-def _when(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
+def when(
+    value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M %Z", *, zone: tzinfo | None = None
+) -> str:
+    """An instant on the agency's clock (``AGENCY_TIME_ZONE``) or in ``zone``, with the
+    zone's abbreviation by default: "2025-06-09 14:00 EDT"; a date as it is."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime(fmt)
+        return value.astimezone(zone or clock.office_zone()).strftime(fmt)
     return value.isoformat()
+
+
+def _utc(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """``when`` in UTC: the compliance screens keep it, as the ledger, their date filters
+    and the evidence bundles do."""
+    return when(value, fmt, zone=UTC)
 
 
 def query_with(request: Request, **changes: Any) -> str:
@@ -50,7 +61,9 @@ def query_with(request: Request, **changes: Any) -> str:
 
 
 env.filters["money"] = _money
-env.filters["when"] = _when
+env.filters["when"] = when
+env.filters["utc"] = _utc
+env.globals["office_zone"] = lambda: clock.office_zone().key
 env.globals["query_with"] = query_with
 
 

@@ -23,6 +23,7 @@ from agency.cases.models import (
     CaseStatus,
     Team,
 )
+from agency.config import get_settings
 from agency.kit import clock
 from agency.payments.models import PaymentPlan, PlanKind
 from tests.fixtures.factories import ClientFactory, UserFactory, case_for
@@ -485,3 +486,32 @@ def test_admins_use_the_supervisor_pages(client: TestClient, db: Session) -> Non
     sign_in(client, db, UserFactory(role=Role.ADMIN))
     for path in SUPERVISOR_GETS:
         assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize(
+    ("zone", "counted"),
+    [("UTC", {"REF-LATE", "REF-MORNING"}), ("America/New_York", {"REF-MORNING"})],
+)
+def test_today_starts_at_the_agencys_midnight(
+    client: TestClient,
+    db: Session,
+    boss: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    zone: str,
+    counted: set[str],
+) -> None:
+    monkeypatch.setattr(get_settings(), "time_zone", zone)
+    acme = ClientFactory()
+    ana = UserFactory(role=Role.AGENT)
+    # 02:00 UTC today is 22:00 yesterday evening in New York (NOW is 11:00 there).
+    late = datetime(2026, 6, 8, 2, 0, tzinfo=UTC)
+    case_for(acme, client_reference="REF-LATE", assigned_agent_id=ana.id, last_attempt_at=late)
+    morning = datetime(2026, 6, 8, 13, 0, tzinfo=UTC)
+    case_for(
+        acme, client_reference="REF-MORNING", assigned_agent_id=ana.id, last_attempt_at=morning
+    )
+    db.flush()
+    page = client.get("/supervisor").text
+    assert link(page, f"/cases?agent={ana.id}&today=worked") == str(len(counted))
+    assert references(client.get(f"/cases?agent={ana.id}&today=worked").text) == counted
+    assert f"Today counts from midnight, {zone} time." in page
