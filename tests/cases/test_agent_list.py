@@ -78,6 +78,7 @@ def test_my_list_is_my_book_my_leases_and_my_teams_pool(client: TestClient, agen
     assert page.status_code == 200
     assert references(page.text) == ["BOOK-1", "BOOK-DUE", "BOOK-LATER", "LEASED-2", "POOL-1"]
     assert 'id="next-case"' in page.text
+    assert 'id="move-these"' not in page.text  # moving cases is the supervisor's
 
 
 def test_due_today_and_sorting_by_due_date(client: TestClient, agent: User) -> None:

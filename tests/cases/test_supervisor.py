@@ -390,6 +390,10 @@ def test_a_supervisor_moves_a_filtered_set_of_cases(
     staying = case_for(bolt, assigned_agent_id=ana.id)
     closed = case_for(acme, assigned_agent_id=ana.id, status=CaseStatus.PAID)
     query = f"agent={ana.id}&client_id={acme.id}"
+    # The case list, filtered so, links to moving exactly its cases (not its page or sort).
+    listing = client.get(f"/cases?{query}&sort=reference&page=1").text
+    assert 'id="move-these"' in listing
+    assert f'href="/supervisor/reassign?{query.replace("&", "&amp;")}"' in listing
     page = client.get(f"/supervisor/reassign?{query}").text
     assert link(page, f"/cases?{query}") == "3 open cases"
     done = post_form(
