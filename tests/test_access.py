@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
+from agency.cases.models import Team
 from agency.clients.models import ApiKey
 from agency.referrals.models import Placement, PlacementKind, PlacementSource, PlacementStatus
 from tests.fixtures.factories import (
@@ -103,9 +104,11 @@ def tenants(db: Session) -> Tenants:
         file_name="bravo-zq-file.csv",
         mapping={},
     )
-    db.add_all([key_b, placement_b])
+    team = Team(name="Bravo desk")
+    db.add_all([key_b, placement_b, team])
     db.flush()
     ids: dict[str, int | str] = {
+        "team_id": team.id,
         "client_id": client_b.id,
         "contract_id": contract_b.id,
         "case_id": case_b.id,

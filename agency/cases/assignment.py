@@ -549,6 +549,24 @@ def save_team(db: Session, *, data: TeamForm, team: Team | None = None) -> Team:
     return team
 
 
+def delete_team(db: Session, team: Team) -> None:
+    """Delete a team whose pool holds no open case and to which no rule sends cases (its
+    members stay, with no team; its closed cases keep no team)."""
+    cases, rules = repository.team_ties(db, team.id)
+    problems = []
+    if cases:
+        problems.append(f"{cases} open case{'' if cases == 1 else 's'} in its pool: move them")
+    if rules:
+        problems.append(
+            f"{rules} assignment rule{'' if rules == 1 else 's'} sending cases to it: "
+            "change or delete them"
+        )
+    if problems:
+        raise FormError({"team": f"{team.name} still has " + "; ".join(problems) + " first"})
+    db.delete(team)
+    db.flush()
+
+
 def update_agent(db: Session, *, user_id: int, data: AgentProfileForm) -> AgentProfile:
     """Set an agent's team, capacity and skills (the profile is made on first save)."""
     users = auth_service.users_by_ids(db, [user_id])

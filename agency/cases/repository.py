@@ -481,6 +481,23 @@ def team_by_id(db: Session, team_id: int) -> Team | None:
     return db.get(Team, team_id)
 
 
+def team_ties(db: Session, team_id: int) -> tuple[int, int]:
+    """(open cases in the team's pool, assignment rules that send cases to it)."""
+    cases = db.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.team_id == team_id,
+            Case.assigned_agent_id.is_(None),
+            Case.status.not_in(CLOSED_STATUSES),
+        )
+    )
+    rules = db.scalar(
+        select(func.count()).select_from(AssignmentRule).where(AssignmentRule.team_id == team_id)
+    )
+    return cases or 0, rules or 0
+
+
 def team_by_name(db: Session, name: str) -> Team | None:
     return db.scalar(select(Team).where(func.lower(Team.name) == name.lower()))
 

@@ -361,6 +361,7 @@ def _teams_page(
     errors: Mapping[str, str] | None = None,
     *,
     edited: int | None = None,
+    refused: int | None = None,
 ) -> Response:
     profiles = repository.agent_profiles(db)
     agents = auth_service.agents(db)
@@ -378,6 +379,7 @@ def _teams_page(
             "values": dict(values or {}),
             "errors": dict(errors or {}),
             "edited": edited,
+            "refused": refused,
         },
     )
 
@@ -405,6 +407,21 @@ async def save_team(
         lambda data: assignment.save_team(db, data=data, team=found),
         lambda v, e: _teams_page(request, db, v, e, edited=team),
     )
+    return RedirectResponse("/supervisor/teams", status_code=303)
+
+
+@router.post("/supervisor/teams/{team_id}/delete")
+def delete_team(request: Request, db: DbSession, _: Supervisor, team_id: int) -> Response:
+    """Delete a team, or say what still ties it (open pool cases, rules): 422."""
+    found = repository.team_by_id(db, team_id)
+    if found is None:
+        raise NotFound("team")
+    try:
+        assignment.delete_team(db, found)
+    except FormError as exc:
+        response = _teams_page(request, db, errors=exc.errors, refused=found.id)
+        response.status_code = 422
+        raise ResponseError(response) from exc
     return RedirectResponse("/supervisor/teams", status_code=303)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
@@ -296,6 +296,40 @@ def test_teams_are_created_renamed_and_unique(client: TestClient, db: Session, b
     assert [t.name for t in db.scalars(select(Team))] == ["Navy"]
     assert post_form(client, "/supervisor/teams", {"name": " "}).status_code == 422
     assert count(db, Team) == 1
+
+
+def test_a_team_is_deleted_only_when_nothing_but_members_ties_it(
+    client: TestClient, db: Session, boss: Any
+) -> None:
+    blue, red = Team(name="Blue"), Team(name="Red")
+    db.add_all([blue, red])
+    db.flush()
+    ana = UserFactory(role=Role.AGENT)
+    db.add(AgentProfile(user_id=ana.id, team_id=blue.id))
+    pooled = case_for(ClientFactory(), team_id=blue.id)
+    case_for(ClientFactory(), team_id=blue.id, status=CaseStatus.PAID)  # closed: no tie
+    db.add(AssignmentRule(name="To blue", strategy=AssignmentStrategy.TEAM_POOL, team_id=blue.id))
+    db.flush()
+
+    refused = post_form(client, f"/supervisor/teams/{blue.id}/delete", {})
+    assert refused.status_code == 422
+    assert (
+        "Blue still has 1 open case in its pool: move them; 1 assignment rule sending cases "
+        "to it: change or delete them first"
+    ) in refused.text
+    assert f"/supervisor/reassign?agent=none&amp;team_id={blue.id}&amp;open_only=true" in (
+        refused.text
+    )
+    assert count(db, Team) == 2 and count(db, AssignmentRule) == 1
+
+    pooled.team_id = red.id
+    db.execute(delete(AssignmentRule))
+    db.flush()
+    assert post_form(client, f"/supervisor/teams/{blue.id}/delete", {}).status_code == 303
+    db.expire_all()
+    assert [t.name for t in db.scalars(select(Team))] == ["Red"]
+    assert db.get_one(AgentProfile, ana.id).team_id is None  # the member stays, teamless
+    assert post_form(client, f"/supervisor/teams/{blue.id}/delete", {}).status_code == 404
 
 
 def test_an_agents_team_capacity_and_skills_are_edited(
