@@ -549,20 +549,28 @@ def save_team(db: Session, *, data: TeamForm, team: Team | None = None) -> Team:
     return team
 
 
+class TeamInUse(FormError):
+    """A team still holds open cases in its pool, or rules still send cases to it."""
+
+    def __init__(self, team: Team, *, cases: int, rules: int) -> None:
+        self.cases, self.rules = cases, rules
+        problems = []
+        if cases:
+            problems.append(f"{cases} open case{'' if cases == 1 else 's'} in its pool: move them")
+        if rules:
+            problems.append(
+                f"{rules} assignment rule{'' if rules == 1 else 's'} sending cases to it: "
+                "change or delete them"
+            )
+        super().__init__({"team": f"{team.name} still has " + "; ".join(problems) + " first"})
+
+
 def delete_team(db: Session, team: Team) -> None:
     """Delete a team whose pool holds no open case and to which no rule sends cases (its
     members stay, with no team; its closed cases keep no team)."""
     cases, rules = repository.team_ties(db, team.id)
-    problems = []
-    if cases:
-        problems.append(f"{cases} open case{'' if cases == 1 else 's'} in its pool: move them")
-    if rules:
-        problems.append(
-            f"{rules} assignment rule{'' if rules == 1 else 's'} sending cases to it: "
-            "change or delete them"
-        )
-    if problems:
-        raise FormError({"team": f"{team.name} still has " + "; ".join(problems) + " first"})
+    if cases or rules:
+        raise TeamInUse(team, cases=cases, rules=rules)
     db.delete(team)
     db.flush()
 

@@ -40,8 +40,8 @@ from agency.clients import service as clients_service
 from agency.compliance.catalogue import describe
 from agency.db import DbSession
 from agency.kit import clock
-from agency.kit.errors import NotFound, ResponseError
-from agency.kit.forms import FormError, form_values, parse
+from agency.kit.errors import NotFound
+from agency.kit.forms import FormError, form_values, or_refuse, parse
 from agency.kit.templates import render
 
 router = APIRouter()
@@ -65,12 +65,7 @@ def _save(
     page: Callable[[dict[str, str], dict[str, str]], Response],
 ) -> None:
     """Parse and save, or answer the form again with its errors (422, rolled back)."""
-    try:
-        save(parse(schema, values))
-    except FormError as exc:
-        response = page(values, exc.errors)
-        response.status_code = 422
-        raise ResponseError(response) from exc
+    or_refuse(lambda: save(parse(schema, values)), lambda exc: page(values, exc.errors))
 
 
 # ---- the dashboard --------------------------------------------------------------------------
@@ -361,8 +356,9 @@ def _teams_page(
     errors: Mapping[str, str] | None = None,
     *,
     edited: int | None = None,
-    refused: int | None = None,
+    refused: tuple[int, int] | None = None,
 ) -> Response:
+    """``refused``: the team a deletion was refused for, and its open pool cases."""
     profiles = repository.agent_profiles(db)
     agents = auth_service.agents(db)
     members: dict[int, list[User]] = {}
@@ -416,12 +412,12 @@ def delete_team(request: Request, db: DbSession, _: Supervisor, team_id: int) ->
     found = repository.team_by_id(db, team_id)
     if found is None:
         raise NotFound("team")
-    try:
-        assignment.delete_team(db, found)
-    except FormError as exc:
-        response = _teams_page(request, db, errors=exc.errors, refused=found.id)
-        response.status_code = 422
-        raise ResponseError(response) from exc
+
+    def refused(exc: FormError) -> Response:
+        pool_cases = exc.cases if isinstance(exc, assignment.TeamInUse) else 0
+        return _teams_page(request, db, errors=exc.errors, refused=(found.id, pool_cases))
+
+    or_refuse(lambda: assignment.delete_team(db, found), refused)
     return RedirectResponse("/supervisor/teams", status_code=303)
 
 

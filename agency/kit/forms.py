@@ -99,9 +99,15 @@ async def submit(
     transaction rolls back: nothing the service flushed before refusing is kept.
     """
     values = form_values(await request.form())
+    return or_refuse(lambda: save(parse(schema, values)), lambda exc: form(values, exc.errors))
+
+
+def or_refuse(do: Callable[[], T], page: Callable[[FormError], Response]) -> T:
+    """``do()``, or, on its FormError, answer ``page(error)`` with status 422 and abort
+    the request (its transaction rolls back)."""
     try:
-        return save(parse(schema, values))
+        return do()
     except FormError as exc:
-        response = form(values, exc.errors)
+        response = page(exc)
         response.status_code = 422
         raise ResponseError(response) from exc
