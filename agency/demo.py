@@ -268,6 +268,7 @@ def _assignment(db: Session, users: Mapping[str, int], case_ids: list[int]) -> N
             strategy=AssignmentStrategy.LEAST_BALANCE,
             country="US",
             min_balance=Decimal("400.00"),
+            balance_currency="USD",
             agent_ids=us_agents,
             is_active=True,
         ),

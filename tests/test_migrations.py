@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from agency.cli import alembic_config
 from agency.db import Base
@@ -33,3 +33,45 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path: object) -> None:
         command.upgrade(config, "head")
         assert {"cases", "users", "clients"} <= set(inspect(connection).get_table_names())
     engine.dispose()
+
+
+def test_0007_gives_existing_bands_their_clients_currency(tmp_path: object) -> None:
+    """Bands entered before 0007 were two-decimal amounts in minor units: a yen client's
+    band is rescaled to yen, a band with no client is taken to be in dollars."""
+    from agency.db import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path}/bands.sqlite3")
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+        connection.execute(
+            text(
+                "INSERT INTO clients (id, code, name, legal_name, industry, country, currency,"
+                " is_active, created_at) VALUES (1, 'JP1', 'Yen Co', 'Yen Co KK', 'Telecom',"
+                " 'JP', 'JPY', 1, '2026-01-01 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO assignment_rules (id, name, position, is_active, client_id,"
+                " min_balance_minor, max_balance_minor, agent_ids, strategy, updated_at)"
+                " VALUES (1, 'yen', 0, 1, 1, 3000000, NULL, '[]', 'least_count',"
+                " '2026-01-01 00:00:00'), (2, 'any', 1, 1, NULL, 25000, 100050, '[]',"
+                " 'least_count', '2026-01-01 00:00:00'), (3, 'no band', 2, 1, 1, NULL, NULL,"
+                " '[]', 'least_count', '2026-01-01 00:00:00')"
+            )
+        )
+        command.upgrade(config, "head")
+        rows = connection.execute(
+            text(
+                "SELECT id, balance_currency, min_balance_minor, max_balance_minor"
+                " FROM assignment_rules ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (1, "JPY", 30_000, None),
+        (2, "USD", 25_000, 100_050),
+        (3, None, None, None),
+    ]

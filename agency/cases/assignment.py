@@ -6,7 +6,8 @@ and can take it wins.
 
 - A rule's conditions (client, balance band on principal + interest + fees, the
   consumer's country / region / language, days since placement) left empty match
-  anything; the edges of a band are included.
+  anything; the edges of a band are included, and a band (in its currency) takes only
+  cases in that currency.
 - Its candidates are its ``agent_ids`` and the members of its team, active agents only,
   minus those at capacity (``AgentProfile.capacity`` open cases; none = no limit).
 - How it picks: round robin (the next candidate id after the rule's cursor), least
@@ -48,7 +49,7 @@ from agency.cases.models import (
 )
 from agency.cases.schemas import AgentProfileForm, RuleForm, TeamForm
 from agency.clients import service as clients_service
-from agency.kit import clock
+from agency.kit import clock, money
 from agency.kit.forms import FormError
 
 POOL_REASON = "taken from the team pool"
@@ -165,12 +166,10 @@ def _move(
 def matches(rule: AssignmentRule, case: Case, now: datetime) -> bool:
     """Whether ``case`` meets every condition ``rule`` sets (``case.consumer`` loaded)."""
     consumer = case.consumer
-    balance = case.balance.minor
     age = (now - case.placed_at).days
     return (
         (rule.client_id is None or rule.client_id == case.client_id)
-        and (rule.min_balance_minor is None or balance >= rule.min_balance_minor)
-        and (rule.max_balance_minor is None or balance <= rule.max_balance_minor)
+        and _in_band(rule, case)
         and (rule.country is None or rule.country == consumer.country)
         and (rule.region is None or rule.region == consumer.region)
         and (rule.language is None or rule.language == consumer.language)
@@ -429,23 +428,69 @@ def take_from_pool(db: Session, *, case: Case, agent_id: int) -> AssignmentChang
     )
 
 
+def _in_band(rule: AssignmentRule, case: Case) -> bool:
+    """Whether the case's balance lies in the rule's band (edges included); a band only
+    takes cases in its own currency."""
+    low, high = rule.min_balance_minor, rule.max_balance_minor
+    if low is None and high is None:
+        return True
+    balance = case.balance.minor
+    return (
+        case.currency == rule.balance_currency
+        and (low is None or balance >= low)
+        and (high is None or balance <= high)
+    )
+
+
 # ---- editing rules, teams and agents -----------------------------------------------------
 
 
-def _check_rule(db: Session, data: RuleForm) -> None:
-    """What a schema cannot check alone: references, bands, a target to give cases to."""
-    errors: dict[str, str] = {}
-    if (
-        data.client_id is not None
-        and clients_service.get_client(db, client_id=data.client_id) is None
-    ):
-        errors["client_id"] = "must be an existing client"
-    if (
-        data.min_balance is not None
-        and data.max_balance is not None
-        and data.min_balance > data.max_balance
-    ):
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A rule's balance band in minor units of its currency (all None: no band)."""
+
+    currency: str | None = None
+    low: int | None = None
+    high: int | None = None
+
+
+def _band(data: RuleForm, client_currency: str | None, errors: dict[str, str]) -> Band:
+    """The form's band in minor units: in the currency given, else the client's; amounts
+    with more decimals than the currency has are refused, not rounded."""
+    if data.min_balance is None and data.max_balance is None:
+        return Band()
+    currency = data.balance_currency or client_currency
+    if currency is None:
+        errors["balance_currency"] = "is required with a balance band (or choose a client)"
+        return Band()
+    try:
+        digits = money.minor_digits(currency)
+    except money.MoneyError:
+        errors["balance_currency"] = "must be an ISO 4217 currency code, e.g. USD"
+        return Band()
+    bounds: dict[str, int | None] = {"min_balance": None, "max_balance": None}
+    for name, amount in (("min_balance", data.min_balance), ("max_balance", data.max_balance)):
+        if amount is not None:
+            try:
+                bounds[name] = money.Money.from_major(amount, currency).minor
+            except money.MoneyError:
+                errors[name] = f"must have at most {digits} decimal places in {currency}"
+    low, high = bounds["min_balance"], bounds["max_balance"]
+    if low is not None and high is not None and low > high:
         errors["max_balance"] = "must not be less than the minimum balance"
+    return Band(currency, low, high)
+
+
+def _check_rule(db: Session, data: RuleForm) -> Band:
+    """What a schema cannot check alone: references, the band (in the currency's minor
+    units), a target to give cases to.  Returns the band."""
+    errors: dict[str, str] = {}
+    client = (
+        None if data.client_id is None else clients_service.get_client(db, client_id=data.client_id)
+    )
+    if data.client_id is not None and client is None:
+        errors["client_id"] = "must be an existing client"
+    band = _band(data, client.currency if client else None, errors)
     if (
         data.min_age_days is not None
         and data.max_age_days is not None
@@ -470,15 +515,16 @@ def _check_rule(db: Session, data: RuleForm) -> None:
         errors.setdefault("agent_ids", "or a team is required: whom do the cases go to?")
     if errors:
         raise FormError(errors)
+    return band
 
 
-def _fill(rule: AssignmentRule, data: RuleForm, by_user_id: int) -> None:
+def _fill(rule: AssignmentRule, data: RuleForm, band: Band, by_user_id: int) -> None:
     rule.name = data.name
     rule.strategy = data.strategy
     rule.is_active = data.is_active
     rule.client_id = data.client_id
-    rule.min_balance_minor = data.min_balance_minor
-    rule.max_balance_minor = data.max_balance_minor
+    rule.min_balance_minor, rule.max_balance_minor = band.low, band.high
+    rule.balance_currency = band.currency
     rule.country = data.country
     rule.region = data.region
     rule.language = data.language
@@ -491,10 +537,10 @@ def _fill(rule: AssignmentRule, data: RuleForm, by_user_id: int) -> None:
 
 def create_rule(db: Session, *, data: RuleForm, by_user_id: int) -> AssignmentRule:
     """A new rule, tried after every existing one."""
-    _check_rule(db, data)
+    band = _check_rule(db, data)
     existing = repository.assignment_rules(db)
     rule = AssignmentRule(position=max((r.position for r in existing), default=-1) + 1)
-    _fill(rule, data, by_user_id)
+    _fill(rule, data, band, by_user_id)
     db.add(rule)
     db.flush()
     return rule
@@ -504,10 +550,10 @@ def update_rule(
     db: Session, *, rule: AssignmentRule, data: RuleForm, by_user_id: int
 ) -> AssignmentRule:
     """Change a rule's conditions, targets or strategy (its place in the order stays)."""
-    _check_rule(db, data)
+    band = _check_rule(db, data)
     if data.strategy is not rule.strategy:
         rule.last_agent_id = None
-    _fill(rule, data, by_user_id)
+    _fill(rule, data, band, by_user_id)
     db.flush()
     return rule
 

@@ -389,7 +389,8 @@ class AssignmentRule(IdMixin, Base):
     """Which new cases go to whom, and how.  Rules are tried in ``position`` order; the
     first that matches a case and has an agent under capacity (or a pool) takes it.
 
-    Conditions left empty match anything.  Targets: ``agent_ids`` and/or the members of
+    Conditions left empty match anything.  A balance band is in ``balance_currency``'s
+    minor units and takes only cases in that currency.  Targets: ``agent_ids`` and/or the members of
     ``team_id``.  ``last_agent_id`` is the round-robin cursor.
     """
 
@@ -399,6 +400,11 @@ class AssignmentRule(IdMixin, Base):
             "min_balance_minor IS NULL OR max_balance_minor IS NULL "
             "OR min_balance_minor <= max_balance_minor",
             name="balance_band_ordered",
+        ),
+        CheckConstraint(
+            "(min_balance_minor IS NULL AND max_balance_minor IS NULL) "
+            "OR balance_currency IS NOT NULL",
+            name="balance_band_currency",
         ),
     )
 
@@ -410,6 +416,7 @@ class AssignmentRule(IdMixin, Base):
     )
     min_balance_minor: Mapped[int | None] = mapped_column(BigInteger)
     max_balance_minor: Mapped[int | None] = mapped_column(BigInteger)
+    balance_currency: Mapped[str | None] = mapped_column(String(3))
     country: Mapped[str | None] = mapped_column(String(2))
     region: Mapped[str | None] = mapped_column(String(3))
     language: Mapped[str | None] = mapped_column(String(2))
@@ -432,6 +439,16 @@ class AssignmentRule(IdMixin, Base):
 
     client: Mapped[Client | None] = relationship(lazy="raise")
     team: Mapped[Team | None] = relationship(lazy="raise")
+
+    @property
+    def balance_band(self) -> tuple[Money | None, Money | None]:
+        """The band's edges as money (None: open on that side, or no band)."""
+        currency = self.balance_currency
+
+        def edge(minor: int | None) -> Money | None:
+            return None if minor is None or currency is None else Money(minor, currency)
+
+        return edge(self.min_balance_minor), edge(self.max_balance_minor)
 
 
 class AssignmentChange(IdMixin, Base):

@@ -190,6 +190,7 @@ class Maintenance:
 _COUNTRY = r"^[A-Z]{2}$"
 _REGION_CODE = r"^[A-Z0-9]{1,3}$"
 _LANGUAGE = r"^[a-z]{2}$"
+_CURRENCY = r"^[A-Z]{3}$"
 _AREA = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")  # US, US-CA, AU-NSW
 
 
@@ -207,8 +208,9 @@ def _words(value: object) -> list[str]:
 
 
 class RuleForm(BaseModel):
-    """An assignment rule as a supervisor enters it.  Balances are in major units (two
-    decimals, e.g. ``250.00``); empty conditions match anything.  ``agent_ids`` arrives
+    """An assignment rule as a supervisor enters it.  Balances are in major units of
+    ``balance_currency`` (e.g. ``250.00`` USD, ``30000`` JPY; the client's currency when a
+    client is chosen and none is given); empty conditions match anything.  ``agent_ids`` arrives
     as a comma-separated list (the view joins the ticked boxes)."""
 
     model_config = ConfigDict(str_strip_whitespace=True)
@@ -217,8 +219,9 @@ class RuleForm(BaseModel):
     strategy: AssignmentStrategy
     is_active: bool = False
     client_id: int | None = Field(default=None, ge=1)
-    min_balance: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    max_balance: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    min_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
+    max_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
+    balance_currency: str | None = Field(default=None, pattern=_CURRENCY)
     country: str | None = Field(default=None, pattern=_COUNTRY)
     region: str | None = Field(default=None, pattern=_REGION_CODE)
     language: str | None = Field(default=None, pattern=_LANGUAGE)
@@ -231,6 +234,7 @@ class RuleForm(BaseModel):
         "client_id",
         "min_balance",
         "max_balance",
+        "balance_currency",
         "country",
         "region",
         "language",
@@ -243,7 +247,7 @@ class RuleForm(BaseModel):
     def _empty_is_none(cls, value: object) -> object:
         return _blank(value)
 
-    @field_validator("country", "region", mode="before")
+    @field_validator("country", "region", "balance_currency", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
@@ -257,14 +261,6 @@ class RuleForm(BaseModel):
     @classmethod
     def _split_ids(cls, value: object) -> object:
         return _words(value)
-
-    @property
-    def min_balance_minor(self) -> int | None:
-        return None if self.min_balance is None else int(self.min_balance * 100)
-
-    @property
-    def max_balance_minor(self) -> int | None:
-        return None if self.max_balance is None else int(self.max_balance * 100)
 
 
 class TeamForm(BaseModel):

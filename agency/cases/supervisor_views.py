@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -208,21 +207,19 @@ def supervisor(request: Request, db: DbSession, _: Supervisor) -> Response:
 # ---- assignment rules ------------------------------------------------------------------------
 
 
-def _decimal(minor: int | None) -> str:
-    return "" if minor is None else f"{Decimal(minor).scaleb(-2):.2f}"
-
-
 def _rule_values(rule: AssignmentRule) -> dict[str, str]:
     def text(value: object) -> str:
         return "" if value is None else str(value)
 
+    low, high = rule.balance_band
     return {
         "name": rule.name,
         "strategy": rule.strategy.value,
         "is_active": "on" if rule.is_active else "",
         "client_id": text(rule.client_id),
-        "min_balance": _decimal(rule.min_balance_minor),
-        "max_balance": _decimal(rule.max_balance_minor),
+        "min_balance": text(None if low is None else low.major),
+        "max_balance": text(None if high is None else high.major),
+        "balance_currency": text(rule.balance_currency),
         "country": text(rule.country),
         "region": text(rule.region),
         "language": text(rule.language),
@@ -256,7 +253,6 @@ def rules(request: Request, db: DbSession, _: Supervisor) -> Response:
             "names": _names(db, {i for r in listed for i in r.agent_ids or []}),
             "teams": {team.id: team for team in repository.teams(db)},
             "clients": {client.id: client for client in clients_service.all_clients(db)},
-            "amount": _decimal,
         },
     )
 

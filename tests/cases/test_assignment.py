@@ -243,8 +243,16 @@ def test_agents_at_capacity_are_skipped_and_a_full_rule_does_not_apply(db: Sessi
     ("conditions", "matching", "not_matching"),
     [
         ({"client_id": "mine"}, {}, {"other_client": True}),
-        ({"min_balance_minor": 10_500}, {"principal_minor": 10_000}, {"principal_minor": 9_999}),
-        ({"max_balance_minor": 10_500}, {"principal_minor": 10_000}, {"principal_minor": 10_001}),
+        (
+            {"min_balance_minor": 10_500, "balance_currency": "USD"},
+            {"principal_minor": 10_000},
+            {"principal_minor": 9_999},
+        ),
+        (
+            {"max_balance_minor": 10_500, "balance_currency": "USD"},
+            {"principal_minor": 10_000},
+            {"principal_minor": 10_001},
+        ),
         ({"country": "US", "region": "IL"}, {}, {"region": "CA"}),
         ({"country": "CA"}, {"country": "CA", "region": "ON"}, {}),
         ({"language": "es"}, {"language": "es"}, {"language": "en"}),
@@ -282,7 +290,14 @@ def test_rules_are_tried_in_position_order_and_inactive_ones_are_skipped(db: Ses
     first, second, off = agent(db), agent(db), agent(db)
     rule(db, S.LEAST_COUNT, agent_ids=[off.id], position=0, is_active=False)
     rule(db, S.LEAST_COUNT, agent_ids=[second.id], position=2)
-    big_first = rule(db, S.LEAST_COUNT, agent_ids=[first.id], position=1, min_balance_minor=50_000)
+    big_first = rule(
+        db,
+        S.LEAST_COUNT,
+        agent_ids=[first.id],
+        position=1,
+        min_balance_minor=50_000,
+        balance_currency="USD",
+    )
     small, big = new_case(client), new_case(client, principal_minor=100_000)
     run(db, small, big)
     assert holders(db, [small, big]) == [second.id, first.id]
@@ -580,7 +595,10 @@ def test_rules_are_created_at_the_end_and_move_up_and_down(db: Session) -> None:
 @pytest.mark.parametrize(
     ("values", "field"),
     [
-        ({"min_balance": "500", "max_balance": "499.99"}, "max_balance"),
+        ({"min_balance": "500", "max_balance": "499.99", "balance_currency": "USD"}, "max_balance"),
+        ({"min_balance": "500"}, "balance_currency"),
+        ({"min_balance": "500", "balance_currency": "XYZ"}, "balance_currency"),
+        ({"max_balance": "250.5", "balance_currency": "JPY"}, "max_balance"),
         ({"min_age_days": "10", "max_age_days": "9"}, "max_age_days"),
         ({"agent_ids": "999999999"}, "agent_ids"),
         ({"agent_ids": ""}, "agent_ids"),
@@ -601,12 +619,51 @@ def test_a_bad_rule_is_refused_naming_the_field(
     assert assignment.repository.assignment_rules(db) == []
 
 
-def test_rule_form_turns_major_units_into_minor_and_normalizes_codes() -> None:
-    data = form(
-        min_balance="250", max_balance="1000.5", country="us", language="ES", agent_ids="3, 4"
+def test_rule_form_normalizes_codes() -> None:
+    data = form(country="us", language="ES", balance_currency="jpy", agent_ids="3, 4")
+    assert (data.country, data.language, data.balance_currency, data.agent_ids) == (
+        "US",
+        "es",
+        "JPY",
+        [3, 4],
     )
-    assert (data.min_balance_minor, data.max_balance_minor) == (25_000, 100_050)
-    assert (data.country, data.language, data.agent_ids) == ("US", "es", [3, 4])
+
+
+@pytest.mark.parametrize(
+    ("currency", "client_currency", "band", "stored"),
+    [
+        ("USD", "USD", ("250", "1000.5"), ("USD", 25_000, 100_050)),
+        ("", "JPY", ("30000", ""), ("JPY", 30_000, None)),  # the client's currency
+        ("KWD", "USD", ("", "12.345"), ("KWD", None, 12_345)),  # a given one wins
+    ],
+)
+def test_a_rules_band_is_kept_in_minor_units_of_its_currency(
+    db: Session,
+    currency: str,
+    client_currency: str,
+    band: tuple[str, str],
+    stored: tuple[str, int | None, int | None],
+) -> None:
+    client, taker = ClientFactory(currency=client_currency), agent(db)
+    data = form(
+        client_id=client.id,
+        min_balance=band[0],
+        max_balance=band[1],
+        balance_currency=currency,
+        agent_ids=str(taker.id),
+    )
+    made = assignment.create_rule(db, data=data, by_user_id=taker.id)
+    assert (made.balance_currency, made.min_balance_minor, made.max_balance_minor) == stored
+
+
+def test_a_band_takes_only_cases_in_its_currency(db: Session) -> None:
+    dollars, yen = ClientFactory(currency="USD"), ClientFactory(currency="JPY")
+    taker = agent(db)
+    rule(db, S.LEAST_COUNT, agent_ids=[taker.id], min_balance_minor=5_000, balance_currency="JPY")
+    big_in_dollars = new_case(dollars, principal_minor=1_000_000)  # $10,000.00
+    in_yen, too_small = new_case(yen, principal_minor=6_000), new_case(yen, principal_minor=4_000)
+    run(db, big_in_dollars, in_yen, too_small)  # a yen case's balance: 6,500 and 4,500
+    assert holders(db, [big_in_dollars, in_yen, too_small]) == [None, taker.id, None]
 
 
 def test_agent_profiles_are_saved_and_validated(db: Session) -> None:

@@ -187,6 +187,7 @@ def test_a_supervisor_creates_edits_orders_and_switches_off_rules(
         made.client_id,
         made.min_balance_minor,
         made.max_balance_minor,
+        made.balance_currency,
         made.language,
         made.country,
         made.agent_ids,
@@ -196,6 +197,7 @@ def test_a_supervisor_creates_edits_orders_and_switches_off_rules(
         acme.id,
         10_000,
         250_050,
+        "USD",
         "es",
         "US",
         sorted([ana.id, ben.id]),
@@ -203,7 +205,7 @@ def test_a_supervisor_creates_edits_orders_and_switches_off_rules(
         boss.id,
     )
     listing = client.get("/supervisor/rules").text
-    assert "Skill match" in listing and "Acme" in listing and "100.00\u20132500.50" in listing
+    assert "Skill match" in listing and "Acme" in listing and "$100.00\u2013$2,500.50" in listing
     edit = client.get(f"/supervisor/rules/edit?rule={made.id}").text
     assert 'value="2500.50"' in edit
 
@@ -245,8 +247,16 @@ def test_a_supervisor_creates_edits_orders_and_switches_off_rules(
     ("values", "message"),
     [
         (
-            {"min_balance": "500", "max_balance": "20"},
+            {"min_balance": "500", "max_balance": "20", "balance_currency": "USD"},
             "Maximum balance must not be less than the minimum balance",
+        ),
+        (
+            {"min_balance": "500"},
+            "Balance currency is required with a balance band (or choose a client)",
+        ),
+        (
+            {"min_balance": "0.5", "balance_currency": "JPY"},
+            "Minimum balance must have at most 0 decimal places in JPY",
         ),
         ({"agent_ids": "987654321"}, "Agents must be active agents"),
         ({"agent_ids": ""}, "Agents or a team is required"),
