@@ -10,9 +10,10 @@ zone.  Referral intake computes them once per consumer and stores them.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import NamedTuple
 
 from babel.core import get_global
 from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
@@ -147,30 +148,45 @@ def zones_for_phone_digits(digits: str) -> tuple[str, ...]:
     return ()
 
 
-@cache
-def _all_zips() -> list[dict[str, Any]]:
-    import zipcodes  # 42k ZIPs, loaded once, on first use
+class _Zip(NamedTuple):
+    """What we keep of a ZIP code's record: its state, zone and whether it is in NYC."""
 
-    found: list[dict[str, Any]] = zipcodes.list_all()  # type: ignore[no-untyped-call]
-    return found
-
-
-@cache
-def _zip_zones() -> dict[str, str]:
-    return {z["zip_code"]: z["timezone"] for z in _all_zips() if z.get("timezone")}
+    state: str
+    zone: str | None
+    nyc: bool
 
 
 @cache
-def _zip_records() -> dict[str, dict[str, Any]]:
-    return {z["zip_code"]: z for z in _all_zips()}
+def _zips() -> dict[str, _Zip]:
+    """The 42k US ZIP codes, loaded once, on first use, keeping only the three facts we
+    use (the full records, with cities, area codes and coordinates, would hold ~140 MB
+    in every process; this table holds ~8 MB).
+
+    Two passes: the records are first boiled down to one string and freed, and only then
+    is the table made.  Made straight from the records, its small objects would sit
+    among theirs and keep the freed memory from going back to the system."""
+    from zipcodes import _zipcodes  # the Rust core: ``zipcodes.list_all`` keeps its result
+
+    records = _zipcodes.list_all()
+    rows = "\n".join(
+        f"{r['zip_code']}\t{r['state']}\t{r.get('timezone') or ''}\t"
+        + ("nyc" if r["state"] == "NY" and r.get("county") in _NYC_COUNTIES else "")
+        for r in records
+    )
+    del records
+    table: dict[str, _Zip] = {}
+    for row in rows.splitlines():
+        code, state, zone, nyc = row.split("\t")
+        table[code] = _Zip(sys.intern(state), sys.intern(zone) if zone else None, bool(nyc))
+    return table
 
 
 @cache
 def _state_zones() -> dict[str, tuple[str, ...]]:
     zones: dict[str, set[str]] = {}
-    for z in _all_zips():
-        if z.get("timezone"):
-            zones.setdefault(z["state"], set()).add(z["timezone"])
+    for record in _zips().values():
+        if record.zone:
+            zones.setdefault(record.state, set()).add(record.zone)
     return {state: tuple(sorted(found)) for state, found in zones.items()}
 
 
@@ -206,16 +222,15 @@ def _ca_zones(postal_code: str) -> tuple[str, ...]:
 def us_state_for_zip(postal_code: str) -> str | None:
     """The US state (or territory) of a ZIP code, from the ``zipcodes`` data set."""
     match = _ZIP5.match(postal_code.strip())
-    record = _zip_records().get(match.group(1)) if match else None
-    state = record.get("state") if record else None
-    return str(state) if state else None
+    record = _zips().get(match.group(1)) if match else None
+    return record.state if record else None
 
 
 def is_nyc_postal_code(postal_code: str) -> bool:
     """True for a ZIP code in New York City (the five boroughs' counties)."""
     match = _ZIP5.match(postal_code.strip())
-    record = _zip_records().get(match.group(1)) if match else None
-    return bool(record and record.get("state") == "NY" and record.get("county") in _NYC_COUNTIES)
+    record = _zips().get(match.group(1)) if match else None
+    return bool(record and record.nyc)
 
 
 def region_for_postal_code(country: str, postal_code: str) -> str | None:
@@ -236,8 +251,8 @@ def zones_for_postal_code(country: str, postal_code: str) -> tuple[str, ...]:
         return _ca_zones(code)
     if country == "US":
         match = _ZIP5.match(code)
-        zone = _zip_zones().get(match.group(1)) if match else None
-        return (zone,) if zone else ()
+        record = _zips().get(match.group(1)) if match else None
+        return (record.zone,) if record and record.zone else ()
     if country == "AU":
         if code == "2880":
             return _BROKEN_HILL
@@ -285,6 +300,4 @@ def candidate_zones(
 
 def warm() -> None:
     """Load the ZIP table now (about half a second), not during someone's first request."""
-    _zip_zones()
-    _zip_records()
     _state_zones()
