@@ -72,6 +72,7 @@ def serve(
     host: str = typer.Option(None, help="interface to bind (default AGENCY_HOST)"),
     port: int = typer.Option(None, help="port (default AGENCY_PORT, 8000)"),
     reload: bool = typer.Option(False, help="restart on code changes (development)"),
+    workers: int = typer.Option(1, min=1, help="server processes (one per core in production)"),
 ) -> None:
     """Serve the web application; with in-process jobs, also run the periodic jobs."""
     import uvicorn
@@ -79,6 +80,8 @@ def serve(
     from agency.worker import EmbeddedBeat
 
     settings = get_settings()
+    if reload and workers > 1:
+        _fail("--reload restarts one process; leave out --workers")
     if pending_migrations():
         _fail("the database is not migrated; run `agency migrate` first")
     beat = None
@@ -92,6 +95,7 @@ def serve(
             host=host or settings.host,
             port=port or settings.port,
             reload=reload,
+            workers=workers,
             log_level=settings.log_level.lower(),
             proxy_headers=True,
             access_log=False,  # ours (agency.access) leaves out query strings

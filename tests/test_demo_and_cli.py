@@ -1,6 +1,15 @@
-"""`agency demo` loads realistic data once; `agency create-user` makes a working login."""
+"""`agency demo` loads realistic data once; `agency create-user` makes a working login;
+`agency serve` runs the processes asked for."""
 
 from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
@@ -163,3 +172,59 @@ def test_create_user_reports_bad_input_in_one_line(bound_engine: Engine) -> None
     assert short.exit_code == 1
     assert "password: must be at least 10 characters" in short.output
     assert "Traceback" not in short.output
+
+
+def test_serve_refuses_reload_with_several_workers() -> None:
+    result = runner.invoke(app, ["serve", "--reload", "--workers", "2"])
+    assert result.exit_code == 1
+    assert "--reload restarts one process" in result.output
+
+
+def test_serve_runs_the_number_of_worker_processes_asked(tmp_path: Path) -> None:
+    """A real `agency serve --workers 2` on a fresh SQLite database: two processes
+    answer, and they stop with it."""
+    agency = Path(sys.executable).with_name("agency")
+    env = {
+        **os.environ,
+        "AGENCY_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3",
+        "AGENCY_BROKER_URL": "memory://",
+    }
+    subprocess.run([agency, "migrate"], env=env, check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [agency, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        assert len(_children(server.pid)) == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert server.returncode == 0
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (other than multiprocessing's helpers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and b"resource_tracker" not in command:
+            found.append(int(stat.parent.name))
+    return found
