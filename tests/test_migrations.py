@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -35,9 +37,10 @@ def test_downgrade_to_base_and_upgrade_again(tmp_path: object) -> None:
     engine.dispose()
 
 
-def test_0007_gives_existing_bands_their_clients_currency(tmp_path: object) -> None:
-    """Bands entered before 0007 were two-decimal amounts in minor units: a yen client's
-    band is rescaled to yen, a band with no client is taken to be in dollars."""
+def test_existing_rules_get_a_band_currency_and_start_their_history(tmp_path: object) -> None:
+    """0007: bands entered before were two-decimal amounts in minor units: a yen client's
+    band is rescaled to yen, a band with no client is taken to be in dollars.  0008: each
+    rule's history starts with the rule as it stands."""
     from agency.db import create_engine
 
     engine = create_engine(f"sqlite:///{tmp_path}/bands.sqlite3")
@@ -69,7 +72,21 @@ def test_0007_gives_existing_bands_their_clients_currency(tmp_path: object) -> N
                 " FROM assignment_rules ORDER BY id"
             )
         ).all()
+        history = connection.execute(
+            text("SELECT rule_id, action, rule FROM assignment_rule_edits ORDER BY rule_id")
+        ).all()
     engine.dispose()
+    assert [(rule_id, action) for rule_id, action, _ in history] == [
+        (1, "edited"),
+        (2, "edited"),
+        (3, "edited"),
+    ]
+    first = json.loads(history[0][2])
+    assert (first["name"], first["balance_currency"], first["min_balance_minor"]) == (
+        "yen",
+        "JPY",
+        30_000,
+    )
     assert [tuple(row) for row in rows] == [
         (1, "JPY", 30_000, None),
         (2, "USD", 25_000, 100_050),

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -42,9 +42,11 @@ from agency.cases.models import (
     AgentProfile,
     AssignmentChange,
     AssignmentRule,
+    AssignmentRuleEdit,
     AssignmentStrategy,
     Case,
     CaseStatus,
+    RuleEdit,
     Team,
 )
 from agency.cases.schemas import AgentProfileForm, RuleForm, TeamForm
@@ -518,7 +520,7 @@ def _check_rule(db: Session, data: RuleForm) -> Band:
     return band
 
 
-def _fill(rule: AssignmentRule, data: RuleForm, band: Band, by_user_id: int) -> None:
+def _fill(rule: AssignmentRule, data: RuleForm, band: Band) -> None:
     rule.name = data.name
     rule.strategy = data.strategy
     rule.is_active = data.is_active
@@ -532,7 +534,46 @@ def _fill(rule: AssignmentRule, data: RuleForm, band: Band, by_user_id: int) -> 
     rule.max_age_days = data.max_age_days
     rule.team_id = data.team_id
     rule.agent_ids = sorted(set(data.agent_ids))
+
+
+# What a rule's history keeps of it (``AssignmentRuleEdit.rule``).
+RULE_FIELDS = (
+    "name",
+    "strategy",
+    "is_active",
+    "position",
+    "client_id",
+    "balance_currency",
+    "min_balance_minor",
+    "max_balance_minor",
+    "country",
+    "region",
+    "language",
+    "min_age_days",
+    "max_age_days",
+    "team_id",
+    "agent_ids",
+)
+
+
+def rule_fields(rule: AssignmentRule) -> dict[str, Any]:
+    """The rule as its history keeps it: ``RULE_FIELDS`` by name, as JSON values."""
+    fields = {name: getattr(rule, name) for name in RULE_FIELDS}
+    fields["strategy"] = rule.strategy.value
+    fields["agent_ids"] = list(rule.agent_ids or [])
+    return fields
+
+
+def _record(db: Session, rule: AssignmentRule, action: RuleEdit, by_user_id: int) -> None:
+    """Keep the rule as it now stands in its history, saying who changed it and how."""
     rule.updated_by_id = by_user_id
+    db.flush()
+    db.add(
+        AssignmentRuleEdit(
+            rule_id=rule.id, action=action, rule=rule_fields(rule), by_user_id=by_user_id
+        )
+    )
+    db.flush()
 
 
 def create_rule(db: Session, *, data: RuleForm, by_user_id: int) -> AssignmentRule:
@@ -540,9 +581,9 @@ def create_rule(db: Session, *, data: RuleForm, by_user_id: int) -> AssignmentRu
     band = _check_rule(db, data)
     existing = repository.assignment_rules(db)
     rule = AssignmentRule(position=max((r.position for r in existing), default=-1) + 1)
-    _fill(rule, data, band, by_user_id)
+    _fill(rule, data, band)
     db.add(rule)
-    db.flush()
+    _record(db, rule, RuleEdit.CREATED, by_user_id)
     return rule
 
 
@@ -553,8 +594,8 @@ def update_rule(
     band = _check_rule(db, data)
     if data.strategy is not rule.strategy:
         rule.last_agent_id = None
-    _fill(rule, data, band, by_user_id)
-    db.flush()
+    _fill(rule, data, band)
+    _record(db, rule, RuleEdit.EDITED, by_user_id)
     return rule
 
 
@@ -562,23 +603,27 @@ def set_rule_active(
     db: Session, *, rule: AssignmentRule, active: bool, by_user_id: int
 ) -> AssignmentRule:
     """Switch a rule off (kept, skipped) or on again."""
-    rule.is_active = active
-    rule.updated_by_id = by_user_id
-    db.flush()
+    if rule.is_active != active:
+        rule.is_active = active
+        _record(db, rule, RuleEdit.SWITCHED_ON if active else RuleEdit.SWITCHED_OFF, by_user_id)
     return rule
 
 
-def move_rule(db: Session, *, rule: AssignmentRule, direction: Literal["up", "down"]) -> None:
-    """Swap ``rule`` with its neighbour in the order; positions are renumbered 0..n-1."""
+def move_rule(
+    db: Session, *, rule: AssignmentRule, direction: Literal["up", "down"], by_user_id: int
+) -> None:
+    """Swap ``rule`` with its neighbour in the order; positions are renumbered 0..n-1.
+    The rule moved records the move (its neighbour's new place follows from it)."""
     ordered = repository.assignment_rules(db, for_update=True)
     index = next(i for i, r in enumerate(ordered) if r.id == rule.id)
     other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(ordered):
-        ordered[index], ordered[other] = ordered[other], ordered[index]
+    if not 0 <= other < len(ordered):
+        return
+    ordered[index], ordered[other] = ordered[other], ordered[index]
     for position, each in enumerate(ordered):
         if each.position != position:
             each.position = position
-    db.flush()
+    _record(db, rule, RuleEdit.MOVED_UP if direction == "up" else RuleEdit.MOVED_DOWN, by_user_id)
 
 
 def save_team(db: Session, *, data: TeamForm, team: Team | None = None) -> Team:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -449,6 +449,38 @@ class AssignmentRule(IdMixin, Base):
             return None if minor is None or currency is None else Money(minor, currency)
 
         return edge(self.min_balance_minor), edge(self.max_balance_minor)
+
+
+class RuleEdit(StrEnum):
+    CREATED = "created"
+    EDITED = "edited"
+    SWITCHED_OFF = "switched_off"
+    SWITCHED_ON = "switched_on"
+    MOVED_UP = "moved_up"
+    MOVED_DOWN = "moved_down"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class AssignmentRuleEdit(IdMixin, Base):
+    """One change to an assignment rule: who, when, what, and the whole rule as it stood
+    afterwards (``rule``: its fields by name), so what a rule said when it assigned a
+    case can be read back."""
+
+    __tablename__ = "assignment_rule_edits"
+    __table_args__ = (Index("ix_assignment_rule_edits_rule_id_at", "rule_id", "at"),)
+
+    rule_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("assignment_rules.id", ondelete="CASCADE")
+    )
+    action: Mapped[RuleEdit] = mapped_column(db_enum(RuleEdit, "rule_edit"))
+    rule: Mapped[dict[str, Any]] = mapped_column(Json)
+    by_user_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class AssignmentChange(IdMixin, Base):

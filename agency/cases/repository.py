@@ -34,6 +34,7 @@ from agency.cases.models import (
     AgentProfile,
     AssignmentChange,
     AssignmentRule,
+    AssignmentRuleEdit,
     Callback,
     Case,
     CaseNote,
@@ -526,6 +527,17 @@ def assignment_rules(
 
 def assignment_rule(db: Session, rule_id: int) -> AssignmentRule | None:
     return db.get(AssignmentRule, rule_id)
+
+
+def rule_edits(db: Session, rule_id: int) -> list[AssignmentRuleEdit]:
+    """A rule's history, newest first."""
+    return list(
+        db.scalars(
+            select(AssignmentRuleEdit)
+            .where(AssignmentRuleEdit.rule_id == rule_id)
+            .order_by(AssignmentRuleEdit.at.desc(), AssignmentRuleEdit.id.desc())
+        )
+    )
 
 
 def open_loads(db: Session, agent_ids: Sequence[int]) -> list[tuple[int, str, int, int]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
@@ -41,6 +41,7 @@ from agency.db import DbSession
 from agency.kit import clock
 from agency.kit.errors import NotFound
 from agency.kit.forms import FormError, form_values, or_refuse, parse
+from agency.kit.money import Money
 from agency.kit.templates import render
 
 router = APIRouter()
@@ -230,6 +231,92 @@ def _rule_values(rule: AssignmentRule) -> dict[str, str]:
     }
 
 
+ANY = "any"
+CONDITIONS = ("Client", "Balance", "Country", "Region", "Language", "Placed")
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Names of the clients, teams and people a rule's fields refer to by id."""
+
+    clients: dict[int, str]
+    teams: dict[int, str]
+    people: dict[int, str]
+
+    @classmethod
+    def of(cls, db: Session, user_ids: set[int]) -> Names:
+        return cls(
+            clients={c.id: c.name for c in clients_service.all_clients(db)},
+            teams={t.id: t.name for t in repository.teams(db)},
+            people=_names(db, user_ids),
+        )
+
+
+def rule_in_words(fields: Mapping[str, Any], names: Names) -> dict[str, str]:
+    """A rule's fields (``assignment.rule_fields``) as the supervisor reads them."""
+
+    def edge(minor: int | None) -> str | None:
+        return None if minor is None else Money(minor, fields["balance_currency"]).format()
+
+    def span(low: object, high: object, unit: str = "") -> str:
+        if low is None and high is None:
+            return ANY
+        return f"{low if low is not None else 0}\u2013{high if high is not None else ANY}{unit}"
+
+    low, high = fields["min_balance_minor"], fields["max_balance_minor"]
+    client, team = fields["client_id"], fields["team_id"]
+    return {
+        "Name": fields["name"],
+        "How": AssignmentStrategy(fields["strategy"]).label,
+        "Active": "yes" if fields["is_active"] else "no",
+        "Client": ANY if client is None else names.clients.get(client, f"client {client}"),
+        "Balance": span(edge(low), edge(high)),
+        "Country": fields["country"] or ANY,
+        "Region": fields["region"] or ANY,
+        "Language": fields["language"] or ANY,
+        "Placed": span(fields["min_age_days"], fields["max_age_days"], " days ago"),
+        "Team": "none" if team is None else names.teams.get(team, f"team {team}"),
+        "Agents": ", ".join(names.people.get(i, f"user {i}") for i in fields["agent_ids"])
+        or "none",
+    }
+
+
+def _matches(words: Mapping[str, str]) -> str:
+    """The rule's conditions in one line: "client Acme; placed 0 to 60 days ago"."""
+    said = [f"{what.lower()} {words[what]}" for what in CONDITIONS if words[what] != ANY]
+    return "; ".join(said) or "any case"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One edit of a rule, in words: what changed from what to what."""
+
+    at: datetime
+    by: str
+    action: str
+    changes: list[tuple[str, str, str]]
+
+
+def _history(db: Session, rule: AssignmentRule) -> list[HistoryLine]:
+    """The rule's edits, newest first, each with the fields it changed."""
+    edits = repository.rule_edits(db, rule.id)[::-1]
+    people = {i for e in edits for i in e.rule["agent_ids"]}
+    names = Names.of(db, people | {e.by_user_id for e in edits if e.by_user_id is not None})
+    lines: list[HistoryLine] = []
+    before: dict[str, str] | None = None
+    for edit in edits:
+        words = rule_in_words(edit.rule, names)
+        changes = [
+            (what, before[what], words[what])
+            for what in words
+            if before is not None and before[what] != words[what]
+        ]
+        by = "someone" if edit.by_user_id is None else names.people.get(edit.by_user_id, "")
+        lines.append(HistoryLine(edit.at, by, edit.action.label, changes))
+        before = words
+    return lines[::-1]
+
+
 def _rule_or_404(db: Session, rule_id: int) -> AssignmentRule:
     rule = repository.assignment_rule(db, rule_id)
     if rule is None:
@@ -245,16 +332,15 @@ def _names(db: Session, user_ids: set[int]) -> dict[int, str]:
 def rules(request: Request, db: DbSession, _: Supervisor) -> Response:
     """The rules in the order they are tried, with what each matches and whom it feeds."""
     listed = repository.assignment_rules(db)
-    return render(
-        request,
-        "cases/assignment_rules.html",
-        {
-            "rules": listed,
-            "names": _names(db, {i for r in listed for i in r.agent_ids or []}),
-            "teams": {team.id: team for team in repository.teams(db)},
-            "clients": {client.id: client for client in clients_service.all_clients(db)},
-        },
-    )
+    names = Names.of(db, {i for r in listed for i in r.agent_ids or []})
+    rows = []
+    for rule in listed:
+        words = rule_in_words(assignment.rule_fields(rule), names)
+        members = "" if rule.strategy is AssignmentStrategy.TEAM_POOL else " (members)"
+        takers = [words["Team"] + members] if rule.team_id is not None else []
+        takers += [words["Agents"]] if rule.agent_ids else []
+        rows.append((rule, _matches(words), "; ".join(takers)))
+    return render(request, "cases/assignment_rules.html", {"rows": rows})
 
 
 def _rule_form(
@@ -277,6 +363,7 @@ def _rule_form(
             "team_options": [(t.id, t.name) for t in repository.teams(db)],
             "agents": auth_service.agents(db),
             "ticked": set(values.get("agent_ids", "").split(",")),
+            "history": _history(db, rule) if rule is not None else [],
         },
     )
 
@@ -320,12 +407,13 @@ async def save_rule(
 async def move_rule(
     request: Request,
     db: DbSession,
-    _: Supervisor,
+    user: Supervisor,
     rule: Annotated[int, Query(ge=1)],
     direction: Annotated[Literal["up", "down"], Query()],
 ) -> Response:
     """Try a rule one place earlier or later."""
-    assignment.move_rule(db, rule=_rule_or_404(db, rule), direction=direction)
+    found = _rule_or_404(db, rule)
+    assignment.move_rule(db, rule=found, direction=direction, by_user_id=user.id)
     return RedirectResponse("/supervisor/rules", status_code=303)
 
 

@@ -21,6 +21,7 @@ from agency.cases.models import (
     AssignmentStrategy,
     Case,
     CaseStatus,
+    RuleEdit,
     StatusChange,
     Team,
 )
@@ -581,15 +582,58 @@ def test_rules_are_created_at_the_end_and_move_up_and_down(db: Session) -> None:
         for n in ("one", "two", "three")
     ]
     assert [r.position for r in made] == [0, 1, 2]
-    assignment.move_rule(db, rule=made[2], direction="up")
-    assignment.move_rule(db, rule=made[0], direction="up")  # already first: stays
+    assignment.move_rule(db, rule=made[2], direction="up", by_user_id=boss.id)
+    assignment.move_rule(db, rule=made[0], direction="up", by_user_id=boss.id)  # first: stays
     order = [r.name for r in assignment.repository.assignment_rules(db)]
     assert order == ["one", "three", "two"]
     assignment.set_rule_active(db, rule=made[1], active=False, by_user_id=boss.id)
+    assignment.set_rule_active(db, rule=made[1], active=False, by_user_id=boss.id)  # no change
     assert [r.name for r in assignment.repository.assignment_rules(db, active_only=True)] == [
         "one",
         "three",
     ]
+
+    def history(rule: AssignmentRule) -> list[tuple[str, int, bool]]:
+        return [
+            (e.action.value, e.rule["position"], e.rule["is_active"])
+            for e in assignment.repository.rule_edits(db, rule.id)
+        ]
+
+    assert history(made[0]) == [("created", 0, True)]
+    assert history(made[1]) == [("switched_off", 2, False), ("created", 1, True)]
+    assert history(made[2]) == [("moved_up", 1, True), ("created", 2, True)]
+
+
+def test_each_rule_edit_keeps_who_and_the_rule_as_it_then_stood(db: Session) -> None:
+    boss, other_boss = UserFactory(role=Role.SUPERVISOR), UserFactory(role=Role.SUPERVISOR)
+    first, second = agent(db), agent(db)
+    made = assignment.create_rule(
+        db, data=form(name="Big", agent_ids=str(first.id)), by_user_id=boss.id
+    )
+    changed = form(
+        name="Big ones",
+        agent_ids=f"{first.id},{second.id}",
+        min_balance="250",
+        balance_currency="usd",
+    )
+    assignment.update_rule(db, rule=made, data=changed, by_user_id=other_boss.id)
+    latest, created = assignment.repository.rule_edits(db, made.id)
+    assert (created.action, created.by_user_id, latest.action, latest.by_user_id) == (
+        RuleEdit.CREATED,
+        boss.id,
+        RuleEdit.EDITED,
+        other_boss.id,
+    )
+    assert (created.rule["name"], created.rule["agent_ids"], created.rule["min_balance_minor"]) == (
+        "Big",
+        [first.id],
+        None,
+    )
+    assert latest.rule == assignment.rule_fields(made)
+    assert (latest.rule["agent_ids"], latest.rule["balance_currency"]) == (
+        sorted([first.id, second.id]),
+        "USD",
+    )
 
 
 @pytest.mark.parametrize(

@@ -241,6 +241,13 @@ def test_a_supervisor_creates_edits_orders_and_switches_off_rules(
     assert update.status_code == 303
     db.expire_all()
     assert db.get_one(AssignmentRule, made.id).name == "Renamed"
+    history = client.get(f"/supervisor/rules/edit?rule={made.id}").text
+    history = history[history.index('id="rule-history"') :]
+    assert history.index("Edited") < history.index("Switched off") < history.index("Created")
+    assert "<li>Name: Spanish speakers &rarr; Renamed</li>" in history
+    assert "<li>Agents: Ana Agent, Ben Agent &rarr; Ana Agent</li>" in history
+    assert "<li>Balance: $100.00\u2013$2,500.50 &rarr; any</li>" in history
+    assert history.count(boss.full_name) == 3  # created, off, edited (the other rule moved)
 
 
 @pytest.mark.parametrize(
