@@ -282,7 +282,7 @@ def rule_in_words(fields: Mapping[str, Any], names: Names) -> dict[str, str]:
 
 
 def _matches(words: Mapping[str, str]) -> str:
-    """The rule's conditions in one line: "client Acme; placed 0 to 60 days ago"."""
+    """The rule's conditions in one line, e.g. "client Acme; language es"."""
     said = [f"{what.lower()} {words[what]}" for what in CONDITIONS if words[what] != ANY]
     return "; ".join(said) or "any case"
 
