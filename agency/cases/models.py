@@ -390,8 +390,8 @@ class AssignmentRule(IdMixin, Base):
     first that matches a case and has an agent under capacity (or a pool) takes it.
 
     Conditions left empty match anything.  A balance band is in ``balance_currency``'s
-    minor units and takes only cases in that currency.  Targets: ``agent_ids`` and/or the members of
-    ``team_id``.  ``last_agent_id`` is the round-robin cursor.
+    minor units and takes only cases in that currency.  Targets: ``agent_ids`` and/or the
+    members of ``team_id``.  ``last_agent_id`` is the round-robin cursor.
     """
 
     __tablename__ = "assignment_rules"
