@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-import logging
+import logging.config
 import sys
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 
 from agency.compliance import cli as compliance_cli
 from agency.config import ROOT, VAR, get_settings
+from agency.kit import logs
 
 app = typer.Typer(help="agency: the back office of a collection agency.", no_args_is_help=True)
 
@@ -97,8 +98,10 @@ def serve(
             reload=reload,
             workers=workers,
             log_level=settings.log_level.lower(),
+            log_config=logs.config(settings.log_level),  # in every worker process too
             proxy_headers=True,
             access_log=False,  # ours (agency.access) leaves out query strings
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
     finally:
         if beat is not None:
@@ -278,10 +281,7 @@ def referrals_import(
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.config.dictConfig(logs.config(get_settings().log_level))
     app()
 
 

@@ -45,7 +45,11 @@ class Settings(BaseSettings):
     # changing this one makes earlier consumers unmatchable by national id.
     pii_key: str = Field(default_factory=lambda: _stored_secret("pii_key"), repr=False)
     upload_dir: Path = VAR / "uploads"
+    # Request bodies: a file upload, an API push of accounts, and every other request
+    # (forms, sign-in, JSON actions), each refused (413) while it is still arriving.
     max_upload_mb: int = 200
+    max_push_mb: int = 32
+    max_form_kb: int = 256
     placement_batch_rows: int = 5000
     # PostgreSQL connections each server or worker process keeps open.  A request beyond
     # them opens an extra connection and closes it afterwards (a new backend process each
@@ -53,8 +57,15 @@ class Settings(BaseSettings):
     # process serves.  Extras are capped so one process never holds more than 40, the
     # worker threads that run requests.
     database_pool_size: int = 20
+    # How long a statement may wait for a lock, and run, before it is cancelled: a
+    # request then answers 503 with Retry-After instead of hanging (0: no limit).
+    database_lock_timeout_seconds: float = 5
+    database_statement_timeout_seconds: float = 30
     host: str = "127.0.0.1"
     port: int = 8000
+    # On SIGTERM the server stops accepting, lets requests in flight finish for at most
+    # this long, then cancels what is left and exits.
+    shutdown_grace_seconds: int = 20
     # Cookies are Secure unless told otherwise; `make run` serves plain http on localhost.
     secure_cookies: bool = True
     session_hours: int = 12

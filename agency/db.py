@@ -7,13 +7,16 @@ success; services only ``flush()``.  HTTP routes get their session from ``get_se
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends
 from sqlalchemy import (
     JSON,
@@ -26,14 +29,27 @@ from sqlalchemy import (
     Numeric,
     String,
     event,
+    or_,
+    select,
+    update,
 )
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstrumentedAttribute,
+    Mapped,
+    Session,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from starlette.concurrency import run_in_threadpool
 
 from agency.config import VAR, get_settings
+
+log = logging.getLogger("agency.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -111,10 +127,15 @@ class IdMixin:
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
 
 
-def create_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the pragmas SQLite needs to behave like a real database."""
+def create_engine(
+    url: str, *, lock_timeout_s: float = 5, statement_timeout_s: float = 30, **kwargs: Any
+) -> Engine:
+    """An engine that waits for a lock at most ``lock_timeout_s`` and lets a statement run
+    at most ``statement_timeout_s`` (0: no limit), so a stuck lock or query becomes an
+    error the request answers (503), never a hung server; on SQLite the lock wait is its
+    busy timeout.  SQLite also gets the pragmas it needs to behave like a real database."""
     if url.startswith("sqlite"):
-        engine = sa_create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = sa_create_engine(url, connect_args={"timeout": lock_timeout_s or 30}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -131,17 +152,40 @@ def create_engine(url: str, **kwargs: Any) -> Engine:
             connection.exec_driver_sql("BEGIN")
 
         return engine
-    return sa_create_engine(url, pool_pre_ping=True, **kwargs)
+    # Sent once per connection, in the start-up packet: no round trip per request.
+    options = (
+        f"-c lock_timeout={int(lock_timeout_s * 1000)} "
+        f"-c statement_timeout={int(statement_timeout_s * 1000)}"
+    )
+    return sa_create_engine(url, pool_pre_ping=True, connect_args={"options": options}, **kwargs)
+
+
+def is_timeout(exc: OperationalError) -> bool:
+    """True when the database gave up waiting rather than failing: a lock or statement
+    timeout or a deadlock broken by PostgreSQL, or SQLite's busy timeout.  Nothing was
+    written, and the same request can succeed a moment later."""
+    orig = exc.orig
+    if isinstance(orig, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
+        return True
+    if isinstance(orig, psycopg.errors.DeadlockDetected):
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)
 
 
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     settings = get_settings()
+    timeouts = {
+        "lock_timeout_s": settings.database_lock_timeout_seconds,
+        "statement_timeout_s": settings.database_statement_timeout_seconds,
+    }
     if settings.is_sqlite:
         VAR.mkdir(parents=True, exist_ok=True)
-        return create_engine(settings.database_url)
+        return create_engine(settings.database_url, **timeouts)
     size = settings.database_pool_size
-    return create_engine(settings.database_url, pool_size=size, max_overflow=max(0, 40 - size))
+    return create_engine(
+        settings.database_url, pool_size=size, max_overflow=max(0, 40 - size), **timeouts
+    )
 
 
 @lru_cache(maxsize=1)
@@ -184,10 +228,65 @@ def _end(session: Session, *, commit: bool) -> None:
     try:
         if commit:
             session.commit()
+            run_touches(session)
         else:
             session.rollback()
     finally:
         session.close()
+
+
+_TOUCHES_KEY = "agency.touches"
+Touch = Callable[[Session], None]
+
+
+def touch_after_commit(db: Session, touch: Touch) -> None:
+    """Run ``touch(session)`` in a short transaction of its own once this request has
+    committed, and forget it if the request fails.
+
+    For bookkeeping on hot rows that many requests share (a session's ``last_seen_at``,
+    an API key's ``last_used_at``): written inside each request's transaction, the row
+    lock would be held for the whole request and serialise every concurrent request of
+    that user or key behind it.  ``touch`` must not wait for a lock (PostgreSQL:
+    ``SKIP LOCKED``): a touch that loses the race is simply not needed."""
+    db.info.setdefault(_TOUCHES_KEY, []).append(touch)
+
+
+def timestamp_touch(
+    column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None],
+    row_id: int,
+    *,
+    now: datetime,
+    stale_before: datetime,
+) -> Touch:
+    """A touch setting ``column`` of row ``row_id`` to ``now`` if it is older than
+    ``stale_before`` (or empty); on PostgreSQL a row locked by someone else is skipped."""
+    model = column.class_
+    key = model.id
+    statement = update(model).values({column.key: now})
+    stale = or_(column.is_(None), column < stale_before)
+
+    def touch(session: Session) -> None:
+        if session.get_bind().dialect.name == "postgresql":
+            free = select(key).where(key == row_id, stale).with_for_update(skip_locked=True)
+            session.execute(statement.where(key.in_(free.scalar_subquery())))
+        else:
+            session.execute(statement.where(key == row_id, stale))
+
+    return touch
+
+
+def run_touches(session: Session) -> None:
+    """The touches of a request that has just committed, in a transaction of their own
+    (a savepoint, in a session that is still inside one); a failure only loses them."""
+    touches: list[Touch] = session.info.pop(_TOUCHES_KEY, [])
+    if not touches:
+        return
+    try:
+        with session.begin_nested() if session.in_transaction() else session.begin():
+            for touch in touches:
+                touch(session)
+    except OperationalError as exc:  # a lock or timeout: the next request touches again
+        log.info("touch skipped (%s)", type(exc.orig).__name__)
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit

@@ -13,11 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agency import worker
 from agency.auth import csrf
 from agency.auth import views as auth_views
 from agency.auth.permissions import (
@@ -31,9 +33,10 @@ from agency.cases import views as cases_views
 from agency.clients import views as clients_views
 from agency.compliance import api as compliance_api
 from agency.compliance import views as compliance_views
-from agency.config import ROOT
-from agency.db import DbSession
+from agency.config import ROOT, get_settings
+from agency.db import DbSession, is_timeout
 from agency.kit import timezones
+from agency.kit.bodies import BodyLimit, BodyTooLarge, Limit, Limits
 from agency.kit.errors import ApiError, NotFound, ResponseError, api_error_response
 from agency.kit.forms import phrase
 from agency.kit.templates import env, is_htmx, render
@@ -130,7 +133,67 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
         return await _not_found(request, exc)
-    return error_response(request, exc.status_code, "Request refused", str(exc.detail))
+    response = error_response(request, exc.status_code, "Request refused", str(exc.detail))
+    response.headers.update(exc.headers or {})  # 405's Allow, 401's WWW-Authenticate
+    return response
+
+
+def _too_large(scope: Scope, exc: BodyTooLarge) -> Response:
+    """413: the body is over its route's limit.  The connection is closed after the
+    answer: the rest of the body is not read."""
+    response = error_response(Request(scope), 413, "Too large", exc.message)
+    response.headers["Connection"] = "close"
+    return response
+
+
+async def _body_too_large(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BodyTooLarge)
+    return _too_large(request.scope, exc)
+
+
+def _body_limits() -> Limits:
+    """Each route's body limit, from the settings (read per request: they are cached)."""
+    settings = get_settings()
+    return Limits(
+        default=Limit(
+            settings.max_form_kb * 1024,
+            f"The request is larger than {settings.max_form_kb} KB, the limit for forms "
+            "and JSON actions.",
+        ),
+        routes={
+            ("POST", "/placements"): Limit(
+                settings.max_upload_mb * 1024 * 1024 + 64 * 1024,  # the form around the file
+                f"The file is larger than {settings.max_upload_mb} MB. "
+                "Split it, or send it by the API or the command line.",
+            ),
+            ("POST", "/api/v1/placements"): Limit(
+                settings.max_push_mb * 1024 * 1024,
+                f"the body is larger than {settings.max_push_mb} MB; split the batch",
+            ),
+        },
+    )
+
+
+async def _database_busy(request: Request, exc: Exception) -> Response:
+    """A lock or statement timeout (PostgreSQL) or a locked database (SQLite): nothing
+    was saved, and trying again shortly is the answer."""
+    assert isinstance(exc, OperationalError)
+    if not is_timeout(exc):
+        return await _server_error(request, exc)
+    log.warning(
+        "database busy (%s) on %s %s", type(exc.orig).__name__, request.method, request.url.path
+    )
+    response = error_response(
+        request,
+        503,
+        "Busy",
+        "Someone else is changing the same record. Nothing was saved; try again in a moment.",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+RETRY_AFTER_SECONDS = 2
 
 
 async def _invalid_request(request: Request, exc: Exception) -> Response:
@@ -163,9 +226,10 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 class PerRequest:
-    """Security headers, the CSRF cookie, and an access log line, on every response the
-    application gives (a plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` would
-    run each request in an extra task with its body piped through memory streams).
+    """Security headers (and ``Cache-Control: no-store`` on all but static files), the
+    CSRF cookie, and an access log line, on every response the application gives (a
+    plain ASGI middleware: Starlette's ``BaseHTTPMiddleware`` would run each request in
+    an extra task with its body piped through memory streams).
 
     The log line has the path but never the query string: searches carry consumer
     names, and personal data does not go to logs.
@@ -180,6 +244,7 @@ class PerRequest:
             return
         started = time.perf_counter()
         status = 500  # unless a response comes back: an unhandled fault is answered outside
+        static = scope["path"].startswith("/static/")
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -188,6 +253,8 @@ class PerRequest:
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
+                if not static:  # pages, downloads and API answers may carry personal data
+                    headers.setdefault("Cache-Control", "no-store")
                 message["headers"].extend(csrf.cookie_headers(scope))
             await send(message)
 
@@ -207,11 +274,13 @@ class PerRequest:
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Before the first request: load what is otherwise loaded lazily (the ZIP table),
     then move every object alive now out of the garbage collector's sight — they live as
-    long as the process, and a full collection walking them all stalls requests."""
+    long as the process, and a full collection walking them all stalls requests.  At
+    shutdown, tell in-process jobs to stop."""
     timezones.warm()
     gc.collect()
     gc.freeze()
     yield
+    worker.stopping.set()  # in-process jobs stop at their next unit of work
 
 
 def create_app() -> FastAPI:
@@ -249,6 +318,7 @@ def create_app() -> FastAPI:
     def favicon() -> Response:
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
+    app.add_middleware(BodyLimit, limits=_body_limits, refuse=_too_large)
     app.add_middleware(PerRequest)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
@@ -259,5 +329,7 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ResponseError, _response_error)
+    app.add_exception_handler(BodyTooLarge, _body_too_large)
+    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _server_error)
     return app

@@ -12,6 +12,7 @@ Same task code either way.
 from __future__ import annotations
 
 import logging
+import logging.config
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
@@ -19,10 +20,12 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab, schedule
+from celery.signals import setup_logging
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from agency.config import VAR, get_settings
+from agency.kit import logs
 
 log = logging.getLogger("agency.worker")
 
@@ -81,6 +84,14 @@ def make_celery() -> Celery:
 
 celery_app = make_celery()
 
+
+@setup_logging.connect
+def _logging(**_kwargs: Any) -> None:
+    """The worker logs as the server does (``agency.kit.logs``), not with Celery's own
+    handlers, which would print exception messages with personal data."""
+    logging.config.dictConfig(logs.config(get_settings().log_level))
+
+
 _BUFFER_KEY = "agency.jobs"
 
 
@@ -111,6 +122,11 @@ def run_job(task_name: str, *args: Any) -> None:
             _pending.append(_local_jobs.submit(_run_here, task_name, args))
     else:
         celery_app.send_task(task_name, args=list(args))
+
+
+# Set when the server is shutting down: a long in-process job (a placement) stops at its
+# next unit of work and hands itself back to the queue, so the process can exit.
+stopping = threading.Event()
 
 
 def drain(timeout: float | None = None) -> None:

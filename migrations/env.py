@@ -59,7 +59,14 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(get_settings().database_url)
+    # A migration may rewrite a large table: no statement limit.  It still waits for a
+    # lock only as long as requests do, rather than queueing every request behind it.
+    settings = get_settings()
+    engine = create_engine(
+        settings.database_url,
+        lock_timeout_s=settings.database_lock_timeout_seconds,
+        statement_timeout_s=0,
+    )
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:

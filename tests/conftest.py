@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 import agency.db
 import agency.worker
 from agency.cli import alembic_config
-from agency.db import create_engine, get_session
+from agency.db import create_engine, get_session, run_touches
 from agency.main import create_app
 from tests.fixtures import factories
 
@@ -110,7 +110,9 @@ def app(db: Session) -> Any:
             unit.commit()
         except BaseException:
             unit.rollback()
+            db.info.pop("agency.touches", None)
             raise
+        run_touches(db)
 
     application.dependency_overrides[get_session] = request_session
     return application

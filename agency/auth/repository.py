@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from agency.auth.models import LoginFailure, Role, User, UserSession
+from agency.db import Touch, timestamp_touch
 from agency.kit.pagination import Page, PageRequest, paginate
 
 
@@ -32,6 +33,10 @@ def _session_statement() -> Select[UserSession]:
         .options(joinedload(UserSession.user))
         .where(UserSession.token_hash == bindparam("token_hash"))
     )
+
+
+def touch_session(session_id: int, now: datetime, stale_before: datetime) -> Touch:
+    return timestamp_touch(UserSession.last_seen_at, session_id, now=now, stale_before=stale_before)
 
 
 def delete_sessions_of(db: Session, user_id: int) -> None:

@@ -17,6 +17,7 @@ from agency.auth.models import LoginFailure, Role, User, UserSession
 from agency.auth.schemas import MIN_PASSWORD_LENGTH, UserForm
 from agency.clients import service as clients_service
 from agency.config import get_settings
+from agency.db import touch_after_commit
 from agency.kit import clock
 from agency.kit.crypto import keyed_hash, new_token, token_digest
 from agency.kit.forms import FormError
@@ -125,7 +126,8 @@ def start_session(db: Session, *, user: User) -> SignedIn:
 def user_for_token(db: Session, *, token: str) -> User:
     """The user of a live session; raises SessionExpired for an ended or unknown one.
 
-    Touches ``last_seen_at`` at most once a minute so reading pages stays cheap.
+    Touches ``last_seen_at`` at most once a minute, after the request commits and
+    outside its transaction, so two requests of one user never wait for each other.
     """
     settings = get_settings()
     now = clock.now()
@@ -135,8 +137,9 @@ def user_for_token(db: Session, *, token: str) -> User:
     idle_limit = user_session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if now >= user_session.expires_at or now >= idle_limit or not user_session.user.is_active:
         raise SessionExpired  # the row goes with the next purge; reading never writes here
-    if now - user_session.last_seen_at >= timedelta(minutes=1):
-        user_session.last_seen_at = now
+    stale_before = now - timedelta(minutes=1)
+    if user_session.last_seen_at < stale_before:
+        touch_after_commit(db, repository.touch_session(user_session.id, now, stale_before))
     return user_session.user
 
 

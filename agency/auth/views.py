@@ -24,7 +24,7 @@ from agency.clients import service as clients_service
 from agency.config import get_settings
 from agency.db import DbSession
 from agency.kit.errors import NotFound
-from agency.kit.forms import FormError, form_values, parse, submit
+from agency.kit.forms import FormError, PostedForm, form_values, parse, submit
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.templates import render
 
@@ -74,8 +74,8 @@ def login_form(request: Request, next: str = "") -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, db: DbSession) -> Response:
-    values = form_values(await request.form())
+def login(request: Request, posted: PostedForm, db: DbSession) -> Response:
+    values = form_values(posted)
     try:
         form = parse(LoginForm, values)
     except FormError:
@@ -197,9 +197,9 @@ def new_user(request: Request, db: DbSession, _: Admin) -> Response:
 
 
 @router.post("/admin/users/new")
-async def create_user(request: Request, db: DbSession, _: Admin) -> Response:
-    await submit(
-        request,
+def create_user(request: Request, posted: PostedForm, db: DbSession, _: Admin) -> Response:
+    submit(
+        posted,
         UserForm,
         lambda data: service.create_user(db, data=data),
         partial(_user_form, request, db, user=None),
@@ -221,10 +221,12 @@ def edit_user(request: Request, db: DbSession, _: Admin, user_id: int) -> Respon
 
 
 @router.post("/admin/users/{user_id}")
-async def update_user(request: Request, db: DbSession, admin: Admin, user_id: int) -> Response:
+def update_user(
+    request: Request, posted: PostedForm, db: DbSession, admin: Admin, user_id: int
+) -> Response:
     user = _user_or_404(db, user_id)
-    await submit(
-        request,
+    submit(
+        posted,
         UserForm,
         lambda data: service.update_user(db, user=user, data=data, acting_user=admin),
         partial(_user_form, request, db, user=user),

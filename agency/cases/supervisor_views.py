@@ -40,7 +40,7 @@ from agency.compliance.catalogue import describe
 from agency.db import DbSession
 from agency.kit import clock
 from agency.kit.errors import NotFound
-from agency.kit.forms import FormError, form_values, or_refuse, parse
+from agency.kit.forms import FormError, PostedForm, form_values, or_refuse, parse
 from agency.kit.money import Money
 from agency.kit.templates import render
 
@@ -384,15 +384,16 @@ def rule_form(
 
 
 @router.post("/supervisor/rules/edit")
-async def save_rule(
+def save_rule(
     request: Request,
+    posted: PostedForm,
     db: DbSession,
     user: Supervisor,
     rule: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     """Create a rule (tried after the others) or change one."""
     found = _rule_or_404(db, rule) if rule is not None else None
-    values = _values(await request.form(), "agent_ids")
+    values = _values(posted, "agent_ids")
 
     def save(data: RuleForm) -> object:
         if found is None:
@@ -404,7 +405,7 @@ async def save_rule(
 
 
 @router.post("/supervisor/rules/move")
-async def move_rule(
+def move_rule(
     request: Request,
     db: DbSession,
     user: Supervisor,
@@ -418,7 +419,7 @@ async def move_rule(
 
 
 @router.post("/supervisor/rules/active")
-async def rule_active(
+def rule_active(
     request: Request,
     db: DbSession,
     user: Supervisor,
@@ -470,8 +471,9 @@ def teams(request: Request, db: DbSession, _: Supervisor) -> Response:
 
 
 @router.post("/supervisor/teams")
-async def save_team(
+def save_team(
     request: Request,
+    posted: PostedForm,
     db: DbSession,
     _: Supervisor,
     team: Annotated[int | None, Query(ge=1, description="the team to rename")] = None,
@@ -480,7 +482,7 @@ async def save_team(
     found = repository.team_by_id(db, team) if team is not None else None
     if team is not None and found is None:
         raise NotFound("team")
-    values = form_values(await request.form())
+    values = form_values(posted)
     _save(
         values,
         TeamForm,
@@ -563,9 +565,11 @@ def agent_form(request: Request, db: DbSession, _: Supervisor, user_id: int) -> 
 
 
 @router.post("/supervisor/agents/{user_id}")
-async def save_agent(request: Request, db: DbSession, _: Supervisor, user_id: int) -> Response:
+def save_agent(
+    request: Request, posted: PostedForm, db: DbSession, _: Supervisor, user_id: int
+) -> Response:
     agent = _agent_or_404(db, user_id)
-    values = form_values(await request.form())
+    values = form_values(posted)
     _save(
         values,
         AgentProfileForm,
@@ -626,11 +630,16 @@ def case_assign_form(
 
 
 @router.post("/supervisor/cases/{case_id}/assign")
-async def case_assign(
-    request: Request, db: DbSession, user: Supervisor, viewer: CurrentViewer, case_id: int
+def case_assign(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    user: Supervisor,
+    viewer: CurrentViewer,
+    case_id: int,
 ) -> Response:
     case = _case_or_404(db, viewer, case_id)
-    values = form_values(await request.form())
+    values = form_values(posted)
 
     def save(data: ReassignForm) -> int:
         to_agent_id, to_team_id = data.target
@@ -685,11 +694,16 @@ def reassign_form(
 
 
 @router.post("/supervisor/reassign")
-async def reassign(
-    request: Request, db: DbSession, user: Supervisor, viewer: CurrentViewer, filters: Filters
+def reassign(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    user: Supervisor,
+    viewer: CurrentViewer,
+    filters: Filters,
 ) -> Response:
     case_ids = repository.filtered_case_ids(db, viewer, filters)
-    values = form_values(await request.form())
+    values = form_values(posted)
     moved: list[int] = []
 
     def save(data: ReassignForm) -> None:
@@ -756,8 +770,8 @@ def rebalance_form(
 
 
 @router.post("/supervisor/rebalance")
-async def rebalance(request: Request, db: DbSession, user: Supervisor) -> Response:
-    values = _values(await request.form(), "to_agent_ids")
+def rebalance(request: Request, posted: PostedForm, db: DbSession, user: Supervisor) -> Response:
+    values = _values(posted, "to_agent_ids")
     moved: list[int] = []
 
     def save(data: RebalanceForm) -> None:

@@ -28,7 +28,7 @@ from agency.compliance.service import ComplianceError
 from agency.db import DbSession
 from agency.kit import clock
 from agency.kit.errors import NotFound, ResponseError
-from agency.kit.forms import form_values
+from agency.kit.forms import PostedForm, form_values
 from agency.kit.money import MoneyError
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.templates import is_htmx, render, when
@@ -487,11 +487,16 @@ def _date(values: Mapping[str, str], name: str, label: str) -> date:
 
 
 @router.post("/cases/{case_id}/call")
-async def call(
-    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+def call(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    viewer: CurrentViewer,
+    _: Workers,
+    case_id: int,
 ) -> Response:
     """Ask the gate for a call; the number shows only when it allows it."""
-    values = form_values(await request.form())
+    values = form_values(posted)
 
     def run(case: Case) -> actions.CallResult:
         raw = values.get("contact_point_id", "").strip()
@@ -502,12 +507,17 @@ async def call(
 
 
 @router.post("/cases/{case_id}/outcome")
-async def call_outcome(
-    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+def call_outcome(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    viewer: CurrentViewer,
+    _: Workers,
+    case_id: int,
 ) -> Response:
     """What became of the call: no answer, voicemail, wrong number, right-party contact,
     conversation."""
-    values = form_values(await request.form())
+    values = form_values(posted)
 
     def run(case: Case) -> str:
         outcome = values.get("outcome", "")
@@ -524,15 +534,19 @@ async def call_outcome(
 
 
 @router.post("/cases/{case_id}/record")
-async def record(
-    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+def record(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    viewer: CurrentViewer,
+    _: Workers,
+    case_id: int,
 ) -> Response:
     """Record what the consumer said (``kind``: promise, callback, dispute, cease,
     attorney, inconvenient_time, workplace, wrong_number, deceased, bankruptcy)."""
-    form = await request.form()
-    values = form_values(form)
+    values = form_values(posted)
     kind = values.get("kind", "")
-    days = [str(d) for d in form.getlist("days") if isinstance(d, str)]
+    days = [str(d) for d in posted.getlist("days") if isinstance(d, str)]
 
     def run(case: Case) -> str:
         actor = viewer.user_id
@@ -628,11 +642,16 @@ async def record(
 
 
 @router.post("/cases/{case_id}/notes")
-async def add_note(
-    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+def add_note(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    viewer: CurrentViewer,
+    _: Workers,
+    case_id: int,
 ) -> Response:
     """A note: kept forever, never edited."""
-    values = form_values(await request.form())
+    values = form_values(posted)
 
     def run(case: Case) -> str:
         actions.add_note(db, case=case, actor_id=viewer.user_id, body=values.get("body", ""))
@@ -642,11 +661,16 @@ async def add_note(
 
 
 @router.post("/cases/{case_id}/status")
-async def change_status(
-    request: Request, db: DbSession, viewer: CurrentViewer, _: Workers, case_id: int
+def change_status(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    viewer: CurrentViewer,
+    _: Workers,
+    case_id: int,
 ) -> Response:
     """Move the case as the status machine allows, with a reason (and a close reason)."""
-    values = form_values(await request.form())
+    values = form_values(posted)
 
     def run(case: Case) -> str:
         try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from agency.clients.models import ApiKey, Client, Contract
+from agency.db import Touch, timestamp_touch
 from agency.kit.pagination import Page, PageRequest, paginate
 
 CLIENT_SORTS = {
@@ -81,6 +82,10 @@ def api_key(db: Session, client_id: int, key_id: int) -> ApiKey | None:
 
 def api_key_by_hash(db: Session, key_hash: str) -> ApiKey | None:
     return db.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
+
+
+def touch_api_key(key_id: int, now: datetime, stale_before: datetime) -> Touch:
+    return timestamp_touch(ApiKey.last_used_at, key_id, now=now, stale_before=stale_before)
 
 
 def api_keys_by_ids(db: Session, key_ids: list[int]) -> list[ApiKey]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from agency.clients import repository
 from agency.clients.models import ApiKey, Client, Contract
 from agency.clients.schemas import ClientForm, ContractForm
+from agency.db import touch_after_commit
 from agency.kit import clock
 from agency.kit.crypto import new_token, token_digest
 from agency.kit.forms import FormError
@@ -131,7 +132,8 @@ def api_keys_by_ids(db: Session, key_ids: list[int]) -> list[ApiKey]:
 def authenticate_api_key(db: Session, *, secret: str) -> ApiKey | None:
     """The live key (with its client) for ``secret``; None if unknown or revoked.
 
-    ``last_used_at`` is touched at most once a minute so reads stay cheap.
+    ``last_used_at`` is touched at most once a minute, after the request commits and
+    outside its transaction: concurrent requests with one key never wait for each other.
     """
     if not secret.startswith(API_KEY_PREFIX):
         return None
@@ -139,6 +141,7 @@ def authenticate_api_key(db: Session, *, secret: str) -> ApiKey | None:
     if key is None or key.revoked_at is not None:
         return None
     now = clock.now()
-    if key.last_used_at is None or now - key.last_used_at >= timedelta(minutes=1):
-        key.last_used_at = now
+    stale_before = now - timedelta(minutes=1)
+    if key.last_used_at is None or key.last_used_at < stale_before:
+        touch_after_commit(db, repository.touch_api_key(key.id, now, stale_before))
     return key

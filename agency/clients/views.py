@@ -19,7 +19,7 @@ from agency.clients.models import Client, Contract
 from agency.clients.schemas import ClientForm, ContractForm
 from agency.db import DbSession
 from agency.kit.errors import NotFound, ResponseError
-from agency.kit.forms import FormError, submit
+from agency.kit.forms import FormError, PostedForm, submit
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.templates import render
 
@@ -66,9 +66,9 @@ def new_client(request: Request, _: Admin) -> Response:
 
 
 @router.post("/admin/clients/new")
-async def create_client(request: Request, db: DbSession, _: Admin) -> Response:
-    client = await submit(
-        request,
+def create_client(request: Request, posted: PostedForm, db: DbSession, _: Admin) -> Response:
+    client = submit(
+        posted,
         ClientForm,
         lambda data: service.save_client(db, data=data),
         partial(_client_form, request, client=None),
@@ -108,12 +108,17 @@ def client_detail(
 
 
 @router.post("/admin/clients/{client_id}/api-keys")
-async def create_api_key(
-    request: Request, db: DbSession, viewer: CurrentViewer, admin: Admin, client_id: int
+def create_api_key(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    viewer: CurrentViewer,
+    admin: Admin,
+    client_id: int,
 ) -> Response:
     """Make a key and show it once, on this response only: only its hash is kept."""
     client = _client_or_404(db, client_id)
-    name = str((await request.form()).get("name", ""))
+    name = str(posted.get("name", ""))
     try:
         _, secret = service.create_api_key(db, client=client, name=name, created_by_id=admin.id)
     except FormError as exc:
@@ -142,10 +147,12 @@ def edit_client(request: Request, db: DbSession, _: Admin, client_id: int) -> Re
 
 
 @router.post("/admin/clients/{client_id}/edit")
-async def update_client(request: Request, db: DbSession, _: Admin, client_id: int) -> Response:
+def update_client(
+    request: Request, posted: PostedForm, db: DbSession, _: Admin, client_id: int
+) -> Response:
     client = _client_or_404(db, client_id)
-    await submit(
-        request,
+    submit(
+        posted,
         ClientForm,
         lambda data: service.save_client(db, data=data, client=client),
         partial(_client_form, request, client=client),
@@ -175,10 +182,12 @@ def new_contract(request: Request, db: DbSession, _: Admin, client_id: int) -> R
 
 
 @router.post("/admin/clients/{client_id}/contracts/new")
-async def create_contract(request: Request, db: DbSession, _: Admin, client_id: int) -> Response:
+def create_contract(
+    request: Request, posted: PostedForm, db: DbSession, _: Admin, client_id: int
+) -> Response:
     client = _client_or_404(db, client_id)
-    await submit(
-        request,
+    submit(
+        posted,
         ContractForm,
         lambda data: service.save_contract(db, client=client, data=data),
         partial(_contract_form, request, client=client, contract=None),
@@ -200,13 +209,13 @@ def edit_contract(
 
 
 @router.post("/admin/clients/{client_id}/contracts/{contract_id}")
-async def update_contract(
-    request: Request, db: DbSession, _: Admin, client_id: int, contract_id: int
+def update_contract(
+    request: Request, posted: PostedForm, db: DbSession, _: Admin, client_id: int, contract_id: int
 ) -> Response:
     client = _client_or_404(db, client_id)
     contract = _contract_or_404(db, client, contract_id)
-    await submit(
-        request,
+    submit(
+        posted,
         ContractForm,
         lambda data: service.save_contract(db, client=client, data=data, contract=contract),
         partial(_contract_form, request, client=client, contract=contract),

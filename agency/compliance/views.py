@@ -58,7 +58,7 @@ from agency.compliance.schemas import (
 from agency.db import DbSession
 from agency.kit import clock
 from agency.kit.errors import NotFound, ResponseError
-from agency.kit.forms import FormError, form_values, parse
+from agency.kit.forms import FormError, PostedForm, form_values, parse
 from agency.kit.spreadsheets import excel_safe
 from agency.kit.templates import is_htmx, render
 
@@ -740,15 +740,14 @@ def consumer_timeline(request: Request, db: DbSession, _: Readers, consumer_id: 
 
 
 @router.post("/compliance/consumers/{consumer_id}/facts")
-async def record_fact(
-    request: Request, db: DbSession, officer: Officer, consumer_id: int
+def record_fact(
+    request: Request, posted: PostedForm, db: DbSession, officer: Officer, consumer_id: int
 ) -> Response:
     """An officer records a compliance fact (Source.OFFICER) through the service."""
     if repository.consumer_or_none(db, consumer_id) is None:
         raise NotFound("consumer")
-    form = await request.form()
-    values: dict[str, Any] = form_values(form)
-    days = [str(d) for d in form.getlist("inconvenient_days")]
+    values: dict[str, Any] = form_values(posted)
+    days = [str(d) for d in posted.getlist("inconvenient_days")]
     try:
         data = parse(FactForm, {**values, "inconvenient_days": days or None})  # type: ignore[dict-item]
     except FormError as exc:
@@ -1346,13 +1345,13 @@ def policy(request: Request, db: DbSession, _: Readers, client_id: int) -> Respo
 
 
 @router.post("/compliance/policies/{client_id}")
-async def change_policy(
-    request: Request, db: DbSession, officer: Officer, client_id: int
+def change_policy(
+    request: Request, posted: PostedForm, db: DbSession, officer: Officer, client_id: int
 ) -> Response:
     """A new policy version with the officer's reason (only compliance officers)."""
     if clients_service.get_client(db, client_id=client_id) is None:
         raise NotFound("client")
-    values = form_values(await request.form())
+    values = form_values(posted)
     try:
         parsed = service.parse_policy_values(values)
         service.set_policy(

@@ -7,9 +7,10 @@ raise ``FormError`` for rules a schema cannot check alone (uniqueness, reference
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
@@ -86,8 +87,31 @@ def parse(schema: type[Schema], values: Mapping[str, str]) -> Schema:
         raise FormError(errors_by_field(exc)) from exc
 
 
-async def submit(
-    request: Request,
+async def read_form(request: Request) -> FormData:
+    """The posted form (read once per request, then kept by Starlette).
+
+    Reading is network I/O, done on the event loop; everything that touches the database
+    runs afterwards in the endpoint, a plain ``def`` in the thread pool (design.md §3
+    rule 8).  At most one file, and only the upload route keeps a large body (the
+    request body limit is enforced while reading, by ``agency.kit.bodies``).
+    """
+    form = await request.form(max_files=1, max_fields=MAX_FIELDS)
+    for name, value in form.multi_items():
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            raise RequestValidationError(
+                [{"type": "value_error", "loc": ("body", name[:60]), "msg": NUL_REFUSED}]
+            )
+    return form
+
+
+# Every control of the widest form (a file's column mapping) and then some.
+MAX_FIELDS = 1000
+NUL_REFUSED = "contains a NUL character, which no field may hold"
+PostedForm = Annotated[FormData, Depends(read_form)]
+
+
+def submit(
+    posted: FormData,
     schema: type[Schema],
     save: Callable[[Schema], T],
     form: Callable[[dict[str, str], dict[str, str]], Response],
@@ -98,7 +122,7 @@ async def submit(
     again by ``form(values, errors)`` with status 422, and the request is aborted so its
     transaction rolls back: nothing the service flushed before refusing is kept.
     """
-    values = form_values(await request.form())
+    values = form_values(posted)
     return or_refuse(lambda: save(parse(schema, values)), lambda exc: form(values, exc.errors))
 
 

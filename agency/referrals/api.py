@@ -7,13 +7,14 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from agency.auth.permissions import CurrentApiCaller
 from agency.clients import service as clients_service
 from agency.clients.models import Client
 from agency.db import DbSession
+from agency.kit.bodies import RawBody
 from agency.kit.errors import ApiError, NotFound
 from agency.referrals import repository, service
 from agency.referrals.schemas import (
@@ -36,9 +37,8 @@ def _client(db: DbSession, client_id: int) -> Client:
     return client
 
 
-async def _json_body(request: Request) -> Any:
+def _json_body(raw: bytes) -> Any:
     """The body as JSON, numbers as exact decimals (never floats)."""
-    raw = await request.body()
     try:
         return json.loads(raw, parse_float=Decimal)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -61,10 +61,10 @@ async def _json_body(request: Request) -> Any:
         413: {"description": "more than 10,000 accounts"},
     },
 )
-async def push_placement(
-    request: Request,
+def push_placement(
     db: DbSession,
     caller: CurrentApiCaller,
+    raw: RawBody,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
     layout: Annotated[str | None, Query(max_length=60, description="a saved layout's name")] = None,
 ) -> JSONResponse:
@@ -73,7 +73,7 @@ async def push_placement(
     Send an ``Idempotency-Key`` header: a retry with the same key and body returns the
     first answer (status 200) and writes nothing new.
     """
-    body = await _json_body(request)
+    body = _json_body(raw)
     accounts = body.get("accounts") if isinstance(body, dict) else None
     if not isinstance(accounts, list):
         raise ApiError(422, 'the body must be an object with an "accounts" list')
@@ -153,17 +153,16 @@ def get_placement_errors(
         422: {"description": "the instruction is incomplete or cannot be carried out"},
     },
 )
-async def account_action(
-    request: Request,
+def account_action(
     db: DbSession,
     caller: CurrentApiCaller,
+    raw: RawBody,
     client_reference: Annotated[str, Path(min_length=1, max_length=64)],
     action: Literal["recall", "update", "adjust", "direct-payment"],
 ) -> dict[str, Any]:
     """Recall an open account, update its contact data, adjust its balance, or record a
     payment the consumer made to the client directly."""
-    raw = await request.body()
-    body = await _json_body(request) if raw.strip() else {}
+    body = _json_body(raw) if raw.strip() else {}
     if not isinstance(body, dict):
         raise ApiError(422, "the body must be a JSON object")
     client = _client(db, caller.client_id)

@@ -498,6 +498,19 @@ def finish_run(db: Session, *, run: Run) -> Placement | None:
     return placement
 
 
+def release_run(db: Session, *, run: Run) -> None:
+    """Hand a run's placement back to the queue (the server is stopping): the batches
+    done stay, and ``resume_stalled`` gives the rest to a new run, without counting a
+    failure."""
+    placement = repository.placement_for_update(db, run.placement_id)
+    if placement is None or placement.runner != run.runner:
+        raise Superseded
+    placement.status = PlacementStatus.QUEUED
+    placement.runner = None
+    placement.heartbeat_at = clock.now()
+    db.flush()
+
+
 def fail_run(db: Session, *, placement_id: int, reason: str) -> None:
     """Give up on a placement: what was placed stays (whole batches), the rest is not."""
     placement = repository.placement_for_update(db, placement_id)

@@ -14,7 +14,7 @@ from agency.config import get_settings
 from agency.db import session_scope
 from agency.referrals import service
 from agency.referrals.reading import Unreadable
-from agency.worker import celery_app
+from agency.worker import celery_app, stopping
 
 log = logging.getLogger("agency.referrals")
 
@@ -24,6 +24,8 @@ def run_placement(placement_id: int) -> None:
     """Claim the placement and place its rows, batch by batch, then mark it completed.
 
     Idempotent: a finished placement, or one another live run holds, is left alone.
+    When the server shuts down, the run stops between batches and the placement goes
+    back to the queue, to be resumed (not counted as a failure) after the restart.
     """
     runner = uuid.uuid4().hex
     try:
@@ -32,6 +34,11 @@ def run_placement(placement_id: int) -> None:
         if run is None:
             return
         for batch in service.batches(service.run_rows(run), get_settings().placement_batch_rows):
+            if stopping.is_set():  # the server is shutting down: resume later
+                with session_scope() as db:
+                    service.release_run(db, run=run)
+                log.info("placement %s: stopped for shutdown; it resumes", placement_id)
+                return
             with session_scope() as db:
                 service.place_batch(db, run=run, rows=batch)
         with session_scope() as db:

@@ -3,13 +3,14 @@ progress, results and the rejected rows; and the history of placements."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from agency.auth import service as auth_service
@@ -20,7 +21,7 @@ from agency.clients.models import Client
 from agency.config import get_settings
 from agency.db import DbSession
 from agency.kit.errors import NotFound, ResponseError
-from agency.kit.forms import FormError
+from agency.kit.forms import FormError, PostedForm
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.templates import is_htmx, render
 from agency.referrals import repository, service
@@ -98,42 +99,28 @@ def placements(
 
 
 @router.post("/placements")
-async def upload(
-    request: Request, db: DbSession, user: Merchant, viewer: CurrentViewer
+def upload(
+    request: Request, posted: PostedForm, db: DbSession, user: Merchant, viewer: CurrentViewer
 ) -> Response:
-    """Receive a file, read and check it, and show its preview."""
-    limit = get_settings().max_upload_mb * 1024 * 1024
+    """Receive a file, read and check it, and show its preview.
+
+    The body's size is capped while it is received (``agency.kit.bodies``), so a file
+    over the limit never reaches this point; the checks below run in the thread pool."""
 
     def refuse(message: str, status: int) -> ResponseError:
         return ResponseError(
             _history(request, db, viewer, PageRequest(), error=message, status_code=status)
         )
 
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > limit + 64 * 1024:
-        raise refuse(
-            f"The file is larger than {get_settings().max_upload_mb} MB. "
-            "Split it, or send it by the API or the command line.",
-            413,
-        )
-    form = await request.form(max_files=1, max_fields=10)
-    upload_file = form.get("file")
+    upload_file = posted.get("file")
     if not isinstance(upload_file, UploadFile) or not upload_file.filename:
         raise refuse("Choose a CSV or XLSX file to upload.", 422)
     client = _own_client(db, viewer)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload"
-        size = 0
+        upload_file.file.seek(0)
         with path.open("wb") as out:
-            while chunk := await upload_file.read(1024 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise refuse(
-                        f"The file is larger than {get_settings().max_upload_mb} MB. "
-                        "Split it, or send it by the API or the command line.",
-                        413,
-                    )
-                out.write(chunk)
+            shutil.copyfileobj(upload_file.file, out, 1024 * 1024)
         try:
             placement, created = service.open_file_placement(
                 db,
@@ -214,8 +201,7 @@ def placement_page(
     return _placement_page(request, db, viewer, placement)
 
 
-async def _mapping_from(request: Request, placement: Placement) -> dict[str, str]:
-    form = await request.form()
+def _mapping_from(form: FormData, placement: Placement) -> dict[str, str]:
     header: list[str] = (placement.preview or {}).get("header", [])
     return {text: str(form.get(f"column_{index}", "")) for index, text in enumerate(header)}
 
@@ -232,15 +218,20 @@ def _refused(
 
 
 @router.post("/placements/{placement_id}/mapping")
-async def remap(
-    request: Request, db: DbSession, _: Merchant, viewer: CurrentViewer, placement_id: int
+def remap(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    _: Merchant,
+    viewer: CurrentViewer,
+    placement_id: int,
 ) -> Response:
     """Check the file again with the merchant's column mapping."""
     placement = _placement(db, viewer, placement_id)
     client = _own_client(db, viewer)
     try:
         service.set_mapping(
-            db, placement=placement, client=client, mapping=await _mapping_from(request, placement)
+            db, placement=placement, client=client, mapping=_mapping_from(posted, placement)
         )
     except (service.IntakeError, Unreadable) as exc:
         raise _refused(request, db, viewer, placement, exc) from exc
@@ -248,25 +239,29 @@ async def remap(
 
 
 @router.post("/placements/{placement_id}/layout")
-async def keep_layout(
-    request: Request, db: DbSession, _: Merchant, viewer: CurrentViewer, placement_id: int
+def keep_layout(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    _: Merchant,
+    viewer: CurrentViewer,
+    placement_id: int,
 ) -> Response:
     """Keep the mapping (and reading rules) as the client's layout for later files."""
     placement = _placement(db, viewer, placement_id)
     client = _own_client(db, viewer)
-    form = await request.form()
     try:
         layout = service.save_layout(
             db,
             placement=placement,
             client=client,
-            mapping=await _mapping_from(request, placement),
-            name=str(form.get("layout_name", "")),
-            date_order=str(form.get("date_order", "mdy")),
-            replacement_policy=str(form.get("replacement_policy", "reject")),
-            drop_bad_contacts=form.get("bad_contacts") == "drop",
-            allow_short_rows=form.get("short_rows") == "on",
-            sheet=str(form.get("sheet", "")) if placement.file_format == "xlsx" else None,
+            mapping=_mapping_from(posted, placement),
+            name=str(posted.get("layout_name", "")),
+            date_order=str(posted.get("date_order", "mdy")),
+            replacement_policy=str(posted.get("replacement_policy", "reject")),
+            drop_bad_contacts=posted.get("bad_contacts") == "drop",
+            allow_short_rows=posted.get("short_rows") == "on",
+            sheet=str(posted.get("sheet", "")) if placement.file_format == "xlsx" else None,
         )
     except (FormError, service.IntakeError, Unreadable) as exc:
         raise _refused(request, db, viewer, placement, exc) from exc
