@@ -91,7 +91,7 @@ def serve(
         beat.start()
     try:
         uvicorn.run(
-            "agency.main:create_app",
+            "agency.main:serving_app",
             factory=True,
             host=host or settings.host,
             port=port or settings.port,

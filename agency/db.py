@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -50,6 +51,7 @@ from starlette.concurrency import run_in_threadpool
 from agency.config import VAR, get_settings
 
 log = logging.getLogger("agency.db")
+_READING = frozenset({"GET", "HEAD", "OPTIONS"})
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -149,7 +151,8 @@ def create_engine(
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            immediate = connection.get_execution_options().get("sqlite_immediate")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     # Sent once per connection, in the start-up packet: no round trip per request.
@@ -172,6 +175,39 @@ def is_timeout(exc: OperationalError) -> bool:
     return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)
 
 
+# PostgreSQL connections checked out of the app's pool, with the thread using each.
+_in_use: dict[Any, str] = {}
+_in_use_lock = threading.Lock()
+
+
+def _track_in_use(engine: Engine) -> None:
+    @event.listens_for(engine, "checkout")
+    def _out(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        with _in_use_lock:
+            _in_use[dbapi_connection] = threading.current_thread().name
+
+    @event.listens_for(engine, "checkin")
+    def _in(dbapi_connection: Any, _record: Any) -> None:
+        with _in_use_lock:
+            _in_use.pop(dbapi_connection, None)
+
+
+def cancel_in_flight(*, sparing: str) -> int:
+    """Cancel the statements still running on this process's PostgreSQL connections,
+    but those of threads whose name starts with ``sparing``: at shutdown, once the
+    grace time is over, so a request still waiting for a lock cannot keep the process
+    alive until its timeout.  The request's transaction rolls back.  Returns how many
+    were cancelled."""
+    with _in_use_lock:
+        running = [conn for conn, thread in _in_use.items() if not thread.startswith(sparing)]
+    for connection in running:
+        try:
+            connection.cancel_safe(timeout=2)
+        except psycopg.Error as exc:
+            log.info("cancel at shutdown failed (%s)", type(exc).__name__)
+    return len(running)
+
+
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
     settings = get_settings()
@@ -183,23 +219,34 @@ def get_engine() -> Engine:
         VAR.mkdir(parents=True, exist_ok=True)
         return create_engine(settings.database_url, **timeouts)
     size = settings.database_pool_size
-    return create_engine(
+    engine = create_engine(
         settings.database_url, pool_size=size, max_overflow=max(0, 40 - size), **timeouts
     )
+    _track_in_use(engine)
+    return engine
 
 
-@lru_cache(maxsize=1)
-def get_sessionmaker() -> sessionmaker[Session]:
+@lru_cache(maxsize=2)
+def get_sessionmaker(*, write: bool = False) -> sessionmaker[Session]:
+    """Sessions for a unit of work; ``write``: one that may write.
+
+    On SQLite a writing unit of work starts with ``BEGIN IMMEDIATE``, taking the write
+    lock first: a transaction that read first and writes later fails at once (not after
+    the busy timeout) when another writer committed in between.  PostgreSQL needs no
+    such thing: both are the same sessions."""
     # Every model must be mapped before the first flush, whichever command runs.
     import agency.models  # noqa: F401
 
-    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+    engine = get_engine()
+    if write and engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_immediate=True)
+    return sessionmaker(bind=engine, expire_on_commit=False)
 
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """One unit of work for a task or a CLI command: commit on success, roll back on error."""
-    session = get_sessionmaker()()
+    session = get_sessionmaker(write=True)()
     try:
         yield session
         session.commit()
@@ -210,12 +257,13 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
-async def get_session() -> AsyncIterator[Session]:
-    """The request's session (tests override this dependency to join their transaction).
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session (tests override this dependency to join their transaction);
+    a writing one for every method but GET, HEAD and OPTIONS.
 
     Opening a session does no I/O, so it happens on the event loop; the commit (or the
     rollback) and the close go to a worker thread together: one hop instead of two."""
-    session = get_sessionmaker()()
+    session = get_sessionmaker(write=request.method not in _READING)()
     try:
         yield session
     except BaseException:
@@ -228,9 +276,9 @@ def _end(session: Session, *, commit: bool) -> None:
     try:
         if commit:
             session.commit()
-            run_touches(session)
         else:
             session.rollback()
+        run_touches(session)
     finally:
         session.close()
 
@@ -241,7 +289,7 @@ Touch = Callable[[Session], None]
 
 def touch_after_commit(db: Session, touch: Touch) -> None:
     """Run ``touch(session)`` in a short transaction of its own once this request has
-    committed, and forget it if the request fails.
+    ended, whether it committed or not (a refused form is activity too).
 
     For bookkeeping on hot rows that many requests share (a session's ``last_seen_at``,
     an API key's ``last_used_at``): written inside each request's transaction, the row
@@ -276,8 +324,8 @@ def timestamp_touch(
 
 
 def run_touches(session: Session) -> None:
-    """The touches of a request that has just committed, in a transaction of their own
-    (a savepoint, in a session that is still inside one); a failure only loses them."""
+    """The touches of a request that has just ended, in a transaction of their own (a
+    savepoint, in a session that is still inside one); a failure only loses them."""
     touches: list[Touch] = session.info.pop(_TOUCHES_KEY, [])
     if not touches:
         return

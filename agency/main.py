@@ -5,18 +5,20 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agency import worker
@@ -34,16 +36,18 @@ from agency.clients import views as clients_views
 from agency.compliance import api as compliance_api
 from agency.compliance import views as compliance_views
 from agency.config import ROOT, get_settings
-from agency.db import DbSession, is_timeout
+from agency.db import DbSession, cancel_in_flight, is_timeout
 from agency.kit import timezones
 from agency.kit.bodies import BodyLimit, BodyTooLarge, Limit, Limits
 from agency.kit.errors import ApiError, NotFound, ResponseError, api_error_response
 from agency.kit.forms import phrase
+from agency.kit.params import refuse_nul
 from agency.kit.templates import env, is_htmx, render
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 
 log = logging.getLogger("agency")
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 access_log = logging.getLogger("agency.access")
 
 SECURITY_HEADERS = {
@@ -134,8 +138,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return await _not_found(request, exc)
     response = error_response(request, exc.status_code, "Request refused", str(exc.detail))
-    response.headers.update(exc.headers or {})  # 405's Allow, 401's WWW-Authenticate
+    response.headers.update(exc.headers or {})  # e.g. 401's WWW-Authenticate
+    if exc.status_code == 405:  # Starlette names the first route's methods only
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
     return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        if (
+            context.methods
+            and context.path
+            and compile_path(context.path)[0].match(request.url.path)
+        ):
+            methods |= context.methods
+    return sorted(methods)
 
 
 def _too_large(scope: Scope, exc: BodyTooLarge) -> Response:
@@ -274,22 +293,36 @@ class PerRequest:
 async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Before the first request: load what is otherwise loaded lazily (the ZIP table),
     then move every object alive now out of the garbage collector's sight — they live as
-    long as the process, and a full collection walking them all stalls requests.  At
-    shutdown, tell in-process jobs to stop."""
+    long as the process, and a full collection walking them all stalls requests."""
     timezones.warm()
     gc.collect()
     gc.freeze()
     yield
-    worker.stopping.set()  # in-process jobs stop at their next unit of work
 
 
-def create_app() -> FastAPI:
+@asynccontextmanager
+async def _serving_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The lifespan of the process's own server (``agency serve``): at shutdown, once the
+    grace time is over, in-process jobs stop at their next unit of work and a request
+    still waiting on the database is cancelled (it rolls back), so the process exits."""
+    async with _lifespan(app):
+        yield
+    worker.stopping.set()
+    cancel_in_flight(sparing=worker.JOB_THREAD)
+
+
+def serving_app() -> FastAPI:
+    """The application ``agency serve`` runs: the one that owns its process."""
+    return create_app(lifespan=_serving_lifespan)
+
+
+def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     env.globals["csrf_token"] = csrf.csrf_token
     app = FastAPI(
-        lifespan=_lifespan,
+        lifespan=lifespan,
         title="agency",
         summary="Back office of a third-party collection agency",
-        dependencies=[Depends(csrf.verify)],
+        dependencies=[Depends(refuse_nul), Depends(csrf.verify)],
         docs_url=None,  # served below from vendored Swagger UI: no CDN, CSP-clean
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,

@@ -102,7 +102,8 @@ def enqueue(db: Session, task_name: str, *args: int | str) -> None:
 
 # In-process jobs run one at a time on a background thread, after the response: the
 # request that queued a placement returns at once, as it would with a real worker.
-_local_jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agency-job")
+JOB_THREAD = "agency-job"
+_local_jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix=JOB_THREAD)
 _pending: list[Future[Any]] = []
 _pending_lock = threading.Lock()
 

@@ -110,7 +110,7 @@ def app(db: Session) -> Any:
             unit.commit()
         except BaseException:
             unit.rollback()
-            db.info.pop("agency.touches", None)
+            run_touches(db)
             raise
         run_touches(db)
 

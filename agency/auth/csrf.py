@@ -17,6 +17,7 @@ from starlette.types import Scope
 
 from agency.config import get_settings
 from agency.kit.crypto import keyed_hash, new_token, same
+from agency.kit.forms import read_form
 
 SESSION_COOKIE = "agency_session"  # the sign-in session (agency.auth.permissions)
 COOKIE = "agency_csrf"
@@ -79,7 +80,7 @@ async def verify(request: Request) -> None:
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        value = (await request.form()).get(FIELD)
+        value = (await read_form(request)).get(FIELD)
         sent = value if isinstance(value, str) else None
     if not nonce or not sent or not same(sent, keyed_hash(nonce, purpose="csrf")):
         raise CsrfFailed

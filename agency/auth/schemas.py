@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from agency.auth.models import Role
+from agency.kit.params import IdField
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -27,7 +28,7 @@ class UserForm(BaseModel):
     email: EmailStr
     full_name: str = Field(min_length=1, max_length=120)
     role: Role
-    client_id: int | None = None
+    client_id: IdField | None = None
     is_active: bool = False
     password: str = Field(default="", max_length=1024)
 

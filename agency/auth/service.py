@@ -126,7 +126,7 @@ def start_session(db: Session, *, user: User) -> SignedIn:
 def user_for_token(db: Session, *, token: str) -> User:
     """The user of a live session; raises SessionExpired for an ended or unknown one.
 
-    Touches ``last_seen_at`` at most once a minute, after the request commits and
+    Touches ``last_seen_at`` at most once a minute, once the request has ended and
     outside its transaction, so two requests of one user never wait for each other.
     """
     settings = get_settings()

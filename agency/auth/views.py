@@ -26,6 +26,7 @@ from agency.db import DbSession
 from agency.kit.errors import NotFound
 from agency.kit.forms import FormError, PostedForm, form_values, parse, submit
 from agency.kit.pagination import PageRequest, page_request
+from agency.kit.params import RowId
 from agency.kit.templates import render
 
 router = APIRouter()
@@ -215,14 +216,14 @@ def _user_or_404(db: DbSession, user_id: int) -> User:
 
 
 @router.get("/admin/users/{user_id}")
-def edit_user(request: Request, db: DbSession, _: Admin, user_id: int) -> Response:
+def edit_user(request: Request, db: DbSession, _: Admin, user_id: RowId) -> Response:
     user = _user_or_404(db, user_id)
     return _user_form(request, db, _values_of(user), user=user)
 
 
 @router.post("/admin/users/{user_id}")
 def update_user(
-    request: Request, posted: PostedForm, db: DbSession, admin: Admin, user_id: int
+    request: Request, posted: PostedForm, db: DbSession, admin: Admin, user_id: RowId
 ) -> Response:
     user = _user_or_404(db, user_id)
     submit(

@@ -42,6 +42,7 @@ from agency.kit import clock
 from agency.kit.errors import NotFound
 from agency.kit.forms import FormError, PostedForm, form_values, or_refuse, parse
 from agency.kit.money import Money
+from agency.kit.params import MAX_ID, RowId
 from agency.kit.templates import render
 
 router = APIRouter()
@@ -374,7 +375,7 @@ def rule_form(
     db: DbSession,
     _: Supervisor,
     rule: Annotated[
-        int | None, Query(ge=1, description="the rule to edit; none: a new one")
+        int | None, Query(ge=1, le=MAX_ID, description="the rule to edit; none: a new one")
     ] = None,
 ) -> Response:
     if rule is None:
@@ -389,7 +390,7 @@ def save_rule(
     posted: PostedForm,
     db: DbSession,
     user: Supervisor,
-    rule: Annotated[int | None, Query(ge=1)] = None,
+    rule: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """Create a rule (tried after the others) or change one."""
     found = _rule_or_404(db, rule) if rule is not None else None
@@ -409,7 +410,7 @@ def move_rule(
     request: Request,
     db: DbSession,
     user: Supervisor,
-    rule: Annotated[int, Query(ge=1)],
+    rule: Annotated[int, Query(ge=1, le=MAX_ID)],
     direction: Annotated[Literal["up", "down"], Query()],
 ) -> Response:
     """Try a rule one place earlier or later."""
@@ -423,7 +424,7 @@ def rule_active(
     request: Request,
     db: DbSession,
     user: Supervisor,
-    rule: Annotated[int, Query(ge=1)],
+    rule: Annotated[int, Query(ge=1, le=MAX_ID)],
     active: Annotated[bool, Query()],
 ) -> Response:
     """Switch a rule off (kept, skipped) or back on."""
@@ -476,7 +477,7 @@ def save_team(
     posted: PostedForm,
     db: DbSession,
     _: Supervisor,
-    team: Annotated[int | None, Query(ge=1, description="the team to rename")] = None,
+    team: Annotated[int | None, Query(ge=1, le=MAX_ID, description="the team to rename")] = None,
 ) -> Response:
     """Create a team, or rename one (``team``)."""
     found = repository.team_by_id(db, team) if team is not None else None
@@ -493,7 +494,7 @@ def save_team(
 
 
 @router.post("/supervisor/teams/{team_id}/delete")
-def delete_team(request: Request, db: DbSession, _: Supervisor, team_id: int) -> Response:
+def delete_team(request: Request, db: DbSession, _: Supervisor, team_id: RowId) -> Response:
     """Delete a team, or say what still ties it (open pool cases, rules): 422."""
     found = repository.team_by_id(db, team_id)
     if found is None:
@@ -552,7 +553,7 @@ def _agent_form(
 
 
 @router.get("/supervisor/agents/{user_id}")
-def agent_form(request: Request, db: DbSession, _: Supervisor, user_id: int) -> Response:
+def agent_form(request: Request, db: DbSession, _: Supervisor, user_id: RowId) -> Response:
     agent = _agent_or_404(db, user_id)
     profile = repository.agent_profiles(db, [user_id]).get(user_id)
     values = {
@@ -566,7 +567,7 @@ def agent_form(request: Request, db: DbSession, _: Supervisor, user_id: int) -> 
 
 @router.post("/supervisor/agents/{user_id}")
 def save_agent(
-    request: Request, posted: PostedForm, db: DbSession, _: Supervisor, user_id: int
+    request: Request, posted: PostedForm, db: DbSession, _: Supervisor, user_id: RowId
 ) -> Response:
     agent = _agent_or_404(db, user_id)
     values = form_values(posted)
@@ -623,7 +624,7 @@ def _assign_page(
 
 @router.get("/supervisor/cases/{case_id}/assign")
 def case_assign_form(
-    request: Request, db: DbSession, _: Supervisor, viewer: CurrentViewer, case_id: int
+    request: Request, db: DbSession, _: Supervisor, viewer: CurrentViewer, case_id: RowId
 ) -> Response:
     """Who holds the case, every change so far, and a form to move it."""
     return _assign_page(request, db, {}, case=_case_or_404(db, viewer, case_id))
@@ -636,7 +637,7 @@ def case_assign(
     db: DbSession,
     user: Supervisor,
     viewer: CurrentViewer,
-    case_id: int,
+    case_id: RowId,
 ) -> Response:
     case = _case_or_404(db, viewer, case_id)
     values = form_values(posted)
@@ -763,7 +764,7 @@ def rebalance_form(
     request: Request,
     db: DbSession,
     _: Supervisor,
-    from_agent_id: Annotated[int | None, Query(ge=1)] = None,
+    from_agent_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """Spread an agent's book over other agents, least loaded first."""
     return _rebalance_page(request, db, {"from_agent_id": str(from_agent_id or "")})

@@ -31,6 +31,7 @@ from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import PostedForm, form_values
 from agency.kit.money import MoneyError
 from agency.kit.pagination import PageRequest, page_request
+from agency.kit.params import RowId
 from agency.kit.templates import is_htmx, render, when
 from agency.kit.timezones import zones_for_phone_digits
 from agency.payments.models import PlanKind
@@ -387,7 +388,7 @@ def case_detail(
     request: Request,
     db: DbSession,
     viewer: CurrentViewer,
-    case_id: int,
+    case_id: RowId,
     timeline: Annotated[Literal["all"] | None, Query()] = None,
 ) -> Response:
     """The case page: consumer, debt, timeline and (for who may work it) the actions.
@@ -493,7 +494,7 @@ def call(
     db: DbSession,
     viewer: CurrentViewer,
     _: Workers,
-    case_id: int,
+    case_id: RowId,
 ) -> Response:
     """Ask the gate for a call; the number shows only when it allows it."""
     values = form_values(posted)
@@ -513,7 +514,7 @@ def call_outcome(
     db: DbSession,
     viewer: CurrentViewer,
     _: Workers,
-    case_id: int,
+    case_id: RowId,
 ) -> Response:
     """What became of the call: no answer, voicemail, wrong number, right-party contact,
     conversation."""
@@ -540,7 +541,7 @@ def record(
     db: DbSession,
     viewer: CurrentViewer,
     _: Workers,
-    case_id: int,
+    case_id: RowId,
 ) -> Response:
     """Record what the consumer said (``kind``: promise, callback, dispute, cease,
     attorney, inconvenient_time, workplace, wrong_number, deceased, bankruptcy)."""
@@ -648,7 +649,7 @@ def add_note(
     db: DbSession,
     viewer: CurrentViewer,
     _: Workers,
-    case_id: int,
+    case_id: RowId,
 ) -> Response:
     """A note: kept forever, never edited."""
     values = form_values(posted)
@@ -667,7 +668,7 @@ def change_status(
     db: DbSession,
     viewer: CurrentViewer,
     _: Workers,
-    case_id: int,
+    case_id: RowId,
 ) -> Response:
     """Move the case as the status machine allows, with a reason (and a close reason)."""
     values = form_values(posted)

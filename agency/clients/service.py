@@ -132,7 +132,7 @@ def api_keys_by_ids(db: Session, key_ids: list[int]) -> list[ApiKey]:
 def authenticate_api_key(db: Session, *, secret: str) -> ApiKey | None:
     """The live key (with its client) for ``secret``; None if unknown or revoked.
 
-    ``last_used_at`` is touched at most once a minute, after the request commits and
+    ``last_used_at`` is touched at most once a minute, once the request has ended and
     outside its transaction: concurrent requests with one key never wait for each other.
     """
     if not secret.startswith(API_KEY_PREFIX):

@@ -21,6 +21,7 @@ from agency.db import DbSession
 from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import FormError, PostedForm, submit
 from agency.kit.pagination import PageRequest, page_request
+from agency.kit.params import RowId
 from agency.kit.templates import render
 
 router = APIRouter()
@@ -102,7 +103,7 @@ def _client_page(
 
 @router.get("/admin/clients/{client_id}")
 def client_detail(
-    request: Request, db: DbSession, viewer: CurrentViewer, _: Admin, client_id: int
+    request: Request, db: DbSession, viewer: CurrentViewer, _: Admin, client_id: RowId
 ) -> Response:
     return _client_page(request, db, viewer, _client_or_404(db, client_id))
 
@@ -114,7 +115,7 @@ def create_api_key(
     db: DbSession,
     viewer: CurrentViewer,
     admin: Admin,
-    client_id: int,
+    client_id: RowId,
 ) -> Response:
     """Make a key and show it once, on this response only: only its hash is kept."""
     client = _client_or_404(db, client_id)
@@ -130,7 +131,7 @@ def create_api_key(
 
 @router.post("/admin/clients/{client_id}/api-keys/{key_id}/revoke")
 def revoke_api_key(
-    request: Request, db: DbSession, _: Admin, client_id: int, key_id: int
+    request: Request, db: DbSession, _: Admin, client_id: RowId, key_id: RowId
 ) -> Response:
     client = _client_or_404(db, client_id)
     if service.revoke_api_key(db, client=client, key_id=key_id) is None:
@@ -139,7 +140,7 @@ def revoke_api_key(
 
 
 @router.get("/admin/clients/{client_id}/edit")
-def edit_client(request: Request, db: DbSession, _: Admin, client_id: int) -> Response:
+def edit_client(request: Request, db: DbSession, _: Admin, client_id: RowId) -> Response:
     client = _client_or_404(db, client_id)
     values = {field: str(getattr(client, field)) for field in ClientForm.model_fields}
     values["is_active"] = "on" if client.is_active else ""
@@ -148,7 +149,7 @@ def edit_client(request: Request, db: DbSession, _: Admin, client_id: int) -> Re
 
 @router.post("/admin/clients/{client_id}/edit")
 def update_client(
-    request: Request, posted: PostedForm, db: DbSession, _: Admin, client_id: int
+    request: Request, posted: PostedForm, db: DbSession, _: Admin, client_id: RowId
 ) -> Response:
     client = _client_or_404(db, client_id)
     submit(
@@ -176,14 +177,14 @@ def _contract_form(
 
 
 @router.get("/admin/clients/{client_id}/contracts/new")
-def new_contract(request: Request, db: DbSession, _: Admin, client_id: int) -> Response:
+def new_contract(request: Request, db: DbSession, _: Admin, client_id: RowId) -> Response:
     client = _client_or_404(db, client_id)
     return _contract_form(request, {"currency": client.currency}, client=client, contract=None)
 
 
 @router.post("/admin/clients/{client_id}/contracts/new")
 def create_contract(
-    request: Request, posted: PostedForm, db: DbSession, _: Admin, client_id: int
+    request: Request, posted: PostedForm, db: DbSession, _: Admin, client_id: RowId
 ) -> Response:
     client = _client_or_404(db, client_id)
     submit(
@@ -197,7 +198,7 @@ def create_contract(
 
 @router.get("/admin/clients/{client_id}/contracts/{contract_id}")
 def edit_contract(
-    request: Request, db: DbSession, _: Admin, client_id: int, contract_id: int
+    request: Request, db: DbSession, _: Admin, client_id: RowId, contract_id: RowId
 ) -> Response:
     client = _client_or_404(db, client_id)
     contract = _contract_or_404(db, client, contract_id)
@@ -210,7 +211,12 @@ def edit_contract(
 
 @router.post("/admin/clients/{client_id}/contracts/{contract_id}")
 def update_contract(
-    request: Request, posted: PostedForm, db: DbSession, _: Admin, client_id: int, contract_id: int
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    _: Admin,
+    client_id: RowId,
+    contract_id: RowId,
 ) -> Response:
     client = _client_or_404(db, client_id)
     contract = _contract_or_404(db, client, contract_id)

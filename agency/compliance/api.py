@@ -10,7 +10,7 @@ from agency.auth.models import Role, User
 from agency.auth.permissions import require
 from agency.compliance import engine
 from agency.compliance.scenario import ScenarioError, decision_to_json, load_scenario
-from agency.kit.errors import ApiError
+from agency.kit.errors import COMMON_API_ERRORS, ApiError, api_responses
 
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
 
@@ -55,7 +55,7 @@ EXAMPLE = {
         "(session cookie and the `X-CSRF-Token` header); an invalid scenario is a 422 "
         "whose `detail` names the field."
     ),
-    responses={422: {"description": "The scenario is not valid; `detail` says where."}},
+    responses=api_responses(400, 403, *COMMON_API_ERRORS),
 )
 def evaluate(
     scenario: Annotated[dict[str, Any], Body(examples=[EXAMPLE])],

@@ -7,12 +7,13 @@ checks (does the case exist, is the fact complete) stay in the service and the v
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agency.compliance.facts import CHANNELS
 from agency.compliance.models import EntryKind, FactKind
+from agency.kit.params import IdField
 
 LEDGER_CHANNELS: tuple[str, ...] = (*CHANNELS, "credit_report")
 
@@ -96,7 +97,9 @@ class FactForm(_Form):
     attorney_address: str | None = Field(default=None, max_length=200)
     inconvenient_from: str | None = Field(default=None, max_length=5)
     inconvenient_to: str | None = Field(default=None, max_length=5)
-    inconvenient_days: list[int] | None = None
+    inconvenient_days: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(
+        default=None, max_length=7
+    )
     withdraw_fact_id: int | None = Field(default=None, ge=1, le=2**62)
     note: str | None = Field(default=None, max_length=500)
 
@@ -139,7 +142,7 @@ class WhatIfForm(_Form):
 
     consumer_id: int = Field(ge=1, le=2**62)
     contact_point_id: int = Field(ge=1, le=2**62)
-    case_ids: list[int] = Field(min_length=1)
+    case_ids: list[IdField] = Field(min_length=1, max_length=100)
     channel: Literal["call", "sms", "email", "letter", "credit_report"]
     at: datetime  # wall-clock time in ``tz``, from <input type=datetime-local>
     tz: str = Field(default="UTC", max_length=64)

@@ -59,6 +59,7 @@ from agency.db import DbSession
 from agency.kit import clock
 from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import FormError, PostedForm, form_values, parse
+from agency.kit.params import RowId
 from agency.kit.spreadsheets import excel_safe
 from agency.kit.templates import is_htmx, render
 
@@ -734,14 +735,14 @@ def _consumer_page(
 
 
 @router.get("/compliance/consumers/{consumer_id}")
-def consumer_timeline(request: Request, db: DbSession, _: Readers, consumer_id: int) -> Response:
+def consumer_timeline(request: Request, db: DbSession, _: Readers, consumer_id: RowId) -> Response:
     """A consumer, their contact points, cases and facts, and every ledger entry."""
     return _consumer_page(request, db, consumer_id)
 
 
 @router.post("/compliance/consumers/{consumer_id}/facts")
 def record_fact(
-    request: Request, posted: PostedForm, db: DbSession, officer: Officer, consumer_id: int
+    request: Request, posted: PostedForm, db: DbSession, officer: Officer, consumer_id: RowId
 ) -> Response:
     """An officer records a compliance fact (Source.OFFICER) through the service."""
     if repository.consumer_or_none(db, consumer_id) is None:
@@ -794,7 +795,7 @@ def record_fact(
 
 
 @router.get("/compliance/consumers/{consumer_id}/evidence.pdf")
-def evidence_pdf(request: Request, db: DbSession, user: Readers, consumer_id: int) -> Response:
+def evidence_pdf(request: Request, db: DbSession, user: Readers, consumer_id: RowId) -> Response:
     """The consumer's evidence bundle: who, contact points (masked), cases, facts, the
     full timeline with decisions and rules, and whether this consumer's chain verifies."""
     record = consumer_record(db, consumer_id)
@@ -1340,13 +1341,13 @@ def _policy_page(
 
 
 @router.get("/compliance/policies/{client_id}")
-def policy(request: Request, db: DbSession, _: Readers, client_id: int) -> Response:
+def policy(request: Request, db: DbSession, _: Readers, client_id: RowId) -> Response:
     return _policy_page(request, db, client_id)
 
 
 @router.post("/compliance/policies/{client_id}")
 def change_policy(
-    request: Request, posted: PostedForm, db: DbSession, officer: Officer, client_id: int
+    request: Request, posted: PostedForm, db: DbSession, officer: Officer, client_id: RowId
 ) -> Response:
     """A new policy version with the officer's reason (only compliance officers)."""
     if clients_service.get_client(db, client_id=client_id) is None:

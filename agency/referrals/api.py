@@ -15,7 +15,8 @@ from agency.clients import service as clients_service
 from agency.clients.models import Client
 from agency.db import DbSession
 from agency.kit.bodies import RawBody
-from agency.kit.errors import ApiError, NotFound
+from agency.kit.errors import COMMON_API_ERRORS, ApiError, NotFound, api_responses
+from agency.kit.params import MAX_ID
 from agency.referrals import repository, service
 from agency.referrals.schemas import (
     MAX_PUSH,
@@ -27,7 +28,9 @@ from agency.referrals.schemas import (
     PushResult,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["referrals"])
+router = APIRouter(
+    prefix="/api/v1", tags=["referrals"], responses=api_responses(*COMMON_API_ERRORS)
+)
 
 
 def _client(db: DbSession, client_id: int) -> Client:
@@ -55,11 +58,8 @@ def _json_body(raw: bytes) -> Any:
             "content": {"application/json": {"schema": PlacementPush.model_json_schema()}},
         }
     },
-    responses={
-        200: {"description": "a retry with the same Idempotency-Key: the first answer"},
-        409: {"description": "the Idempotency-Key was used for another request"},
-        413: {"description": "more than 10,000 accounts"},
-    },
+    responses=api_responses(400, 403, 409)
+    | {200: {"description": "a retry with the same Idempotency-Key: the first answer"}},
 )
 def push_placement(
     db: DbSession,
@@ -110,20 +110,28 @@ def _placement(db: DbSession, caller_client_id: int, placement_id: int) -> Any:
     return placement
 
 
-@router.get("/placements/{placement_id}", response_model=PlacementSummary)
+@router.get(
+    "/placements/{placement_id}", response_model=PlacementSummary, responses=api_responses(404)
+)
 def get_placement(
-    db: DbSession, caller: CurrentApiCaller, placement_id: Annotated[int, Path(ge=1)]
+    db: DbSession, caller: CurrentApiCaller, placement_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> dict[str, Any]:
     """A placement's status and counts (file uploads and API pushes alike)."""
     return service.summary_json(_placement(db, caller.client_id, placement_id))
 
 
-@router.get("/placements/{placement_id}/errors", response_model=PlacementErrors)
+@router.get(
+    "/placements/{placement_id}/errors",
+    response_model=PlacementErrors,
+    responses=api_responses(404),
+)
 def get_placement_errors(
     db: DbSession,
     caller: CurrentApiCaller,
-    placement_id: Annotated[int, Path(ge=1)],
-    after: Annotated[int, Query(ge=0, description="the last row of the previous page")] = 0,
+    placement_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    after: Annotated[
+        int, Query(ge=0, le=MAX_ID, description="the last row of the previous page")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> dict[str, Any]:
     """The rejected rows of a placement with their reasons, in row order, a page at a time."""
@@ -148,10 +156,7 @@ def get_placement_errors(
             "content": {"application/json": {"schema": AccountAction.model_json_schema()}},
         }
     },
-    responses={
-        404: {"description": "no open account with this reference"},
-        422: {"description": "the instruction is incomplete or cannot be carried out"},
-    },
+    responses=api_responses(400, 403, 404),
 )
 def account_action(
     db: DbSession,

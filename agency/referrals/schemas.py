@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agency.kit.errors import FieldError
+
 MAX_PUSH = 10_000
 
 
@@ -42,11 +44,6 @@ class PlacementPush(BaseModel):
     )
 
     accounts: list[dict[str, Any]] = Field(max_length=MAX_PUSH)
-
-
-class FieldError(BaseModel):
-    column: str
-    message: str
 
 
 class AccountResult(BaseModel):

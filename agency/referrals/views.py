@@ -23,6 +23,7 @@ from agency.db import DbSession
 from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import FormError, PostedForm
 from agency.kit.pagination import PageRequest, page_request
+from agency.kit.params import RowId
 from agency.kit.templates import is_htmx, render
 from agency.referrals import repository, service
 from agency.referrals.fields import FIELDS
@@ -189,7 +190,7 @@ def _percent(placement: Placement) -> int:
 
 @router.get("/placements/{placement_id}")
 def placement_page(
-    request: Request, db: DbSession, _: Readers, viewer: CurrentViewer, placement_id: int
+    request: Request, db: DbSession, _: Readers, viewer: CurrentViewer, placement_id: RowId
 ) -> Response:
     placement = _placement(db, viewer, placement_id)
     if (
@@ -224,7 +225,7 @@ def remap(
     db: DbSession,
     _: Merchant,
     viewer: CurrentViewer,
-    placement_id: int,
+    placement_id: RowId,
 ) -> Response:
     """Check the file again with the merchant's column mapping."""
     placement = _placement(db, viewer, placement_id)
@@ -245,7 +246,7 @@ def keep_layout(
     db: DbSession,
     _: Merchant,
     viewer: CurrentViewer,
-    placement_id: int,
+    placement_id: RowId,
 ) -> Response:
     """Keep the mapping (and reading rules) as the client's layout for later files."""
     placement = _placement(db, viewer, placement_id)
@@ -272,7 +273,7 @@ def keep_layout(
 
 @router.post("/placements/{placement_id}/confirm")
 def confirm(
-    request: Request, db: DbSession, _: Merchant, viewer: CurrentViewer, placement_id: int
+    request: Request, db: DbSession, _: Merchant, viewer: CurrentViewer, placement_id: RowId
 ) -> Response:
     """Place the accounts: the job runs after this request and the page shows progress."""
     placement = _placement(db, viewer, placement_id)
@@ -286,7 +287,7 @@ def confirm(
 
 
 @router.get("/placements/{placement_id}/rejected.csv")
-def rejected_csv(db: DbSession, _: Readers, viewer: CurrentViewer, placement_id: int) -> Response:
+def rejected_csv(db: DbSession, _: Readers, viewer: CurrentViewer, placement_id: RowId) -> Response:
     placement = _placement(db, viewer, placement_id)
     # Built now: the request's session is closed before a streamed body would be read.
     lines = list(service.rejected_rows_csv(db, placement=placement))
