@@ -21,6 +21,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -61,7 +62,7 @@ _BALANCE = Case.principal_minor + Case.interest_minor + Case.fees_minor
 
 CASE_SORTS = {
     "reference": Case.client_reference,
-    "consumer": Consumer.last_name,
+    "consumer": Case.last_name,
     "client": Client.name,
     "balance": _BALANCE,
     "status": Case.status,
@@ -94,6 +95,41 @@ def scope_consumers(query: Select[Consumer], viewer: Viewer) -> Select[Consumer]
     return query
 
 
+def points_seen(viewer: Viewer) -> ColumnElement[bool]:
+    """The contact points ``viewer`` may see: a merchant only those its own client's
+    placements gave us (and those with no client recorded); staff all of them."""
+    if viewer.is_merchant:
+        return or_(
+            ContactPoint.source_client_id.is_(None),
+            ContactPoint.source_client_id == viewer.client_id,
+        )
+    return true()
+
+
+def points_seen_of(viewer: Viewer, points: Sequence[ContactPoint]) -> list[ContactPoint]:
+    """``points_seen`` over contact points already loaded (the case page's)."""
+    if not viewer.is_merchant:
+        return list(points)
+    return [p for p in points if p.source_client_id in (None, viewer.client_id)]
+
+
+def _names_like(viewer: Viewer, like: str) -> list[ColumnElement[bool]]:
+    """A case list's name search: the name as the case's client placed it, and for staff
+    the consumer row's too (the first placement's), so the consumer list's links find
+    every case of the person.  A merchant never matches another client's spelling."""
+    names = [(Case.first_name, Case.last_name)]
+    if not viewer.is_merchant:
+        names.append((Consumer.first_name, Consumer.last_name))
+    return [
+        condition
+        for first, last in names
+        for condition in (
+            func.lower(last).like(like),
+            func.lower(first + " " + last).like(like),
+        )
+    ]
+
+
 def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
     query = (
         select(Case)
@@ -124,9 +160,8 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
         query = query.where(
             or_(
                 func.lower(Case.client_reference) == term,
-                func.lower(Consumer.last_name).like(like),
-                func.lower(Consumer.first_name + " " + Consumer.last_name).like(like),
-                *[term for term in [contact_search(filters.q)] if term is not None],
+                *_names_like(viewer, like),
+                *[term for term in [contact_search(filters.q, viewer)] if term is not None],
             )
         )
     if filters.due_today:
@@ -780,9 +815,10 @@ def due_by(until: datetime) -> ColumnElement[bool]:
     )
 
 
-def contact_search(q: str) -> ColumnElement[bool] | None:
+def contact_search(q: str, viewer: Viewer) -> ColumnElement[bool] | None:
     """Cases whose consumer has this phone (normalized to E.164 as intake does, US
-    numbers without ``+``) or e-mail address; None when ``q`` is neither."""
+    numbers without ``+``) or e-mail address among the points ``viewer`` may see (a
+    merchant: its own client's); None when ``q`` is neither."""
     value: str | None = None
     if "@" in q:
         try:
@@ -801,6 +837,7 @@ def contact_search(q: str) -> ColumnElement[bool] | None:
         ContactPoint.consumer_id == Case.consumer_id,
         ContactPoint.channel.in_((Channel.PHONE, Channel.EMAIL)),
         ContactPoint.value.in_(values),
+        points_seen(viewer),
     )
 
 
