@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -58,6 +58,7 @@ from agency.kit.phones import parse_phone
 from agency.payments.models import PaymentPlan, PlanKind, PlanStatus
 from agency.referrals.models import Placement
 
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 _BALANCE = Case.principal_minor + Case.interest_minor + Case.fees_minor
 
 CASE_SORTS = {
@@ -79,8 +80,8 @@ CONSUMER_SORTS = {
 }
 
 
-def scope_cases(query: Select[Case], viewer: Viewer) -> Select[Case]:
-    """Restrict a case query to what ``viewer`` may see."""
+def scope_cases(query: _Query, viewer: Viewer) -> _Query:
+    """Restrict a case query (of cases or of their columns) to what ``viewer`` may see."""
     if viewer.is_merchant:
         return query.where(Case.client_id == viewer.client_id)
     return query
@@ -257,15 +258,25 @@ def other_cases_of_consumer(db: Session, viewer: Viewer, case: Case) -> list[Cas
 def list_consumers(
     db: Session, viewer: Viewer, request: PageRequest, *, q: str | None = None
 ) -> Page[Consumer]:
+    """Consumers by name: the consumer row's or any spelling a client placed them under
+    (a merchant: only its own cases' spellings)."""
     query = select(Consumer).options(selectinload(Consumer.contact_points))
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Consumer.last_name).like(like),
-                func.lower(Consumer.first_name + " " + Consumer.last_name).like(like),
-            )
+        placed = scope_cases(
+            select(Case.consumer_id).where(
+                or_(
+                    func.lower(Case.last_name).like(like),
+                    func.lower(Case.first_name + " " + Case.last_name).like(like),
+                )
+            ),
+            viewer,
         )
+        own = [
+            func.lower(Consumer.last_name).like(like),
+            func.lower(Consumer.first_name + " " + Consumer.last_name).like(like),
+        ]
+        query = query.where(or_(Consumer.id.in_(placed), *([] if viewer.is_merchant else own)))
     return paginate(
         db,
         scope_consumers(query, viewer),
@@ -274,6 +285,27 @@ def list_consumers(
         tiebreak=Consumer.id,
         default_sort="name",
     )
+
+
+def placed_names(
+    db: Session, viewer: Viewer, consumers: Sequence[Consumer]
+) -> dict[int, list[str]]:
+    """The other spellings clients placed each consumer under ("Last, First"), beside the
+    consumer row's own (a merchant: only its own cases')."""
+    if not consumers:
+        return {}
+    query = (
+        select(Case.consumer_id, Case.last_name, Case.first_name)
+        .where(Case.consumer_id.in_([c.id for c in consumers]))
+        .distinct()
+        .order_by(Case.consumer_id, Case.last_name, Case.first_name)
+    )
+    own = {c.id: (c.last_name, c.first_name) for c in consumers}
+    found: dict[int, list[str]] = {}
+    for consumer_id, last, first in db.execute(scope_cases(query, viewer)):
+        if (last, first) != own[consumer_id]:
+            found.setdefault(consumer_id, []).append(f"{last}, {first}")
+    return found
 
 
 def case_counts_by_consumer(db: Session, viewer: Viewer, consumer_ids: list[int]) -> dict[int, int]:

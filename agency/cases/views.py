@@ -77,7 +77,12 @@ def consumers(
 ) -> Response:
     listing = repository.list_consumers(db, viewer, page, q=q)
     counts = repository.case_counts_by_consumer(db, viewer, [c.id for c in listing.items])
-    return render(request, "cases/consumers.html", {"page": listing, "counts": counts, "q": q})
+    placed = repository.placed_names(db, viewer, listing.items)
+    return render(
+        request,
+        "cases/consumers.html",
+        {"page": listing, "counts": counts, "placed": placed, "q": q},
+    )
 
 
 # ---- the agent's workspace: "Next case" and the case page -------------------------------

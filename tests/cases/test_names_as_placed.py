@@ -1,7 +1,7 @@
 """One person placed by two clients (same national id and date of birth): one consumer,
 two cases, and each client sees the person only as it placed them — name, location,
 language, phones, local time — on every page it reaches.  Staff see each case as its
-client placed it."""
+client placed it, and the person's spellings across clients on the consumer list."""
 
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ def test_a_merchant_cannot_find_its_case_by_what_another_client_placed(
         assert "No cases match." in response.text, q
 
 
-def test_staff_see_each_case_as_its_client_placed_it(
+def test_staff_see_each_case_as_its_client_placed_it_and_the_person_across_clients(
     client: TestClient, db: Session, sides: tuple[Side, Side]
 ) -> None:
     _, bravo = sides
@@ -179,6 +179,10 @@ def test_staff_see_each_case_as_its_client_placed_it(
     assert "AL-1" in both and "BR-1" in both and "Eugenia Pshibilska" in both
     only_bravo = client.get("/cases", params={"q": "pshibilska"}).text
     assert "BR-1" in only_bravo and "AL-1" not in only_bravo
+    # The consumer list: the consumer row's name, and the other spelling placed.
+    consumers = client.get("/consumers", params={"q": "Pshibilska"}).text
+    assert "Przybylska, Yevgeniya" in consumers
+    assert "also placed as Pshibilska, Eugenia" in consumers
 
 
 def test_a_replacement_under_update_writes_the_name_as_the_client_now_places_it(
