@@ -5,6 +5,7 @@ client placed it, and the person's spellings across clients on the consumer list
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -57,6 +58,8 @@ class Side:
     auth: dict[str, str]
     merchant: User
     case_id: int
+    placement_id: int
+    answer: str  # the API's answer to the push
 
 
 def account(reference: str, said: dict[str, str], **changes: str) -> dict[str, Any]:
@@ -92,7 +95,9 @@ def place(client: TestClient, db: Session, code: str, reference: str, said: dict
     (result,) = answer["results"]
     assert result["status"] == "accepted", result
     merchant = UserFactory(role=Role.MERCHANT, client=placed)
-    return Side(placed, auth, merchant, result["case_id"])
+    return Side(
+        placed, auth, merchant, result["case_id"], answer["placement"]["id"], json.dumps(answer)
+    )
 
 
 @pytest.fixture
@@ -106,7 +111,8 @@ def sides(client: TestClient, db: Session) -> tuple[Side, Side]:
 
 
 def merchant_pages(client: TestClient, side: Side, said: dict[str, str]) -> list[str]:
-    """Every page of the merchant's about the case, each checked to show its spelling."""
+    """Every page of the merchant's about the case (each checked to show its spelling),
+    its placement's pages, and the API's answer to its push."""
     name = f"{said['first_name']} {said['last_name']}"
     pages = []
     for url, headers in (
@@ -123,7 +129,15 @@ def merchant_pages(client: TestClient, side: Side, said: dict[str, str]) -> list
         assert response.status_code == 200, url
         assert name in response.text, url
         pages.append(response.text)
-    return pages
+    for url in (
+        "/placements",
+        f"/placements/{side.placement_id}",
+        f"/placements/{side.placement_id}/rejected.csv",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages.append(response.text)
+    return [*pages, side.answer]
 
 
 @pytest.mark.parametrize("who", ["alpha", "bravo"])
