@@ -242,7 +242,7 @@ def _create_cases(
                 "contract_id": contract_id,
                 "consumer_id": consumer_id,
                 "client_reference": a.client_reference,
-                **_as_placed(a),
+                **as_placed(a),
                 "currency": a.currency,
                 "principal_minor": a.principal,
                 "interest_minor": a.interest,
@@ -283,15 +283,17 @@ def _create_cases(
     ]
 
 
-def _as_placed(account: Account) -> dict[str, str | None]:
-    """The consumer as this client placed them, kept on the case (``Case.first_name`` …)."""
+def as_placed(person: Account | Consumer) -> dict[str, str | None]:
+    """The consumer's name, location and language as a placement gives them, for the
+    case to keep (``Case.first_name`` …): from an account, or from the consumer row when
+    a case is made from one (demo data, benchmarks)."""
     return {
-        "first_name": account.first_name,
-        "last_name": account.last_name,
-        "country": account.country,
-        "region": account.region,
-        "postal_code": account.postal_code,
-        "language": account.language,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "country": person.country,
+        "region": person.region,
+        "postal_code": person.postal_code,
+        "language": person.language,
     }
 
 
@@ -316,7 +318,7 @@ def _update_open_case(db: Session, case_id: int, account: Account, client_id: in
     consumer's name, location and language as the client now places them (on the case:
     the consumer row, shared with other clients, keeps its own)."""
     case = repository.case_by_id(db, case_id)
-    for name, value in _as_placed(account).items():
+    for name, value in as_placed(account).items():
         setattr(case, name, value)
     case.principal_minor = account.principal
     case.interest_minor = account.interest
