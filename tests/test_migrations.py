@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, make_url, text
+from sqlalchemy import Engine, inspect, text
 
 from agency.cli import alembic_config
 from agency.db import Base, create_engine
-from tests.conftest import BACKENDS, PG_URL
+from tests.conftest import BACKENDS, postgres_database
 
 
 def test_models_match_the_migrations(engine: Engine) -> None:
@@ -100,27 +98,11 @@ def test_existing_rules_get_a_band_currency_and_start_their_history(tmp_path: ob
 
 
 @pytest.fixture(params=BACKENDS)
-def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of each backend, for migrating step by step."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/scratch.sqlite3"
-        return
-    assert PG_URL is not None
-    base = make_url(PG_URL)
-    name = f"{base.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_scratch"
-    admin = create_engine(
-        base.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        return f"sqlite:///{tmp_path}/scratch.sqlite3"
+    return postgres_database("_scratch")
 
 
 def test_existing_cases_take_their_consumers_name_and_place(scratch_url: str) -> None:
