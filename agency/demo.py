@@ -36,6 +36,7 @@ from agency.auth import service as auth_service
 from agency.auth.models import Role
 from agency.auth.schemas import UserForm
 from agency.cases import actions, assignment, queue
+from agency.cases import service as cases_service
 from agency.cases.models import (
     AssignmentStrategy,
     Case,
@@ -586,6 +587,7 @@ def _cases(
                 contract_id=contract.id,
                 consumer=consumer,
                 client_reference=f"{spec.code[:2]}{100000 + made:07d}",
+                **cases_service.as_placed(consumer),
                 currency=spec.currency,
                 principal_minor=principal,
                 interest_minor=interest,

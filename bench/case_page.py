@@ -60,6 +60,7 @@ def setup(entries: int, seed: int = 3) -> tuple[int, int, int]:
     from agency.auth.models import Role
     from agency.auth.schemas import UserForm
     from agency.cases import actions, status
+    from agency.cases import service as cases_service
     from agency.cases.models import (
         Callback,
         Case,
@@ -161,6 +162,7 @@ def setup(entries: int, seed: int = 3) -> tuple[int, int, int]:
                 contract_id=contract.id,
                 consumer=consumer,
                 client_reference=f"P{n:06d}",
+                **cases_service.as_placed(consumer),
                 currency="USD",
                 principal_minor=250_000,
                 interest_minor=12_000,

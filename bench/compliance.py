@@ -237,6 +237,7 @@ def bench_gate(url: str, consumers: int, history: int, seconds: float) -> dict[s
     agency.config.get_settings.cache_clear()
     agency.db.get_engine.cache_clear()
     agency.db.get_sessionmaker.cache_clear()
+    from agency.cases import service as cases_service
     from agency.cases.models import Case, Channel, Consumer, ContactPoint
     from agency.cli import alembic_config
     from agency.clients.models import Client, Contract
@@ -311,6 +312,7 @@ def bench_gate(url: str, consumers: int, history: int, seconds: float) -> dict[s
                 contract_id=contract.id,
                 consumer=consumer,
                 client_reference=f"R{n:07d}",
+                **cases_service.as_placed(consumer),
                 currency="USD",
                 principal_minor=10_000,
                 placed_minor=10_000,

@@ -287,13 +287,15 @@ def build(url: str, cases: int, agents: int, places: Sequence[Place]) -> Built:
         # priority is what the actions keep (never contacted first, then by balance).
         db.execute(
             """
-            INSERT INTO cases (client_id, contract_id, consumer_id, client_reference, currency,
+            INSERT INTO cases (client_id, contract_id, consumer_id, client_reference,
+                first_name, last_name, country, region, postal_code, language, currency,
                 principal_minor, interest_minor, fees_minor, placed_minor, interest_since_minor,
                 fees_since_minor, payments_since_minor, credits_since_minor, status, placed_at,
                 updated_at, team_id, workable_at, hold_rules, priority, closed_at,
                 close_reason, last_contact_at, product, original_creditor)
-            SELECT %(client)s, %(contract)s, %(first)s + (g - 1) %% %(consumers)s,
-                'Q' || lpad(g::text, 8, '0'), 'USD', principal, 0, 0, principal, 0, 0, 0, 0,
+            SELECT %(client)s, %(contract)s, c.id, 'Q' || lpad(g::text, 8, '0'),
+                c.first_name, c.last_name, c.country, c.region, c.postal_code, c.language,
+                'USD', principal, 0, 0, principal, 0, 0, 0, 0,
                 status, placed, now(), %(team)s,
                 CASE WHEN status = 'hold' THEN now() + interval '30 days' ELSE placed END,
                 '[]',
@@ -315,6 +317,7 @@ def build(url: str, cases: int, agents: int, places: Sequence[Place]) -> Built:
                 FROM generate_series(1::bigint, %(n)s) g,
                 LATERAL (SELECT (g * %(w)s / %(n)s) > ((g - 1) * %(w)s / %(n)s) AS workable) w
             ) s
+            JOIN consumers c ON c.id = %(first)s + (g - 1) %% %(consumers)s
             ORDER BY g
             """,
             {

@@ -41,11 +41,12 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_database() -> str:
-    """A fresh PostgreSQL database for this run and xdist worker."""
+def postgres_database(suffix: str = "") -> str:
+    """A fresh PostgreSQL database for this run and xdist worker (``suffix``: another
+    one beside it)."""
     assert PG_URL is not None
     base = make_url(PG_URL)
-    name = f"{base.database}_{_worker()}"
+    name = f"{base.database}_{_worker()}{suffix}"
     admin = create_engine(
         base.set(database="postgres").render_as_string(hide_password=False),
         isolation_level="AUTOCOMMIT",
@@ -74,7 +75,7 @@ def engine(
         path: Path = tmp_path_factory.mktemp("db") / "test.sqlite3"
         url = f"sqlite:///{path}"
     else:
-        url = _postgres_database()
+        url = postgres_database()
     engine = migrate(url)
     yield engine
     engine.dispose()

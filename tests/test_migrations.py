@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
 from agency.cli import alembic_config
-from agency.db import Base
+from agency.db import Base, create_engine
+from tests.conftest import BACKENDS, postgres_database
 
 
 def test_models_match_the_migrations(engine: Engine) -> None:
@@ -92,3 +95,58 @@ def test_existing_rules_get_a_band_currency_and_start_their_history(tmp_path: ob
         (2, "USD", 25_000, 100_050),
         (3, None, None, None),
     ]
+
+
+@pytest.fixture(params=BACKENDS)
+def scratch_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each backend, for migrating step by step."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/scratch.sqlite3"
+    return postgres_database("_scratch")
+
+
+def test_existing_cases_take_their_consumers_name_and_place(scratch_url: str) -> None:
+    """0009: each case keeps the consumer as its client placed them; cases placed before
+    take the consumer row's values, and the columns go again on the way down."""
+    engine = create_engine(scratch_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0008")
+        for statement in (
+            "INSERT INTO clients (id, code, name, legal_name, industry, country, currency,"
+            " is_active, created_at) VALUES (1, 'C1', 'One', 'One LLC', 'Telecom', 'US',"
+            " 'USD', true, '2026-01-01 00:00:00')",
+            "INSERT INTO contracts (id, client_id, reference, currency, contingency_rate,"
+            " settlement_floor, effective_from, created_at) VALUES (1, 1, 'K1', 'USD', '25',"
+            " '60', '2026-01-01', '2026-01-01 00:00:00')",
+            "INSERT INTO consumers (id, first_name, last_name, country, region, postal_code,"
+            " language, timezones, created_at) VALUES (1, 'Ada', 'Quill', 'US', 'IL', '60601',"
+            " 'en', '[]', '2026-01-01 00:00:00'), (2, 'Bo', 'Reed', 'GB', NULL, NULL, NULL,"
+            " '[]', '2026-01-01 00:00:00')",
+            "INSERT INTO cases (id, client_id, contract_id, consumer_id, client_reference,"
+            " currency, principal_minor, interest_minor, fees_minor, placed_minor, status,"
+            " placed_at, updated_at, interest_since_minor, fees_since_minor,"
+            " payments_since_minor, credits_since_minor, workable_at, hold_rules, priority)"
+            " VALUES (1, 1, 1, 1, 'R1', 'USD', 100, 0, 0, 100, 'new', '2026-01-01 00:00:00',"
+            " '2026-01-01 00:00:00', 0, 0, 0, 0, '2026-01-01 00:00:00', '[]', 0),"
+            " (2, 1, 1, 2, 'R2', 'USD', 100, 0, 0, 100, 'new', '2026-01-01 00:00:00',"
+            " '2026-01-01 00:00:00', 0, 0, 0, 0, '2026-01-01 00:00:00', '[]', 0)",
+        ):
+            connection.execute(text(statement))
+        command.upgrade(config, "0009")
+        rows = connection.execute(
+            text(
+                "SELECT id, first_name, last_name, country, region, postal_code, language"
+                " FROM cases ORDER BY id"
+            )
+        ).all()
+        command.downgrade(config, "0008")
+        columns = {column["name"] for column in inspect(connection).get_columns("cases")}
+        command.upgrade(config, "head")
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (1, "Ada", "Quill", "US", "IL", "60601", "en"),
+        (2, "Bo", "Reed", "GB", None, None, None),
+    ]
+    assert not columns & {"first_name", "last_name", "country", "region", "postal_code"}

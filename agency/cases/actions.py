@@ -40,6 +40,8 @@ from agency.compliance.facts import Decision, Outcome
 from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
 from agency.compliance.validation import validation_period_end
 from agency.kit import clock
+from agency.kit.phones import parse_phone
+from agency.kit.timezones import candidate_zones
 from agency.payments.models import Installment, InstallmentStatus, PaymentPlan, PlanKind, PlanStatus
 
 # What an agent records after a call, and what the ledger knows it as.
@@ -105,6 +107,22 @@ def zones_of(consumer: Consumer) -> list[str]:
     """The consumer's candidate time zones (UTC when we know none)."""
     zones = {*consumer.timezones, *([consumer.stated_timezone] if consumer.stated_timezone else [])}
     return sorted(zone for zone in zones if zone) or ["UTC"]
+
+
+def placed_zones(case: Case, points: Sequence[ContactPoint]) -> list[str]:
+    """The zones the case's own placement gives (its location as placed, and the
+    geographical phones among ``points``), UTC when none: the consumer's local time for
+    a merchant, whom another client's address or phones must not show."""
+    phones = [parse_phone(p.value, case.country) for p in points if p.channel is Channel.PHONE]
+    zones = candidate_zones(
+        country=case.country,
+        region=case.region,
+        postal_code=case.postal_code,
+        phone_zones=tuple(
+            zone for phone in phones if phone is not None for zone in phone.timezones
+        ),
+    )
+    return list(zones) or ["UTC"]
 
 
 def local_today(zones: Sequence[str], now: datetime | None = None) -> date:

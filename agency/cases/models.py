@@ -87,7 +87,9 @@ class Consumer(IdMixin, Base):
     """The person who owes.  One consumer may owe several clients (one case each).
 
     Stores the minimum: no clear national id (``national_id_hash`` is a keyed hash used
-    only for matching), and the location fields the contact rules need.
+    only for matching), and the location fields the contact rules need.  Name, location
+    and language are the first placement's; each case keeps them as its own client placed
+    them (``Case.first_name`` …), and only those reach that client's screens.
     """
 
     __tablename__ = "consumers"
@@ -224,6 +226,15 @@ class Case(IdMixin, Base):
         BigIntKey, ForeignKey("consumers.id", ondelete="RESTRICT"), index=True
     )
     client_reference: Mapped[str] = mapped_column(String(64))
+    # The consumer as this case's client placed them: what every screen about the case
+    # shows.  The consumer row, shared by every client that placed the same person, keeps
+    # the first placement's values (for matching, the gate and staff's consumer list).
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    country: Mapped[str] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(3))
+    postal_code: Mapped[str | None] = mapped_column(String(12))
+    language: Mapped[str | None] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3))
     principal_minor: Mapped[int] = mapped_column(BigInteger)
     interest_minor: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -292,6 +303,11 @@ class Case(IdMixin, Base):
         lazy="raise", foreign_keys=[assigned_agent_id]
     )
     team: Mapped[Team | None] = relationship(lazy="raise")
+
+    @property
+    def consumer_name(self) -> str:
+        """The consumer's name as this case's client placed it."""
+        return f"{self.first_name} {self.last_name}"
 
     @property
     def balance(self) -> Money:

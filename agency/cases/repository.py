@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -57,11 +58,12 @@ from agency.kit.phones import parse_phone
 from agency.payments.models import PaymentPlan, PlanKind, PlanStatus
 from agency.referrals.models import Placement
 
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 _BALANCE = Case.principal_minor + Case.interest_minor + Case.fees_minor
 
 CASE_SORTS = {
     "reference": Case.client_reference,
-    "consumer": Consumer.last_name,
+    "consumer": Case.last_name,
     "client": Client.name,
     "balance": _BALANCE,
     "status": Case.status,
@@ -78,8 +80,8 @@ CONSUMER_SORTS = {
 }
 
 
-def scope_cases(query: Select[Case], viewer: Viewer) -> Select[Case]:
-    """Restrict a case query to what ``viewer`` may see."""
+def scope_cases(query: _Query, viewer: Viewer) -> _Query:
+    """Restrict a case query (of cases or of their columns) to what ``viewer`` may see."""
     if viewer.is_merchant:
         return query.where(Case.client_id == viewer.client_id)
     return query
@@ -92,6 +94,41 @@ def scope_consumers(query: Select[Consumer], viewer: Viewer) -> Select[Consumer]
             exists().where(Case.consumer_id == Consumer.id, Case.client_id == viewer.client_id)
         )
     return query
+
+
+def points_seen(viewer: Viewer) -> ColumnElement[bool]:
+    """The contact points ``viewer`` may see: a merchant only those its own client's
+    placements gave us (and those with no client recorded); staff all of them."""
+    if viewer.is_merchant:
+        return or_(
+            ContactPoint.source_client_id.is_(None),
+            ContactPoint.source_client_id == viewer.client_id,
+        )
+    return true()
+
+
+def points_seen_of(viewer: Viewer, points: Sequence[ContactPoint]) -> list[ContactPoint]:
+    """``points_seen`` over contact points already loaded (the case page's)."""
+    if not viewer.is_merchant:
+        return list(points)
+    return [p for p in points if p.source_client_id in (None, viewer.client_id)]
+
+
+def _names_like(viewer: Viewer, like: str) -> list[ColumnElement[bool]]:
+    """A case list's name search: the name as the case's client placed it, and for staff
+    the consumer row's too (the first placement's), so the consumer list's links find
+    every case of the person.  A merchant never matches another client's spelling."""
+    names = [(Case.first_name, Case.last_name)]
+    if not viewer.is_merchant:
+        names.append((Consumer.first_name, Consumer.last_name))
+    return [
+        condition
+        for first, last in names
+        for condition in (
+            func.lower(last).like(like),
+            func.lower(first + " " + last).like(like),
+        )
+    ]
 
 
 def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
@@ -124,9 +161,8 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
         query = query.where(
             or_(
                 func.lower(Case.client_reference) == term,
-                func.lower(Consumer.last_name).like(like),
-                func.lower(Consumer.first_name + " " + Consumer.last_name).like(like),
-                *[term for term in [contact_search(filters.q)] if term is not None],
+                *_names_like(viewer, like),
+                *[term for term in [contact_search(filters.q, viewer)] if term is not None],
             )
         )
     if filters.due_today:
@@ -222,15 +258,25 @@ def other_cases_of_consumer(db: Session, viewer: Viewer, case: Case) -> list[Cas
 def list_consumers(
     db: Session, viewer: Viewer, request: PageRequest, *, q: str | None = None
 ) -> Page[Consumer]:
+    """Consumers by name: the consumer row's or any spelling a client placed them under
+    (a merchant: only its own cases' spellings)."""
     query = select(Consumer).options(selectinload(Consumer.contact_points))
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Consumer.last_name).like(like),
-                func.lower(Consumer.first_name + " " + Consumer.last_name).like(like),
-            )
+        placed = scope_cases(
+            select(Case.consumer_id).where(
+                or_(
+                    func.lower(Case.last_name).like(like),
+                    func.lower(Case.first_name + " " + Case.last_name).like(like),
+                )
+            ),
+            viewer,
         )
+        own = [
+            func.lower(Consumer.last_name).like(like),
+            func.lower(Consumer.first_name + " " + Consumer.last_name).like(like),
+        ]
+        query = query.where(or_(Consumer.id.in_(placed), *([] if viewer.is_merchant else own)))
     return paginate(
         db,
         scope_consumers(query, viewer),
@@ -239,6 +285,27 @@ def list_consumers(
         tiebreak=Consumer.id,
         default_sort="name",
     )
+
+
+def placed_names(
+    db: Session, viewer: Viewer, consumers: Sequence[Consumer]
+) -> dict[int, list[str]]:
+    """The other spellings clients placed each consumer under ("Last, First"), beside the
+    consumer row's own (a merchant: only its own cases')."""
+    if not consumers:
+        return {}
+    query = (
+        select(Case.consumer_id, Case.last_name, Case.first_name)
+        .where(Case.consumer_id.in_([c.id for c in consumers]))
+        .distinct()
+        .order_by(Case.consumer_id, Case.last_name, Case.first_name)
+    )
+    own = {c.id: (c.last_name, c.first_name) for c in consumers}
+    found: dict[int, list[str]] = {}
+    for consumer_id, last, first in db.execute(scope_cases(query, viewer)):
+        if (last, first) != own[consumer_id]:
+            found.setdefault(consumer_id, []).append(f"{last}, {first}")
+    return found
 
 
 def case_counts_by_consumer(db: Session, viewer: Viewer, consumer_ids: list[int]) -> dict[int, int]:
@@ -780,9 +847,10 @@ def due_by(until: datetime) -> ColumnElement[bool]:
     )
 
 
-def contact_search(q: str) -> ColumnElement[bool] | None:
+def contact_search(q: str, viewer: Viewer) -> ColumnElement[bool] | None:
     """Cases whose consumer has this phone (normalized to E.164 as intake does, US
-    numbers without ``+``) or e-mail address; None when ``q`` is neither."""
+    numbers without ``+``) or e-mail address among the points ``viewer`` may see (a
+    merchant: its own client's); None when ``q`` is neither."""
     value: str | None = None
     if "@" in q:
         try:
@@ -801,6 +869,7 @@ def contact_search(q: str) -> ColumnElement[bool] | None:
         ContactPoint.consumer_id == Case.consumer_id,
         ContactPoint.channel.in_((Channel.PHONE, Channel.EMAIL)),
         ContactPoint.value.in_(values),
+        points_seen(viewer),
     )
 
 

@@ -63,10 +63,11 @@ def place_accounts(
     - A reference repeated in the placement: the first accepted occurrence wins, later
       ones are rejected as duplicates (also across batches, through ``placement_row``).
     - A reference already open for the client is a re-placement: rejected, or, when
-      ``update_open``, its balance and contact data are updated.
+      ``update_open``, its balance, contact data and the consumer as placed are updated.
     - The consumer is matched by national-id hash + date of birth (any client: the link is
       never shown to another merchant), then by exact phone or e-mail within this client,
-      then within the batch; otherwise a new consumer is made.
+      then within the batch; otherwise a new consumer is made.  Each case keeps the
+      consumer's name, location and language as this client placed them.
     New cases start as ``new`` and unassigned.  Returns one outcome per account, in row
     order.
     """
@@ -241,6 +242,7 @@ def _create_cases(
                 "contract_id": contract_id,
                 "consumer_id": consumer_id,
                 "client_reference": a.client_reference,
+                **as_placed(a),
                 "currency": a.currency,
                 "principal_minor": a.principal,
                 "interest_minor": a.interest,
@@ -281,6 +283,20 @@ def _create_cases(
     ]
 
 
+def as_placed(person: Account | Consumer) -> dict[str, str | None]:
+    """The consumer's name, location and language as a placement gives them, for the
+    case to keep (``Case.first_name`` …): from an account, or from the consumer row when
+    a case is made from one (demo data, benchmarks)."""
+    return {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "country": person.country,
+        "region": person.region,
+        "postal_code": person.postal_code,
+        "language": person.language,
+    }
+
+
 def _widen_timezones(
     db: Session, accounts: list[Account], owners: list[int | str], consumer_ids: list[int]
 ) -> None:
@@ -298,8 +314,12 @@ def _widen_timezones(
 
 
 def _update_open_case(db: Session, case_id: int, account: Account, client_id: int) -> None:
-    """A re-placement under the "update" policy: new balance and contact data."""
+    """A re-placement under the "update" policy: new balance, contact data, and the
+    consumer's name, location and language as the client now places them (on the case:
+    the consumer row, shared with other clients, keeps its own)."""
     case = repository.case_by_id(db, case_id)
+    for name, value in as_placed(account).items():
+        setattr(case, name, value)
     case.principal_minor = account.principal
     case.interest_minor = account.interest
     case.fees_minor = account.fees
@@ -320,7 +340,7 @@ def apply_maintenance(
     """Recall, update, adjust or record a direct payment on the client's open cases.
 
     - recall: the client takes the account back; the case is closed as ``recalled``.
-    - update: new phones, e-mail or address are added to the consumer.
+    - update: new phones, e-mail or address are added to the consumer (never a name).
     - adjust: the balance changes by a signed amount (principal first; never below 0).
     - direct_payment: the consumer paid the client; the amount comes off fees, then
       interest, then principal, and a case paid down to nothing is ``paid``.

@@ -78,7 +78,12 @@ def consumers(
 ) -> Response:
     listing = repository.list_consumers(db, viewer, page, q=q)
     counts = repository.case_counts_by_consumer(db, viewer, [c.id for c in listing.items])
-    return render(request, "cases/consumers.html", {"page": listing, "counts": counts, "q": q})
+    placed = repository.placed_names(db, viewer, listing.items)
+    return render(
+        request,
+        "cases/consumers.html",
+        {"page": listing, "counts": counts, "placed": placed, "q": q},
+    )
 
 
 # ---- the agent's workspace: "Next case" and the case page -------------------------------
@@ -320,12 +325,13 @@ def _case_page(
     if case is None:
         raise NotFound("case")
     now = clock.now()
-    zones = actions.zones_of(case.consumer)
-    points = [
-        point
-        for point in case.consumer.contact_points
-        if not viewer.is_merchant or point.source_client_id in (None, viewer.client_id)
-    ]
+    points = repository.points_seen_of(viewer, case.consumer.contact_points)
+    # A merchant's local times come from its own placement, never another client's data.
+    zones = (
+        actions.placed_zones(case, points)
+        if viewer.is_merchant
+        else actions.zones_of(case.consumer)
+    )
     team_id = repository.agent_team_id(db, viewer.user_id) if viewer.role is Role.AGENT else None
     can_act = actions.may_work(
         case, user_id=viewer.user_id, role=viewer.role, team_id=team_id, now=now
