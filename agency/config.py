@@ -59,9 +59,15 @@ class Settings(BaseSettings):
     secure_cookies: bool = True
     session_hours: int = 12
     session_idle_minutes: int = 60
-    login_max_failures: int = 5
-    login_failure_window_minutes: int = 15
-    login_max_failures_per_ip: int = 50
+    # Sign-in throttling (agency.auth.throttling).  Failures of one account from one
+    # address pause that pair; the account pauses from every address only at the slower
+    # global cap, so nobody elsewhere locks its user out with a few tries; and each
+    # address has a cap of its own over all accounts (password spraying).
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    login_max_failures_per_account: int = Field(default=50, ge=1)
+    login_account_window_minutes: int = Field(default=60, ge=1)
+    login_max_failures_per_ip: int = Field(default=50, ge=1)
     page_size: int = 25
     # The agent's queue: how long a "next case" pick stays with the agent, and how long a
     # case skipped with "next case" (no call placed) waits before it is offered again.
