@@ -97,7 +97,8 @@ def serve(
             reload=reload,
             workers=workers,
             log_level=settings.log_level.lower(),
-            proxy_headers=True,
+            proxy_headers=True,  # X-Forwarded-For/-Proto, believed from trusted proxies only
+            forwarded_allow_ips=settings.trusted_proxies,
             access_log=False,  # ours (agency.access) leaves out query strings
         )
     finally:
