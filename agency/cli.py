@@ -99,7 +99,8 @@ def serve(
             workers=workers,
             log_level=settings.log_level.lower(),
             log_config=logs.config(settings.log_level),  # in every worker process too
-            proxy_headers=True,
+            proxy_headers=True,  # X-Forwarded-For/-Proto, believed from trusted proxies only
+            forwarded_allow_ips=settings.trusted_proxies,
             access_log=False,  # ours (agency.access) leaves out query strings
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,9 +71,19 @@ class Settings(BaseSettings):
     secure_cookies: bool = True
     session_hours: int = 12
     session_idle_minutes: int = 60
-    login_max_failures: int = 5
-    login_failure_window_minutes: int = 15
-    login_max_failures_per_ip: int = 50
+    # Sign-in throttling (agency.auth.throttling).  Failures of one account from one
+    # address pause that pair; the account pauses from every address only at the slower
+    # global cap, so nobody elsewhere locks its user out with a few tries; and each
+    # address has a cap of its own over all accounts (password spraying).
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_minutes: int = Field(default=15, ge=1)
+    login_max_failures_per_account: int = Field(default=50, ge=1)
+    login_account_window_minutes: int = Field(default=60, ge=1)
+    login_max_failures_per_ip: int = Field(default=50, ge=1)
+    # The peers (IPs or networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto `agency serve` believes: the reverse proxy in front of it.  Any
+    # other peer is the client itself, whatever those headers say.
+    trusted_proxies: str = "127.0.0.1"
     page_size: int = 25
     # The agent's queue: how long a "next case" pick stays with the agent, and how long a
     # case skipped with "next case" (no call placed) waits before it is offered again.
@@ -93,6 +104,19 @@ class Settings(BaseSettings):
                 f"{value!r} is not a time zone name (an IANA name such as America/New_York)"
             ) from None
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (such as 10.0.0.0/8)"
+                ) from None
+        return ",".join(entries)
 
     @property
     def is_sqlite(self) -> bool:

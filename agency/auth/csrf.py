@@ -1,12 +1,20 @@
-"""CSRF protection for every form post and htmx request (signed double-submit cookie).
+"""CSRF protection for every form post and htmx request: tokens bound to the session.
 
-The browser holds a random nonce in the ``agency_csrf`` cookie; pages embed
-HMAC(secret, nonce) as the token.  An unsafe request (POST, PUT, PATCH, DELETE) must send
-that token in the ``csrf_token`` form field or the ``X-CSRF-Token`` header.  Another site
-can neither read our pages nor forge the HMAC, so it cannot produce a valid token.
-Requests authenticated by an ``Authorization`` header (API keys), and API calls that
-carry no session cookie, have no ambient credential to abuse and are exempt; an API call
-made with a session cookie is checked like any form.
+A signed-in browser's token is HMAC(secret, SHA-256 of its session token), so a token
+shown in one session is refused in every other, and signing out or in again (a new
+session) changes it.  Before sign-in (the login form) there is no session to bind to:
+the browser holds a random nonce in the ``agency_csrf`` cookie, pages embed
+HMAC(secret, nonce), and the nonce rotates at sign-in and sign-out.  An unsafe request
+(POST, PUT, PATCH, DELETE) must send the token of the session cookie it carries (or, with
+none, of its nonce) in the ``csrf_token`` form field or the ``X-CSRF-Token`` header.
+Another site can neither read our pages nor compute the HMAC, so it cannot produce one.
+
+A request with the session cookie is always checked, whatever other headers it has:
+browsers add ``Authorization: Basic`` or ``Negotiate`` by themselves behind some
+proxies, so an ``Authorization`` header proves nothing.  Only ``/api/`` calls that carry
+no session cookie are exempt: the one credential the API takes without a session is an
+API key (``Authorization: Bearer``), which a browser never adds on its own, and a call
+without one is refused by the route's own check (401).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from agency.config import get_settings
-from agency.kit.crypto import keyed_hash, new_token, same
+from agency.kit.crypto import keyed_hash, new_token, same, token_digest
 from agency.kit.forms import read_form
 
 SESSION_COOKIE = "agency_session"  # the sign-in session (agency.auth.permissions)
@@ -30,6 +38,16 @@ class CsrfFailed(Exception):
     """The request had no valid CSRF token."""
 
 
+def for_session(session_token: str) -> str:
+    """The token of a signed-in browser: bound to its session."""
+    return keyed_hash(token_digest(session_token), purpose="csrf-session")
+
+
+def for_nonce(nonce: str) -> str:
+    """The token of a browser with no session yet: bound to its nonce cookie."""
+    return keyed_hash(nonce, purpose="csrf")
+
+
 def _nonce(request: Request) -> str:
     """This browser's nonce, minting one for this response if it has none yet."""
     nonce = getattr(request.state, "csrf_nonce", None) or request.cookies.get(COOKIE)
@@ -40,9 +58,23 @@ def _nonce(request: Request) -> str:
     return str(nonce)
 
 
+def _session_token(request: Request) -> str | None:
+    """The session cookie the browser will still hold after this response."""
+    if getattr(request.state, "csrf_session_ended", False):
+        return None
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
 def csrf_token(request: Request) -> str:
     """The token to embed in this page's forms and htmx headers."""
-    return keyed_hash(_nonce(request), purpose="csrf")
+    session_token = _session_token(request)
+    return for_session(session_token) if session_token else for_nonce(_nonce(request))
+
+
+def session_ended(request: Request) -> None:
+    """The session cookie names an ended session and this response clears it: a page
+    rendered now (the sign-in form) carries the pre-session token the next post needs."""
+    request.state.csrf_session_ended = True
 
 
 def rotate(request: Request) -> None:
@@ -69,18 +101,27 @@ def cookie_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
     return [(name, value) for name, value in response.raw_headers if name == b"set-cookie"]
 
 
+def _expected(request: Request) -> str | None:
+    """The token this request must carry, from the cookies it came with."""
+    session_token = request.cookies.get(SESSION_COOKIE)
+    if session_token:
+        return for_session(session_token)
+    nonce = request.cookies.get(COOKIE)
+    return for_nonce(nonce) if nonce else None
+
+
 async def verify(request: Request) -> None:
     """App-wide dependency: refuse an unsafe request without a valid token."""
-    if request.method in SAFE_METHODS or "authorization" in request.headers:
+    if request.method in SAFE_METHODS:
         return
     if request.url.path.startswith("/api/") and SESSION_COOKIE not in request.cookies:
         return  # a machine with no ambient credential: the API key check answers it
-    nonce = request.cookies.get(COOKIE)
+    expected = _expected(request)
     sent = request.headers.get(HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         value = (await read_form(request)).get(FIELD)
         sent = value if isinstance(value, str) else None
-    if not nonce or not sent or not same(sent, keyed_hash(nonce, purpose="csrf")):
+    if not expected or not sent or not same(sent, expected):
         raise CsrfFailed

@@ -72,6 +72,10 @@ class UserSession(IdMixin, Base):
 class LoginFailure(IdMixin, Base):
     """A failed sign-in, kept briefly for rate limiting.
 
+    Written when the attempt begins, before its password is checked, and deleted in the
+    same transaction if the attempt succeeds or is refused by throttling: a row that is
+    committed is a failure (agency.auth.throttling).
+
     ``account_key`` is a keyed hash of the e-mail typed, so the table holds no address,
     and ``client_ip`` is the source address (needed to slow down password spraying).
     """

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from agency.auth import service
 from agency.auth.csrf import SESSION_COOKIE as SESSION_COOKIE
+from agency.auth.csrf import session_ended
 from agency.auth.models import Role, User
 from agency.config import get_settings
 from agency.db import DbSession
@@ -56,6 +57,7 @@ def current_user(request: Request, db: DbSession) -> User:
     try:
         user = service.user_for_token(db, token=token)
     except service.SessionExpired:
+        session_ended(request)  # the answer clears the cookie: its form needs no session
         raise NotAuthenticated(expired=True) from None
     request.state.viewer = Viewer(
         user_id=user.id, role=user.role, client_id=user.client_id, full_name=user.full_name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session, joinedload
 
 from agency.auth.models import LoginFailure, Role, User, UserSession
@@ -52,31 +52,72 @@ def delete_expired_sessions(db: Session, *, now: datetime, idle_before: datetime
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+# pg_advisory_xact_lock(classid, objid): the classes that say "sign-ins of an account"
+# and "sign-ins from an address".
+_ACCOUNT_LOCK_CLASS = 0x5161
+_ADDRESS_LOCK_CLASS = 0x5162
+
+
+def lock_sign_in(db: Session, *, account_key: str, client_ip: str) -> None:
+    """Serialize sign-in attempts for one account, then for one address, until the
+    transaction ends (PostgreSQL): each attempt counts the failures of those before it.
+
+    Always the account first, so two attempts never each hold what the other waits for.
+    SQLite has one writer at a time: there ``record_attempt``, the first statement of a
+    sign-in, takes the database's write lock, which serializes the same way.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        lock = text("SELECT pg_advisory_xact_lock(:cls, hashtext(:key))")
+        db.execute(lock, {"cls": _ACCOUNT_LOCK_CLASS, "key": account_key})
+        db.execute(lock, {"cls": _ADDRESS_LOCK_CLASS, "key": client_ip})
+
+
+def record_attempt(db: Session, *, account_key: str, client_ip: str, at: datetime) -> LoginFailure:
+    """Write a sign-in attempt as a failure before its password is checked."""
+    attempt = LoginFailure(account_key=account_key, client_ip=client_ip, at=at)
+    db.add(attempt)
+    db.flush()
+    return attempt
+
+
+def forget_attempt(db: Session, attempt: LoginFailure) -> None:
+    db.delete(attempt)
+    db.flush()
+
+
+def _recent(
+    since: datetime, account_key: str | None, client_ip: str | None
+) -> list[ColumnElement[bool]]:
+    """Failures since ``since``, of one account and/or from one address."""
+    conditions = [LoginFailure.at >= since]
+    if account_key is not None:
+        conditions.append(LoginFailure.account_key == account_key)
+    if client_ip is not None:
+        conditions.append(LoginFailure.client_ip == client_ip)
+    return conditions
+
+
 def count_failures(
-    db: Session, *, account_key: str, client_ip: str, since: datetime
-) -> tuple[int, int]:
-    """Recent failures for this account key and from this address."""
-    by_account = db.scalar(
+    db: Session, since: datetime, *, account_key: str | None, client_ip: str | None
+) -> int:
+    counted = db.scalar(
         select(func.count())
         .select_from(LoginFailure)
-        .where(LoginFailure.account_key == account_key, LoginFailure.at >= since)
+        .where(*_recent(since, account_key, client_ip))
     )
-    by_ip = db.scalar(
-        select(func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.client_ip == client_ip, LoginFailure.at >= since)
-    )
-    return int(by_account or 0), int(by_ip or 0)
+    return int(counted or 0)
 
 
-def oldest_failure_since(
-    db: Session, *, account_key: str, client_ip: str, since: datetime
+def nth_oldest_failure(
+    db: Session, since: datetime, position: int, *, account_key: str | None, client_ip: str | None
 ) -> datetime | None:
+    """The time of the ``position``-th oldest failure (1 for the oldest) since ``since``."""
     return db.scalar(
-        select(func.min(LoginFailure.at)).where(
-            (LoginFailure.account_key == account_key) | (LoginFailure.client_ip == client_ip),
-            LoginFailure.at >= since,
-        )
+        select(LoginFailure.at)
+        .where(*_recent(since, account_key, client_ip))
+        .order_by(LoginFailure.at, LoginFailure.id)
+        .offset(position - 1)
+        .limit(1)
     )
 
 

@@ -12,8 +12,8 @@ from pwdlib import PasswordHash
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agency.auth import repository
-from agency.auth.models import LoginFailure, Role, User, UserSession
+from agency.auth import repository, throttling
+from agency.auth.models import Role, User, UserSession
 from agency.auth.schemas import MIN_PASSWORD_LENGTH, UserForm
 from agency.clients import service as clients_service
 from agency.config import get_settings
@@ -72,30 +72,28 @@ def _account_key(email: str) -> str:
 def sign_in(db: Session, *, email: str, password: str, client_ip: str) -> SignedIn:
     """Check the credentials and open a session.
 
-    Raises LoginThrottled before checking anything when this account or address has
-    failed too often in the window, and LoginFailed (recording the failure) otherwise.
+    The attempt is written first, as a failure, under a lock per account and per address,
+    and counted with the failures before it (agency.auth.throttling): however many
+    attempts arrive at once, no more passwords are checked than the limits allow.
+    Raises LoginThrottled, checking nothing and keeping no trace of the attempt, when a
+    limit is reached (so trying on does not lengthen the pause); LoginFailed, the attempt
+    staying as the failure, for a wrong e-mail or password or a disabled account.  A
+    success clears the account's failures.
     """
-    settings = get_settings()
     now = clock.now()
-    window = timedelta(minutes=settings.login_failure_window_minutes)
     account_key = _account_key(email)
-    by_account, by_ip = repository.count_failures(
-        db, account_key=account_key, client_ip=client_ip, since=now - window
-    )
-    if by_account >= settings.login_max_failures or by_ip >= settings.login_max_failures_per_ip:
-        oldest = repository.oldest_failure_since(
-            db, account_key=account_key, client_ip=client_ip, since=now - window
-        )
-        retry_after = int(((oldest or now) + window - now).total_seconds()) + 1
-        raise LoginThrottled(max(retry_after, 1))
+    repository.lock_sign_in(db, account_key=account_key, client_ip=client_ip)
+    attempt = repository.record_attempt(db, account_key=account_key, client_ip=client_ip, at=now)
+    retry_after = throttling.pause(db, account_key=account_key, client_ip=client_ip, now=now)
+    if retry_after is not None:
+        repository.forget_attempt(db, attempt)
+        raise LoginThrottled(retry_after)
 
     user = repository.user_by_email(db, email)
     valid, rehashed = _hasher.verify_and_update(
         password, user.password_hash if user else _DUMMY_HASH
     )
     if user is None or not valid or not user.is_active:
-        db.add(LoginFailure(account_key=account_key, client_ip=client_ip, at=now))
-        db.flush()
         raise LoginFailed
 
     repository.clear_failures(db, account_key=account_key)
@@ -151,15 +149,13 @@ def sign_out(db: Session, *, token: str) -> None:
 
 
 def purge_expired(db: Session) -> int:
-    """Delete ended sessions and login failures older than the throttling window."""
+    """Delete ended sessions and login failures older than every throttling window."""
     settings = get_settings()
     now = clock.now()
     removed = repository.delete_expired_sessions(
         db, now=now, idle_before=now - timedelta(minutes=settings.session_idle_minutes)
     )
-    removed += repository.delete_failures_before(
-        db, now - timedelta(minutes=settings.login_failure_window_minutes)
-    )
+    removed += repository.delete_failures_before(db, now - throttling.longest_window())
     return removed
 
 
