@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = True
     session_hours: int = 12
     session_idle_minutes: int = 60
+    # Password hashes (argon2: ~64 MiB and a core each) one server process computes at
+    # once; more sign-ins wait for a slot (agency.auth.hashing).
+    password_hash_concurrency: int = Field(default=2, ge=1)
     # Sign-in throttling (agency.auth.throttling).  Failures of one account from one
     # address pause that pair; the account pauses from every address only at the slower
     # global cap, so nobody elsewhere locks its user out with a few tries; and each

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from agency import worker
 from agency.auth import csrf
 from agency.auth import views as auth_views
+from agency.auth.hashing import HashingBusy
 from agency.auth.permissions import (
     ApiKeyRejected,
     Forbidden,
@@ -215,6 +216,14 @@ async def _database_busy(request: Request, exc: Exception) -> Response:
 RETRY_AFTER_SECONDS = 2
 
 
+async def _hashing_busy(request: Request, exc: Exception) -> Response:
+    response = error_response(
+        request, 503, "Busy", "Too many sign-ins at once. Nothing was saved; try again shortly."
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     """A bad path or query value: say which parameter and what is wrong with it."""
     assert isinstance(exc, RequestValidationError)
@@ -364,5 +373,6 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.add_exception_handler(ResponseError, _response_error)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(HashingBusy, _hashing_busy)
     app.add_exception_handler(Exception, _server_error)
     return app

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from agency.auth import csrf, repository, service
+from agency.auth.hashing import HashingSlot
 from agency.auth.models import Role, User
 from agency.auth.permissions import (
     SESSION_COOKIE,
@@ -75,7 +76,7 @@ def login_form(request: Request, next: str = "") -> Response:
 
 
 @router.post("/login")
-def login(request: Request, posted: PostedForm, db: DbSession) -> Response:
+def login(request: Request, posted: PostedForm, _slot: HashingSlot, db: DbSession) -> Response:
     values = form_values(posted)
     try:
         form = parse(LoginForm, values)
@@ -87,7 +88,8 @@ def login(request: Request, posted: PostedForm, db: DbSession) -> Response:
             email=values.get("email", ""),
             next_url=values.get("next", ""),
         )
-    client_ip = request.client.host if request.client else "unknown"
+    # An address, as the socket or a trusted proxy gives it (at most IPv6's 45 characters).
+    client_ip = (request.client.host if request.client else "unknown")[:45]
     try:
         signed_in = service.sign_in(
             db, email=form.email, password=form.password, client_ip=client_ip
@@ -198,7 +200,9 @@ def new_user(request: Request, db: DbSession, _: Admin) -> Response:
 
 
 @router.post("/admin/users/new")
-def create_user(request: Request, posted: PostedForm, db: DbSession, _: Admin) -> Response:
+def create_user(
+    request: Request, posted: PostedForm, _slot: HashingSlot, db: DbSession, _: Admin
+) -> Response:
     submit(
         posted,
         UserForm,
@@ -223,7 +227,12 @@ def edit_user(request: Request, db: DbSession, _: Admin, user_id: RowId) -> Resp
 
 @router.post("/admin/users/{user_id}")
 def update_user(
-    request: Request, posted: PostedForm, db: DbSession, admin: Admin, user_id: RowId
+    request: Request,
+    posted: PostedForm,
+    _slot: HashingSlot,
+    db: DbSession,
+    admin: Admin,
+    user_id: RowId,
 ) -> Response:
     user = _user_or_404(db, user_id)
     submit(
