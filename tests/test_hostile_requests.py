@@ -174,3 +174,43 @@ def test_a_wrong_method_is_a_405_that_says_what_is_allowed(client: TestClient) -
     response = client.put("/login")
     assert response.status_code == 405
     assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "reason"),
+    [
+        (b'{"accounts": [{"principal": 1e1000000000}]}', "accounts[0].principal", "exponent"),
+        (b'{"accounts": [{"principal": ' + b"9" * 5000 + b"}]}", "accounts[0].principal", "longer"),
+        (b'{"accounts": [{"first_name": "Ja\\u0000ne"}]}', "accounts[0].first_name", "NUL"),
+        (b'{"accounts": [{"first_name": "\\ud800"}]}', "accounts[0].first_name", "surrogate"),
+        (b'{"accounts": [{"principal": NaN}]}', "accounts[0].principal", "not a JSON number"),
+        (b'{"accounts": ' + b"[" * 200 + b"]" * 200 + b"}", "", "nested deeper"),
+    ],
+)
+def test_hostile_json_is_a_400_that_says_where(
+    client: TestClient, key: dict[str, str], body: bytes, path: str, reason: str
+) -> None:
+    headers = key | {"Content-Type": "application/json"}
+    for url in ("/api/v1/placements", "/api/v1/accounts/A-1/update"):
+        response = client.post(url, content=body, headers=headers)
+        assert response.status_code == 400, (url, response.text)
+        detail = response.json()["detail"]
+        assert detail.startswith("the body cannot be read:")
+        assert path in detail and reason in detail, detail
+
+
+def test_an_officers_scenario_is_read_within_bounds(client: TestClient, db: Session) -> None:
+    sign_in(client, db, UserFactory(role=Role.COMPLIANCE))
+    headers = {"X-CSRF-Token": csrf_token(client), "Content-Type": "application/json"}
+    deep = client.post(
+        "/api/v1/compliance/evaluate", content=b"[" * 500 + b"]" * 500, headers=headers
+    )
+    assert deep.status_code == 400
+    assert "nested deeper" in deep.json()["detail"]
+    huge = client.post(
+        "/api/v1/compliance/evaluate", content=b'{"now": 1e999999999}', headers=headers
+    )
+    assert huge.status_code == 400
+    assert huge.json()["detail"] == (
+        "the body cannot be read: now: is a number with an exponent beyond ±40"
+    )

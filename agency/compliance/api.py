@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Depends
 
 from agency.auth.models import Role, User
 from agency.auth.permissions import require
 from agency.compliance import engine
 from agency.compliance.scenario import ScenarioError, decision_to_json, load_scenario
+from agency.kit.bodies import RawBody
 from agency.kit.errors import COMMON_API_ERRORS, ApiError, api_responses
+from agency.kit.json_input import JsonInputError, load_json
 
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
 
@@ -56,11 +58,27 @@ EXAMPLE = {
         "whose `detail` names the field."
     ),
     responses=api_responses(400, 403, *COMMON_API_ERRORS),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object"},
+                    "examples": {"call": {"value": EXAMPLE}},
+                }
+            },
+        }
+    },
 )
 def evaluate(
-    scenario: Annotated[dict[str, Any], Body(examples=[EXAMPLE])],
-    _officer: Annotated[User, Depends(require(Role.COMPLIANCE))],
+    _officer: Annotated[User, Depends(require(Role.COMPLIANCE))], raw: RawBody
 ) -> dict[str, object]:
+    try:
+        scenario = load_json(raw)
+    except JsonInputError as exc:
+        raise ApiError(400, f"the body cannot be read: {exc}") from None
+    if not isinstance(scenario, dict):
+        raise ApiError(422, "the body must be a JSON object (a scenario)")
     try:
         facts = load_scenario(scenario)
     except ScenarioError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query
@@ -16,6 +15,7 @@ from agency.clients.models import Client
 from agency.db import DbSession
 from agency.kit.bodies import RawBody
 from agency.kit.errors import COMMON_API_ERRORS, ApiError, NotFound, api_responses
+from agency.kit.json_input import JsonInputError, load_json
 from agency.kit.params import MAX_ID
 from agency.referrals import repository, service
 from agency.referrals.schemas import (
@@ -41,11 +41,11 @@ def _client(db: DbSession, client_id: int) -> Client:
 
 
 def _json_body(raw: bytes) -> Any:
-    """The body as JSON, numbers as exact decimals (never floats)."""
+    """The body as JSON, within bounds (``kit.json_input``): numbers exact, never floats."""
     try:
-        return json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"the body is not valid JSON ({exc})") from None
+        return load_json(raw)
+    except JsonInputError as exc:
+        raise ApiError(400, f"the body cannot be read: {exc}") from None
 
 
 @router.post(
