@@ -19,7 +19,7 @@ from fastapi import Depends
 
 from agency.config import get_settings
 
-WAIT_SECONDS = 10.0
+WAIT_SECONDS = 30.0
 _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
     weakref.WeakKeyDictionary()
 )
