@@ -107,12 +107,13 @@ def verify_ledger(db: Session, *, actor_id: int | None = None) -> LedgerVerifica
     findings += _against(required, scan)
     alarms = load_alarms(db, keys)
     findings += alarms.problems
-    fresh = {f.key for f in findings}
-    findings += [f for f in (baseline.open_findings if baseline else ()) if f.key not in fresh]
-    findings.sort(key=lambda f: (_ORDER[f.kind], f.entry_id or 0))
-
     acknowledged = {f["key"]: a for a in alarms.valid if a.id in alarms.acks for f in a.findings}
     raised = {f["key"]: a for a in alarms.unacknowledged for f in a.findings}
+    # What the last checkpoint left open stays open until acknowledged, found again or not.
+    seen = {f.key for f in findings} | set(acknowledged)
+    findings += [f for f in (baseline.open_findings if baseline else ()) if f.key not in seen]
+    findings.sort(key=lambda f: (_ORDER[f.kind], f.entry_id or 0))
+
     accepted = [f for f in findings if f.key in acknowledged]
     still_open = [f for f in findings if f.key in raised and f.key not in acknowledged]
     new = [f for f in findings if f.key not in raised and f.key not in acknowledged]
@@ -439,9 +440,7 @@ def acknowledge_alarm(
     ack.mac = keys.sign(ACK, _ack_message(ack, alarm))
     db.add(ack)
     db.flush()
-    findings = [Finding.from_json(f) for f in alarm.findings]
-    chains = {f.chain for f in findings if f.on_chain}
-    settled = {f.key for f in findings}
+    chains = {f.chain for f in map(Finding.from_json, alarm.findings) if f.on_chain}
     baseline, _ = checkpoints.newest(keys)
     heads = dict(baseline.heads) if baseline else {}
     for chain in chains:
@@ -459,9 +458,9 @@ def acknowledge_alarm(
             as_of=baseline.as_of if baseline else now,
             journal_since=baseline.journal_since if baseline else None,
             heads=heads,
-            open_findings=tuple(
-                f for f in (baseline.open_findings if baseline else ()) if f.key not in settled
-            ),
+            # Kept: the next verification drops them once it sees this acknowledgment
+            # committed (this file is written before the caller commits).
+            open_findings=baseline.open_findings if baseline else (),
             resets={**(baseline.resets if baseline else {}), **dict.fromkeys(chains, now)},
             alarm_id=alarm.id,
         ),

@@ -28,12 +28,9 @@ class LedgerKeys:
 
     def check(self, purpose: str, message: bytes, key_id: str | None, signature: str) -> bool:
         """Whether ``signature`` is the MAC of ``message`` under the key ``key_id``
-        (False too when the settings lack that key: see ``missing``)."""
+        (False too when the settings lack that key)."""
         secret = self.secrets.get(key_id or "")
         return secret is not None and hmac.compare_digest(mac(secret, purpose, message), signature)
-
-    def missing(self, key_id: str | None) -> bool:
-        return key_id is not None and key_id not in self.secrets
 
 
 def mac(secret: bytes, purpose: str, message: bytes) -> str:

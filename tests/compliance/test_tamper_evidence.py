@@ -185,6 +185,25 @@ def test_an_alarm_deleted_from_the_database_is_raised_again(db: Session) -> None
     assert again.message.startswith(f"consumer {person.consumer.id}'s chain has 4 entries")
 
 
+def test_an_acknowledgment_rolled_back_sets_nothing_aside(db: Session) -> None:
+    """Its checkpoint is written before the commit; without the commit it accepts
+    nothing, even when the alarm row is then deleted."""
+    person = make_person()
+    chain = activity(db, person)
+    assert integrity.verify_ledger(db).ok
+    remove(db, chain[-1].id)
+    alarm = _raised(db)
+    savepoint = db.begin_nested()
+    acknowledge(db, alarm)
+    savepoint.rollback()
+    with past_the_triggers(db):
+        db.execute(LedgerVerification.__table__.update().values(alarm_id=None))
+        db.execute(LedgerAlarm.__table__.delete())
+    run = integrity.verify_ledger(db)
+    assert not run.ok and run.alarm_id is not None
+    assert (run.message or "").startswith(f"consumer {person.consumer.id}'s chain has 4 entries")
+
+
 def test_a_forged_acknowledgment_does_not_clear_the_alarm(db: Session) -> None:
     person = make_person()
     chain = activity(db, person)
