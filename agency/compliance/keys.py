@@ -8,7 +8,6 @@ message, so a MAC made for one kind of record can never pass as another's.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ class LedgerKeys:
 
 
 def mac(secret: bytes, purpose: str, message: bytes) -> str:
-    return hmac.new(secret, purpose.encode() + b"\n" + message, hashlib.sha256).hexdigest()
+    return hmac.digest(secret, purpose.encode() + b"\n" + message, "sha256").hex()
 
 
 def ledger_keys() -> LedgerKeys:
