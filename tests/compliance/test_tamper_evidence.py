@@ -24,30 +24,20 @@ from agency.compliance.models import (
     LedgerAlarmAck,
     LedgerEntry,
     LedgerVerification,
-    Source,
 )
 from agency.config import get_settings
 from agency.db import session_scope
 from agency.kit import clock
 from tests.compliance.tamper import edit, past_the_triggers, plain_sha256, remove, reseal, wrong_key
 from tests.fixtures import factories
-from tests.fixtures.compliance import MONDAY_AFTERNOON, Person, activity, make_person
+from tests.fixtures.compliance import MONDAY_AFTERNOON, Person, activity, call, make_person
 from tests.fixtures.factories import UserFactory
 
 NIGHT = MONDAY_AFTERNOON + timedelta(hours=8)  # 23:00 in Chicago: US-REGF-TIME blocks
 
 
 def blocked_call(db: Session, person: Person) -> LedgerEntry:
-    with clock.frozen(NIGHT):
-        result = service.gate(
-            db,
-            consumer_id=person.consumer.id,
-            channel="call",
-            contact_point_id=person.mobile.id,
-            case_ids=[person.case.id],
-            actor_id=None,
-            source=Source.AGENT,
-        )
+    result = call(db, person, at=NIGHT)
     assert not result.allowed
     return result.entry
 
