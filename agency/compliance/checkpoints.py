@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agency.compliance import journal
 from agency.compliance.chain import Head
 from agency.compliance.findings import STORE, Finding
 from agency.compliance.keys import LedgerKeys
@@ -203,17 +204,18 @@ def newest_summary() -> Summary | None:
     return None
 
 
-def prune() -> datetime | None:
-    """Keep the newest ``KEEP`` checkpoints; returns the oldest kept one's
-    ``journal_since`` as its header says (journal files before it are folded in), or
-    None when no kept checkpoint folds any."""
+def prune() -> None:
+    """Keep the newest ``KEEP`` checkpoints, and the journal files not yet folded into
+    the oldest of them (as its header says)."""
     kept = names()
     for name in kept[:-KEEP]:
         (directory() / f"{name}{SUFFIX}").unlink(missing_ok=True)
     for name in kept[-KEEP:]:
         try:
             with (directory() / f"{name}{SUFFIX}").open("rb") as handle:
-                return _parse_time(json.loads(handle.readline())["journal_since"])
+                folded = _parse_time(json.loads(handle.readline())["journal_since"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-    return None
+        if folded is not None:
+            journal.prune(folded)
+        return

@@ -64,19 +64,19 @@ def verify_ledger_command() -> None:
     Exit 0 when intact, 1 when not or while any alarm is unacknowledged (the run is
     recorded for the workspace, and a checkpoint written, either way).
     """
-    from agency.compliance import integrity  # the database part: only these commands need it
+    from agency.compliance import alarms, integrity  # the database part: only these need it
     from agency.db import session_scope
 
     with session_scope() as db:
         run = integrity.verify_ledger(db)
-        alarms = [
+        raised = [
             f"alarm {alarm.id}, raised {alarm.raised_at:%Y-%m-%d %H:%M:%S} UTC, "
             f"not acknowledged: {alarm.message}"
-            for alarm in integrity.load_alarms(db).unacknowledged
+            for alarm in alarms.load_alarms(db).unacknowledged
         ]
         ok, message, checkpoint = run.ok, run.message, run.checkpoint
     typer.echo(f"ledger {'intact' if ok else 'NOT intact'}: {message}")
-    for line in alarms:
+    for line in raised:
         typer.echo(line)
     typer.echo(f"checkpoint written: {checkpoint}")
     if not ok:
@@ -95,7 +95,7 @@ def acknowledge_alarm_command(
     """Acknowledge a ledger alarm with a reason; a fresh checkpoint records the state."""
     from agency.auth import repository as auth_repository
     from agency.auth.models import Role
-    from agency.compliance import integrity
+    from agency.compliance import alarms
     from agency.compliance.service import ComplianceError
     from agency.db import session_scope
     from agency.kit.errors import NotFound
@@ -106,7 +106,7 @@ def acknowledge_alarm_command(
             _usage_error(f"--by: {by} is not an active compliance officer")
             return
         try:
-            ack = integrity.acknowledge_alarm(
+            ack = alarms.acknowledge_alarm(
                 db, alarm_id=alarm_id, officer_id=officer.id, reason=reason
             )
         except NotFound:

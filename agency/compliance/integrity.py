@@ -1,4 +1,4 @@
-"""Verifying the contact ledger, the alarms a verification raises, and acknowledging them.
+"""Verifying the contact ledger against its seals, the checkpoints and the journal.
 
 ``verify_ledger`` recomputes every chain under the ledger keys, then compares the
 database with what was seen outside it: the newest valid checkpoint, and the journal
@@ -9,9 +9,7 @@ raises an alarm; a run fails while any alarm is unacknowledged, even if it alone
 nothing.  Each run writes a new checkpoint: chains with open findings keep the heads
 they were required to have, so the next run finds the same again.
 
-``acknowledge_alarm``: a compliance officer's reason sets an alarm aside; a fresh
-checkpoint then records its chains as they are now, and a chain finding it named is
-accepted while the entries stay exactly as found.
+What an acknowledged alarm names is accepted (``alarms``).
 
 Services flush, never commit; the checkpoint file is written before the caller commits
 (a verification rolled back leaves a checkpoint that is still true).
@@ -20,7 +18,6 @@ Services flush, never commit; the checkpoint file is written before the caller c
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,18 +26,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agency.compliance import alarms as alarms_
 from agency.compliance import checkpoints, journal
 from agency.compliance import repository as repo
 from agency.compliance.chain import Head, link_problem, row_digest
 from agency.compliance.checkpoints import Checkpoint
 from agency.compliance.findings import CHAIN, CHECKPOINT, RECORD, STORE, Finding, chain_name
 from agency.compliance.keys import LedgerKeys, ledger_keys
-from agency.compliance.models import EntryKind, LedgerAlarm, LedgerAlarmAck, LedgerVerification
-from agency.compliance.service import ComplianceError
+from agency.compliance.models import EntryKind, LedgerAlarm, LedgerVerification
 from agency.kit import clock
 
-ALARM = "agency-ledger-alarm"
-ACK = "agency-ledger-ack"
 # Journal lines are stamped by the writing process's clock, after its commit: lines of
 # the last minute wait for the next run, so one whose commit this run may not see (a
 # slower clock elsewhere) is never held against the database.
@@ -72,20 +67,6 @@ class _Scan:
     purges: dict[int, list[tuple[int, datetime]]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Alarms:
-    """The alarm records whose seals hold, which of them are acknowledged, and a finding
-    for each record that is not what we sealed."""
-
-    valid: tuple[LedgerAlarm, ...]
-    acks: dict[int, LedgerAlarmAck]
-    problems: tuple[Finding, ...]
-
-    @property
-    def unacknowledged(self) -> list[LedgerAlarm]:
-        return [alarm for alarm in self.valid if alarm.id not in self.acks]
-
-
 # ---- verification ------------------------------------------------------------------------
 
 
@@ -105,7 +86,7 @@ def verify_ledger(db: Session, *, actor_id: int | None = None) -> LedgerVerifica
     scan = _scan(db, keys, required)
     findings += scan.findings
     findings += _against(required, scan)
-    alarms = load_alarms(db, keys)
+    alarms = alarms_.load_alarms(db, keys)
     findings += alarms.problems
     acknowledged = {f["key"]: a for a in alarms.valid if a.id in alarms.acks for f in a.findings}
     raised = {f["key"]: a for a in alarms.unacknowledged for f in a.findings}
@@ -117,7 +98,7 @@ def verify_ledger(db: Session, *, actor_id: int | None = None) -> LedgerVerifica
     accepted = [f for f in findings if f.key in acknowledged]
     still_open = [f for f in findings if f.key in raised and f.key not in acknowledged]
     new = [f for f in findings if f.key not in raised and f.key not in acknowledged]
-    alarm = _raise(db, new, keys) if new else None
+    alarm = alarms_.raise_alarm(db, new, keys) if new else None
     unacknowledged = alarms.unacknowledged + ([alarm] if alarm else [])
 
     name = checkpoints.new_name()
@@ -156,7 +137,7 @@ def verify_ledger(db: Session, *, actor_id: int | None = None) -> LedgerVerifica
         ),
         keys,
     )
-    _prune()
+    checkpoints.prune()
     return run
 
 
@@ -324,147 +305,3 @@ def _verdict(
 def _alarm_ids(alarms: Sequence[LedgerAlarm]) -> str:
     ids = ", ".join(str(alarm.id) for alarm in alarms)
     return f"alarm {ids}" if len(alarms) == 1 else f"alarms {ids}"
-
-
-def _raise(db: Session, findings: Sequence[Finding], keys: LedgerKeys) -> LedgerAlarm:
-    more = f" (and {len(findings) - 1} more)" if findings[1:] else ""
-    alarm = LedgerAlarm(
-        raised_at=clock.now(),
-        findings=[f.to_json() for f in findings],
-        message=f"{findings[0].message}{more}",
-        key_id=keys.current_id,
-    )
-    alarm.mac = keys.sign(ALARM, _alarm_message(alarm))
-    db.add(alarm)
-    db.flush()
-    return alarm
-
-
-def _prune() -> None:
-    folded = checkpoints.prune()
-    if folded is not None:
-        journal.prune(folded)
-
-
-# ---- alarm records -----------------------------------------------------------------------
-
-
-def _canonical(values: dict[str, Any]) -> bytes:
-    return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str).encode()
-
-
-def _alarm_message(alarm: LedgerAlarm) -> bytes:
-    return _canonical(
-        {
-            "raised_at": alarm.raised_at.isoformat(timespec="microseconds"),
-            "findings": alarm.findings,
-            "message": alarm.message,
-        }
-    )
-
-
-def _ack_message(ack: LedgerAlarmAck, alarm: LedgerAlarm) -> bytes:
-    return _canonical(
-        {
-            "alarm_id": ack.alarm_id,
-            "alarm_mac": alarm.mac,
-            "acknowledged_at": ack.acknowledged_at.isoformat(timespec="microseconds"),
-            "officer_id": ack.officer_id,
-            "reason": ack.reason,
-            "checkpoint": ack.checkpoint,
-        }
-    )
-
-
-def load_alarms(db: Session, keys: LedgerKeys | None = None) -> Alarms:
-    """Every alarm and acknowledgment, checked against its seal."""
-    keys = keys or ledger_keys()
-    problems = []
-    valid = []
-    for alarm in repo.alarms(db):
-        if keys.check(ALARM, _alarm_message(alarm), alarm.key_id, alarm.mac):
-            valid.append(alarm)
-        else:
-            problems.append(_record_finding("alarm", alarm.id, _alarm_message(alarm)))
-    by_id = {alarm.id: alarm for alarm in valid}
-    acks = {}
-    for alarm_id, ack in repo.alarm_acks(db).items():
-        acknowledged = by_id.get(alarm_id)
-        if acknowledged is None:
-            continue  # acknowledges a record that is itself a finding
-        content = _ack_message(ack, acknowledged)
-        if keys.check(ACK, content, ack.key_id, ack.mac):
-            acks[alarm_id] = ack
-        else:
-            problems.append(_record_finding("acknowledgment of alarm", alarm_id, content))
-    return Alarms(valid=tuple(valid), acks=acks, problems=tuple(problems))
-
-
-def _record_finding(what: str, record_id: int, content: bytes) -> Finding:
-    return Finding(
-        kind=RECORD,
-        message=f"the {what} {record_id} is not sealed by a ledger key the settings hold",
-        key=f"{RECORD}:{what}:{record_id}:{hashlib.sha256(content).hexdigest()}",
-    )
-
-
-# ---- acknowledgment ----------------------------------------------------------------------
-
-
-def acknowledge_alarm(
-    db: Session, *, alarm_id: int, officer_id: int, reason: str
-) -> LedgerAlarmAck:
-    """Set an alarm aside with the officer's reason, and write a checkpoint recording its
-    chains as they are now (their entries as found are accepted; later changes are new
-    findings).  ComplianceError says what cannot be acknowledged and why."""
-    reason = reason.strip()
-    if not reason:
-        raise ComplianceError("reason: say why the alarm can be set aside")
-    keys = ledger_keys()
-    alarm = repo.alarm(db, alarm_id)
-    if not keys.check(ALARM, _alarm_message(alarm), alarm.key_id, alarm.mac):
-        raise ComplianceError(
-            "alarm: its record is not sealed by a ledger key, so it is itself a finding"
-        )
-    if repo.alarm_ack(db, alarm_id) is not None:
-        raise ComplianceError(f"alarm: alarm {alarm_id} is already acknowledged")
-    now = clock.now()
-    ack = LedgerAlarmAck(
-        alarm_id=alarm.id,
-        acknowledged_at=now,
-        officer_id=officer_id,
-        reason=reason[:2000],
-        checkpoint=checkpoints.new_name(),
-        key_id=keys.current_id,
-    )
-    ack.mac = keys.sign(ACK, _ack_message(ack, alarm))
-    db.add(ack)
-    db.flush()
-    chains = {f.chain for f in map(Finding.from_json, alarm.findings) if f.on_chain}
-    baseline, _ = checkpoints.newest(keys)
-    heads = dict(baseline.heads) if baseline else {}
-    for chain in chains:
-        head = repo.chain_head(db, chain)
-        if head is None:
-            heads.pop(chain, None)
-        else:
-            heads[chain] = head
-    assert ack.checkpoint is not None
-    checkpoints.write(
-        Checkpoint(
-            name=ack.checkpoint,
-            taken_at=now,
-            reason="acknowledgment",
-            as_of=baseline.as_of if baseline else now,
-            journal_since=baseline.journal_since if baseline else None,
-            heads=heads,
-            # Kept: the next verification drops them once it sees this acknowledgment
-            # committed (this file is written before the caller commits).
-            open_findings=baseline.open_findings if baseline else (),
-            resets={**(baseline.resets if baseline else {}), **dict.fromkeys(chains, now)},
-            alarm_id=alarm.id,
-        ),
-        keys,
-    )
-    _prune()
-    return ack

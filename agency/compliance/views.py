@@ -30,7 +30,7 @@ from agency.auth.models import Role, User
 from agency.auth.permissions import require
 from agency.cases.models import Case, Consumer, ContactPoint
 from agency.clients import service as clients_service
-from agency.compliance import checkpoints, engine, integrity, repository, service
+from agency.compliance import alarms, checkpoints, engine, integrity, repository, service
 from agency.compliance import templates as message_templates
 from agency.compliance.catalogue import CATALOGUE, describe
 from agency.compliance.evidence import (
@@ -171,9 +171,8 @@ def _home(
     now = clock.now()
     today = _start_of(_today())
     verification = repository.last_verification(db)
-    alarms = integrity.load_alarms(db)
-    open_alarms = alarms.unacknowledged
-    acknowledged = sorted(alarms.acks.values(), key=lambda ack: ack.id, reverse=True)[:5]
+    records = alarms.load_alarms(db)
+    acknowledged = sorted(records.acks.values(), key=lambda ack: ack.id, reverse=True)[:5]
     recent = repository.recent_facts(db, REVIEW_KINDS, limit=15)
     consumers = repository.consumers_by_id(db, sorted({f.consumer_id for f in recent}))
     names = _user_names(
@@ -192,10 +191,10 @@ def _home(
             "verified_by": (
                 _who(names, verification.run_by_id, Source.SYSTEM) if verification else ""
             ),
-            "open_alarms": open_alarms,
+            "open_alarms": records.unacknowledged,
             "acknowledged": acknowledged,
-            "alarms_by_id": {alarm.id: alarm for alarm in alarms.valid},
-            "record_problems": alarms.problems,
+            "alarms_by_id": {alarm.id: alarm for alarm in records.valid},
+            "record_problems": records.problems,
             "checkpoint": checkpoints.newest_summary(),
             "reasons": reasons or {},
             "alarm_errors": errors or {},
@@ -238,7 +237,7 @@ def acknowledge_alarm(
 ) -> Response:
     """A compliance officer sets a ledger alarm aside, saying why (required)."""
     try:
-        integrity.acknowledge_alarm(db, alarm_id=alarm_id, officer_id=officer.id, reason=reason)
+        alarms.acknowledge_alarm(db, alarm_id=alarm_id, officer_id=officer.id, reason=reason)
     except service.ComplianceError as exc:
         message = str(exc).split(":", 1)[-1].strip()
         raise ResponseError(

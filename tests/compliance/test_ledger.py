@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from agency.cases.models import CaseStatus
-from agency.compliance import integrity, service
+from agency.compliance import alarms, integrity, service
 from agency.compliance.models import (
     ComplianceFact,
     EntryKind,
@@ -76,8 +76,8 @@ def test_postgresql_refuses_to_change_the_ledger(db: Session, statement: str) ->
     integrity.verify_ledger(db)
     remove(db, chain[-1].id)
     integrity.verify_ledger(db)  # raises an alarm
-    alarm = integrity.load_alarms(db).unacknowledged[0]
-    integrity.acknowledge_alarm(
+    alarm = alarms.load_alarms(db).unacknowledged[0]
+    alarms.acknowledge_alarm(
         db, alarm_id=alarm.id, officer_id=UserFactory().id, reason="restored from backup"
     )
     with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from agency.auth.models import Role
 from agency.cli import app
-from agency.compliance import checkpoints, integrity, journal, service
+from agency.compliance import alarms, checkpoints, integrity, journal, service
 from agency.compliance.models import (
     LedgerAlarm,
     LedgerAlarmAck,
@@ -42,12 +42,12 @@ def blocked_call(db: Session, person: Person) -> LedgerEntry:
     return result.entry
 
 
-def alarms(db: Session) -> list[LedgerAlarm]:
+def alarm_rows(db: Session) -> list[LedgerAlarm]:
     return list(db.scalars(select(LedgerAlarm).order_by(LedgerAlarm.id)))
 
 
 def acknowledge(db: Session, alarm: LedgerAlarm, reason: str = "investigated") -> LedgerAlarmAck:
-    return integrity.acknowledge_alarm(
+    return alarms.acknowledge_alarm(
         db, alarm_id=alarm.id, officer_id=UserFactory().id, reason=reason
     )
 
@@ -111,9 +111,9 @@ def test_a_deleted_tail_is_reported_until_acknowledged_then_intact(db: Session) 
     assert not again.ok and again.alarm_id is None
     assert again.message.startswith(f"consumer {person.consumer.id}'s chain has 3 entries")
     assert again.message.endswith(f"saw 5; alarm {first.alarm_id} not acknowledged")
-    assert len(alarms(db)) == 1
+    assert len(alarm_rows(db)) == 1
 
-    ack = acknowledge(db, alarms(db)[0], reason="a restore from backup lost the last call")
+    ack = acknowledge(db, alarm_rows(db)[0], reason="a restore from backup lost the last call")
     assert ack.checkpoint == checkpoints.names()[-1]
     after = integrity.verify_ledger(db)
     assert after.ok, after.message
@@ -171,7 +171,7 @@ def test_an_alarm_deleted_from_the_database_is_raised_again(db: Session) -> None
         db.execute(LedgerAlarm.__table__.delete())
     run = integrity.verify_ledger(db)
     assert not run.ok and run.alarm_id is not None
-    (again,) = alarms(db)
+    (again,) = alarm_rows(db)
     assert again.message.startswith(f"consumer {person.consumer.id}'s chain has 4 entries")
 
 
@@ -213,9 +213,9 @@ def test_a_forged_acknowledgment_does_not_clear_the_alarm(db: Session) -> None:
         )
     run = integrity.verify_ledger(db)
     assert not run.ok
-    assert alarm.id in {a.id for a in integrity.load_alarms(db).unacknowledged}
+    assert alarm.id in {a.id for a in alarms.load_alarms(db).unacknowledged}
     assert f"the acknowledgment of alarm {alarm.id} is not sealed" in "; ".join(
-        f["message"] for a in alarms(db) for f in a.findings
+        f["message"] for a in alarm_rows(db) for f in a.findings
     )
 
 
@@ -231,10 +231,10 @@ def test_a_tampered_checkpoint_file_is_an_alarm(db: Session) -> None:
     path.write_text("\n".join(lines) + "\n")
     run = integrity.verify_ledger(db)
     assert not run.ok
-    messages = "; ".join(f["message"] for f in alarms(db)[0].findings)
+    messages = "; ".join(f["message"] for f in alarm_rows(db)[0].findings)
     assert f"checkpoint {written} is not signed by a ledger key the settings hold" in messages
     assert integrity.verify_ledger(db).ok is False  # until acknowledged
-    acknowledge(db, alarms(db)[0], reason="file damaged by a disk fault; ticket 7")
+    acknowledge(db, alarm_rows(db)[0], reason="file damaged by a disk fault; ticket 7")
     assert integrity.verify_ledger(db).ok
 
 
@@ -307,7 +307,7 @@ def test_verify_ledger_reports_a_deleted_tail_until_acknowledged_on_the_command_
             f"ledger NOT intact: consumer {consumer_id}'s chain has 4 entries: checkpoint"
         )
     with session_scope() as db:
-        (alarm,) = integrity.load_alarms(db).unacknowledged
+        (alarm,) = alarms.load_alarms(db).unacknowledged
         alarm_id = alarm.id
     assert f"\nalarm {alarm_id}, raised " in broken.output
     assert "acknowledge with: agency compliance acknowledge-alarm ID" in broken.output
@@ -354,7 +354,7 @@ def test_entries_written_after_the_last_verification_then_deleted_are_detected(
         result = verify_on_the_command_line()
     assert result.exit_code == 1, result.output
     with session_scope() as db:
-        (alarm,) = integrity.load_alarms(db).unacknowledged
+        (alarm,) = alarms.load_alarms(db).unacknowledged
         found = [finding["message"] for finding in alarm.findings]
     journal_saw = "the journal ("
     assert any(
