@@ -57,7 +57,10 @@ def key_pairs(value: str) -> list[tuple[str, str]]:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AGENCY_", env_file=".env", extra="ignore")
+    # A refused value is not repeated in the error: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_prefix="AGENCY_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = f"sqlite:///{VAR / 'agency.sqlite3'}"
     broker_url: str = Field(

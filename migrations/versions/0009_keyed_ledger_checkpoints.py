@@ -8,6 +8,7 @@ outside the database (``AGENCY_LEDGER_KEY``), and carry their position in their 
 Existing chains: each is verified with the plain hash first.  An intact chain is sealed
 anew under the current key; a chain that does not verify keeps its hashes and gets no
 key id, so every later verification reports it (until an officer acknowledges it).
+The key is the settings' ``AGENCY_LEDGER_KEY``: set it before migrating a deployment.
 
 Verifications no longer compare with the previous run's newest entry
 (``max_entry_id``) but with signed checkpoints kept outside the database; the names of

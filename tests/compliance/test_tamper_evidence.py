@@ -5,6 +5,7 @@ being reported until a compliance officer acknowledges it."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -25,7 +27,7 @@ from agency.compliance.models import (
     LedgerEntry,
     LedgerVerification,
 )
-from agency.config import get_settings
+from agency.config import Settings, get_settings
 from agency.db import session_scope
 from agency.kit import clock
 from tests.compliance.tamper import edit, past_the_triggers, plain_sha256, remove, reseal, wrong_key
@@ -392,3 +394,20 @@ def test_the_journal_has_a_line_per_committed_chain_and_none_for_rolled_back_ent
         (person.consumer.id, kept[-1].seq, kept[-1].hash)
     ]
     assert set(records[0]) == {"at", "chain", "seq", "hash", "key", "mac"}
+
+
+@pytest.mark.parametrize(
+    ("current", "retired", "error"),
+    [
+        ("no-colon-here-0123456789012345678901234567890", "", "key 1 must be id:secret"),
+        ("k1:too-short", "", "'k1': the secret must be 32+ characters"),
+        ("k1:" + "s" * 40 + ",k2:" + "t" * 40, "", "give exactly one key"),
+        ("k1:" + "s" * 40, "k1:" + "t" * 40, "ledger key ids must differ"),
+    ],
+)
+def test_ledger_key_settings_say_what_is_wrong_without_the_secret(
+    current: str, retired: str, error: str
+) -> None:
+    with pytest.raises(ValidationError, match=re.escape(error)) as raised:
+        Settings(ledger_key=current, ledger_retired_keys=retired)
+    assert "s" * 40 not in str(raised.value) and "too-short" not in str(raised.value)
