@@ -249,7 +249,7 @@ def acknowledge_alarm(
                 errors={alarm_id: message[:1].upper() + message[1:] + "."},
             )
         ) from exc
-    return RedirectResponse(f"/compliance?acknowledged={alarm_id}#integrity", status_code=303)
+    return RedirectResponse("/compliance#integrity", status_code=303)
 
 
 # ---- ledger search -----------------------------------------------------------------------
