@@ -8,33 +8,60 @@ real deployment without any other change.
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Callable
 from functools import lru_cache
 from ipaddress import ip_network
 from pathlib import Path
+from typing import Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 
 
-def _stored_secret(name: str) -> str:
+def _stored_secret(name: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
     """A per-installation secret kept in ``var/<name>`` so it survives restarts."""
     path = VAR / name
     if path.exists():
         return path.read_text().strip()
     VAR.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
+    value = make()
     path.write_text(value)
     path.chmod(0o600)
     return value
 
 
+_KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,32}")
+LEDGER_SECRET_MIN = 32
+
+
+def key_pairs(value: str) -> list[tuple[str, str]]:
+    """``id:secret`` pairs, comma-separated (the ledger key settings), as (id, secret).
+
+    ValueError says which part is wrong, never echoing a secret."""
+    pairs = []
+    for number, part in enumerate((p.strip() for p in value.split(",") if p.strip()), 1):
+        key_id, colon, secret = part.partition(":")
+        if not colon or not _KEY_ID.fullmatch(key_id):
+            raise ValueError(
+                f"key {number} must be id:secret, the id 1-32 letters, digits, '.', '_' or '-'"
+            )
+        if len(secret) < LEDGER_SECRET_MIN:
+            raise ValueError(f"key {key_id!r}: the secret must be {LEDGER_SECRET_MIN}+ characters")
+        pairs.append((key_id, secret))
+    return pairs
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="AGENCY_", env_file=".env", extra="ignore")
+    # A refused value is not repeated in the error: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_prefix="AGENCY_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = f"sqlite:///{VAR / 'agency.sqlite3'}"
     broker_url: str = Field(
@@ -45,6 +72,19 @@ class Settings(BaseSettings):
     # Keys the hashes of national ids.  Separate from secret_key, which may be rotated;
     # changing this one makes earlier consumers unmatchable by national id.
     pii_key: str = Field(default_factory=lambda: _stored_secret("pii_key"), repr=False)
+    # Seals the contact ledger (HMAC-SHA256 of each entry), its checkpoints and alarms:
+    # ``id:secret``.  Keep it outside the database.  Rotation: a new id:secret here, the
+    # old pair appended to ledger_retired_keys (entries name the key that sealed them).
+    ledger_key: str = Field(
+        default_factory=lambda: _stored_secret(
+            "ledger_key", make=lambda: f"k1:{secrets.token_urlsafe(48)}"
+        ),
+        repr=False,
+    )
+    ledger_retired_keys: str = Field(default="", repr=False)
+    # Where signed checkpoints of the ledger's chains and the write journal are kept:
+    # storage the database's administrators cannot write.
+    ledger_checkpoint_dir: Path = VAR / "ledger-checkpoints"
     upload_dir: Path = VAR / "uploads"
     # Request bodies: a file upload, an API push of accounts, and every other request
     # (forms, sign-in, JSON actions), each refused (413) while it is still arriving.
@@ -120,6 +160,26 @@ class Settings(BaseSettings):
                     f"{entry!r} is not an IP address or network (such as 10.0.0.0/8)"
                 ) from None
         return ",".join(entries)
+
+    @field_validator("ledger_key")
+    @classmethod
+    def _one_ledger_key(cls, value: str) -> str:
+        if len(key_pairs(value)) != 1:
+            raise ValueError("give exactly one key, id:secret")
+        return value
+
+    @field_validator("ledger_retired_keys")
+    @classmethod
+    def _retired_keys(cls, value: str) -> str:
+        key_pairs(value)
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_key_ids(self) -> Self:
+        ids = [key_id for key_id, _ in key_pairs(f"{self.ledger_key},{self.ledger_retired_keys}")]
+        if len(ids) != len(set(ids)):
+            raise ValueError("ledger key ids must differ (current and retired)")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

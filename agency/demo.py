@@ -50,6 +50,7 @@ from agency.cases.schemas import AgentProfileForm, RuleForm, TeamForm
 from agency.clients import service as clients_service
 from agency.clients.models import Client, Contract
 from agency.clients.schemas import ClientForm, ContractForm
+from agency.compliance import integrity
 from agency.compliance import service as compliance_service
 from agency.compliance.models import FactKind, Source
 from agency.kit import clock
@@ -232,7 +233,7 @@ def load(db: Session) -> bool:
     _assignment(db, users, [case.id for case in to_assign])
     _contact_history(db, rng, agent_ids, clients["DEMO"][0].id)
     _agents_work(db, random.Random(SEED + 1), users["supervisor@example.com"])  # noqa: S311
-    compliance_service.verify_ledger(db)
+    integrity.verify_ledger(db)
     return True
 
 

@@ -18,6 +18,8 @@ from agency.clients.models import ApiKey, Client, Contract
 from agency.compliance.models import (
     ClientPolicy,
     ComplianceFact,
+    LedgerAlarm,
+    LedgerAlarmAck,
     LedgerCase,
     LedgerEntry,
     LedgerRuleHit,
@@ -45,6 +47,8 @@ __all__ = [
     "Contract",
     "Installment",
     "Layout",
+    "LedgerAlarm",
+    "LedgerAlarmAck",
     "LedgerCase",
     "LedgerEntry",
     "LedgerRuleHit",

@@ -17,6 +17,7 @@ from typing import Any
 # Settings are read once; fix the ones tests rely on before anything imports agency.
 os.environ.setdefault("AGENCY_SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 os.environ.setdefault("AGENCY_PII_KEY", "test-pii-key-not-for-production-0123456789")
+os.environ.setdefault("AGENCY_LEDGER_KEY", "test1:test-ledger-key-not-for-production-0123456789")
 os.environ["AGENCY_BROKER_URL"] = "memory://"
 os.environ["AGENCY_LOG_LEVEL"] = "WARNING"
 
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session
 import agency.db
 import agency.worker
 from agency.cli import alembic_config
+from agency.config import get_settings
 from agency.db import create_engine, get_session, run_touches
 from agency.main import create_app
 from tests.fixtures import factories
@@ -79,6 +81,17 @@ def engine(
     engine = migrate(url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def ledger_checkpoint_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, request: Any
+) -> Path:
+    """Each test its own (not yet created) checkpoint store: checkpoints and journal
+    lines of one test must not be compared with another test's database."""
+    path = tmp_path_factory.getbasetemp() / "checkpoints" / f"{id(request.node):x}"
+    monkeypatch.setattr(get_settings(), "ledger_checkpoint_dir", path)
+    return path
 
 
 @pytest.fixture

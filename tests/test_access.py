@@ -118,6 +118,7 @@ def tenants(db: Session) -> Tenants:
         "client_reference": "BRAVO-REF-ZQ",
         "action": "recall",
         "consumer_id": consumer_b.id,
+        "alarm_id": 1,
     }
     markers = [
         "Bravo Utilities Zq",

@@ -27,7 +27,7 @@ from agency.cases.models import (
 )
 from agency.cli import app
 from agency.clients.models import Client
-from agency.compliance import service
+from agency.compliance import integrity
 from agency.compliance.models import ComplianceFact, EntryKind, LedgerEntry
 from agency.db import session_scope
 from agency.payments.models import PaymentPlan
@@ -80,7 +80,7 @@ def test_demo_loads_once_and_is_realistic(bound_engine: Engine) -> None:
         )
         assert decisions[True] > 500 and decisions[False] > 50
         assert db.scalar(select(func.count()).select_from(ComplianceFact)) > 200
-        assert service.verify_ledger(db).ok
+        assert integrity.verify_ledger(db).ok
         # One team of the four agents; the rules gave out the cases (by skill abroad),
         # the team's pool holds some, and some wait for the supervisor.
         team = db.scalar(select(Team).where(Team.name == "Early-stage"))

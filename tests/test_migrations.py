@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.orm import Session
 
 from agency.cli import alembic_config
-from agency.db import Base, create_engine
+from agency.compliance import integrity
+from agency.compliance.models import LedgerEntry
+from agency.db import Base, Json, UTCDateTime, create_engine
 from tests.conftest import BACKENDS, postgres_database
 
 
@@ -26,8 +34,6 @@ def test_models_match_the_migrations(engine: Engine) -> None:
 
 
 def test_downgrade_to_base_and_upgrade_again(tmp_path: object) -> None:
-    from agency.db import create_engine
-
     engine = create_engine(f"sqlite:///{tmp_path}/roundtrip.sqlite3")
     config = alembic_config()
     with engine.begin() as connection:
@@ -44,8 +50,6 @@ def test_existing_rules_get_a_band_currency_and_start_their_history(tmp_path: ob
     """0007: bands entered before were two-decimal amounts in minor units: a yen client's
     band is rescaled to yen, a band with no client is taken to be in dollars.  0008: each
     rule's history starts with the rule as it stands."""
-    from agency.db import create_engine
-
     engine = create_engine(f"sqlite:///{tmp_path}/bands.sqlite3")
     config = alembic_config()
     with engine.begin() as connection:
@@ -150,3 +154,135 @@ def test_existing_cases_take_their_consumers_name_and_place(scratch_url: str) ->
         (2, "Bo", "Reed", "GB", None, None, None),
     ]
     assert not columns & {"first_name", "last_name", "country", "region", "postal_code"}
+
+
+# ---- 0010: the ledger becomes keyed ------------------------------------------------------
+
+# What an entry's plain SHA-256 covered before 0010.
+PLAIN = (
+    "consumer_id",
+    "kind",
+    "at",
+    "recorded_at",
+    "actor_id",
+    "source",
+    "channel",
+    "direction",
+    "contact_point_id",
+    "case_ids",
+    "allowed",
+    "blocked_by",
+    "next_allowed_at",
+    "rule_set",
+    "policy_version",
+    "timezones",
+    "automated",
+    "template",
+    "attempt_id",
+    "outcome",
+    "fact_id",
+    "detail",
+    "prev_hash",
+)
+AT = datetime(2026, 3, 2, 15, tzinfo=UTC)
+
+
+def plain_hash(values: dict[str, Any]) -> str:
+    content = {
+        name: values[name].isoformat(timespec="microseconds")
+        if isinstance(values[name], datetime)
+        else values[name]
+        for name in PLAIN
+    }
+    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def legacy_chain(consumer_id: int | None, first_id: int, count: int) -> list[dict[str, Any]]:
+    rows, previous = [], None
+    for offset in range(count):
+        values: dict[str, Any] = dict.fromkeys(PLAIN)
+        values.update(
+            id=first_id + offset,
+            consumer_id=consumer_id,
+            kind="policy" if consumer_id is None else "inbound",
+            source="officer" if consumer_id is None else "consumer",
+            at=AT + timedelta(minutes=offset),
+            recorded_at=AT + timedelta(minutes=offset),
+            case_ids=[],
+            blocked_by=[],
+            timezones=[],
+            automated=False,
+            detail={"n": offset},
+            prev_hash=previous,
+        )
+        values["hash"] = previous = plain_hash(values)
+        rows.append(values)
+    return rows
+
+
+@pytest.fixture
+def empty_database(scratch_url: str) -> Iterator[Engine]:
+    """An engine on an empty database of each backend."""
+    fresh = create_engine(scratch_url)
+    yield fresh
+    fresh.dispose()
+
+
+def test_plain_chains_are_keyed_and_a_broken_one_stays_reported(empty_database: Engine) -> None:
+    """0010 re-seals each chain that verifies with the plain hash under the ledger key;
+    a chain that does not keeps its hashes, and every verification reports it.  The
+    downgrade seals the keyed chains with the plain hash again."""
+    config = alembic_config()
+    with empty_database.connect() as connection:
+        if connection.dialect.name == "sqlite":  # as `agency migrate` does (migrations/env.py)
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0008")
+            consumers = sa.table(
+                "consumers",
+                *(sa.column(c) for c in ("id", "first_name", "last_name", "country")),
+                sa.column("created_at", UTCDateTime()),
+                sa.column("timezones", Json),
+            )
+            connection.execute(
+                consumers.insert(),
+                [
+                    {"id": i, "first_name": "A", "last_name": "B", "country": "US"}
+                    | {"created_at": AT, "timezones": []}
+                    for i in (1, 2)
+                ],
+            )
+            intact, broken = legacy_chain(1, 1, 3), legacy_chain(2, 10, 3)
+            system = legacy_chain(None, 20, 2)
+            broken[1]["detail"] = {"edited": True}  # its hash no longer matches
+            entries = LedgerEntry.__table__
+            legacy_columns = [*PLAIN, "id", "hash"]
+            connection.execute(
+                entries.insert(),
+                [{k: row[k] for k in legacy_columns} for row in (*intact, *broken, *system)],
+            )
+            command.upgrade(config, "head")
+            rows = {row.id: row for row in connection.execute(sa.select(entries))}
+            assert [rows[i].seq for i in (1, 2, 3, 10, 11, 12, 20, 21)] == [1, 2, 3, 1, 2, 3, 1, 2]
+            assert {rows[i].key_id for i in (1, 2, 3, 20, 21)} == {"test1"}
+            assert {rows[i].key_id for i in (10, 11, 12)} == {None}
+            assert [rows[i].hash for i in (10, 11, 12)] == [row["hash"] for row in broken]
+            run = integrity.verify_ledger(Session(bind=connection))
+            assert not run.ok and run.first_bad_entry_id == 10
+            assert run.message == (
+                "entry 10 is not sealed with a ledger key (its chain did not verify when it "
+                "was keyed) (and 2 later entries of consumer 2's chain); alarm 1 not "
+                "acknowledged"
+            )
+            command.downgrade(config, "0008")
+            legacy = sa.select(entries.c.id, entries.c.hash, entries.c.prev_hash)
+            restored = {row.id: row for row in connection.execute(legacy)}
+            for chain in (intact, system):
+                for row in chain:
+                    assert restored[row["id"]].hash == row["hash"]
+                    assert restored[row["id"]].prev_hash == row["prev_hash"]
+            command.upgrade(config, "head")

@@ -1,11 +1,15 @@
-"""``agency compliance ...``: the rule engine from the command line (no database).
+"""``agency compliance ...``: the rule engine from the command line (no database), and
+the ledger's integrity.
 
     agency compliance evaluate SCENARIO.json
     agency compliance verify-ledger
+    agency compliance acknowledge-alarm ID --by OFFICER-EMAIL --reason "..."
 
 ``evaluate`` prints the decision as JSON (exit 0); a file that cannot be read, is not
 JSON or is not a valid scenario exits 2 with a one-line reason on standard error; it
-needs no database.  ``verify-ledger`` recomputes the ledger's hash chains.
+needs no database.  ``verify-ledger`` verifies the ledger's chains against the newest
+checkpoint and exits 1 while any alarm is unacknowledged; ``acknowledge-alarm`` sets an
+alarm aside in a compliance officer's name.
 """
 
 from __future__ import annotations
@@ -55,16 +59,61 @@ def evaluate_command(
 
 @app.command("verify-ledger")
 def verify_ledger_command() -> None:
-    """Recompute every chain of the contact ledger and name the first bad entry.
+    """Verify every chain of the contact ledger against the newest checkpoint.
 
-    Exit 0 when intact, 1 when not (the result is recorded for the workspace either way).
+    Exit 0 when intact, 1 when not or while any alarm is unacknowledged (the run is
+    recorded for the workspace, and a checkpoint written, either way).
     """
-    from agency.compliance import service  # the database part: only this command needs it
+    from agency.compliance import alarms, integrity  # the database part: only these need it
     from agency.db import session_scope
 
     with session_scope() as db:
-        run = service.verify_ledger(db)
-        ok, message = run.ok, run.message
+        run = integrity.verify_ledger(db)
+        raised = [
+            f"alarm {alarm.id}, raised {alarm.raised_at:%Y-%m-%d %H:%M:%S} UTC, "
+            f"not acknowledged: {alarm.message}"
+            for alarm in alarms.load_alarms(db).unacknowledged
+        ]
+        ok, message, checkpoint = run.ok, run.message, run.checkpoint
     typer.echo(f"ledger {'intact' if ok else 'NOT intact'}: {message}")
+    for line in raised:
+        typer.echo(line)
+    typer.echo(f"checkpoint written: {checkpoint}")
     if not ok:
+        typer.echo(
+            'acknowledge with: agency compliance acknowledge-alarm ID --by EMAIL --reason "..."'
+        )
         raise typer.Exit(1)
+
+
+@app.command("acknowledge-alarm")
+def acknowledge_alarm_command(
+    alarm_id: int = typer.Argument(..., help="the alarm's number (verify-ledger names it)"),
+    by: str = typer.Option(..., "--by", help="the e-mail of the compliance officer"),
+    reason: str = typer.Option(..., "--reason", help="why the alarm can be set aside"),
+) -> None:
+    """Acknowledge a ledger alarm with a reason; a fresh checkpoint records the state."""
+    from agency.auth import repository as auth_repository
+    from agency.auth.models import Role
+    from agency.compliance import alarms
+    from agency.compliance.service import ComplianceError
+    from agency.db import session_scope
+    from agency.kit.errors import NotFound
+
+    with session_scope() as db:
+        officer = auth_repository.user_by_email(db, by)
+        if officer is None or officer.role is not Role.COMPLIANCE or not officer.is_active:
+            _usage_error(f"--by: {by} is not an active compliance officer")
+            return
+        try:
+            ack = alarms.acknowledge_alarm(
+                db, alarm_id=alarm_id, officer_id=officer.id, reason=reason
+            )
+        except NotFound:
+            _usage_error(f"alarm: there is no alarm {alarm_id}")
+            return
+        except ComplianceError as exc:
+            _usage_error(str(exc))
+            return
+        checkpoint = ack.checkpoint
+    typer.echo(f"alarm {alarm_id} acknowledged; checkpoint written: {checkpoint}")

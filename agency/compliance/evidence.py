@@ -2,15 +2,16 @@
 officers' screens (masking contact values, checking one consumer's chain).
 
 ``build_pdf`` takes plain data and touches no database: the view gathers the consumer,
-the contact points, the cases, the facts and the timeline, and checks the chain with
-``chain_status`` over the consumer's ledger entries in id order.  Contact values are
+the contact points, the cases, the facts and the timeline, checks the chain with
+``chain_status`` over the consumer's ledger entries in id order, and compares it with
+the newest checkpoint with ``checkpoint_match``.  Contact values are
 masked everywhere in the bundle: it is evidence of what we did, not a contact sheet.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from xml.sax.saxutils import escape
@@ -29,7 +30,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from agency.compliance.chain import link_problem
+from agency.compliance.chain import Head, link_problem
+from agency.compliance.checkpoints import Checkpoint
 from agency.compliance.models import LedgerEntry
 
 HASH_PREFIX = 12
@@ -76,17 +78,16 @@ class ChainStatus:
         return self.first_bad_entry_id is None
 
 
-def chain_status(
-    entries: Sequence[LedgerEntry], entry_hash: Callable[[LedgerEntry], str]
-) -> ChainStatus:
-    """Recompute one consumer's chain (``entries`` in id order): each entry's stored hash
-    must be the hash of its content, and each must point at the one before it.  The
-    chain's first entry points at nothing (retention starts a chain anew)."""
+def chain_status(entries: Sequence[LedgerEntry], secrets: Mapping[str, bytes]) -> ChainStatus:
+    """Recompute one consumer's chain (``entries`` in id order) under the ledger keys
+    ``secrets``: each entry's seal must hold, and each must be the next after the one
+    before it.  The chain's first entry points at nothing (retention starts a chain
+    anew)."""
     links: list[ChainLink] = []
     first_bad: tuple[int, str] | None = None
-    previous: str | None = None
+    previous: Head | None = None
     for entry in entries:
-        problem = link_problem(entry, previous, entry_hash)
+        problem = link_problem(entry, previous, secrets)
         if problem and first_bad is None:
             first_bad = (entry.id, problem)
         links.append(
@@ -97,7 +98,7 @@ def chain_status(
                 problem=problem,
             )
         )
-        previous = entry.hash
+        previous = Head(seq=entry.seq, hash=entry.hash)
     if first_bad is not None:
         message = f"broken: entry {first_bad[0]} {first_bad[1]}"
     elif links:
@@ -108,6 +109,50 @@ def chain_status(
         links=tuple(links),
         first_bad_entry_id=None if first_bad is None else first_bad[0],
         message=message,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointMatch:
+    """The checkpoint a chain was compared with, and whether the chain still holds the
+    head it recorded (None: the checkpoint recorded nothing of this chain)."""
+
+    name: str
+    taken_at: datetime
+    key_id: str
+    recorded: Head | None
+    matched: bool | None
+
+    @property
+    def message(self) -> str:
+        where = (
+            f"checkpoint {self.name} (taken {_when(self.taken_at)}, signed with key {self.key_id})"
+        )
+        if self.recorded is None:
+            return f"Compared with {where}: it predates this consumer's chain."
+        ending = self.recorded.hash[:HASH_PREFIX]
+        seen = f"it recorded {self.recorded.seq} entries ending in {ending}"
+        if self.matched:
+            return f"Compared with {where}: {seen}; the chain still holds them."
+        return f"Compared with {where}: {seen}; the chain does NOT hold them."
+
+
+def checkpoint_match(
+    entries: Sequence[LedgerEntry], consumer_id: int, checkpoint: Checkpoint | None
+) -> CheckpointMatch | None:
+    """How one consumer's chain compares with ``checkpoint`` (None: there is none yet)."""
+    if checkpoint is None:
+        return None
+    recorded = checkpoint.heads.get(consumer_id)
+    matched = None
+    if recorded is not None:
+        matched = any(e.seq == recorded.seq and e.hash == recorded.hash for e in entries)
+    return CheckpointMatch(
+        name=checkpoint.name,
+        taken_at=checkpoint.taken_at,
+        key_id=checkpoint.key_id,
+        recorded=recorded,
+        matched=matched,
     )
 
 
@@ -182,6 +227,7 @@ class EvidenceBundle:
     facts: tuple[FactRow, ...]
     timeline: tuple[TimelineRow, ...]  # newest first
     chain: ChainStatus
+    checkpoint: CheckpointMatch | None = None
     rule_sets_seen: tuple[str, ...] = field(default=())
 
 
@@ -247,6 +293,12 @@ def _timeline_cells(row: TimelineRow, indent: str = "") -> list[str]:
         f"{row.who} ({row.source})",
         decision.strip(),
     ]
+
+
+def _checkpoint_text(match: CheckpointMatch | None) -> str:
+    if match is None:
+        return "No checkpoint yet: the chain has not been compared with one."
+    return match.message
 
 
 def build_pdf(bundle: EvidenceBundle) -> bytes:
@@ -350,8 +402,15 @@ def build_pdf(bundle: EvidenceBundle) -> bytes:
                 _p("Chain status", s.h2),
                 _p(verdict, s.ok if chain.intact else s.bad),
                 _p(
-                    "Each entry's SHA-256 hash was recomputed from its content and the hash of "
-                    "the entry before it (service.entry_hash).",
+                    _checkpoint_text(bundle.checkpoint),
+                    s.bad if bundle.checkpoint and bundle.checkpoint.matched is False else s.body,
+                ),
+                _p(
+                    "Each entry's seal (HMAC-SHA256 under the ledger key it names) was "
+                    "recomputed from its content, its position in the chain and the hash of "
+                    "the entry before it (chain.entry_hash); the checkpoint, kept outside "
+                    "the database and signed with a ledger key, records how far each chain "
+                    "had got.",
                     s.small,
                 ),
             ]

@@ -1,13 +1,14 @@
-"""The contact ledger, the facts the contact rules use, client policies, verifications.
+"""The contact ledger, the facts the contact rules use, client policies, verifications
+and the alarms they raise.
 
 The ledger (``LedgerEntry``) is the design's *ContactAttempt*: every gate decision
 (allowed or blocked), every outcome, every inbound contact and every recorded fact, in one
-append-only, hash-chained table.  Each consumer's entries form their own chain (entries
+append-only table of keyed hash chains.  Each consumer's entries form their own chain (entries
 about no consumer, such as policy changes, form the system chain), so writers about
 different consumers never wait for each other and retention can remove one consumer's
 whole chain without breaking anyone else's.  On PostgreSQL a trigger refuses UPDATE and
-DELETE (migration 0003); only the retention job may delete, by setting
-``agency.ledger_retention`` for its transaction.
+DELETE (migration 0003; verifications and alarms too, 0010); only the retention job may
+delete ledger entries, by setting ``agency.ledger_retention`` for its transaction.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ class Source(StrEnum):
 class LedgerEntry(IdMixin, Base):
     """One immutable line of the contact ledger.
 
-    ``hash`` is SHA-256 over the entry's content and ``prev_hash`` (the hash of the
-    previous entry of the same chain); ``service.entry_hash`` defines the content.
+    ``hash`` is HMAC-SHA256, under the ledger key ``key_id``, of the entry's content,
+    its position ``seq`` in its chain and ``prev_hash`` (the hash of the previous entry
+    of the same chain); ``chain.content`` defines the content.  ``key_id`` is null only
+    for entries of a chain that did not verify when the ledger was keyed (migration 0010).
     """
 
     __tablename__ = "ledger_entries"
@@ -99,6 +102,8 @@ class LedgerEntry(IdMixin, Base):
     fact_id: Mapped[int | None] = mapped_column(BigIntKey, ForeignKey("compliance_facts.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    key_id: Mapped[str | None] = mapped_column(String(32))
     hash: Mapped[str] = mapped_column(String(64))
 
 
@@ -205,15 +210,14 @@ class ClientPolicy(IdMixin, Base):
 
 
 class LedgerVerification(IdMixin, Base):
-    """One run of the chain check (``agency compliance verify-ledger`` or the nightly job)."""
+    """One run of the chain check (``agency compliance verify-ledger`` or the nightly job),
+    inserted once, complete: the table is append-only."""
 
     __tablename__ = "ledger_verifications"
 
     started_at: Mapped[datetime] = mapped_column(default=clock.now)
     finished_at: Mapped[datetime | None]
     entries_checked: Mapped[int] = mapped_column(Integer, default=0)
-    # The newest entry seen: the next run checks nothing up to it went missing.
-    max_entry_id: Mapped[int | None] = mapped_column(BigIntKey)
     chains_checked: Mapped[int] = mapped_column(Integer, default=0)
     ok: Mapped[bool] = mapped_column(Boolean, default=False)
     first_bad_entry_id: Mapped[int | None] = mapped_column(BigIntKey)
@@ -221,3 +225,43 @@ class LedgerVerification(IdMixin, Base):
     run_by_id: Mapped[int | None] = mapped_column(
         BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
     )
+    # The checkpoint the database was compared with, the one this run wrote, and the
+    # alarm it raised (when it found something not seen before).
+    compared_with: Mapped[str | None] = mapped_column(String(80))
+    checkpoint: Mapped[str | None] = mapped_column(String(80))
+    alarm_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("ledger_alarms.id", ondelete="RESTRICT")
+    )
+
+
+class LedgerAlarm(IdMixin, Base):
+    """What a verification found wrong and had not seen before (the verification names
+    it): it stays raised until a compliance officer acknowledges it (``LedgerAlarmAck``).
+    ``findings`` are ``findings.Finding`` records; ``mac`` seals the row with a ledger
+    key, so no one with only database access can make or change an alarm that verifies."""
+
+    __tablename__ = "ledger_alarms"
+
+    raised_at: Mapped[datetime] = mapped_column(default=clock.now)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    message: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(32))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerAlarmAck(IdMixin, Base):
+    """A compliance officer's acknowledgment of one alarm, with the reason; sealed like
+    the alarm (its MAC covers the alarm's).  ``checkpoint`` is the checkpoint written
+    with it, which records the acknowledged state for later runs to compare with."""
+
+    __tablename__ = "ledger_alarm_acks"
+
+    alarm_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("ledger_alarms.id", ondelete="RESTRICT"), unique=True
+    )
+    acknowledged_at: Mapped[datetime] = mapped_column(default=clock.now)
+    officer_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("users.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(Text)
+    checkpoint: Mapped[str | None] = mapped_column(String(80))
+    key_id: Mapped[str] = mapped_column(String(32))
+    mac: Mapped[str] = mapped_column(String(64))

@@ -17,11 +17,14 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from agency.auth.models import Role, User
 from agency.cases.models import Case, Consumer, ContactPoint
+from agency.compliance.chain import Head
 from agency.compliance.models import (
     ClientPolicy,
     ComplianceFact,
     EntryKind,
     FactKind,
+    LedgerAlarm,
+    LedgerAlarmAck,
     LedgerCase,
     LedgerEntry,
     LedgerRuleHit,
@@ -47,16 +50,20 @@ def lock_chain(db: Session, consumer_id: int | None) -> None:
         )
 
 
-def chain_head(db: Session, consumer_id: int | None) -> str | None:
-    """The hash of the newest entry of a chain (None for an empty chain)."""
+def chain_head(db: Session, consumer_id: int | None) -> Head | None:
+    """The position and hash of the newest entry of a chain (None for an empty chain)."""
     condition = (
         LedgerEntry.consumer_id.is_(None)
         if consumer_id is None
         else LedgerEntry.consumer_id == consumer_id
     )
-    return db.scalar(
-        select(LedgerEntry.hash).where(condition).order_by(LedgerEntry.id.desc()).limit(1)
-    )
+    row = db.execute(
+        select(LedgerEntry.seq, LedgerEntry.hash)
+        .where(condition)
+        .order_by(LedgerEntry.id.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else Head(seq=row.seq, hash=row.hash)
 
 
 def consumer_with_points_and_cases(db: Session, consumer_id: int) -> Consumer:
@@ -117,6 +124,7 @@ def _ledger_statement() -> Select[*tuple[Any, ...]]:
             LedgerEntry.allowed,
             LedgerEntry.attempt_id,
             LedgerEntry.outcome,
+            LedgerEntry.seq,
             LedgerEntry.hash,
         )
         .where(LedgerEntry.consumer_id == bindparam("consumer", type_=BigInteger))
@@ -175,20 +183,35 @@ def last_verification(db: Session) -> LedgerVerification | None:
     )
 
 
-def count_entries_up_to(db: Session, entry_id: int) -> int:
-    return db.scalar(select(func.count()).where(LedgerEntry.id <= entry_id)) or 0
+def newest_checkpoint_name(db: Session) -> str | None:
+    """The newest checkpoint the database records writing (names sort by time)."""
+    names = [
+        db.scalar(select(func.max(LedgerVerification.checkpoint))),
+        db.scalar(select(func.max(LedgerAlarmAck.checkpoint))),
+    ]
+    return max((name for name in names if name is not None), default=None)
 
 
-def purged_since(db: Session, entry_id: int) -> int:
-    """Entries removed by retention, as recorded by purge entries newer than ``entry_id``."""
-    removed = 0
-    for detail in db.scalars(
-        select(LedgerEntry.detail).where(
-            LedgerEntry.kind == EntryKind.PURGE, LedgerEntry.id > entry_id
-        )
-    ):
-        removed += int(detail.get("entries_up_to_verified", 0))
-    return removed
+def alarms(db: Session) -> list[LedgerAlarm]:
+    """Every alarm, oldest first (they are few: one per verification that found something
+    new)."""
+    return list(db.scalars(select(LedgerAlarm).order_by(LedgerAlarm.id)))
+
+
+def alarm_acks(db: Session) -> dict[int, LedgerAlarmAck]:
+    """Each acknowledged alarm's acknowledgment, by alarm id."""
+    return {ack.alarm_id: ack for ack in db.scalars(select(LedgerAlarmAck))}
+
+
+def alarm(db: Session, alarm_id: int) -> LedgerAlarm:
+    found = db.get(LedgerAlarm, alarm_id)
+    if found is None:
+        raise NotFound("alarm")
+    return found
+
+
+def alarm_ack(db: Session, alarm_id: int) -> LedgerAlarmAck | None:
+    return db.scalar(select(LedgerAlarmAck).where(LedgerAlarmAck.alarm_id == alarm_id))
 
 
 def expired_consumers(db: Session, *, before_by_years: dict[int, datetime]) -> list[int]:

@@ -18,9 +18,9 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from agency.cases.models import Case, Consumer, ContactPoint
-from agency.compliance import engine
+from agency.compliance import engine, journal
 from agency.compliance import repository as repo
-from agency.compliance.chain import entry_hash, link_problem
+from agency.compliance.chain import Head, seal
 from agency.compliance.facts import (
     CHANNELS,
     OUTCOMES,
@@ -39,6 +39,7 @@ from agency.compliance.facts import (
     Outcome,
     Policy,
 )
+from agency.compliance.keys import ledger_keys
 from agency.compliance.models import (
     ClientPolicy,
     ComplianceFact,
@@ -47,7 +48,6 @@ from agency.compliance.models import (
     LedgerCase,
     LedgerEntry,
     LedgerRuleHit,
-    LedgerVerification,
     Source,
 )
 from agency.compliance.replies import classify_reply
@@ -67,7 +67,7 @@ class Gathered:
 
     facts: Facts
     policy_versions: dict[str, int]
-    chain_head: str | None
+    chain_head: Head | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +116,7 @@ def gate(
     versions = gathered.policy_versions
     entry = _append(
         db,
-        prev_hash=gathered.chain_head,
+        head=gathered.chain_head,
         consumer_id=consumer_id,
         kind=EntryKind.ATTEMPT,
         at=now,
@@ -208,7 +208,7 @@ class _Record:
     policy: Policy
     policy_versions: dict[str, int]
     history: list[HistoryEvent]
-    chain_head: str | None
+    chain_head: Head | None
 
 
 def _read(db: Session, *, consumer_id: int, channel: Channel, case_ids: Sequence[int]) -> _Record:
@@ -234,7 +234,7 @@ def _read(db: Session, *, consumer_id: int, channel: Channel, case_ids: Sequence
         policy=strictest(policy_from_values(p.values) for p in policies),
         policy_versions={str(p.client_id): p.version for p in policies},
         history=history,
-        chain_head=ledger[-1].hash if ledger else None,
+        chain_head=Head(seq=ledger[-1].seq, hash=ledger[-1].hash) if ledger else None,
     )
 
 
@@ -455,7 +455,7 @@ def record_outcome(
     repo.lock_chain(db, attempt.consumer_id)
     return _append(
         db,
-        prev_hash=repo.chain_head(db, attempt.consumer_id),
+        head=repo.chain_head(db, attempt.consumer_id),
         consumer_id=attempt.consumer_id,
         kind=EntryKind.OUTCOME,
         at=clock.now(),
@@ -490,7 +490,7 @@ def record_inbound(
     reading = classify_reply(reply_text) if reply_text else None
     entry = _append(
         db,
-        prev_hash=repo.chain_head(db, consumer_id),
+        head=repo.chain_head(db, consumer_id),
         consumer_id=consumer_id,
         kind=EntryKind.INBOUND,
         at=clock.now(),
@@ -599,7 +599,7 @@ def record_fact(
             _undo_on_point(withdrawn_point, withdrawn.kind)
     _append(
         db,
-        prev_hash=repo.chain_head(db, consumer_id),
+        head=repo.chain_head(db, consumer_id),
         consumer_id=consumer_id,
         kind=EntryKind.FACT,
         at=effective_at,
@@ -783,7 +783,7 @@ def set_policy(
     repo.lock_chain(db, None)
     _append(
         db,
-        prev_hash=repo.chain_head(db, None),
+        head=repo.chain_head(db, None),
         consumer_id=None,
         kind=EntryKind.POLICY,
         at=version.changed_at,
@@ -812,7 +812,7 @@ def _single_version(versions: Mapping[str, int]) -> int | None:
 def _append(
     db: Session,
     *,
-    prev_hash: str | None,
+    head: Head | None,
     consumer_id: int | None,
     kind: EntryKind,
     at: datetime,
@@ -822,9 +822,11 @@ def _append(
     blocked_by: Sequence[str] = (),
     **values: Any,
 ) -> LedgerEntry:
-    """Append one entry to its chain.  The caller holds the chain's lock and gives the
-    chain's head (``prev_hash``).  The entry's search rows (``LedgerCase``,
-    ``LedgerRuleHit``) are written by the database as it is inserted (migration 0004)."""
+    """Append one entry to its chain, sealed with the current ledger key.  The caller
+    holds the chain's lock and gives the chain's head (``head``, None for a new chain).
+    The entry's search rows (``LedgerCase``, ``LedgerRuleHit``) are written by the
+    database as it is inserted (migration 0004); once the transaction commits, the new
+    head goes to the journal outside the database (``journal``)."""
     entry = LedgerEntry(
         consumer_id=consumer_id,
         kind=kind,
@@ -839,63 +841,23 @@ def _append(
         timezones=values.pop("timezones", []),
         automated=values.pop("automated", False),
         detail=values.pop("detail", {}),
-        prev_hash=prev_hash,
+        prev_hash=None if head is None else head.hash,
+        seq=1 if head is None else head.seq + 1,
         **values,
     )
-    entry.hash = entry_hash(entry)
+    seal(entry, ledger_keys())
     db.add(entry)
     db.flush()
+    journal.note(db, entry)
     return entry
-
-
-def verify_ledger(db: Session, *, actor_id: int | None = None) -> LedgerVerification:
-    """Recompute every chain; record and return the result, naming the first bad entry
-    (the lowest id whose hash or link does not hold).  Also checks that no entry up to
-    the previous verification's newest one went missing, beyond what retention removed."""
-    previous = repo.last_verification(db)
-    run = LedgerVerification(started_at=clock.now(), run_by_id=actor_id)
-    checked = chains = 0
-    bad: tuple[int, str] | None = None
-    chain: object = object()
-    prev_hash: str | None = None
-    max_id: int | None = None
-    for entry in repo.entries_in_chain_order(db):
-        checked += 1
-        max_id = entry.id if max_id is None else max(max_id, entry.id)
-        if entry.consumer_id != chain:
-            chain, prev_hash, chains = entry.consumer_id, None, chains + 1
-        problem = link_problem(entry, prev_hash)
-        if problem and (bad is None or entry.id < bad[0]):
-            bad = (entry.id, problem)
-        prev_hash = entry.hash
-    missing = None
-    if previous is not None and previous.ok and previous.max_entry_id is not None:
-        expected = previous.entries_checked - repo.purged_since(db, previous.max_entry_id)
-        present = repo.count_entries_up_to(db, previous.max_entry_id)
-        if present < expected:
-            missing = (
-                f"{expected - present} entries checked on {previous.started_at:%Y-%m-%d} are gone"
-            )
-    run.entries_checked, run.chains_checked, run.max_entry_id = checked, chains, max_id
-    run.ok = bad is None and missing is None
-    run.first_bad_entry_id = bad[0] if bad else None
-    if bad:
-        run.message = f"entry {bad[0]} {bad[1]}"
-    elif missing:
-        run.message = missing
-    else:
-        run.message = f"{checked} entries in {chains} chains intact"
-    run.finished_at = clock.now()
-    db.add(run)
-    db.flush()
-    return run
 
 
 def purge_expired(db: Session) -> int:
     """Retention (US-REGF-RECORDS): remove the ledger and facts of consumers whose cases
     are all closed and whose last activity is older than their jurisdiction's period
-    (3 years; Washington 4).  Each removal is recorded in the system chain.  Returns the
-    number of consumers purged."""
+    (3 years; Washington 4).  Each removal is recorded in the system chain with the
+    removed chain's head, which accounts for the chain in later verifications against
+    checkpoints.  Returns the number of consumers purged."""
     now = clock.now()
     cutoffs = {years: now - timedelta(days=365 * years + years // 4) for years in (3, 4, 5, 6, 7)}
     consumer_ids = repo.expired_consumers(db, before_by_years=cutoffs)
@@ -905,17 +867,9 @@ def purge_expired(db: Session) -> int:
         db.execute(text("SET LOCAL agency.ledger_retention = 'on'"))
     repo.lock_chain(db, None)
     for consumer_id in consumer_ids:
-        head = repo.chain_head(db, consumer_id)
-        of_consumer = LedgerEntry.consumer_id == consumer_id
-        count = db.scalar(select(func.count()).where(of_consumer)) or 0
-        verified = repo.last_verification(db)
-        up_to_verified = (
-            db.scalar(
-                select(func.count()).where(of_consumer, LedgerEntry.id <= verified.max_entry_id)
-            )
-            if verified is not None and verified.max_entry_id is not None
-            else 0
-        )
+        repo.lock_chain(db, consumer_id)
+        removed = repo.chain_head(db, consumer_id)
+        count = db.scalar(select(func.count()).where(LedgerEntry.consumer_id == consumer_id))
         entry_ids = select(LedgerEntry.id).where(LedgerEntry.consumer_id == consumer_id)
         db.execute(delete(LedgerCase).where(LedgerCase.entry_id.in_(entry_ids)))
         db.execute(delete(LedgerRuleHit).where(LedgerRuleHit.entry_id.in_(entry_ids)))
@@ -923,7 +877,7 @@ def purge_expired(db: Session) -> int:
         db.execute(delete(ComplianceFact).where(ComplianceFact.consumer_id == consumer_id))
         _append(
             db,
-            prev_hash=repo.chain_head(db, None),
+            head=repo.chain_head(db, None),
             consumer_id=None,
             kind=EntryKind.PURGE,
             at=now,
@@ -931,9 +885,9 @@ def purge_expired(db: Session) -> int:
             source=Source.SYSTEM,
             detail={
                 "consumer_id": consumer_id,
-                "entries": count,
-                "entries_up_to_verified": up_to_verified,
-                "head_hash": head,
+                "entries": count or 0,
+                "head_seq": None if removed is None else removed.seq,
+                "head_hash": None if removed is None else removed.hash,
             },
         )
     return len(consumer_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from agency.compliance import service
+from agency.compliance import integrity, service
 from agency.db import session_scope
 from agency.worker import celery_app
 
@@ -13,11 +13,17 @@ log = logging.getLogger("agency.compliance")
 
 @celery_app.task(name="agency.compliance.tasks.verify_ledger")
 def verify_ledger() -> bool:
-    """Recompute every ledger chain and record the result (nightly)."""
+    """Verify every ledger chain against the newest checkpoint and the journal, record
+    the result and write a checkpoint (nightly: at least one checkpoint a day)."""
     with session_scope() as db:
-        run = service.verify_ledger(db)
+        run = integrity.verify_ledger(db)
         if not run.ok:
-            log.error("ledger verification failed at entry %s", run.first_bad_entry_id)
+            log.error(
+                "ledger verification %s failed: first bad entry %s, alarm %s",
+                run.id,
+                run.first_bad_entry_id,
+                run.alarm_id,
+            )
         return run.ok
 
 

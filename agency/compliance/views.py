@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -30,10 +30,9 @@ from agency.auth.models import Role, User
 from agency.auth.permissions import require
 from agency.cases.models import Case, Consumer, ContactPoint
 from agency.clients import service as clients_service
-from agency.compliance import engine, repository, service
+from agency.compliance import alarms, checkpoints, engine, integrity, repository, service
 from agency.compliance import templates as message_templates
 from agency.compliance.catalogue import CATALOGUE, describe
-from agency.compliance.chain import entry_hash
 from agency.compliance.evidence import (
     CaseRow,
     EvidenceBundle,
@@ -43,9 +42,11 @@ from agency.compliance.evidence import (
     TimelineRow,
     build_pdf,
     chain_status,
+    checkpoint_match,
     mask_contact,
 )
 from agency.compliance.facts import Decision, Policy
+from agency.compliance.keys import ledger_keys
 from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry, Source
 from agency.compliance.schemas import (
     FACT_DAYS,
@@ -160,15 +161,28 @@ REVIEW_KINDS = (
 )
 
 
-def _home(request: Request, db: Session, *, status_code: int = 200) -> Response:
+def _home(
+    request: Request,
+    db: Session,
+    *,
+    status_code: int = 200,
+    reasons: Mapping[int, str] | None = None,
+    errors: Mapping[int, str] | None = None,
+) -> Response:
     now = clock.now()
     today = _start_of(_today())
     verification = repository.last_verification(db)
+    records = alarms.load_alarms(db)
+    acknowledged = sorted(records.acks.values(), key=lambda ack: ack.id, reverse=True)[:5]
     recent = repository.recent_facts(db, REVIEW_KINDS, limit=15)
     consumers = repository.consumers_by_id(db, sorted({f.consumer_id for f in recent}))
     names = _user_names(
         db,
-        [verification.run_by_id if verification else None, *(f.recorded_by_id for f in recent)],
+        [
+            verification.run_by_id if verification else None,
+            *(f.recorded_by_id for f in recent),
+            *(ack.officer_id for ack in acknowledged),
+        ],
     )
     return render(
         request,
@@ -178,6 +192,13 @@ def _home(request: Request, db: Session, *, status_code: int = 200) -> Response:
             "verified_by": (
                 _who(names, verification.run_by_id, Source.SYSTEM) if verification else ""
             ),
+            "open_alarms": records.unacknowledged,
+            "acknowledged": acknowledged,
+            "alarms_by_id": {alarm.id: alarm for alarm in records.valid},
+            "record_problems": records.problems,
+            "checkpoint": checkpoints.newest_summary(),
+            "reasons": reasons or {},
+            "alarm_errors": errors or {},
             "blocked_today": repository.blocked_between(db, since=today, until=now + timedelta(1)),
             "blocked_week": repository.blocked_between(
                 db, since=today - timedelta(days=6), until=now + timedelta(1)
@@ -201,10 +222,35 @@ def home(request: Request, db: DbSession, _: Readers) -> Response:
 @router.post("/compliance/verify")
 def verify(request: Request, db: DbSession, officer: Officer) -> Response:
     """Recompute every chain now (synchronously) and show the result."""
-    service.verify_ledger(db, actor_id=officer.id)
+    integrity.verify_ledger(db, actor_id=officer.id)
     if is_htmx(request):
         return _home(request, db)
     return RedirectResponse("/compliance", status_code=303)
+
+
+@router.post("/compliance/alarms/{alarm_id}/acknowledge")
+def acknowledge_alarm(
+    request: Request,
+    db: DbSession,
+    officer: Officer,
+    alarm_id: int,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """A compliance officer sets a ledger alarm aside, saying why (required)."""
+    try:
+        alarms.acknowledge_alarm(db, alarm_id=alarm_id, officer_id=officer.id, reason=reason)
+    except service.ComplianceError as exc:
+        message = str(exc).split(":", 1)[-1].strip()
+        raise ResponseError(
+            _home(
+                request,
+                db,
+                status_code=422,
+                reasons={alarm_id: reason},
+                errors={alarm_id: message[:1].upper() + message[1:] + "."},
+            )
+        ) from exc
+    return RedirectResponse("/compliance#integrity", status_code=303)
 
 
 # ---- ledger search -----------------------------------------------------------------------
@@ -728,7 +774,7 @@ def _consumer_page(
                 ],
             },
             "days": list(zip(FACT_DAYS, DAY_NAMES, strict=True)),
-            "chain": chain_status(record.entries, entry_hash),
+            "chain": chain_status(record.entries, ledger_keys().secrets),
         },
         status_code=status_code,
     )
@@ -797,7 +843,9 @@ def record_fact(
 @router.get("/compliance/consumers/{consumer_id}/evidence.pdf")
 def evidence_pdf(request: Request, db: DbSession, user: Readers, consumer_id: RowId) -> Response:
     """The consumer's evidence bundle: who, contact points (masked), cases, facts, the
-    full timeline with decisions and rules, and whether this consumer's chain verifies."""
+    full timeline with decisions and rules, whether this consumer's chain verifies, and
+    the checkpoint it was compared with."""
+    keys = ledger_keys()
     record = consumer_record(db, consumer_id)
     cases = {case.id: case for case in record.cases}
     points = {point.id: point for point in record.points}
@@ -849,7 +897,8 @@ def evidence_pdf(request: Request, db: DbSession, user: Readers, consumer_id: Ro
             for f in record.facts
         ),
         timeline=tuple(record.timeline),
-        chain=chain_status(record.entries, entry_hash),
+        chain=chain_status(record.entries, keys.secrets),
+        checkpoint=checkpoint_match(record.entries, consumer.id, checkpoints.newest(keys)[0]),
         rule_sets_seen=tuple(sorted({e.rule_set for e in record.entries if e.rule_set})),
     )
     return Response(

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
-import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from agency.auth.models import User
-from agency.compliance import engine, repository, service
+from agency.compliance import engine, integrity, repository, service
+from agency.compliance.chain import seal
 from agency.compliance.evidence import (
     ChainStatus,
     EvidenceBundle,
@@ -21,9 +21,11 @@ from agency.compliance.evidence import (
     chain_status,
     mask_contact,
 )
-from agency.compliance.models import FactKind, Source
+from agency.compliance.keys import ledger_keys
+from agency.compliance.models import FactKind, LedgerEntry, Source
 from agency.kit import clock
 from tests.compliance.conftest import NIGHT, OFFICE_HOURS, gate_at, make_debtor
+from tests.compliance.tamper import edit, remove
 
 
 def pdf_text(data: bytes) -> str:
@@ -115,7 +117,27 @@ def test_evidence_pdf_has_the_consumer_entries_rules_and_an_intact_chain(
     assert str(allowed.id) in content and str(blocked.id) in content and str(fact.id) in content
     assert "Otto" not in content  # nothing of anyone else
     assert "Chain intact" in content
-    assert "intact" in content
+    assert "No checkpoint yet: the chain has not been compared with one." in content
+
+
+def test_evidence_pdf_names_the_checkpoint_the_chain_was_compared_with(
+    client: TestClient, db: Session, workspace_officer: User
+) -> None:
+    debtor = make_debtor()
+    gate_at(db, debtor, OFFICE_HOURS)
+    newest = gate_at(db, debtor, NIGHT).entry
+    written = integrity.verify_ledger(db).checkpoint
+
+    def bundle() -> str:
+        response = client.get(f"/compliance/consumers/{debtor.consumer.id}/evidence.pdf")
+        return flat(pdf_text(response.content))
+
+    content = bundle()
+    assert f"Compared with checkpoint {written} (taken " in content
+    assert "signed with key test1): it recorded 3 entries ending in" in content
+    assert f"{newest.hash[:12]}; the chain still holds them." in content
+    remove(db, newest.id)
+    assert "the chain does NOT hold them." in bundle()
 
 
 def test_evidence_pdf_names_the_first_tampered_entry(
@@ -125,13 +147,7 @@ def test_evidence_pdf_names_the_first_tampered_entry(
     gate_at(db, debtor, OFFICE_HOURS)
     tampered = gate_at(db, debtor, NIGHT).entry
     gate_at(db, debtor, NIGHT + timedelta(hours=1))
-    if db.get_bind().dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's trigger refuses to change a ledger row")
-    db.execute(
-        text("UPDATE ledger_entries SET detail = :d WHERE id = :id"),
-        {"d": '{"edited": true}', "id": tampered.id},
-    )
-    db.expire_all()
+    edit(db, tampered.id, detail={"edited": True})
     content = flat(
         pdf_text(client.get(f"/compliance/consumers/{debtor.consumer.id}/evidence.pdf").content)
     )
@@ -142,23 +158,24 @@ def test_evidence_pdf_names_the_first_tampered_entry(
 
 
 def test_chain_status_finds_a_broken_link() -> None:
-    class Entry:
-        def __init__(self, id: int, prev: str | None, hash: str) -> None:
-            self.id, self.prev_hash, self.hash = id, prev, hash
+    secrets = ledger_keys().secrets
 
-    def fake_hash(entry: object) -> str:
-        return str(entry.hash)  # type: ignore[attr-defined]
+    def sealed(seq: int, previous: SimpleNamespace | None) -> SimpleNamespace:
+        columns = dict.fromkeys(LedgerEntry.__table__.columns.keys())
+        entry = SimpleNamespace(
+            **{**columns, "id": seq, "seq": seq, "prev_hash": previous.hash if previous else None}
+        )
+        seal(entry, ledger_keys())
+        return entry
 
-    good = [Entry(1, None, "a" * 64), Entry(2, "a" * 64, "b" * 64), Entry(3, "b" * 64, "c" * 64)]
-    status = chain_status(good, fake_hash)  # type: ignore[arg-type]
+    first = sealed(1, None)
+    second = sealed(2, first)
+    good = [first, second, sealed(3, second)]
+    status = chain_status(good, secrets)  # type: ignore[arg-type]
     assert status.intact and status.message == "intact: 3 entries verify"
-    assert [link.hash_prefix for link in status.links] == [
-        "aaaaaaaaaaaa",
-        "bbbbbbbbbbbb",
-        "cccccccccccc",
-    ]
-    broken = [good[0], Entry(2, "x" * 64, "b" * 64), good[2]]
-    status = chain_status(broken, fake_hash)  # type: ignore[arg-type]
+    assert [link.hash_prefix for link in status.links] == [e.hash[:12] for e in good]
+    broken = [good[0], SimpleNamespace(**{**vars(good[1]), "prev_hash": "x" * 64}), good[2]]
+    status = chain_status(broken, secrets)  # type: ignore[arg-type]
     assert status.first_bad_entry_id == 2
     assert "does not follow the previous entry" in status.message
-    assert chain_status([], fake_hash).message == "intact: no entries yet"
+    assert chain_status([], secrets).message == "intact: no entries yet"

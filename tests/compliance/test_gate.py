@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agency.compliance import service
+from agency.compliance.chain import entry_hash
+from agency.compliance.keys import ledger_keys
 from agency.compliance.models import (
     ComplianceFact,
     EntryKind,
@@ -83,7 +85,8 @@ def test_an_allowed_call_is_written_to_the_ledger_with_its_decision(db: Session)
     entry = result.entry
     assert (entry.kind, entry.allowed, entry.actor_id) == (EntryKind.ATTEMPT, True, agent.id)
     assert entry.timezones == ["America/Chicago"] and entry.rule_set
-    assert entry.prev_hash is None and entry.hash == service.entry_hash(entry)
+    assert (entry.prev_hash, entry.seq, entry.key_id) == (None, 1, ledger_keys().current_id)
+    assert entry.hash == entry_hash(entry, ledger_keys().secrets[entry.key_id])
     link = db.scalars(select(LedgerCase)).one()
     assert (link.case_id, link.client_id) == (person.case.id, person.client.id)
 

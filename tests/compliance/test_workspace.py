@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role, User
-from agency.compliance.models import LedgerVerification
+from agency.compliance import integrity
+from agency.compliance.models import LedgerAlarmAck, LedgerVerification
 from agency.kit import clock
 from tests.compliance.conftest import NIGHT, OFFICE_HOURS, gate_at, make_debtor
+from tests.compliance.tamper import remove
 from tests.fixtures.factories import ClientFactory, UserFactory
 from tests.fixtures.web import csrf_token, post_form, sign_in
 
@@ -48,6 +50,7 @@ def test_only_officers_change_anything(client: TestClient, db: Session, role: Ro
     sign_in(client, db, UserFactory(role=role))
     for path, data in [
         ("/compliance/verify", {}),
+        ("/compliance/alarms/1/acknowledge", {"reason": "nothing"}),
         (f"/compliance/consumers/{debtor.consumer.id}/facts", {"kind": "cease"}),
         (f"/compliance/policies/{debtor.client.id}", {"reason": "x", "sms_per_7_days": "1"}),
     ]:
@@ -136,3 +139,59 @@ def test_home_counts_blocked_attempts_today_and_this_week(
     today = "/compliance/ledger?decision=blocked&amp;since=2025-06-10&amp;until=2025-06-10"
     assert f'<a id="blocked-today" href="{today}">1</a>' in page
     assert ">2</a>" in page[page.index('id="blocked-week"') :][:200]
+
+
+def raise_an_alarm(db: Session) -> int:
+    """A consumer's newest entry deleted after a verification: the next one raises an
+    alarm; returns its id."""
+    debtor = make_debtor()
+    gate_at(db, debtor, OFFICE_HOURS)
+    newest = gate_at(db, debtor, OFFICE_HOURS.replace(hour=16)).entry
+    assert integrity.verify_ledger(db).ok
+    remove(db, newest.id)
+    run = integrity.verify_ledger(db)
+    assert not run.ok and run.alarm_id is not None
+    return run.alarm_id
+
+
+def test_an_officer_acknowledges_an_alarm_with_a_reason(
+    client: TestClient, db: Session, workspace_officer: User
+) -> None:
+    alarm_id = raise_an_alarm(db)
+    page = client.get("/compliance").text
+    assert f'id="alarm-{alarm_id}"' in page and "not acknowledged" in page
+    assert f'action="/compliance/alarms/{alarm_id}/acknowledge"' in page
+    assert 'id="newest-checkpoint"' in page and "Signed with key</dt><dd>test1" in page
+
+    blank = post_form(client, f"/compliance/alarms/{alarm_id}/acknowledge", {"reason": "  "})
+    assert blank.status_code == 422
+    assert f'<span class="error" id="e-reason-{alarm_id}">Say why the alarm can be set aside.' in (
+        blank.text
+    )
+    assert db.scalar(select(func.count()).select_from(LedgerAlarmAck)) == 0
+
+    done = post_form(
+        client,
+        f"/compliance/alarms/{alarm_id}/acknowledge",
+        {"reason": "The call was entered twice; the duplicate was removed."},
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/compliance#integrity"
+    page = client.get("/compliance").text
+    assert f'id="alarm-{alarm_id}"' not in page
+    assert (
+        f"Alarm {alarm_id}" in page
+        and "acknowledged by Casey Officer" in page
+        and "The call was entered twice; the duplicate was removed." in page
+    )
+    assert integrity.verify_ledger(db).ok
+    again = post_form(client, f"/compliance/alarms/{alarm_id}/acknowledge", {"reason": "again"})
+    assert again.status_code == 422 and "already acknowledged" in again.text
+
+
+def test_admins_see_alarms_without_the_acknowledgment_form(client: TestClient, db: Session) -> None:
+    alarm_id = raise_an_alarm(db)
+    sign_in(client, db, UserFactory(role=Role.ADMIN))
+    page = client.get("/compliance").text
+    assert f'id="alarm-{alarm_id}"' in page
+    assert "Acknowledge alarm" not in page and 'name="reason"' not in page
