@@ -143,6 +143,10 @@ def drain(timeout: float | None = None) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _send_buffered_jobs(session: Session) -> None:
+    # SQLAlchemy fires after_commit for a savepoint released too: the jobs wait for the
+    # outermost commit, or a rollback after the savepoint would leave them sent.
+    if session.in_nested_transaction():
+        return
     for task_name, args in session.info.pop(_BUFFER_KEY, []):
         run_job(task_name, *args)
 

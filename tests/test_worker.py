@@ -60,6 +60,18 @@ def test_a_failed_savepoint_keeps_the_outer_transactions_jobs(bound_engine: Engi
     assert ran == [3]
 
 
+def test_a_released_savepoint_does_not_send_the_jobs_early(bound_engine: Engine) -> None:
+    with pytest.raises(RuntimeError), session_scope() as db:
+        enqueue(db, "tests.record", 4)
+        with db.begin_nested():
+            enqueue(db, "tests.record", 5)
+        drain()
+        assert ran == []  # the savepoint's release is not the commit
+        raise RuntimeError("the request failed after its savepoint")
+    drain()
+    assert ran == []
+
+
 def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
     with session_scope() as db:
         bind(db)
