@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     pii_key: str = Field(default_factory=lambda: _stored_secret("pii_key"), repr=False)
     upload_dir: Path = VAR / "uploads"
     max_upload_mb: int = 200
+    # What a referral file may hold (docs/referrals.md, "Limits"): a file beyond them is
+    # refused with the reason before it is read whole.  The standard has 48 fields; the
+    # widest merchant exports seen have a few hundred columns.
+    max_file_columns: int = 500
+    max_file_rows: int = 2_000_000
+    # XLSX is a ZIP of XML: its parts unpacked, in all, and its shared strings, which
+    # openpyxl holds in memory whole (about 6 bytes of memory per byte of XML).
+    max_xlsx_unpacked_mb: int = 1024
+    max_xlsx_strings_mb: int = 32
     placement_batch_rows: int = 5000
     # PostgreSQL connections each server or worker process keeps open.  A request beyond
     # them opens an extra connection and closes it afterwards (a new backend process each

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -57,6 +57,8 @@ SENSITIVE = frozenset({"national_id", "ssn_last4"})  # never stored, even in rej
 STALE_AFTER = timedelta(minutes=2)
 MAX_RESUMES = 3
 PREVIEW_ROWS = 20_000
+# placements.size_bytes is a 32-bit integer; no file within the row limit comes near.
+MAX_FILE_BYTES = 2**31 - 1
 
 
 class IntakeError(Exception):
@@ -98,6 +100,7 @@ class Run:
     client_id: int
     contract_id: int
     path: Path
+    sheet: str | None
     detected: Detected
     mapping: dict[str, str]
     rules: Rules
@@ -138,16 +141,14 @@ def _validator(mapping: HeaderMapping, rules: Rules) -> RowValidator:
 
 
 def _file_rows(
-    path: Path,
+    source: Iterable[tuple[int, list[str]]],
     detected: Detected,
-    mapping: HeaderMapping,
     rules: Rules,
     validator: RowValidator,
-    sheet: str | None,
-) -> Iterator[Row | RowError]:
+) -> Generator[Row | RowError, None, None]:
     """The file's rows, or a RowError for a row whose shape is wrong."""
     width = len(detected.header)
-    for number, cells in reading.rows(path, detected, sheet=sheet):
+    for number, cells in source:
         if len(cells) != width and not (rules.allow_short_rows and len(cells) < width):
             if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
                 cells = cells[:width]  # trailing empty cells are harmless
@@ -175,39 +176,43 @@ def check_file(
     mapping: dict[str, str] | None = None,
     limit: int = PREVIEW_ROWS,
 ) -> FileCheck:
-    """Read and validate (up to ``limit`` rows of) a file without writing anything."""
+    """Read and validate (up to ``limit`` rows of) a file without writing anything; the
+    rows past ``limit`` are only counted, which is much cheaper than reading them."""
     sheet = layout.sheet if layout else None
-    detected = reading.detect(path, sheet=sheet)
-    header_map = map_header(
-        detected.header, mapping if mapping is not None else (layout.mapping if layout else None)
-    )
-    rules, _ = rules_for(db, client, layout)
-    validator = _validator(header_map, rules)
-    check = FileCheck(detected, header_map, 0, 0, 0, missing=header_map.missing(REQUIRED))
-    seen: set[str] = set()
-    maintenance = kind_of(header_map) is PlacementKind.MAINTENANCE
-    for item in _file_rows(path, detected, header_map, rules, validator, sheet):
-        check.total_rows += 1
-        if check.checked_rows >= limit:
-            continue
-        check.checked_rows += 1
-        if isinstance(item, RowError):
-            check.errors.append(item)
-            continue
-        result = _validate(validator, item, maintenance=maintenance)
-        if isinstance(result, list):
-            check.errors.extend(result)
-        elif not maintenance and result.client_reference in seen:
-            check.errors.append(
-                RowError(
-                    item.number,
-                    header_map.labels.get("client_reference", "client_reference"),
-                    "duplicate in this file",
+    with reading.open_file(path, sheet=sheet) as opened:
+        detected = opened.detected
+        header_map = map_header(
+            detected.header,
+            mapping if mapping is not None else (layout.mapping if layout else None),
+        )
+        rules, _ = rules_for(db, client, layout)
+        validator = _validator(header_map, rules)
+        check = FileCheck(detected, header_map, 0, 0, 0, missing=header_map.missing(REQUIRED))
+        seen: set[str] = set()
+        maintenance = kind_of(header_map) is PlacementKind.MAINTENANCE
+        items = _file_rows(opened.rows(), detected, rules, validator)
+        for item in islice(items, limit):
+            check.checked_rows += 1
+            if isinstance(item, RowError):
+                check.errors.append(item)
+                continue
+            result = _validate(validator, item, maintenance=maintenance)
+            if isinstance(result, list):
+                check.errors.extend(result)
+            elif not maintenance and result.client_reference in seen:
+                check.errors.append(
+                    RowError(
+                        item.number,
+                        header_map.labels.get("client_reference", "client_reference"),
+                        "duplicate in this file",
+                    )
                 )
-            )
-        else:
-            seen.add(result.client_reference)
-            check.valid_rows += 1
+            else:
+                seen.add(result.client_reference)
+                check.valid_rows += 1
+        more = next(items, None) is not None
+        items.close()
+        check.total_rows = opened.count_rows() if more else check.checked_rows
     return check
 
 
@@ -249,6 +254,8 @@ def open_file_placement(
 
     Returns (placement, created).  Raises Unreadable for a file that cannot be read.
     """
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise reading.Unreadable(f"the file is larger than {MAX_FILE_BYTES // 2**20:,} MB")
     checksum = file_checksum(path)
     existing = repository.placement_by_checksum(db, client.id, checksum)
     if existing is not None:
@@ -257,10 +264,7 @@ def open_file_placement(
     if layout is None:
         layout = layout_for(db, client, detected.header)
     kind = kind_of(map_header(detected.header, layout.mapping if layout else None))
-    settings = get_settings()
-    settings.upload_dir.mkdir(parents=True, exist_ok=True)
-    stored = settings.upload_dir / f"{uuid.uuid4().hex}.{detected.file_format}"
-    shutil.copyfile(path, stored)
+    stored = _store_copy(path, detected)
     placement = Placement(
         client_id=client.id,
         kind=kind,
@@ -281,6 +285,15 @@ def open_file_placement(
     db.add(placement)
     db.flush()
     return placement, True
+
+
+def _store_copy(path: Path, detected: Detected) -> Path:
+    """A copy of the file in the upload folder, kept until the placement needs it no more."""
+    settings = get_settings()
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    stored = settings.upload_dir / f"{uuid.uuid4().hex}.{detected.file_format}"
+    shutil.copyfile(path, stored)
+    return stored
 
 
 def queue(db: Session, *, placement: Placement, mapping: dict[str, str] | None = None) -> None:
@@ -334,7 +347,11 @@ def start_run(db: Session, *, placement_id: int, runner: str) -> Run | None:
     placement.runner = runner
     placement.started_at = placement.started_at or now
     placement.heartbeat_at = now
-    detected = reading.detect(Path(placement.stored_path), sheet=layout.sheet if layout else None)
+    sheet = layout.sheet if layout else None
+    with reading.open_file(Path(placement.stored_path), sheet=sheet) as opened:
+        detected = opened.detected
+        if placement.total_rows is None:  # never previewed (the command line): a file
+            placement.total_rows = opened.count_rows()  # beyond the limits places nothing
     db.flush()
     return Run(
         placement_id=placement.id,
@@ -342,6 +359,7 @@ def start_run(db: Session, *, placement_id: int, runner: str) -> Run | None:
         client_id=client.id,
         contract_id=contract_id,
         path=Path(placement.stored_path),
+        sheet=sheet,
         detected=detected,
         mapping=dict(placement.mapping),
         rules=rules,
@@ -358,11 +376,8 @@ def run_rows(run: Run) -> Iterator[Row | RowError]:
     """The rows this run still has to place (those of an earlier run are skipped)."""
     mapping = map_header(run.detected.header, run.mapping)
     validator = _validator(mapping, run.rules)
-    return islice(
-        _file_rows(run.path, run.detected, mapping, run.rules, validator, None),
-        run.skip_rows,
-        None,
-    )
+    source = reading.rows(run.path, run.detected, sheet=run.sheet)
+    return islice(_file_rows(source, run.detected, run.rules, validator), run.skip_rows, None)
 
 
 def batches(rows: Iterable[Row | RowError], size: int) -> Iterator[list[Row | RowError]]:
@@ -593,36 +608,37 @@ def dry_run(db: Session, *, client: Client, path: Path, layout: Layout | None) -
     rolls back: the answer is exact (duplicates, re-placements, matching) and nothing is
     written."""
     sheet = layout.sheet if layout else None
-    detected = reading.detect(path, sheet=sheet)
-    mapping = map_header(detected.header, layout.mapping if layout else None)
-    rules, contract_id = rules_for(db, client, layout)
-    validator = _validator(mapping, rules)
-    placement = Placement(
-        client_id=client.id,
-        kind=kind_of(mapping),
-        source=PlacementSource.CLI,
-        status=PlacementStatus.RUNNING,
-        file_name=path.name[:255],
-        mapping={},
-    )
-    db.add(placement)
-    db.flush()
-    errors: list[RowError] = []
-    update_open = bool(layout and layout.replacement_policy is ReplacementPolicy.UPDATE)
-    for batch in batches(
-        _file_rows(path, detected, mapping, rules, validator, sheet),
-        get_settings().placement_batch_rows,
-    ):
-        for placed in place_rows(
-            db,
-            placement=placement,
-            rows=batch,
-            mapping=mapping,
-            validator=validator,
-            contract_id=contract_id,
-            update_open=update_open,
+    with reading.open_file(path, sheet=sheet) as opened:
+        detected = opened.detected
+        mapping = map_header(detected.header, layout.mapping if layout else None)
+        rules, contract_id = rules_for(db, client, layout)
+        validator = _validator(mapping, rules)
+        placement = Placement(
+            client_id=client.id,
+            kind=kind_of(mapping),
+            source=PlacementSource.CLI,
+            status=PlacementStatus.RUNNING,
+            file_name=path.name[:255],
+            mapping={},
+        )
+        db.add(placement)
+        db.flush()
+        errors: list[RowError] = []
+        update_open = bool(layout and layout.replacement_policy is ReplacementPolicy.UPDATE)
+        for batch in batches(
+            _file_rows(opened.rows(), detected, rules, validator),
+            get_settings().placement_batch_rows,
         ):
-            errors.extend(placed.errors)
+            for placed in place_rows(
+                db,
+                placement=placement,
+                rows=batch,
+                mapping=mapping,
+                validator=validator,
+                contract_id=contract_id,
+                update_open=update_open,
+            ):
+                errors.extend(placed.errors)
     return Outcome(
         None,
         "dry run",
@@ -844,7 +860,8 @@ def refresh_preview(db: Session, *, placement: Placement, client: Client) -> dic
         "valid_rows": check.valid_rows,
         "rejected_rows": check.rejected_rows,
         "errors": [
-            {"row": e.row, "column": e.column, "message": e.message} for e in check.errors[:50]
+            {"row": e.row, "column": e.column, "message": e.message[:300]}
+            for e in check.errors[:50]
         ],
         "missing": [field_label(name) for name in check.missing],
         "unused": check.mapping.unused,
