@@ -36,8 +36,9 @@ from agency.kit import clock
 from agency.kit.bulk import insert_rows
 from agency.kit.crypto import pii_hash
 from agency.kit.forms import FormError
+from agency.kit.json_input import bad_character
 from agency.kit.spreadsheets import excel_safe
-from agency.referrals import reading, repository
+from agency.referrals import reading, repository, storing
 from agency.referrals.fields import BY_NAME, HeaderMapping, header_key, map_header
 from agency.referrals.models import (
     Layout,
@@ -427,7 +428,9 @@ def place_rows(
     contract_id: int,
     update_open: bool,
 ) -> list[Placed]:
-    """The heart of intake, shared by files, API pushes and dry runs."""
+    """The heart of intake, shared by files, API pushes and dry runs: validate, place
+    the valid rows (a row the database refuses is rejected alone, see ``storing``),
+    record the rejections and count."""
     cells_of = {row.number: row.cells for row in rows if isinstance(row, Row)}
     maintenance = placement.kind is PlacementKind.MAINTENANCE
     outcomes: list[Placed] = []
@@ -442,20 +445,22 @@ def place_rows(
             outcomes.append(Placed(row.number, reference, "rejected", None, tuple(result)))
         else:
             valid.append(result)
-    placed_rows = (
-        cases_service.apply_maintenance(
-            db, client_id=placement.client_id, placement_id=placement.id, items=valid
-        )
-        if maintenance
-        else cases_service.place_accounts(
+
+    def write(items: Sequence[Any]) -> list[Placed]:
+        if maintenance:
+            return cases_service.apply_maintenance(
+                db, client_id=placement.client_id, placement_id=placement.id, items=items
+            )
+        return cases_service.place_accounts(
             db,
             client_id=placement.client_id,
             contract_id=contract_id,
             placement_id=placement.id,
-            accounts=valid,
+            accounts=items,
             update_open=update_open,
         )
-    )
+
+    placed_rows = storing.store(db, valid, write)
     for placed in placed_rows:
         if placed.status == "rejected":  # refused by the cases domain: use the file's names
             placed = Placed(
@@ -675,16 +680,24 @@ _API_MAPPING = HeaderMapping(
 
 
 def _json_text(value: Any) -> str | None:
-    """A JSON value as the text a file cell would hold; None if it cannot be one."""
+    """A JSON value as the text a file cell would hold; None if it cannot be one.
+
+    A number is written out in full only within 40 digits of the point: ``1e1000000000``
+    stays ``1E+1000000000`` (which no parser takes for an amount), never a billion digits.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
-        return format(value, "f")
+        in_reach = value.is_finite() and -_JSON_DIGITS < value.adjusted() < _JSON_DIGITS
+        return format(value, "f") if in_reach else str(value)
     if isinstance(value, int | str):
         return str(value).strip()
     return None
+
+
+_JSON_DIGITS = 40
 
 
 def _json_row(number: int, account: Any) -> Row | RowError:
@@ -697,6 +710,9 @@ def _json_row(number: int, account: Any) -> Row | RowError:
         text = _json_text(value)
         if text is None:
             return RowError(number, key, "must be a string, a number, true/false or null")
+        problem = bad_character(text)
+        if problem:
+            return RowError(number, key, problem)
         values[key] = text
     return Row(number, dict(values), values)
 
@@ -810,16 +826,18 @@ def account_action(
     """One maintenance instruction for one open account, from the API."""
     rules, _ = rules_for(db, client, None)
     values = {"client_reference": client_reference, "action": action}
+
+    def refused(column: str, message: str) -> Placed:
+        return Placed(1, client_reference, "rejected", None, (RowError(1, column, message),))
+
+    if problem := bad_character(client_reference):
+        return refused("client_reference", problem)
     for key, value in body.items():
         text = _json_text(value)
         if key not in BY_NAME or key in ("client_reference", "action") or text is None:
-            return Placed(
-                1,
-                client_reference,
-                "rejected",
-                None,
-                (RowError(1, str(key)[:60], "is not a field of this action"),),
-            )
+            return refused(str(key)[:60], "is not a field of this action")
+        if problem := bad_character(text):
+            return refused(key, problem)
         values[key] = text
     result = validate_maintenance(_validator(_API_MAPPING, rules), 1, values)
     if isinstance(result, list):
