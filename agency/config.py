@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # openpyxl holds in memory whole (about 6 bytes of memory per byte of XML).
     max_xlsx_unpacked_mb: int = 1024
     max_xlsx_strings_mb: int = 32
+    # An upload previewed but never confirmed: its stored copy is deleted after this long
+    # (72 hours: a file uploaded on a Friday can still be confirmed on Monday).
+    preview_retention_hours: int = 72
     placement_batch_rows: int = 5000
     # PostgreSQL connections each server or worker process keeps open.  A request beyond
     # them opens an extra connection and closes it afterwards (a new backend process each

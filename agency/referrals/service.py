@@ -18,7 +18,7 @@ import shutil
 import uuid
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -252,6 +252,8 @@ def open_file_placement(
 ) -> tuple[Placement, bool]:
     """The placement for this file: the existing one if the client sent this very file
     before (same checksum), else a new one, previewed, with a stored copy of the file.
+    An earlier preview of the same file whose copy was deleted unconfirmed (see
+    ``expire_stored_files``) takes the new copy, and counts as new.
 
     Returns (placement, created).  Raises Unreadable for a file that cannot be read.
     """
@@ -259,9 +261,14 @@ def open_file_placement(
         raise reading.Unreadable(f"the file is larger than {MAX_FILE_BYTES // 2**20:,} MB")
     checksum = file_checksum(path)
     existing = repository.placement_by_checksum(db, client.id, checksum)
-    if existing is not None:
+    if existing is not None and not _expired_preview(existing):
         return existing, False
     detected = reading.detect(path, sheet=layout.sheet if layout else None)
+    if existing is not None:  # the same file again, after its unconfirmed copy was let go
+        existing.stored_path = str(_store_copy(path, detected))
+        existing.stored_at = clock.now()
+        db.flush()
+        return existing, True
     if layout is None:
         layout = layout_for(db, client, detected.header)
     kind = kind_of(map_header(detected.header, layout.mapping if layout else None))
@@ -275,6 +282,7 @@ def open_file_placement(
         checksum=checksum,
         size_bytes=path.stat().st_size,
         stored_path=str(stored),
+        stored_at=clock.now(),
         file_format=detected.file_format,
         encoding=detected.encoding,
         delimiter=detected.delimiter,
@@ -297,10 +305,25 @@ def _store_copy(path: Path, detected: Detected) -> Path:
     return stored
 
 
+def _expired_preview(placement: Placement) -> bool:
+    return placement.status is PlacementStatus.PREVIEWED and placement.stored_path is None
+
+
+def _file_gone() -> IntakeError:
+    hours = get_settings().preview_retention_hours
+    return IntakeError(
+        "this placement's file is no longer kept (a file not confirmed within "
+        f"{hours} hours is deleted); upload it again"
+    )
+
+
 def queue(db: Session, *, placement: Placement, mapping: dict[str, str] | None = None) -> None:
     """Confirm a previewed placement: it runs as a job once this transaction commits."""
+    placement = repository.placement_for_update(db, placement.id) or placement
     if placement.status is not PlacementStatus.PREVIEWED:
         raise IntakeError(f"this placement is already {placement.status.value}")
+    if placement.stored_path is None:
+        raise _file_gone()
     if mapping is not None:
         placement.mapping = mapping
     placement.status = PlacementStatus.QUEUED
@@ -536,6 +559,35 @@ def _drop_stored_file(placement: Placement) -> None:
     if placement.stored_path:
         Path(placement.stored_path).unlink(missing_ok=True)
         placement.stored_path = None
+
+
+def expire_stored_files(db: Session) -> int:
+    """Delete the stored copies nobody will use (store the minimum): those of previews
+    not confirmed within AGENCY_PREVIEW_RETENTION_HOURS, any a finished placement still
+    holds, and files in the upload folder that no placement holds (a request that failed
+    after storing its copy) once as old.  Returns how many files were deleted.
+
+    A preview that loses its file keeps its counts and header, not its first rejected
+    rows (they quote cells); confirming it says the file is gone, and uploading the same
+    file again gives it a new copy.
+    """
+    settings = get_settings()
+    cutoff = clock.now() - timedelta(hours=settings.preview_retention_hours)
+    deleted = 0
+    for placement in repository.holding_files(db, previewed_before=cutoff):
+        _drop_stored_file(placement)
+        if placement.preview and "errors" in placement.preview:
+            placement.preview = {k: v for k, v in placement.preview.items() if k != "errors"}
+        deleted += 1
+    db.flush()
+    if settings.upload_dir.is_dir():
+        held = repository.stored_paths(db)
+        for path in settings.upload_dir.iterdir():
+            modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+            if path.is_file() and str(path) not in held and modified < cutoff:
+                path.unlink(missing_ok=True)
+                deleted += 1
+    return deleted
 
 
 def resume_stalled(db: Session) -> list[int]:
@@ -853,7 +905,7 @@ def account_action(
 def refresh_preview(db: Session, *, placement: Placement, client: Client) -> dict[str, Any]:
     """Check the stored file with the placement's mapping and keep what the preview shows."""
     if placement.stored_path is None:
-        raise IntakeError("this placement's file is no longer kept")
+        raise _file_gone()
     layout = (
         repository.layout(db, client.id, layout_id=placement.layout_id)
         if placement.layout_id
