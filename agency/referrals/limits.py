@@ -18,10 +18,12 @@ MAX_FIELD_CHARS = 64 * 1024
 # A column's name in the header row.
 MAX_HEADER_CHARS = 256
 # XLSX: parts of the ZIP, any part openpyxl reads whole (all but the worksheets), one
-# row of a worksheet's XML, and the compression ratio of a part of more than 1 MB.
+# row of a worksheet (its XML, its cells with or without a value), and the compression
+# ratio of a part of more than 1 MB.
 XLSX_MAX_PARTS = 1000
-XLSX_MAX_PART_BYTES = 16 * MB
+XLSX_MAX_PART_BYTES = 4 * MB
 XLSX_MAX_ROW_BYTES = 8 * MB
+XLSX_MAX_ROW_CELLS = 16_384  # Excel's own columns; cells beyond the data's may be empty
 XLSX_MAX_RATIO = 100
 XLSX_RATIO_FROM_BYTES = 1 * MB
 

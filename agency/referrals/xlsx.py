@@ -37,6 +37,7 @@ from agency.referrals.limits import (
     XLSX_MAX_PARTS,
     XLSX_MAX_RATIO,
     XLSX_MAX_ROW_BYTES,
+    XLSX_MAX_ROW_CELLS,
     XLSX_RATIO_FROM_BYTES,
     FileLimits,
 )
@@ -73,6 +74,7 @@ _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
 _CELL_START = re.compile(rb"<" + _PREFIX + rb"c(?=[\s/>])")
 _CELL_COLUMN = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{1,3})\d""")
 _VALUE = re.compile(rb"<" + _PREFIX + rb"(?:v|t)(?:\s[^>]*)?>[^<]")
+_VALUE_MARKS = (b"<v>", b":v>", b"<t>", b"<t ", b":t>", b":t ")
 
 
 def _mb(size: int) -> str:
@@ -252,11 +254,15 @@ class Sheet:
                 ).parse_row
                 for element in self._row_elements(source):
                     number, parsed = cells_of(element)
-                    width = max((cell["column"] for cell in parsed), default=0)
+                    width = max(
+                        (cell["column"] for cell in parsed if cell["value"] not in (None, "")),
+                        default=0,
+                    )
                     self._check_row(number, width)
                     cells = [""] * width
                     for cell in parsed:
-                        cells[cell["column"] - 1] = cell_text(cell["value"])
+                        if cell["column"] <= width:
+                            cells[cell["column"] - 1] = cell_text(cell["value"])
                     while cells and cells[-1] == "":
                         cells.pop()
                     yield number, cells
@@ -288,10 +294,9 @@ class Sheet:
                 open_elements.pop()
                 if element.tag == _CELL_TAG and in_row:
                     cells += 1
-                    if cells > self.limits.columns:
+                    if cells > XLSX_MAX_ROW_CELLS:
                         raise Unreadable(
-                            f"a row of the sheet has more than {self.limits.columns:,} cells; "
-                            f"at most {self.limits.columns:,} columns"
+                            f"a row of the sheet has more than {XLSX_MAX_ROW_CELLS:,} cells"
                         )
                 elif element.tag == _ROW_TAG:
                     in_row -= 1
@@ -361,14 +366,24 @@ class Sheet:
 
 
 def _last_column(body: bytes) -> int:
-    """The column of a row's last cell (cells come in column order) by its reference, or
-    else the number of cells.  Only cells start with ``<c`` or ``<prefix:c`` in a row,
-    and a value's text cannot hold a ``<``."""
-    position = max(body.rfind(b"<c"), body.rfind(b":c"))
-    if position < 0:
-        return 0
+    """The column of a row's last cell with a value (cells come in column order) by its
+    reference, or else the number of cells.  In a row only cells start with ``<c``, only
+    values and their text with ``<v`` or ``<t`` (each maybe prefixed), and a value's text
+    cannot hold a ``<``."""
+    end = len(body)
+    while True:
+        mark = max(body.rfind(candidate, 0, end) for candidate in _VALUE_MARKS)
+        if mark < 0:
+            return 0
+        value = body.rfind(b"<", 0, mark + 1)
+        if value < 0:
+            return 0
+        if _VALUE.match(body, value):  # a value with text: not <v></v>
+            break
+        end = value
+    position = max(body.rfind(b"<c", 0, value), body.rfind(b":c", 0, value))
     tag_end = body.find(b">", position)
-    reference = _CELL_COLUMN.search(body, position, tag_end if tag_end >= 0 else len(body))
+    reference = _CELL_COLUMN.search(body, max(position, 0), tag_end if tag_end >= 0 else value)
     if reference is None:
-        return len(_CELL_START.findall(body))
+        return len(_CELL_START.findall(body, 0, value)) or 1
     return int(column_index_from_string(reference.group(1).decode().upper()))

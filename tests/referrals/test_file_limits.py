@@ -146,6 +146,27 @@ def test_a_dimension_that_lies_does_not_hide_a_column_beyond_the_limit(place: Pl
     assert message == "row 2 has a cell in column WB (column 600); at most 500 columns"
 
 
+def test_empty_formatted_cells_far_right_are_no_columns(place: Place) -> None:
+    header, first = (
+        "".join(
+            f'<c r="{letter}{number}" t="inlineStr"><is><t>{text}</t></is></c>'
+            for letter, text in zip("ABCDEFG", texts, strict=True)
+        )
+        for number, texts in (
+            (1, HEADER),
+            (2, ["X1", "Ann", "Lee", "60601", "IL", "10", "2026-01-15"]),
+        )
+    )
+    sheet = (
+        f'<worksheet xmlns="{MAIN}"><sheetData><row r="1">{header}<c r="ZX1" s="1"/></row>'
+        f'<row r="2">{first}<c r="ZX2" s="1"/><c r="ZY2"><v></v></c></row></sheetData></worksheet>'
+    )
+    content = zip_parts(workbook_parts(sheet.encode(), f'<sst xmlns="{MAIN}"/>'.encode()))
+    code, result = place(content, "accounts.xlsx")
+    assert code == 0, result
+    assert result["accepted"] == 1
+
+
 def test_a_row_numbered_beyond_the_limit(place: Place) -> None:
     content = xlsx_file([HEADER, row("X1"), row("X2")], row_numbers=[1, 2, 5_000_000])
     message = refused(place, content, "accounts.xlsx")
