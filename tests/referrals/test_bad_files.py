@@ -16,7 +16,14 @@ from typer.testing import CliRunner
 from agency.cases.models import Case, Consumer, ContactPoint
 from agency.cli import app
 from agency.db import session_scope
-from tests.fixtures.referral_files import COLUMNS, csv_text, errors_of, good, references_placed
+from tests.fixtures.referral_files import (
+    COLUMNS,
+    XLSX_HEADER,
+    csv_text,
+    errors_of,
+    good,
+    references_placed,
+)
 from tests.referrals.conftest import Place
 
 # Each case: the rows of one file, and exactly what must be reported for them.
@@ -347,17 +354,7 @@ def test_xlsx(place: Place) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(
-        [
-            "Account Number",
-            "First Name",
-            "Last Name",
-            "ZIP",
-            "State",
-            "Principal",
-            "Itemization Date",
-        ]
-    )
+    sheet.append(XLSX_HEADER)
     sheet.append(["X1", "Ann", "Lee", "60601", "IL", 1234.56, date(2026, 1, 15)])
     sheet.append(["X2", "Bob", "Ray", "60601", "IL", -3, date(2026, 1, 15)])
     out = io.BytesIO()

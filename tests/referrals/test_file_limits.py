@@ -19,6 +19,7 @@ from agency.referrals.reading import Unreadable
 from tests.fixtures.factories import ClientFactory, ContractFactory
 from tests.fixtures.referral_files import (
     MAIN,
+    XLSX_HEADER,
     csv_text,
     good,
     references_placed,
@@ -28,15 +29,7 @@ from tests.fixtures.referral_files import (
 )
 from tests.referrals.conftest import Place
 
-HEADER = [
-    "Account Number",
-    "First Name",
-    "Last Name",
-    "ZIP",
-    "State",
-    "Principal",
-    "Itemization Date",
-]
+HEADER: list[str | int] = list(XLSX_HEADER)
 
 
 def row(reference: str) -> list[str | int]:

@@ -33,14 +33,23 @@ def make_client(code: str, country: str = "US", currency: str = "USD") -> int:
         return int(client.id)
 
 
-def queue_file(tmp_path: Path, client_id: int, text: str, name: str = "f.csv") -> Placement:
-    """Open and queue a placement as the web upload does (its job not yet run)."""
+def open_upload(
+    tmp_path: Path,
+    client_id: int,
+    text: str,
+    name: str = "f.csv",
+    *,
+    preview: bool = False,
+    queue: bool = False,
+) -> tuple[Placement, bool]:
+    """Open a placement for a file as the web upload does, then preview it or queue it
+    to run here (its job not yet run); (placement, created)."""
     path = tmp_path / name
     path.write_text(text)
     with session_scope() as db:
         client = db.get(Client, client_id)
         assert client is not None
-        placement, _ = service.open_file_placement(
+        placement, created = service.open_file_placement(
             db,
             client=client,
             path=path,
@@ -49,8 +58,16 @@ def queue_file(tmp_path: Path, client_id: int, text: str, name: str = "f.csv") -
             layout=None,
             user_id=None,
         )
-        service.mark_queued_here(db, placement=placement)
-    return placement
+        if preview and created:
+            service.refresh_preview(db, placement=placement, client=client)
+        if queue:
+            service.mark_queued_here(db, placement=placement)
+    return placement, created
+
+
+def queue_file(tmp_path: Path, client_id: int, text: str, name: str = "f.csv") -> Placement:
+    """Open and queue a placement as the web upload does (its job not yet run)."""
+    return open_upload(tmp_path, client_id, text, name, queue=True)[0]
 
 
 def place_file(tmp_path: Path, client_id: int, text: str, name: str = "f.csv") -> int:

@@ -17,9 +17,9 @@ from agency.config import get_settings
 from agency.db import session_scope
 from agency.kit import clock
 from agency.referrals import service, tasks
-from agency.referrals.models import Placement, PlacementSource, PlacementStatus
+from agency.referrals.models import Placement, PlacementStatus
 from tests.fixtures.referral_files import csv_text, good
-from tests.referrals.test_placing import make_client, place_file
+from tests.referrals.test_placing import make_client, open_upload, place_file
 
 
 @pytest.fixture
@@ -31,23 +31,8 @@ def uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def preview(tmp_path: Path, client_id: int, text: str, name: str = "f.csv") -> tuple[int, bool]:
     """Upload and preview a file as the browser does; (placement id, created)."""
-    path = tmp_path / name
-    path.write_text(text)
-    with session_scope() as db:
-        client = db.get(Client, client_id)
-        assert client is not None
-        placement, created = service.open_file_placement(
-            db,
-            client=client,
-            path=path,
-            file_name=name,
-            source=PlacementSource.UPLOAD,
-            layout=None,
-            user_id=None,
-        )
-        if created:
-            service.refresh_preview(db, placement=placement, client=client)
-        return placement.id, created
+    placement, created = open_upload(tmp_path, client_id, text, name, preview=True)
+    return placement.id, created
 
 
 def stored(placement_id: int) -> Placement:
