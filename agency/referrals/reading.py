@@ -43,7 +43,7 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "|": "pipe", "\t": "tab"}
 _SAMPLE = 64 * 1024
 _XLSX_MAGIC = b"PK\x03\x04"
 # Bytes that Windows-1252 leaves undefined; a file with them is read as Latin-1.
-_CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_CP1252_HOLES = tuple(bytes([byte]) for byte in b"\x81\x8d\x8f\x90\x9d")
 
 csv.field_size_limit(MAX_FIELD_CHARS)
 
@@ -77,7 +77,7 @@ def _detect_encoding(path: Path) -> str:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     utf8 = False
-            holes = holes or any(byte in _CP1252_HOLES for byte in chunk)
+            holes = holes or any(hole in chunk for hole in _CP1252_HOLES)  # searched in C
             chunk = stream.read(1024 * 1024)
         if utf8:
             try:
