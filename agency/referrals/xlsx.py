@@ -41,6 +41,7 @@ from agency.referrals.limits import (
     XLSX_RATIO_FROM_BYTES,
     FileLimits,
 )
+from agency.referrals.xlsx_strings import WorkbookReader
 
 _TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}Override"
 _SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -69,12 +70,13 @@ _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 _HEAD = re.compile(rb"<" + _PREFIX + rb"(?:dimension|sheetData)[\s/>]")
 _DATA_START = re.compile(rb"<" + _PREFIX + rb"sheetData(\s[^>]*)?(/?)>")
 _DATA_END = re.compile(rb"</" + _PREFIX + rb"sheetData\s*>")
-_ROW_START = re.compile(rb"<" + _PREFIX + rb"row(?=[\s/>])([^>]*)>")
+_ROW_SPLIT = re.compile(rb"<" + _PREFIX + rb"row(?=[\s/>])([^>]*)>")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
-_CELL_START = re.compile(rb"<" + _PREFIX + rb"c(?=[\s/>])")
-_CELL_COLUMN = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{1,3})\d""")
+# A cell reference of two letters or more (a row's r is digits only): a literal search.
+_WIDE_REFERENCE = re.compile(rb"""\sr=["']([A-Z]{2,3})\d""")
+_CELL_TAG_START = re.compile(rb"<" + _PREFIX + rb"c\s")
+_CELL_END = re.compile(rb"</" + _PREFIX + rb"c\s*>")
 _VALUE = re.compile(rb"<" + _PREFIX + rb"(?:v|t)(?:\s[^>]*)?>[^<]")
-_VALUE_MARKS = (b"<v>", b":v>", b"<t>", b"<t ", b":t>", b":t ")
 
 
 def _mb(size: int) -> str:
@@ -185,15 +187,13 @@ class Sheet:
     """One sheet of a workbook opened with openpyxl (read-only); rows stream from it."""
 
     def __init__(self, path: Path, sheet: str | None, limits: FileLimits) -> None:
-        from openpyxl import load_workbook
-
         inspect_archive(path, limits)
         self.limits = limits
         self._stream = path.open("rb")  # a stream: openpyxl would judge a path by its name
         try:
-            self._book = load_workbook(
-                self._stream, read_only=True, data_only=True, keep_links=False
-            )
+            reader = WorkbookReader(self._stream, read_only=True, data_only=True, keep_links=False)
+            reader.read()
+            self._book = reader.wb
         except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ...
             self._stream.close()
             raise _damaged(exc) from None
@@ -327,7 +327,8 @@ class Sheet:
     def _count(self, source: IO[bytes]) -> int:
         buffer = b""
         started = False
-        counted = number = 0
+        counted = last_number = 0
+        first = True
         while True:
             chunk = source.read(MB)
             buffer += chunk
@@ -344,46 +345,62 @@ class Sheet:
             end = _DATA_END.search(buffer)
             last = end is not None or not chunk
             data = buffer[: end.start()] if end is not None else buffer
-            starts = list(_ROW_START.finditer(data))
-            complete = len(starts) if last else max(len(starts) - 1, 0)
-            for index in range(complete):
-                row = starts[index]
-                body = data[
-                    row.end() : starts[index + 1].start() if index + 1 < len(starts) else len(data)
-                ]
-                given = _ROW_NUMBER.search(row.group(1))
-                number = int(given.group(1)) if given else number + 1
-                self._check_row(number, _last_column(body))
-                if number > 1 and not row.group(1).endswith(b"/") and _VALUE.search(body):
-                    counted += 1
+            # whole rows only: up to the last row start, unless the data ends here
+            tail = len(data) if last else max(_row_start_before(data, len(data)), 0)
+            pieces = _ROW_SPLIT.split(data[:tail])  # [before, attributes, body, ...]
+            attributes, bodies = pieces[1::2], pieces[2::2]
+            numbers = [int(n) for n in _ROW_NUMBER.findall(b" ".join(attributes))]
+            last_number = max([last_number + len(attributes), *numbers])
+            self._check_row(last_number, 0)
+            self._check_columns(data[:tail])
+            if first and attributes:  # the header is row 1: not a record
+                first = False
+                given = _ROW_NUMBER.search(attributes[0])
+                if given is None or int(given.group(1)) == 1:
+                    attributes, bodies = attributes[1:], bodies[1:]
+            counted += sum(
+                1
+                for attribute, body in zip(attributes, bodies, strict=True)
+                if not attribute.endswith(b"/") and _VALUE.search(body)
+            )
             if last:
                 return counted
-            buffer = data[starts[complete].start() :] if starts else data[-256:]
+            buffer = data[tail:]
             if len(buffer) > XLSX_MAX_ROW_BYTES:
                 raise Unreadable(
                     f"a row of the sheet is larger than {_mb(XLSX_MAX_ROW_BYTES)} of XML"
                 )
 
+    def _check_columns(self, data: bytes) -> None:
+        """Refuse a cell with a value beyond the column limit: only references of two
+        letters or more are looked at, found in C, so a sheet of up to 26 columns costs
+        no Python at all.  (Cells without references, or with references written
+        otherwise than ``r="AB12"``, are held to the limit when the rows are read.)"""
+        for reference in _WIDE_REFERENCE.finditer(data):
+            column = int(column_index_from_string(reference.group(1).decode()))
+            cell = data.rfind(b"<", 0, reference.start())
+            if (
+                column > self.limits.columns
+                and _CELL_TAG_START.match(data, cell)
+                and _has_value(data, cell, len(data))
+            ):
+                row = _row_start_before(data, cell)
+                given = _ROW_NUMBER.search(data, row, data.find(b">", row)) if row >= 0 else None
+                self._check_row(int(given.group(1)) if given else 0, column)
 
-def _last_column(body: bytes) -> int:
-    """The column of a row's last cell with a value (cells come in column order) by its
-    reference, or else the number of cells.  In a row only cells start with ``<c``, only
-    values and their text with ``<v`` or ``<t`` (each maybe prefixed), and a value's text
-    cannot hold a ``<``."""
-    end = len(body)
-    while True:
-        mark = max(body.rfind(candidate, 0, end) for candidate in _VALUE_MARKS)
-        if mark < 0:
-            return 0
-        value = body.rfind(b"<", 0, mark + 1)
-        if value < 0:
-            return 0
-        if _VALUE.match(body, value):  # a value with text: not <v></v>
-            break
-        end = value
-    position = max(body.rfind(b"<c", 0, value), body.rfind(b":c", 0, value))
-    tag_end = body.find(b">", position)
-    reference = _CELL_COLUMN.search(body, max(position, 0), tag_end if tag_end >= 0 else value)
-    if reference is None:
-        return len(_CELL_START.findall(body, 0, value)) or 1
-    return int(column_index_from_string(reference.group(1).decode().upper()))
+
+def _row_start_before(data: bytes, position: int) -> int:
+    """Where the last row's start tag before ``position`` begins (its ``<``), or -1."""
+    plain, prefixed = data.rfind(b"<row", 0, position), data.rfind(b":row", 0, position)
+    if prefixed > plain:
+        return data.rfind(b"<", 0, prefixed)
+    return plain
+
+
+def _has_value(data: bytes, cell: int, limit: int) -> bool:
+    """Whether the cell whose start tag begins at ``cell`` holds a value."""
+    tag_end = data.find(b">", cell, limit)
+    if tag_end < 0 or data[tag_end - 1] == ord("/"):  # <c .../>: formatting alone
+        return False
+    close = _CELL_END.search(data, tag_end, limit)
+    return _VALUE.search(data, tag_end, close.start() if close else limit) is not None
