@@ -12,6 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agency.cases.models import AssignmentStrategy, CaseStatus
 
+# A row id: the keys are 64-bit (a larger number is no row, and SQLite cannot even bind it).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
 
 class CaseFilters(BaseModel):
     """The filters of a case list, from its query string."""
@@ -20,12 +24,12 @@ class CaseFilters(BaseModel):
 
     q: str | None = Field(default=None, max_length=100)
     status: CaseStatus | None = None
-    client_id: int | None = Field(default=None, ge=1)
+    client_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     agent: Literal["me", "none"] | int | None = None
     # The supervisor's links (agency.cases.supervisor_views): a team's cases, cases with
     # neither agent nor team pool, workable now, held by a gate rule, open ones, and
     # today's activity of the holder.
-    team_id: int | None = Field(default=None, ge=1)
+    team_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     unassigned: bool = False
     workable: bool = False
     hold_rule: str | None = Field(default=None, max_length=80)
@@ -62,11 +66,11 @@ def case_filters(
         str | None, Query(max_length=100, description="reference or consumer name")
     ] = None,
     status: Annotated[CaseStatus | None, Query()] = None,
-    client_id: Annotated[int | None, Query(ge=1)] = None,
+    client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     agent: Annotated[
         str | None, Query(pattern=r"^(me|none|[0-9]{1,18})$", description="me, none or a user id")
     ] = None,
-    team_id: Annotated[int | None, Query(ge=1)] = None,
+    team_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     unassigned: Annotated[bool, Query()] = False,
     workable: Annotated[bool, Query()] = False,
     hold_rule: Annotated[str | None, Query(max_length=80)] = None,
@@ -218,7 +222,7 @@ class RuleForm(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     strategy: AssignmentStrategy
     is_active: bool = False
-    client_id: int | None = Field(default=None, ge=1)
+    client_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     min_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
     max_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
     balance_currency: str | None = Field(default=None, pattern=_CURRENCY)
@@ -227,8 +231,8 @@ class RuleForm(BaseModel):
     language: str | None = Field(default=None, pattern=_LANGUAGE)
     min_age_days: int | None = Field(default=None, ge=0, le=36500)
     max_age_days: int | None = Field(default=None, ge=0, le=36500)
-    team_id: int | None = Field(default=None, ge=1)
-    agent_ids: list[int] = Field(default_factory=list, max_length=500)
+    team_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    agent_ids: list[Id] = Field(default_factory=list, max_length=500)
 
     @field_validator(
         "client_id",
@@ -275,7 +279,7 @@ class AgentProfileForm(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    team_id: int | None = Field(default=None, ge=1)
+    team_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     capacity: int | None = Field(default=None, ge=0, le=1_000_000)
     languages: list[str] = Field(default_factory=list, max_length=20)
     regions: list[str] = Field(default_factory=list, max_length=100)
@@ -331,8 +335,8 @@ class RebalanceForm(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    from_agent_id: int = Field(ge=1)
-    to_agent_ids: list[int] = Field(default_factory=list, max_length=500)
+    from_agent_id: int = Field(ge=1, le=MAX_ID)
+    to_agent_ids: list[Id] = Field(default_factory=list, max_length=500)
     reason: str = Field(min_length=1, max_length=500)
     limit: int | None = Field(default=None, ge=1, le=1_000_000)
 
