@@ -192,7 +192,8 @@ def referrals_import(
     """Place the accounts of a file: every row is accepted or rejected with its reasons.
 
     Exit status: 0 when the file was read (even with rejected rows), 1 when it could not
-    be read at all, 2 for a usage error (unknown client or layout).
+    be read at all or is beyond the limits of a referral file (docs/referrals.md), 2 for a
+    usage error (unknown client or layout).
     """
     import json
 
@@ -248,12 +249,18 @@ def referrals_import(
                 placement_row = referrals_repository.placement(scope, placement_id)
                 assert placement_row is not None
                 outcome = referrals.outcome_of(scope, placement_row)
+                failure = placement_row.failure
+            if outcome.status == "failed":  # refused once read through (the limits)
+                _fail(f"{path.name}: {failure}")
+                return
     except Unreadable as exc:
         _fail(f"{path.name}: {exc}")
         return
     except referrals.IntakeError as exc:
         _fail(str(exc))
         return
+    except typer.Exit:  # a usage error or a refused file, already said
+        raise
     except Exception as exc:  # a fault, not the file: say so in one line, log no data
         _fail(
             f"the placement stopped on an internal error ({type(exc).__name__}); whole "

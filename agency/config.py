@@ -91,6 +91,18 @@ class Settings(BaseSettings):
     max_upload_mb: int = 200
     max_push_mb: int = 32
     max_form_kb: int = 256
+    # What a referral file may hold (docs/referrals.md, "Limits"): a file beyond them is
+    # refused with the reason before it is read whole.  The standard has 48 fields; the
+    # widest merchant exports seen have a few hundred columns.
+    max_file_columns: int = 500
+    max_file_rows: int = 2_000_000
+    # XLSX is a ZIP of XML: its parts unpacked, in all, and its shared strings, which are
+    # held in memory whole (about 3.5 bytes of memory per byte of XML: ~115 MB at 32).
+    max_xlsx_unpacked_mb: int = 1024
+    max_xlsx_strings_mb: int = 32
+    # An upload previewed but never confirmed: its stored copy is deleted after this long
+    # (72 hours: a file uploaded on a Friday can still be confirmed on Monday).
+    preview_retention_hours: int = 72
     placement_batch_rows: int = 5000
     # PostgreSQL connections each server or worker process keeps open.  A request beyond
     # them opens an extra connection and closes it afterwards (a new backend process each

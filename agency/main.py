@@ -36,6 +36,7 @@ from agency.cases import views as cases_views
 from agency.clients import views as clients_views
 from agency.compliance import api as compliance_api
 from agency.compliance import views as compliance_views
+from agency.compliance.scenario import MAX_SCENARIO_BYTES
 from agency.config import ROOT, get_settings
 from agency.db import DbSession, cancel_in_flight, is_timeout
 from agency.kit import timezones
@@ -189,6 +190,9 @@ def _body_limits() -> Limits:
             ("POST", "/api/v1/placements"): Limit(
                 settings.max_push_mb * 1024 * 1024,
                 f"the body is larger than {settings.max_push_mb} MB; split the batch",
+            ),
+            ("POST", "/api/v1/compliance/evaluate"): Limit(
+                MAX_SCENARIO_BYTES, "the scenario is larger than 10 MB"
             ),
         },
     )

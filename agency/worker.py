@@ -45,6 +45,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "agency.referrals.tasks.resume_stalled_placements",
         "schedule": crontab(minute="*"),
     },
+    "expire-stored-files": {
+        "task": "agency.referrals.tasks.expire_stored_files",
+        "schedule": crontab(minute="23"),
+    },
     "wake-cases": {
         "task": "agency.cases.tasks.wake_cases",
         "schedule": crontab(minute="*"),

@@ -23,7 +23,6 @@ bomb 137 s (RSS 206 → 867 MB), 40 sign-ins pushed p50 to 1.6 s, 100,000 column
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import re
@@ -34,13 +33,13 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2 as httpx
+from file_checks import write_bomb, write_csv, write_wide
 from intake import AGENCY, ROOT, env_for, fresh_database
 
 PASSWORD = "bench-faults-password"  # noqa: S105 (a throwaway bench database)
@@ -216,50 +215,6 @@ def failed_sign_ins(base: str, waves: int, at_once: int = 40) -> str:
     return ",".join(f"{statuses.count(s)}x{s}" for s in sorted(set(statuses)))
 
 
-def big_csv(mib: int) -> bytes:
-    header = "client_reference,first_name,last_name,principal,itemization_date,"
-    header += "country,region,postal_code\n"
-    row = "R{:09d},Jane,Doe,120.00,2026-10-01,US,IL,60601\n"
-    out = io.StringIO()
-    out.write(header)
-    size, n = len(header), 0
-    while size < mib * 1024 * 1024:
-        line = row.format(n)
-        out.write(line)
-        size += len(line)
-        n += 1
-    return out.getvalue().encode()
-
-
-def shared_strings_bomb(strings: int) -> bytes:
-    """A valid XLSX of one cell whose shared-strings part holds ``strings`` entries: a
-    workbook made by openpyxl, its shared strings swapped for the huge ones."""
-    from openpyxl import Workbook
-
-    made = io.BytesIO()
-    book = Workbook()
-    book.active.append(["client_reference"])
-    book.save(made)
-    bombed = io.BytesIO()
-    with (
-        zipfile.ZipFile(made) as source,
-        zipfile.ZipFile(bombed, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
-    ):
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "xl/sharedStrings.xml":
-                head = b'<?xml version="1.0"?><sst xmlns="'
-                head += b'http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                data = head + b"<si><t>x</t></si>" * strings + b"</sst>"
-            target.writestr(item, data)
-    return bombed.getvalue()
-
-
-def wide_csv(columns: int) -> bytes:
-    header = ",".join(f"c{i}" for i in range(columns))
-    return (header + "\n" + ",".join("1" for _ in range(columns)) + "\n").encode()
-
-
 def huge_number(base: str, key: str) -> str:
     body = b'{"accounts": [{"client_reference": "N1", "principal": 1e1000000000}]}'
     response = httpx.post(
@@ -291,12 +246,18 @@ def main() -> None:
         ),
     )
     args = parser.parse_args()
-    csv_mib, waves, bomb = (20, 1, 2_000_000) if args.quick else (199, 3, 20_000_000)
+    csv_mib, waves, bomb = (20, 1, 1_000_000) if args.quick else (199, 3, 10_000_000)
     url = args.database_url
     fresh_database(url)
     key = setup(url)
-    big, bombed, wide = big_csv(csv_mib), shared_strings_bomb(bomb), wide_csv(100_000)
     with tempfile.TemporaryDirectory() as folder:
+        made = Path(folder)
+        write_csv(made / "big.csv", csv_mib)
+        write_bomb(made / "bomb.xlsx", bomb)
+        write_wide(made / "wide.csv", 100_000)
+        big, bombed, wide = (
+            (made / name).read_bytes() for name in ("big.csv", "bomb.xlsx", "wide.csv")
+        )
         server = Server(url, Path(folder) / "server.log")
         prober = Prober(server.base)
         probe = threading.Thread(target=prober.run)

@@ -286,3 +286,54 @@ def test_plain_chains_are_keyed_and_a_broken_one_stays_reported(empty_database: 
                     assert restored[row["id"]].hash == row["hash"]
                     assert restored[row["id"]].prev_hash == row["prev_hash"]
             command.upgrade(config, "head")
+
+
+def test_placements_learn_when_their_file_was_stored_and_oversized_previews_go(
+    tmp_path: object,
+) -> None:
+    """0011: a stored copy counts from its placement's creation; a preview of more than
+    1 MB (a file of 100,000 columns, before the limits) fails its placement with the
+    reason instead of crashing whoever opens it."""
+    from agency.db import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path}/placements.sqlite3")
+    config = alembic_config()
+    huge = json.dumps({"header": [f"column {n}" for n in range(100_000)]})
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0008")
+        connection.execute(
+            text(
+                "INSERT INTO clients (id, code, name, legal_name, industry, country, currency,"
+                " is_active, created_at) VALUES (1, 'AC', 'Acme', 'Acme Inc', 'Media', 'US',"
+                " 'USD', 1, '2026-01-01 00:00:00')"
+            )
+        )
+        for placement_id, status, path, preview in (
+            (1, "previewed", "/uploads/a.csv", '{"header": ["a"]}'),
+            (2, "previewed", "/uploads/b.csv", huge),
+            (3, "completed", None, huge),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO placements (id, client_id, kind, source, status, stored_path,"
+                    " preview, mapping, rows_done, accepted, rejected, replaced, resumed,"
+                    " created_at) VALUES (:id, 1, 'placement', 'upload', :status, :path,"
+                    " :preview, '{}', 0, 0, 0, 0, 0, '2026-01-02 00:00:00')"
+                ),
+                {"id": placement_id, "status": status, "path": path, "preview": preview},
+            )
+        command.upgrade(config, "head")
+        rows = connection.execute(
+            text(
+                "SELECT id, status, stored_at, failure, length(preview) FROM placements ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        (1, "previewed", "2026-01-02 00:00:00"),
+        (2, "failed", "2026-01-02 00:00:00"),
+        (3, "completed", None),
+    ]
+    assert rows[0][3] is None and rows[1][3].startswith("its preview was too large to keep")
+    assert rows[1][4] < 100 and rows[2][4] > 1_000_000  # only an unconfirmed preview goes

@@ -92,6 +92,7 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
     assert beat.run_due() == [
         "purge-expired-sessions",
         "resume-stalled-placements",
+        "expire-stored-files",
         "wake-cases",
         "verify-ledger",
         "purge-expired-records",

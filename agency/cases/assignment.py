@@ -472,7 +472,9 @@ def _band(data: RuleForm, client_currency: str | None, errors: dict[str, str]) -
         return Band()
     bounds: dict[str, int | None] = {"min_balance": None, "max_balance": None}
     for name, amount in (("min_balance", data.min_balance), ("max_balance", data.max_balance)):
-        if amount is not None:
+        if amount is not None and amount.adjusted() >= money.MAX_WHOLE_DIGITS:
+            errors[name] = f"must be at most {money.largest(currency)}"
+        elif amount is not None:
             try:
                 bounds[name] = money.Money.from_major(amount, currency).minor
             except money.MoneyError:

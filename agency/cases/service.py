@@ -27,7 +27,7 @@ from agency.cases.repository import Totals
 from agency.cases.schemas import Account, CaseFilters, Maintenance, Placed, RowError
 from agency.kit import clock
 from agency.kit.bulk import insert_rows
-from agency.kit.money import Money
+from agency.kit.money import Money, largest, max_minor
 from agency.kit.pagination import Page, PageRequest
 from agency.worker import enqueue
 
@@ -412,6 +412,11 @@ def _apply(
             return (
                 f"an adjustment of {Money(item.amount, case.currency)} would take the "
                 f"principal below zero (it is {Money(case.principal_minor, case.currency)})"
+            )
+        if balance + item.amount > max_minor(case.currency):
+            return (
+                f"an adjustment of {Money(item.amount, case.currency)} would take the "
+                f"balance above {largest(case.currency)}, the largest balance accepted"
             )
         case.principal_minor += item.amount
     else:

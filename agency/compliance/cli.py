@@ -5,11 +5,12 @@ the ledger's integrity.
     agency compliance verify-ledger
     agency compliance acknowledge-alarm ID --by OFFICER-EMAIL --reason "..."
 
-``evaluate`` prints the decision as JSON (exit 0); a file that cannot be read, is not
-JSON or is not a valid scenario exits 2 with a one-line reason on standard error; it
-needs no database.  ``verify-ledger`` verifies the ledger's chains against the newest
-checkpoint and exits 1 while any alarm is unacknowledged; ``acknowledge-alarm`` sets an
-alarm aside in a compliance officer's name.
+``evaluate`` prints the decision as JSON (exit 0); a file that cannot be read, is
+larger than 10 MB, is not JSON (or JSON beyond ``kit.json_input``'s bounds: numbers,
+nesting, NUL and lone surrogates) or is not a valid scenario exits 2 with a one-line
+reason on standard error; it needs no database.  ``verify-ledger`` verifies the ledger's
+chains against the newest checkpoint and exits 1 while any alarm is unacknowledged;
+``acknowledge-alarm`` sets an alarm aside in a compliance officer's name.
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ from pathlib import Path
 import typer
 
 from agency.compliance.engine import evaluate
-from agency.compliance.scenario import ScenarioError, decision_to_json, load_scenario
+from agency.compliance.scenario import (
+    MAX_SCENARIO_BYTES,
+    ScenarioError,
+    decision_to_json,
+    load_scenario,
+)
+from agency.kit.json_input import JsonInputError, load_json
+
+# A scenario is one attempt and its history: a few kilobytes; the largest real histories
+# are well under a megabyte.
 
 app = typer.Typer(
     help="Contact compliance: what-if questions to the rule engine; ledger checks.",
@@ -39,15 +49,18 @@ def evaluate_command(
 ) -> None:
     """Evaluate one scenario and print the decision as JSON."""
     try:
-        text = scenario.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        _usage_error(f"{scenario}: cannot read: {reason}")
+        with scenario.open("rb") as stream:
+            raw = stream.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as exc:
+        _usage_error(f"{scenario}: cannot read: {exc.strerror or exc}")
+        return
+    if len(raw) > MAX_SCENARIO_BYTES:
+        _usage_error(f"{scenario}: larger than {MAX_SCENARIO_BYTES // 2**20} MB")
         return
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        _usage_error(f"{scenario}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        data = load_json(raw)
+    except JsonInputError as exc:
+        _usage_error(f"{scenario}: {exc}")
         return
     try:
         facts = load_scenario(data)

@@ -49,6 +49,8 @@ KINDS: dict[str, tuple[str, ...]] = {
 }
 CONTACT_CHANNELS: tuple[ContactChannel, ...] = get_args(ContactChannel)
 DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
+# The largest scenario read, from a file or a request: a history of thousands of events.
+MAX_SCENARIO_BYTES = 10 * 2**20
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")

@@ -12,6 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 
 _KNOWN = frozenset(list_currencies())
+# The largest amount anywhere (a balance bucket, a balance, a payment): less than a
+# billion major units, 999,999,999.99 in dollars.  Sums of millions of such amounts stay
+# far inside a 64-bit integer (the money columns), on SQLite's SUM() too.
+MAX_WHOLE_DIGITS = 9
+# The longest text read as an amount: "USD 999,999,999.999" is 19 characters.
+MAX_AMOUNT_TEXT = 32
 
 
 class MoneyError(ValueError):
@@ -31,6 +37,17 @@ def minor_digits(currency: str) -> int:
     return int(get_currency_precision(check_currency(currency)))
 
 
+def max_minor(currency: str) -> int:
+    """The largest amount in minor units of ``currency`` (99999999999 for USD)."""
+    return int(10 ** (MAX_WHOLE_DIGITS + minor_digits(currency)) - 1)
+
+
+def largest(currency: str) -> str:
+    """The largest amount as text: ``999,999,999.99`` (USD), ``999,999,999`` (JPY)."""
+    digits = minor_digits(currency)
+    return f"{10**MAX_WHOLE_DIGITS - 1:,}" + ("." + "9" * digits if digits else "")
+
+
 @dataclass(frozen=True, slots=True, order=False)
 class Money:
     minor: int
@@ -45,14 +62,25 @@ class Money:
     def from_major(cls, amount: Decimal | str | int, currency: str) -> Money:
         """``Money.from_major("1234.56", "USD") == Money(123456, "USD")``.
 
-        Refuses more decimal places than the currency has rather than rounding them away.
+        Refuses more decimal places than the currency has rather than rounding them away,
+        and amounts above ``largest(currency)`` (never a billion-digit integer).
         """
-        try:
-            value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
-        except InvalidOperation as exc:
-            raise MoneyError(f"{amount!r} is not an amount") from exc
+        if isinstance(amount, bool):
+            raise MoneyError("true/false is not an amount")
+        if isinstance(amount, Decimal | int):
+            value = Decimal(amount)
+        else:
+            text = str(amount).strip()
+            if len(text) > MAX_AMOUNT_TEXT:
+                raise MoneyError(f"{text[:MAX_AMOUNT_TEXT]!r}… is too long to be an amount")
+            try:
+                value = Decimal(text)
+            except InvalidOperation:
+                raise MoneyError(f"{text!r} is not an amount") from None
         if not value.is_finite():
-            raise MoneyError(f"{amount!r} is not an amount")
+            raise MoneyError("an amount must be a finite number")
+        if value.adjusted() >= MAX_WHOLE_DIGITS:  # checked unscaled: 1e1000000000 is short
+            raise MoneyError(f"is more than {largest(currency)}, the largest amount accepted")
         digits = minor_digits(currency)
         scaled = value.scaleb(digits)
         if scaled != scaled.to_integral_value():

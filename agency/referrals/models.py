@@ -97,6 +97,8 @@ class Placement(IdMixin, Base):
     preview: Mapped[dict[str, Any] | None] = mapped_column(Json)
     size_bytes: Mapped[int | None]
     stored_path: Mapped[str | None] = mapped_column(String(500))  # the upload, until done
+    # When the copy was stored: a preview not confirmed within the retention loses it.
+    stored_at: Mapped[datetime | None]
     file_format: Mapped[str | None] = mapped_column(String(8))  # csv / xlsx / json
     encoding: Mapped[str | None] = mapped_column(String(20))
     delimiter: Mapped[str | None] = mapped_column(String(4))

@@ -2,7 +2,9 @@
 
 Rows are numbered as the merchant sees them in a spreadsheet: the header is row 1, the
 first record row 2, and a quoted field with line breaks is still one row.  Reading
-streams, so memory does not grow with the file.
+streams, so memory does not grow with the file, and is bounded (``limits``): a file
+with too many columns or rows, a line or a field too long, or an XLSX that would unpack
+to too much is refused with the reason (``Unreadable``) as soon as that is known.
 """
 
 from __future__ import annotations
@@ -11,24 +13,39 @@ import codecs
 import csv
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
+
+from agency.referrals.errors import Unreadable
+from agency.referrals.limits import (
+    MAX_FIELD_CHARS,
+    MAX_HEADER_CHARS,
+    MAX_LINE_CHARS,
+    FileLimits,
+    file_limits,
+)
+from agency.referrals.xlsx import Sheet
+
+__all__ = [
+    "DELIMITER_NAMES",
+    "Detected",
+    "ReferralFile",
+    "Unreadable",
+    "detect",
+    "open_file",
+    "rows",
+]
 
 DELIMITERS = (",", ";", "|", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "|": "pipe", "\t": "tab"}
 _SAMPLE = 64 * 1024
 _XLSX_MAGIC = b"PK\x03\x04"
 # Bytes that Windows-1252 leaves undefined; a file with them is read as Latin-1.
-_CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_CP1252_HOLES = tuple(bytes([byte]) for byte in b"\x81\x8d\x8f\x90\x9d")
 
-csv.field_size_limit(1024 * 1024)
-
-
-class Unreadable(Exception):
-    """The file cannot be read at all; the message is one line, for a person."""
+csv.field_size_limit(MAX_FIELD_CHARS)
 
 
 @dataclass(frozen=True)
@@ -49,18 +66,18 @@ def _detect_encoding(path: Path) -> str:
     holes = False
     with path.open("rb") as stream:
         first = stream.read(_SAMPLE)
-        if b"\x00" in first:
-            raise Unreadable("the file is not text (it contains NUL bytes)")
         bom = first.startswith(codecs.BOM_UTF8)
         chunk = first
         utf8 = True
         while chunk:
+            if b"\x00" in chunk:
+                raise Unreadable("the file is not text (it contains NUL bytes)")
             if utf8:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     utf8 = False
-            holes = holes or any(byte in _CP1252_HOLES for byte in chunk)
+            holes = holes or any(hole in chunk for hole in _CP1252_HOLES)  # searched in C
             chunk = stream.read(1024 * 1024)
         if utf8:
             try:
@@ -85,20 +102,25 @@ def _detect_delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def detect(path: Path, *, sheet: str | None = None) -> Detected:
-    """Look at the file and say how to read it; Unreadable if it cannot be read at all."""
-    if not path.exists() or path.stat().st_size == 0:
-        raise Unreadable("the file is empty (0 bytes)")
-    with path.open("rb") as stream:
-        magic = stream.read(4)
-    if magic == _XLSX_MAGIC:
-        header = next((cells for _, cells in _xlsx_rows(path, sheet)), None)
-        if header is None or not any(cell.strip() for cell in header):
-            raise Unreadable("the spreadsheet has no header row")
-        return Detected("xlsx", None, None, header)
+def _check_header(header: list[str], limits: FileLimits) -> None:
+    if len(header) > limits.columns:
+        raise Unreadable(f"the file has {len(header):,} columns; at most {limits.columns:,}")
+    for index, cell in enumerate(header, start=1):
+        if len(cell) > MAX_HEADER_CHARS:
+            raise Unreadable(
+                f"column {index}'s name is longer than {MAX_HEADER_CHARS} characters "
+                "(is the first row a header?)"
+            )
+
+
+def _detect_csv(path: Path, limits: FileLimits) -> Detected:
     encoding = _detect_encoding(path)
     with path.open(encoding=encoding, newline="") as stream:
-        first_line = stream.readline()
+        first_line = stream.readline(MAX_LINE_CHARS + 1)
+    if len(first_line) > MAX_LINE_CHARS:
+        raise Unreadable(
+            f"the first line is longer than {MAX_LINE_CHARS:,} characters (is this a CSV file?)"
+        )
     if not first_line.strip():
         raise Unreadable("the file has no header row")
     delimiter = _detect_delimiter(first_line)
@@ -108,71 +130,118 @@ def detect(path: Path, *, sheet: str | None = None) -> Detected:
     printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in first_line)
     if printable < 0.9 * len(first_line):
         raise Unreadable("the file is not text (unreadable characters in the first line)")
-    return Detected("csv", encoding, delimiter, [cell.strip() for cell in header])
+    header = [cell.strip() for cell in header]
+    _check_header(header, limits)
+    return Detected("csv", encoding, delimiter, header)
+
+
+class ReferralFile:
+    """A referral file open for reading: how it reads, its record rows, how many."""
+
+    def __init__(self, path: Path, detected: Detected, limits: FileLimits, sheet: Sheet | None):
+        self.path = path
+        self.detected = detected
+        self.limits = limits
+        self._sheet = sheet
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """The record rows after the header, as (row number, cells); blank rows are
+        skipped but still counted, as a spreadsheet shows them."""
+        if self._sheet is not None:
+            yield from (
+                (number, cells) for number, cells in self._sheet.rows() if number > 1 and any(cells)
+            )
+            return
+        with self.path.open(encoding=self.detected.encoding, newline="") as stream:
+            yield from _csv_rows(stream, self.detected.delimiter or ",", self.limits)
+
+    def count_rows(self) -> int:
+        """How many record rows ``rows`` gives, without building them (an XLSX sheet is
+        counted from its XML, see ``Sheet.count_rows``)."""
+        if self._sheet is not None:
+            return self._sheet.count_rows()
+        return sum(1 for _ in self.rows())
+
+
+@contextmanager
+def open_file(
+    path: Path, *, sheet: str | None = None, detected: Detected | None = None
+) -> Iterator[ReferralFile]:
+    """Open a referral file, detecting how to read it unless ``detected`` says so already
+    (an XLSX workbook is opened either way, and once for all it is asked).  Unreadable
+    if it cannot be read at all or is beyond the limits."""
+    limits = file_limits()
+    if not path.exists() or path.stat().st_size == 0:
+        raise Unreadable("the file is empty (0 bytes)")
+    with path.open("rb") as stream:
+        magic = stream.read(4)
+    if magic != _XLSX_MAGIC:
+        yield ReferralFile(path, detected or _detect_csv(path, limits), limits, None)
+        return
+    book = Sheet(path, sheet, limits)
+    try:
+        if detected is None:
+            first = next(book.rows(), None)
+            header = first[1] if first is not None and first[0] == 1 else []
+            if not any(cell.strip() for cell in header):
+                raise Unreadable("the spreadsheet has no header row")
+            _check_header(header, limits)
+            detected = Detected("xlsx", None, None, header)
+        yield ReferralFile(path, detected, limits, book)
+    finally:
+        book.close()
+
+
+def detect(path: Path, *, sheet: str | None = None) -> Detected:
+    """Look at the file and say how to read it; Unreadable if it cannot be read at all."""
+    with open_file(path, sheet=sheet) as opened:
+        return opened.detected
 
 
 def rows(
     path: Path, detected: Detected, *, sheet: str | None = None
 ) -> Iterator[tuple[int, list[str]]]:
-    """The record rows after the header, as (row number, cells); blank rows are skipped
-    but still counted, as a spreadsheet shows them."""
-    if detected.file_format == "xlsx":
-        iterator = _xlsx_rows(path, sheet)
-        next(iterator, None)
-        yield from ((n, cells) for n, cells in iterator if any(cells))
-        return
-    with path.open(encoding=detected.encoding, newline="") as stream:
-        yield from _csv_rows(stream, detected.delimiter or ",")
+    """The record rows of a file already detected (see ``ReferralFile.rows``)."""
+    with open_file(path, sheet=sheet, detected=detected) as opened:
+        yield from opened.rows()
 
 
-def _csv_rows(stream: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(stream, delimiter=delimiter, quotechar='"', doublequote=True)
+def _lines(stream: IO[str]) -> Iterator[str]:
+    """The physical lines of a CSV file, each at most MAX_LINE_CHARS: a file without
+    line breaks is refused once that much is read, not read whole."""
     number = 0
-    for cells in reader:
+    while line := stream.readline(MAX_LINE_CHARS + 1):
         number += 1
-        if number == 1:
-            continue
-        if not cells or (len(cells) == 1 and not cells[0].strip()):
-            continue
-        yield number, cells
+        if len(line) > MAX_LINE_CHARS:
+            raise Unreadable(f"line {number:,} is longer than {MAX_LINE_CHARS:,} characters")
+        yield line
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        # the shortest text that reads back as this float: 1234.56, not 1234.5599999
-        text = repr(value)
-        return format(Decimal(text), "f") if "e" in text or "E" in text else text.removesuffix(".0")
-    return str(value)
-
-
-def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    stream = path.open("rb")  # a stream: openpyxl would judge a path by its extension
+def _csv_rows(
+    stream: IO[str], delimiter: str, limits: FileLimits
+) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(_lines(stream), delimiter=delimiter, quotechar='"', doublequote=True)
+    number = 0
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ...
-        stream.close()
-        raise Unreadable(
-            f"the spreadsheet is damaged or not an XLSX file ({type(exc).__name__})"
-        ) from None
-    try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            raise Unreadable(f"the spreadsheet has no sheet named {sheet!r}")
-        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(value) for value in values]
-            while cells and cells[-1] == "":
-                cells.pop()
+        for cells in reader:
+            number += 1
+            if number == 1:
+                continue
+            if number - 1 > limits.rows:
+                raise Unreadable(
+                    f"the file has more than {limits.rows:,} rows after the header; split it"
+                )
+            if len(cells) > limits.columns:
+                raise Unreadable(
+                    f"row {number:,} has {len(cells):,} fields; at most {limits.columns:,} columns"
+                )
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
             yield number, cells
-    finally:
-        workbook.close()
-        stream.close()
+    except csv.Error as exc:
+        reason = (
+            f"has a field longer than {MAX_FIELD_CHARS:,} characters (is a quote left open?)"
+            if "field limit" in str(exc)
+            else f"cannot be read ({exc})"
+        )
+        raise Unreadable(f"row {number + 1:,} {reason}") from None

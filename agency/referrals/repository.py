@@ -29,8 +29,31 @@ def placement(db: Session, placement_id: int, *, client_id: int | None = None) -
 
 
 def placement_for_update(db: Session, placement_id: int) -> Placement | None:
-    """The placement, locked for this transaction (PostgreSQL; SQLite has one writer)."""
-    return db.scalar(select(Placement).where(Placement.id == placement_id).with_for_update())
+    """The placement, locked for this transaction (PostgreSQL; SQLite has one writer),
+    as it stands now (an object already loaded is refreshed)."""
+    return db.scalar(
+        select(Placement)
+        .where(Placement.id == placement_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def holding_files(db: Session, *, previewed_before: datetime) -> list[Placement]:
+    """Placements whose stored file is no longer wanted (locked): previews stored before
+    ``previewed_before`` and never confirmed, and finished placements that still hold
+    one."""
+    query = select(Placement).where(
+        Placement.stored_path.is_not(None),
+        ((Placement.status == PlacementStatus.PREVIEWED) & (Placement.stored_at < previewed_before))
+        | Placement.status.in_([PlacementStatus.COMPLETED, PlacementStatus.FAILED]),
+    )
+    return list(db.scalars(query.with_for_update()))
+
+
+def stored_paths(db: Session) -> set[str]:
+    """Every file a placement holds in the upload folder."""
+    return set(db.scalars(select(Placement.stored_path).where(Placement.stored_path.is_not(None))))
 
 
 def placement_by_checksum(db: Session, client_id: int, checksum: str) -> Placement | None:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import hashlib
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -36,8 +36,9 @@ from agency.kit import clock
 from agency.kit.bulk import insert_rows
 from agency.kit.crypto import pii_hash
 from agency.kit.forms import FormError
+from agency.kit.json_input import bad_character
 from agency.kit.spreadsheets import excel_safe
-from agency.referrals import reading, repository
+from agency.referrals import reading, repository, storing
 from agency.referrals.fields import BY_NAME, HeaderMapping, header_key, map_header
 from agency.referrals.models import (
     Layout,
@@ -57,6 +58,8 @@ SENSITIVE = frozenset({"national_id", "ssn_last4"})  # never stored, even in rej
 STALE_AFTER = timedelta(minutes=2)
 MAX_RESUMES = 3
 PREVIEW_ROWS = 20_000
+# placements.size_bytes is a 32-bit integer; no file within the row limit comes near.
+MAX_FILE_BYTES = 2**31 - 1
 
 
 class IntakeError(Exception):
@@ -98,6 +101,7 @@ class Run:
     client_id: int
     contract_id: int
     path: Path
+    sheet: str | None
     detected: Detected
     mapping: dict[str, str]
     rules: Rules
@@ -138,16 +142,14 @@ def _validator(mapping: HeaderMapping, rules: Rules) -> RowValidator:
 
 
 def _file_rows(
-    path: Path,
+    source: Iterable[tuple[int, list[str]]],
     detected: Detected,
-    mapping: HeaderMapping,
     rules: Rules,
     validator: RowValidator,
-    sheet: str | None,
-) -> Iterator[Row | RowError]:
+) -> Generator[Row | RowError, None, None]:
     """The file's rows, or a RowError for a row whose shape is wrong."""
     width = len(detected.header)
-    for number, cells in reading.rows(path, detected, sheet=sheet):
+    for number, cells in source:
         if len(cells) != width and not (rules.allow_short_rows and len(cells) < width):
             if len(cells) > width and not any(cell.strip() for cell in cells[width:]):
                 cells = cells[:width]  # trailing empty cells are harmless
@@ -175,39 +177,43 @@ def check_file(
     mapping: dict[str, str] | None = None,
     limit: int = PREVIEW_ROWS,
 ) -> FileCheck:
-    """Read and validate (up to ``limit`` rows of) a file without writing anything."""
+    """Read and validate (up to ``limit`` rows of) a file without writing anything; the
+    rows past ``limit`` are only counted, which is much cheaper than reading them."""
     sheet = layout.sheet if layout else None
-    detected = reading.detect(path, sheet=sheet)
-    header_map = map_header(
-        detected.header, mapping if mapping is not None else (layout.mapping if layout else None)
-    )
-    rules, _ = rules_for(db, client, layout)
-    validator = _validator(header_map, rules)
-    check = FileCheck(detected, header_map, 0, 0, 0, missing=header_map.missing(REQUIRED))
-    seen: set[str] = set()
-    maintenance = kind_of(header_map) is PlacementKind.MAINTENANCE
-    for item in _file_rows(path, detected, header_map, rules, validator, sheet):
-        check.total_rows += 1
-        if check.checked_rows >= limit:
-            continue
-        check.checked_rows += 1
-        if isinstance(item, RowError):
-            check.errors.append(item)
-            continue
-        result = _validate(validator, item, maintenance=maintenance)
-        if isinstance(result, list):
-            check.errors.extend(result)
-        elif not maintenance and result.client_reference in seen:
-            check.errors.append(
-                RowError(
-                    item.number,
-                    header_map.labels.get("client_reference", "client_reference"),
-                    "duplicate in this file",
+    with reading.open_file(path, sheet=sheet) as opened:
+        detected = opened.detected
+        header_map = map_header(
+            detected.header,
+            mapping if mapping is not None else (layout.mapping if layout else None),
+        )
+        rules, _ = rules_for(db, client, layout)
+        validator = _validator(header_map, rules)
+        check = FileCheck(detected, header_map, 0, 0, 0, missing=header_map.missing(REQUIRED))
+        seen: set[str] = set()
+        maintenance = kind_of(header_map) is PlacementKind.MAINTENANCE
+        items = _file_rows(opened.rows(), detected, rules, validator)
+        for item in islice(items, limit):
+            check.checked_rows += 1
+            if isinstance(item, RowError):
+                check.errors.append(item)
+                continue
+            result = _validate(validator, item, maintenance=maintenance)
+            if isinstance(result, list):
+                check.errors.extend(result)
+            elif not maintenance and result.client_reference in seen:
+                check.errors.append(
+                    RowError(
+                        item.number,
+                        header_map.labels.get("client_reference", "client_reference"),
+                        "duplicate in this file",
+                    )
                 )
-            )
-        else:
-            seen.add(result.client_reference)
-            check.valid_rows += 1
+            else:
+                seen.add(result.client_reference)
+                check.valid_rows += 1
+        more = next(items, None) is not None
+        items.close()
+        check.total_rows = opened.count_rows() if more else check.checked_rows
     return check
 
 
@@ -246,21 +252,27 @@ def open_file_placement(
 ) -> tuple[Placement, bool]:
     """The placement for this file: the existing one if the client sent this very file
     before (same checksum), else a new one, previewed, with a stored copy of the file.
+    An earlier preview of the same file whose copy was deleted unconfirmed (see
+    ``expire_stored_files``) takes the new copy, and counts as new.
 
     Returns (placement, created).  Raises Unreadable for a file that cannot be read.
     """
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise reading.Unreadable(f"the file is larger than {MAX_FILE_BYTES // 2**20:,} MB")
     checksum = file_checksum(path)
     existing = repository.placement_by_checksum(db, client.id, checksum)
-    if existing is not None:
+    if existing is not None and not _expired_preview(existing):
         return existing, False
     detected = reading.detect(path, sheet=layout.sheet if layout else None)
+    if existing is not None:  # the same file again, after its unconfirmed copy was let go
+        existing.stored_path = str(_store_copy(path, detected))
+        existing.stored_at = clock.now()
+        db.flush()
+        return existing, True
     if layout is None:
         layout = layout_for(db, client, detected.header)
     kind = kind_of(map_header(detected.header, layout.mapping if layout else None))
-    settings = get_settings()
-    settings.upload_dir.mkdir(parents=True, exist_ok=True)
-    stored = settings.upload_dir / f"{uuid.uuid4().hex}.{detected.file_format}"
-    shutil.copyfile(path, stored)
+    stored = _store_copy(path, detected)
     placement = Placement(
         client_id=client.id,
         kind=kind,
@@ -270,6 +282,7 @@ def open_file_placement(
         checksum=checksum,
         size_bytes=path.stat().st_size,
         stored_path=str(stored),
+        stored_at=clock.now(),
         file_format=detected.file_format,
         encoding=detected.encoding,
         delimiter=detected.delimiter,
@@ -283,10 +296,34 @@ def open_file_placement(
     return placement, True
 
 
+def _store_copy(path: Path, detected: Detected) -> Path:
+    """A copy of the file in the upload folder, kept until the placement needs it no more."""
+    settings = get_settings()
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    stored = settings.upload_dir / f"{uuid.uuid4().hex}.{detected.file_format}"
+    shutil.copyfile(path, stored)
+    return stored
+
+
+def _expired_preview(placement: Placement) -> bool:
+    return placement.status is PlacementStatus.PREVIEWED and placement.stored_path is None
+
+
+def _file_gone() -> IntakeError:
+    hours = get_settings().preview_retention_hours
+    return IntakeError(
+        "this placement's file is no longer kept (a file not confirmed within "
+        f"{hours} hours is deleted); upload it again"
+    )
+
+
 def queue(db: Session, *, placement: Placement, mapping: dict[str, str] | None = None) -> None:
     """Confirm a previewed placement: it runs as a job once this transaction commits."""
+    placement = repository.placement_for_update(db, placement.id) or placement
     if placement.status is not PlacementStatus.PREVIEWED:
         raise IntakeError(f"this placement is already {placement.status.value}")
+    if placement.stored_path is None:
+        raise _file_gone()
     if mapping is not None:
         placement.mapping = mapping
     placement.status = PlacementStatus.QUEUED
@@ -334,7 +371,11 @@ def start_run(db: Session, *, placement_id: int, runner: str) -> Run | None:
     placement.runner = runner
     placement.started_at = placement.started_at or now
     placement.heartbeat_at = now
-    detected = reading.detect(Path(placement.stored_path), sheet=layout.sheet if layout else None)
+    sheet = layout.sheet if layout else None
+    with reading.open_file(Path(placement.stored_path), sheet=sheet) as opened:
+        detected = opened.detected
+        if placement.total_rows is None:  # never previewed (the command line): a file
+            placement.total_rows = opened.count_rows()  # beyond the limits places nothing
     db.flush()
     return Run(
         placement_id=placement.id,
@@ -342,6 +383,7 @@ def start_run(db: Session, *, placement_id: int, runner: str) -> Run | None:
         client_id=client.id,
         contract_id=contract_id,
         path=Path(placement.stored_path),
+        sheet=sheet,
         detected=detected,
         mapping=dict(placement.mapping),
         rules=rules,
@@ -358,11 +400,8 @@ def run_rows(run: Run) -> Iterator[Row | RowError]:
     """The rows this run still has to place (those of an earlier run are skipped)."""
     mapping = map_header(run.detected.header, run.mapping)
     validator = _validator(mapping, run.rules)
-    return islice(
-        _file_rows(run.path, run.detected, mapping, run.rules, validator, None),
-        run.skip_rows,
-        None,
-    )
+    source = reading.rows(run.path, run.detected, sheet=run.sheet)
+    return islice(_file_rows(source, run.detected, run.rules, validator), run.skip_rows, None)
 
 
 def batches(rows: Iterable[Row | RowError], size: int) -> Iterator[list[Row | RowError]]:
@@ -412,7 +451,9 @@ def place_rows(
     contract_id: int,
     update_open: bool,
 ) -> list[Placed]:
-    """The heart of intake, shared by files, API pushes and dry runs."""
+    """The heart of intake, shared by files, API pushes and dry runs: validate, place
+    the valid rows (a row the database refuses is rejected alone, see ``storing``),
+    record the rejections and count."""
     cells_of = {row.number: row.cells for row in rows if isinstance(row, Row)}
     maintenance = placement.kind is PlacementKind.MAINTENANCE
     outcomes: list[Placed] = []
@@ -427,20 +468,22 @@ def place_rows(
             outcomes.append(Placed(row.number, reference, "rejected", None, tuple(result)))
         else:
             valid.append(result)
-    placed_rows = (
-        cases_service.apply_maintenance(
-            db, client_id=placement.client_id, placement_id=placement.id, items=valid
-        )
-        if maintenance
-        else cases_service.place_accounts(
+
+    def write(items: Sequence[Any]) -> list[Placed]:
+        if maintenance:
+            return cases_service.apply_maintenance(
+                db, client_id=placement.client_id, placement_id=placement.id, items=items
+            )
+        return cases_service.place_accounts(
             db,
             client_id=placement.client_id,
             contract_id=contract_id,
             placement_id=placement.id,
-            accounts=valid,
+            accounts=items,
             update_open=update_open,
         )
-    )
+
+    placed_rows = storing.store(db, valid, write)
     for placed in placed_rows:
         if placed.status == "rejected":  # refused by the cases domain: use the file's names
             placed = Placed(
@@ -531,6 +574,35 @@ def _drop_stored_file(placement: Placement) -> None:
         placement.stored_path = None
 
 
+def expire_stored_files(db: Session) -> int:
+    """Delete the stored copies nobody will use (store the minimum): those of previews
+    not confirmed within AGENCY_PREVIEW_RETENTION_HOURS, any a finished placement still
+    holds, and files in the upload folder that no placement holds (a request that failed
+    after storing its copy) once as old.  Returns how many files were deleted.
+
+    A preview that loses its file keeps its counts and header, not its first rejected
+    rows (they quote cells); confirming it says the file is gone, and uploading the same
+    file again gives it a new copy.
+    """
+    settings = get_settings()
+    cutoff = clock.now() - timedelta(hours=settings.preview_retention_hours)
+    deleted = 0
+    for placement in repository.holding_files(db, previewed_before=cutoff):
+        _drop_stored_file(placement)
+        if placement.preview and "errors" in placement.preview:
+            placement.preview = {k: v for k, v in placement.preview.items() if k != "errors"}
+        deleted += 1
+    db.flush()
+    if settings.upload_dir.is_dir():
+        held = repository.stored_paths(db)
+        for path in settings.upload_dir.iterdir():
+            modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+            if path.is_file() and str(path) not in held and modified < cutoff:
+                path.unlink(missing_ok=True)
+                deleted += 1
+    return deleted
+
+
 def resume_stalled(db: Session) -> list[int]:
     """Placements whose run stopped or whose job was lost: queue them again."""
     now = clock.now()
@@ -606,36 +678,37 @@ def dry_run(db: Session, *, client: Client, path: Path, layout: Layout | None) -
     rolls back: the answer is exact (duplicates, re-placements, matching) and nothing is
     written."""
     sheet = layout.sheet if layout else None
-    detected = reading.detect(path, sheet=sheet)
-    mapping = map_header(detected.header, layout.mapping if layout else None)
-    rules, contract_id = rules_for(db, client, layout)
-    validator = _validator(mapping, rules)
-    placement = Placement(
-        client_id=client.id,
-        kind=kind_of(mapping),
-        source=PlacementSource.CLI,
-        status=PlacementStatus.RUNNING,
-        file_name=path.name[:255],
-        mapping={},
-    )
-    db.add(placement)
-    db.flush()
-    errors: list[RowError] = []
-    update_open = bool(layout and layout.replacement_policy is ReplacementPolicy.UPDATE)
-    for batch in batches(
-        _file_rows(path, detected, mapping, rules, validator, sheet),
-        get_settings().placement_batch_rows,
-    ):
-        for placed in place_rows(
-            db,
-            placement=placement,
-            rows=batch,
-            mapping=mapping,
-            validator=validator,
-            contract_id=contract_id,
-            update_open=update_open,
+    with reading.open_file(path, sheet=sheet) as opened:
+        detected = opened.detected
+        mapping = map_header(detected.header, layout.mapping if layout else None)
+        rules, contract_id = rules_for(db, client, layout)
+        validator = _validator(mapping, rules)
+        placement = Placement(
+            client_id=client.id,
+            kind=kind_of(mapping),
+            source=PlacementSource.CLI,
+            status=PlacementStatus.RUNNING,
+            file_name=path.name[:255],
+            mapping={},
+        )
+        db.add(placement)
+        db.flush()
+        errors: list[RowError] = []
+        update_open = bool(layout and layout.replacement_policy is ReplacementPolicy.UPDATE)
+        for batch in batches(
+            _file_rows(opened.rows(), detected, rules, validator),
+            get_settings().placement_batch_rows,
         ):
-            errors.extend(placed.errors)
+            for placed in place_rows(
+                db,
+                placement=placement,
+                rows=batch,
+                mapping=mapping,
+                validator=validator,
+                contract_id=contract_id,
+                update_open=update_open,
+            ):
+                errors.extend(placed.errors)
     return Outcome(
         None,
         "dry run",
@@ -672,16 +745,24 @@ _API_MAPPING = HeaderMapping(
 
 
 def _json_text(value: Any) -> str | None:
-    """A JSON value as the text a file cell would hold; None if it cannot be one."""
+    """A JSON value as the text a file cell would hold; None if it cannot be one.
+
+    A number is written out in full only within 40 digits of the point: ``1e1000000000``
+    stays ``1E+1000000000`` (which no parser takes for an amount), never a billion digits.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
-        return format(value, "f")
+        in_reach = value.is_finite() and -_JSON_DIGITS < value.adjusted() < _JSON_DIGITS
+        return format(value, "f") if in_reach else str(value)
     if isinstance(value, int | str):
         return str(value).strip()
     return None
+
+
+_JSON_DIGITS = 40
 
 
 def _json_row(number: int, account: Any) -> Row | RowError:
@@ -694,6 +775,9 @@ def _json_row(number: int, account: Any) -> Row | RowError:
         text = _json_text(value)
         if text is None:
             return RowError(number, key, "must be a string, a number, true/false or null")
+        problem = bad_character(text)
+        if problem:
+            return RowError(number, key, problem)
         values[key] = text
     return Row(number, dict(values), values)
 
@@ -807,16 +891,18 @@ def account_action(
     """One maintenance instruction for one open account, from the API."""
     rules, _ = rules_for(db, client, None)
     values = {"client_reference": client_reference, "action": action}
+
+    def refused(column: str, message: str) -> Placed:
+        return Placed(1, client_reference, "rejected", None, (RowError(1, column, message),))
+
+    if problem := bad_character(client_reference):
+        return refused("client_reference", problem)
     for key, value in body.items():
         text = _json_text(value)
         if key not in BY_NAME or key in ("client_reference", "action") or text is None:
-            return Placed(
-                1,
-                client_reference,
-                "rejected",
-                None,
-                (RowError(1, str(key)[:60], "is not a field of this action"),),
-            )
+            return refused(str(key)[:60], "is not a field of this action")
+        if problem := bad_character(text):
+            return refused(key, problem)
         values[key] = text
     result = validate_maintenance(_validator(_API_MAPPING, rules), 1, values)
     if isinstance(result, list):
@@ -832,7 +918,7 @@ def account_action(
 def refresh_preview(db: Session, *, placement: Placement, client: Client) -> dict[str, Any]:
     """Check the stored file with the placement's mapping and keep what the preview shows."""
     if placement.stored_path is None:
-        raise IntakeError("this placement's file is no longer kept")
+        raise _file_gone()
     layout = (
         repository.layout(db, client.id, layout_id=placement.layout_id)
         if placement.layout_id
@@ -857,7 +943,8 @@ def refresh_preview(db: Session, *, placement: Placement, client: Client) -> dic
         "valid_rows": check.valid_rows,
         "rejected_rows": check.rejected_rows,
         "errors": [
-            {"row": e.row, "column": e.column, "message": e.message} for e in check.errors[:50]
+            {"row": e.row, "column": e.column, "message": e.message[:300]}
+            for e in check.errors[:50]
         ],
         "missing": [field_label(name) for name in check.missing],
         "unused": check.mapping.unused,

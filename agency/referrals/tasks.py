@@ -55,3 +55,10 @@ def resume_stalled_placements() -> int:
     """Re-queue placements whose run stopped or whose job was lost (every minute)."""
     with session_scope() as db:
         return len(service.resume_stalled(db))
+
+
+@celery_app.task(name="agency.referrals.tasks.expire_stored_files")
+def expire_stored_files() -> int:
+    """Delete the stored files of previews left unconfirmed, and strays (every hour)."""
+    with session_scope() as db:
+        return service.expire_stored_files(db)

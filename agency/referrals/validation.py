@@ -13,11 +13,12 @@ from typing import Any
 
 from agency.cases.schemas import Account, Maintenance, PhoneEntry, RowError
 from agency.kit.emails import BadEmail, normalize_email
+from agency.kit.money import largest, max_minor
 from agency.kit.phones import parse_phone
 from agency.kit.timezones import candidate_zones
 from agency.referrals import values
 from agency.referrals.fields import HeaderMapping
-from agency.referrals.values import BadValue
+from agency.referrals.values import BadValue, shown
 
 ITEMIZATION_TYPES = frozenset(
     {"last_statement", "charge_off", "last_payment", "transaction", "judgment"}
@@ -35,6 +36,8 @@ MAX_TEXT = {
     "current_creditor": 200,
     "product": 40,
     "notes": 2000,
+    "national_id": 64,
+    "reason": 500,  # a maintenance row's reason (the adjustment's reason column)
 }
 
 
@@ -138,7 +141,12 @@ class RowValidator:
         first, last = row.text("first_name"), row.text("last_name")
         if first is None and last is None and cells.get("full_name"):
             split = row.parsed("full_name", values.split_full_name)
-            if split:
+            if split and max(len(part) for part in split) > MAX_TEXT["first_name"]:
+                row.fail(
+                    "full_name",
+                    f"gives a first or last name longer than {MAX_TEXT['first_name']} characters",
+                )
+            elif split:
                 first, last = split
         for name, value in (("first_name", first), ("last_name", last)):
             if value is None and not row.has_error(name) and not row.has_error("full_name"):
@@ -174,6 +182,12 @@ class RowValidator:
         balance = amount("balance")
         if balance is not None and principal is not None and balance != principal + interest + fees:
             row.fail("balance", "is not principal + interest + fees")
+        elif principal is not None and principal + interest + fees > max_minor(currency):
+            row.fail(
+                "balance" if "balance" in self.labels else "principal",
+                f"principal + interest + fees is more than {largest(currency)}, "
+                "the largest balance accepted",
+            )
 
         order = rules.date_order
 
@@ -319,7 +333,7 @@ class RowValidator:
         try:
             return normalize_email(text)
         except BadEmail as exc:
-            self._bad_contact(row, "email", f"{text!r} is not a valid e-mail address ({exc})")
+            self._bad_contact(row, "email", f"{shown(text)} is not a valid e-mail address ({exc})")
             return None
 
     def phones_of(self, row: _Row, region: str) -> list[PhoneEntry]:
@@ -335,10 +349,12 @@ class RowValidator:
                 continue
             kind = (row.text(kind_name) or "").lower() or None
             if kind is not None and kind not in PHONE_KINDS:
-                row.fail(kind_name, f"{kind!r} is not one of mobile, home, work, other")
+                row.fail(kind_name, f"{shown(kind)} is not one of mobile, home, work, other")
             phone = parse_phone(text, region)
             if phone is None:
-                self._bad_contact(row, name, f"{text!r} is not a valid phone number for {region}")
+                self._bad_contact(
+                    row, name, f"{shown(text)} is not a valid phone number for {region}"
+                )
                 continue
             if kind is None:
                 kind = "mobile" if phone.line_type == "mobile" else "other"
@@ -381,7 +397,7 @@ def validate_maintenance(
     action = (row.text("action") or "").lower().replace(" ", "_").replace("-", "_")
     if action not in ACTIONS:
         if action:
-            row.fail("action", f"{action!r} is not one of {', '.join(ACTIONS)}")
+            row.fail("action", f"{shown(action)} is not one of {', '.join(ACTIONS)}")
         else:
             row.require("action", f"is required (one of {', '.join(ACTIONS)})")
     amount: int | None = None

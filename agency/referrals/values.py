@@ -14,11 +14,26 @@ from functools import cache
 
 from babel import Locale
 
-from agency.kit.money import MoneyError, check_currency, minor_digits
+from agency.kit.money import (
+    MAX_AMOUNT_TEXT,
+    MAX_WHOLE_DIGITS,
+    MoneyError,
+    check_currency,
+    largest,
+    minor_digits,
+)
+
+_SHOWN = 40
 
 
 class BadValue(ValueError):
     """A cell's value is not acceptable; the message says why."""
+
+
+def shown(text: str) -> str:
+    """A value quoted for a message, cut to 40 characters: a message (stored with the
+    rejected row, shown in the preview) never grows with what was sent."""
+    return repr(text) if len(text) <= _SHOWN else repr(text[:_SHOWN]) + "…"
 
 
 # ---- dates ---------------------------------------------------------------------------
@@ -38,7 +53,7 @@ def parse_date(text: str, order: str) -> date:
         match = _SLASH.match(text)
         if not match:
             raise BadValue(
-                f"{text!r} is not a date (use YYYY-MM-DD or "
+                f"{shown(text)} is not a date (use YYYY-MM-DD or "
                 f"{'MM/DD/YYYY' if order == 'mdy' else 'DD/MM/YYYY'})"
             )
         first, second, year = (int(part) for part in match.groups())
@@ -46,7 +61,7 @@ def parse_date(text: str, order: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise BadValue(f"{text!r} is not a real date") from None
+        raise BadValue(f"{shown(text)} is not a real date") from None
 
 
 # ---- amounts --------------------------------------------------------------------------
@@ -60,23 +75,31 @@ def parse_amount(text: str, currency: str, *, decimal_comma: bool = False) -> in
     """An amount in major units to integer minor units: ``$1,234.56`` -> 123456.
 
     ``.`` decimal with optional ``,`` thousands (or the reverse with ``decimal_comma``),
-    an optional currency symbol or code; never negative; at most the currency's digits.
+    an optional currency symbol or code; never negative; at most the currency's digits;
+    at most ``largest(currency)`` (999,999,999.99 for USD).  The text's length is checked
+    before anything else reads it.
     """
     cleaned = text.strip()
+    if len(cleaned) > MAX_AMOUNT_TEXT:
+        raise BadValue(f"{shown(text)} is too long to be an amount")
     if cleaned.upper().startswith(currency):
         cleaned = cleaned[3:].strip()
     cleaned = cleaned.lstrip(_SYMBOLS).strip()
     if cleaned.startswith("-") or cleaned.startswith("("):
-        raise BadValue(f"{text!r} is negative; amounts are never negative")
+        raise BadValue(f"{shown(text)} is negative; amounts are never negative")
     match = (_COMMA if decimal_comma else _POINT).match(cleaned)
     if not match:
-        raise BadValue(f"{text!r} is not an amount")
+        raise BadValue(f"{shown(text)} is not an amount")
     whole, fraction = match.group(1), match.group(2) or ""
     digits: int = minor_digits(currency)
     if len(fraction) > digits:
-        raise BadValue(f"{text!r} has more than {digits} decimal places for {currency}")
-    whole_digits = whole.replace("," if not decimal_comma else ".", "")
-    minor: int = int(whole_digits) * 10**digits + int(fraction.ljust(digits, "0") or "0")
+        raise BadValue(f"{shown(text)} has more than {digits} decimal places for {currency}")
+    whole_digits = whole.replace("," if not decimal_comma else ".", "").lstrip("0")
+    if len(whole_digits) > MAX_WHOLE_DIGITS:
+        raise BadValue(
+            f"{shown(text)} is more than {largest(currency)}, the largest amount accepted"
+        )
+    minor: int = int(whole_digits or "0") * 10**digits + int(fraction.ljust(digits, "0") or "0")
     return minor
 
 
@@ -84,7 +107,7 @@ def parse_currency(text: str) -> str:
     try:
         return check_currency(text)
     except MoneyError:
-        raise BadValue(f"{text!r} is not an ISO 4217 currency code") from None
+        raise BadValue(f"{shown(text)} is not an ISO 4217 currency code") from None
 
 
 # ---- yes/no, names, codes ---------------------------------------------------------------
@@ -99,7 +122,7 @@ def parse_bool(text: str) -> bool:
         return True
     if lowered in _NO:
         return False
-    raise BadValue(f"{text!r} is not yes or no")
+    raise BadValue(f"{shown(text)} is not yes or no")
 
 
 def split_full_name(text: str) -> tuple[str, str]:
@@ -110,7 +133,7 @@ def split_full_name(text: str) -> tuple[str, str]:
         first, _, last = text.rpartition(" ")
     first, last = first.strip(), last.strip()
     if not first or not last:
-        raise BadValue(f"{text!r} needs a first and a last name")
+        raise BadValue(f"{shown(text)} needs a first and a last name")
     return first, last
 
 
@@ -122,7 +145,7 @@ def _languages() -> frozenset[str]:
 def parse_language(text: str) -> str:
     code = text.lower()
     if code not in _languages():
-        raise BadValue(f"{text!r} is not an ISO 639-1 language code")
+        raise BadValue(f"{shown(text)} is not an ISO 639-1 language code")
     return code
 
 
@@ -160,7 +183,7 @@ def parse_country(text: str) -> str:
         return "GB" if upper == "UK" else upper
     if upper in _COUNTRY_NAMES:
         return _COUNTRY_NAMES[upper]
-    raise BadValue(f"{text!r} is not a country (use the ISO code, e.g. US)")
+    raise BadValue(f"{shown(text)} is not a country (use the ISO code, e.g. US)")
 
 
 US_STATES = {
@@ -260,14 +283,14 @@ def parse_region(text: str, country: str) -> str:
     table = REGIONS.get(country)
     if table is None:
         if not re.fullmatch(r"[A-Z0-9]{1,3}", upper):
-            raise BadValue(f"{text!r} is not a region code")
+            raise BadValue(f"{shown(text)} is not a region code")
         return upper
     if upper in table:
         return upper
     by_name = _REGION_BY_NAME[country].get(upper)
     if by_name:
         return by_name
-    raise BadValue(f"{text!r} is not a region of {country}")
+    raise BadValue(f"{shown(text)} is not a region of {country}")
 
 
 _POSTAL = {
@@ -284,9 +307,9 @@ def parse_postal_code(text: str, country: str) -> str:
     if rule is not None:
         pattern, shape = rule
         if not pattern.match(upper):
-            raise BadValue(f"{text!r} is not {shape}")
+            raise BadValue(f"{shown(text)} is not {shape}")
         if country == "US" and len(upper) == 9:
             upper = f"{upper[:5]}-{upper[5:]}"
     elif len(upper) > 12:
-        raise BadValue(f"{text!r} is too long for a postal code")
+        raise BadValue(f"{shown(text)} is too long for a postal code")
     return upper

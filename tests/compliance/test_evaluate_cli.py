@@ -88,3 +88,30 @@ def test_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(b'{"consumer": "\xe9"}')
     code, _out, err = _run(path)
     assert code == 2 and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "the JSON is nested deeper than 32 levels"),
+        (b'{"consumer": {"region": "I\\u0000L"}}', "consumer.region: contains a NUL character"),
+        (b'{"now": 1e1000000000}', "now: is a number with an exponent beyond ±40"),
+    ],
+    ids=["deep", "nul", "huge-number"],
+)
+def test_json_beyond_bounds_exits_2_with_one_line(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "scenario.json"
+    path.write_bytes(content)
+    code, out, err = _run(path)
+    assert (code, out) == (2, "")
+    assert err == f"agency: {path}: {message}\n"
+
+
+def test_a_file_too_large_is_not_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.json"
+    path.write_bytes(b" " * (10 * 2**20 + 1))
+    code, _out, err = _run(path)
+    assert code == 2
+    assert err == f"agency: {path}: larger than 10 MB\n"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agency.kit.money import Money, MoneyError, minor_digits
+from agency.kit.money import Money, MoneyError, largest, max_minor, minor_digits
 
 
 def test_from_major_is_exact_per_currency() -> None:
@@ -23,6 +23,32 @@ def test_from_major_is_exact_per_currency() -> None:
 def test_from_major_refuses_what_is_not_money(amount: str, currency: str) -> None:
     with pytest.raises(MoneyError):
         Money.from_major(amount, currency)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["1000000000", "1e1000000000", Decimal("1e1000000000"), 10**5000, "9" * 5000, "1e9"],
+    ids=[
+        "a-billion",
+        "1e1000000000",
+        "decimal-1e1000000000",
+        "int-5000-digits",
+        "5000-digits",
+        "1e9",
+    ],
+)
+def test_from_major_refuses_amounts_beyond_the_largest_at_once(amount: object) -> None:
+    """Checked before the amount is scaled: 1e1000000000 never becomes a billion digits."""
+    with pytest.raises(MoneyError, match=r"the largest amount accepted|too long"):
+        Money.from_major(amount, "USD")  # type: ignore[arg-type]
+
+
+def test_the_largest_amount() -> None:
+    assert (largest("USD"), max_minor("USD")) == ("999,999,999.99", 99_999_999_999)
+    assert (largest("JPY"), max_minor("JPY")) == ("999,999,999", 999_999_999)
+    assert Money.from_major(largest("USD").replace(",", ""), "USD") == Money(
+        max_minor("USD"), "USD"
+    )
 
 
 def test_no_mixing_currencies_and_no_floats() -> None:
@@ -47,7 +73,7 @@ def test_formatting_for_screens() -> None:
     assert Money(1200, "GBP").format("en_GB") == "£12.00"
 
 
-@given(st.integers(min_value=-(10**15), max_value=10**15))
+@given(st.integers(min_value=-max_minor("USD"), max_value=max_minor("USD")))
 def test_major_round_trips(minor: int) -> None:
     money = Money(minor, "USD")
     assert Money.from_major(money.major, "USD") == money

@@ -6,14 +6,24 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from agency.cases.models import Case, Consumer, ContactPoint
+from agency.cli import app
 from agency.db import session_scope
-from tests.fixtures.referral_files import COLUMNS, csv_text, errors_of, good, references_placed
+from tests.fixtures.referral_files import (
+    COLUMNS,
+    XLSX_HEADER,
+    csv_text,
+    errors_of,
+    good,
+    references_placed,
+)
 from tests.referrals.conftest import Place
 
 # Each case: the rows of one file, and exactly what must be reported for them.
@@ -52,6 +62,34 @@ CASES: list[tuple[str, list[dict[str, str]], list[tuple[int, str, str]]]] = [
         "not an amount",
         [good("A1", fees="ten", balance=""), good("A2")],
         [(2, "fees", "'ten' is not an amount")],
+    ),
+    (
+        "amount beyond the largest",
+        [good("A1", principal="99999999999999999999", balance=""), good("A2")],
+        [
+            (
+                2,
+                "principal",
+                "'99999999999999999999' is more than 999,999,999.99, the largest amount accepted",
+            )
+        ],
+    ),
+    (
+        "amount of 5,000 digits",
+        [good("A1", fees="1" * 5000, balance=""), good("A2")],
+        [(2, "fees", f"'{'1' * 40}'… is too long to be an amount")],
+    ),
+    (
+        "balance beyond the largest",
+        [good("A1", principal="999,999,999.00", interest="1.00", balance=""), good("A2")],
+        [
+            (
+                2,
+                "balance",
+                "principal + interest + fees is more than 999,999,999.99, "
+                "the largest balance accepted",
+            )
+        ],
     ),
     (
         "balance mismatch",
@@ -316,17 +354,7 @@ def test_xlsx(place: Place) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(
-        [
-            "Account Number",
-            "First Name",
-            "Last Name",
-            "ZIP",
-            "State",
-            "Principal",
-            "Itemization Date",
-        ]
-    )
+    sheet.append(XLSX_HEADER)
     sheet.append(["X1", "Ann", "Lee", "60601", "IL", 1234.56, date(2026, 1, 15)])
     sheet.append(["X2", "Bob", "Ray", "60601", "IL", -3, date(2026, 1, 15)])
     out = io.BytesIO()
@@ -375,3 +403,29 @@ def test_an_address_too_long_for_its_column(place: Place) -> None:
     assert errors_of(place(text)[1]) == [
         (2, "address_line1", "the address is longer than 320 characters")
     ]
+
+
+def test_a_full_name_too_long_for_the_name_columns(place: Place) -> None:
+    """Split names are held to the same length as given ones (the consumer's columns)."""
+    columns = [c for c in COLUMNS if c not in ("first_name", "last_name")] + ["full_name"]
+    rows = [good("A1") | {"full_name": "J" * 90 + " Doe"}, good("A2") | {"full_name": "Jo Doe"}]
+    code, result = place(csv_text(rows, columns=columns))
+    assert code == 0
+    assert errors_of(result) == [
+        (2, "full_name", "gives a first or last name longer than 80 characters")
+    ]
+    assert result["accepted"] == 1
+
+
+def test_usage_errors_exit_2(place: Place, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(csv_text([good("A1")]))
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["referrals", "import", str(path), "--client", "NOPE"])
+    assert (unknown.exit_code, unknown.stderr) == (2, "agency: no client with code 'NOPE'\n")
+    no_layout = runner.invoke(
+        app, ["referrals", "import", str(path), "--client", "ACME", "--layout", "nope"]
+    )
+    assert no_layout.exit_code == 2
+    assert no_layout.stderr == "agency: ACME has no layout named 'nope'\n"
+    assert references_placed() == []

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
 
 from agency.cases.models import Case, CaseStatus, Consumer, ContactPoint
@@ -18,7 +19,7 @@ from agency.db import session_scope
 from agency.kit import clock
 from agency.kit.crypto import pii_hash
 from agency.referrals import service, tasks
-from agency.referrals.models import Placement, PlacementSource, PlacementStatus
+from agency.referrals.models import Layout, Placement, PlacementSource, PlacementStatus
 from agency.worker import drain
 from tests.fixtures.factories import ClientFactory, ContractFactory, bind
 from tests.fixtures.referral_files import COLUMNS, csv_text, good
@@ -32,14 +33,23 @@ def make_client(code: str, country: str = "US", currency: str = "USD") -> int:
         return int(client.id)
 
 
-def queue_file(tmp_path: Path, client_id: int, text: str, name: str = "f.csv") -> Placement:
-    """Open and queue a placement as the web upload does (its job not yet run)."""
+def open_upload(
+    tmp_path: Path,
+    client_id: int,
+    text: str,
+    name: str = "f.csv",
+    *,
+    preview: bool = False,
+    queue: bool = False,
+) -> tuple[Placement, bool]:
+    """Open a placement for a file as the web upload does, then preview it or queue it
+    to run here (its job not yet run); (placement, created)."""
     path = tmp_path / name
     path.write_text(text)
     with session_scope() as db:
         client = db.get(Client, client_id)
         assert client is not None
-        placement, _ = service.open_file_placement(
+        placement, created = service.open_file_placement(
             db,
             client=client,
             path=path,
@@ -48,8 +58,16 @@ def queue_file(tmp_path: Path, client_id: int, text: str, name: str = "f.csv") -
             layout=None,
             user_id=None,
         )
-        service.mark_queued_here(db, placement=placement)
-    return placement
+        if preview and created:
+            service.refresh_preview(db, placement=placement, client=client)
+        if queue:
+            service.mark_queued_here(db, placement=placement)
+    return placement, created
+
+
+def queue_file(tmp_path: Path, client_id: int, text: str, name: str = "f.csv") -> Placement:
+    """Open and queue a placement as the web upload does (its job not yet run)."""
+    return open_upload(tmp_path, client_id, text, name, queue=True)[0]
 
 
 def place_file(tmp_path: Path, client_id: int, text: str, name: str = "f.csv") -> int:
@@ -276,3 +294,42 @@ def test_a_run_that_keeps_dying_is_given_up_and_says_so(
             "it stopped 4 times on an internal error; the first 0 rows "
             "were dealt with, the rest were not"
         )
+
+
+def test_a_run_reads_the_sheet_its_layout_names(bound_engine: Engine, tmp_path: Path) -> None:
+    """The preview and the run read the same sheet (the run used to read the first)."""
+    client_id = make_client("ACME")
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Notes"
+    first.append(["nothing to place"])
+    second = book.create_sheet("Accounts")
+    second.append(["Account Number", "First Name", "Last Name", "ZIP", "State", "Principal"])
+    second.append(["S1", "Ann", "Lee", "60601", "IL", 10])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    with session_scope() as db:
+        client = db.get(Client, client_id)
+        assert client is not None
+        layout = Layout(client_id=client_id, name="two sheets", mapping={}, sheet="Accounts")
+        db.add(layout)
+        db.flush()
+        placement, _ = service.open_file_placement(
+            db,
+            client=client,
+            path=path,
+            file_name="book.xlsx",
+            source=PlacementSource.UPLOAD,
+            layout=layout,
+            user_id=None,
+        )
+        service.mark_queued_here(db, placement=placement)
+        placement_id = placement.id
+    tasks.run_placement(placement_id)
+    with session_scope() as db:
+        done = db.get(Placement, placement_id)
+        assert done is not None
+        assert (done.status, done.rejected) == (PlacementStatus.COMPLETED, 1)
+        (rejection,) = service.repository.rejections(db, placement_id)
+        assert rejection.cells[0] == "S1"  # a row of the "Accounts" sheet

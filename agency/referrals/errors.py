@@ -1,0 +1,8 @@
+"""Why a referral file cannot be read."""
+
+from __future__ import annotations
+
+
+class Unreadable(Exception):
+    """The file cannot be read at all, or is beyond the limits of what a referral file can
+    be; the message is one line, for a person, and names no personal data."""
