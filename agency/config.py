@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     # held in memory whole (about 3.5 bytes of memory per byte of XML: ~115 MB at 32).
     max_xlsx_unpacked_mb: int = 1024
     max_xlsx_strings_mb: int = 32
+    # Checking a file for its preview runs in a child process, killed past this time or
+    # refused past this memory (beyond the interpreter's own): a hostile file cannot
+    # hold the server, and the server's other requests keep its interpreter meanwhile.
+    file_check_seconds: int = 120
+    file_check_memory_mb: int = 1024
     # An upload previewed but never confirmed: its stored copy is deleted after this long
     # (72 hours: a file uploaded on a Friday can still be confirmed on Monday).
     preview_retention_hours: int = 72

@@ -39,7 +39,7 @@ from agency.compliance import views as compliance_views
 from agency.compliance.scenario import MAX_SCENARIO_BYTES
 from agency.config import ROOT, get_settings
 from agency.db import DbSession, cancel_in_flight, is_timeout
-from agency.kit import timezones
+from agency.kit import sandbox, timezones
 from agency.kit.bodies import BodyLimit, BodyTooLarge, Limit, Limits
 from agency.kit.errors import ApiError, NotFound, ResponseError, api_error_response
 from agency.kit.forms import phrase
@@ -318,6 +318,7 @@ async def _serving_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The lifespan of the process's own server (``agency serve``): at shutdown, once the
     grace time is over, in-process jobs stop at their next unit of work and a request
     still waiting on the database is cancelled (it rolls back), so the process exits."""
+    sandbox.warm()  # the first preview of a file need not wait for it
     async with _lifespan(app):
         yield
     worker.stopping.set()

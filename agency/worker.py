@@ -100,8 +100,10 @@ _BUFFER_KEY = "agency.jobs"
 
 
 def enqueue(db: Session, task_name: str, *args: int | str) -> None:
-    """Send ``task_name(*args)`` once ``db`` commits; forget it if ``db`` rolls back."""
-    db.info.setdefault(_BUFFER_KEY, []).append((task_name, args))
+    """Send ``task_name(*args)`` once ``db`` commits; forget it if ``db`` rolls back, or
+    if the savepoint it was queued in does (a row set aside, an action refused)."""
+    queued_in = db.get_nested_transaction() or db.get_transaction()
+    db.info.setdefault(_BUFFER_KEY, []).append((task_name, args, queued_in))
 
 
 # In-process jobs run one at a time on a background thread, after the response: the
@@ -151,14 +153,27 @@ def _send_buffered_jobs(session: Session) -> None:
     # outermost commit, or a rollback after the savepoint would leave them sent.
     if session.in_nested_transaction():
         return
-    for task_name, args in session.info.pop(_BUFFER_KEY, []):
+    for task_name, args, _queued_in in session.info.pop(_BUFFER_KEY, []):
         run_job(task_name, *args)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_buffered_jobs(session: Session, previous_transaction: Any) -> None:
+    """Drop the jobs queued in the transaction that rolled back or in one inside it."""
     if previous_transaction.parent is None:  # the outermost transaction rolled back
         session.info.pop(_BUFFER_KEY, None)
+        return
+    jobs = session.info.get(_BUFFER_KEY)
+    if jobs:
+        jobs[:] = [job for job in jobs if not _within(job[2], previous_transaction)]
+
+
+def _within(transaction: Any, ancestor: Any) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 class EmbeddedBeat(threading.Thread):

@@ -72,6 +72,23 @@ def test_a_released_savepoint_does_not_send_the_jobs_early(bound_engine: Engine)
     assert ran == []
 
 
+def test_a_job_queued_in_a_savepoint_that_rolls_back_is_dropped(bound_engine: Engine) -> None:
+    with session_scope() as db:
+        enqueue(db, "tests.record", 6)
+        try:
+            with db.begin_nested():
+                enqueue(db, "tests.record", 7)
+                with db.begin_nested():
+                    enqueue(db, "tests.record", 8)
+                raise RuntimeError("a row set aside")
+        except RuntimeError:
+            pass
+        with db.begin_nested():
+            enqueue(db, "tests.record", 9)
+    drain()
+    assert ran == [6, 9]
+
+
 def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
     with session_scope() as db:
         bind(db)

@@ -165,12 +165,16 @@ class ReferralFile:
 
 @contextmanager
 def open_file(
-    path: Path, *, sheet: str | None = None, detected: Detected | None = None
+    path: Path,
+    *,
+    sheet: str | None = None,
+    detected: Detected | None = None,
+    limits: FileLimits | None = None,
 ) -> Iterator[ReferralFile]:
     """Open a referral file, detecting how to read it unless ``detected`` says so already
     (an XLSX workbook is opened either way, and once for all it is asked).  Unreadable
-    if it cannot be read at all or is beyond the limits."""
-    limits = file_limits()
+    if it cannot be read at all or is beyond the limits (the settings' unless given)."""
+    limits = limits or file_limits()
     if not path.exists() or path.stat().st_size == 0:
         raise Unreadable("the file is empty (0 bytes)")
     with path.open("rb") as stream:

@@ -18,7 +18,7 @@ import shutil
 import uuid
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -37,9 +37,12 @@ from agency.kit.bulk import insert_rows
 from agency.kit.crypto import pii_hash
 from agency.kit.forms import FormError
 from agency.kit.json_input import bad_character
+from agency.kit.sandbox import OverMemory, OverTime, run_bounded
 from agency.kit.spreadsheets import excel_safe
 from agency.referrals import reading, repository, storing
+from agency.referrals.errors import Unreadable
 from agency.referrals.fields import BY_NAME, HeaderMapping, header_key, map_header
+from agency.referrals.limits import FileLimits, file_limits
 from agency.referrals.models import (
     Layout,
     Placement,
@@ -178,21 +181,66 @@ def check_file(
     limit: int = PREVIEW_ROWS,
 ) -> FileCheck:
     """Read and validate (up to ``limit`` rows of) a file without writing anything; the
-    rows past ``limit`` are only counted, which is much cheaper than reading them."""
-    sheet = layout.sheet if layout else None
-    with reading.open_file(path, sheet=sheet) as opened:
-        detected = opened.detected
-        header_map = map_header(
-            detected.header,
-            mapping if mapping is not None else (layout.mapping if layout else None),
+    rows past ``limit`` are only counted, which is much cheaper than reading them.
+
+    The reading runs in a child process (``kit.sandbox``), bounded by
+    ``AGENCY_FILE_CHECK_SECONDS`` and ``AGENCY_FILE_CHECK_MEMORY_MB``: the server's other
+    requests keep its interpreter while a large file is read."""
+    rules, _ = rules_for(db, client, layout)
+    settings = get_settings()
+    job = _Check(
+        path=path,
+        sheet=layout.sheet if layout else None,
+        mapping=mapping if mapping is not None else (layout.mapping if layout else None),
+        rules=rules,
+        today=clock.now().date(),
+        limit=limit,
+        limits=file_limits(),
+    )
+    try:
+        return run_bounded(
+            _check_rows,
+            job,
+            seconds=settings.file_check_seconds,
+            memory_mb=settings.file_check_memory_mb,
         )
-        rules, _ = rules_for(db, client, layout)
-        validator = _validator(header_map, rules)
+    except OverTime:
+        raise Unreadable(
+            f"checking the file took longer than {settings.file_check_seconds} s; "
+            "split it, or send it by the API or the command line"
+        ) from None
+    except OverMemory:
+        raise Unreadable(
+            f"checking the file needed more than {settings.file_check_memory_mb} MB of "
+            "memory; split it, or save it as CSV"
+        ) from None
+
+
+@dataclass(frozen=True)
+class _Check:
+    """What a file check needs, as plain values: it crosses into a child process."""
+
+    path: Path
+    sheet: str | None
+    mapping: dict[str, str] | None
+    rules: Rules
+    today: date
+    limit: int
+    limits: FileLimits
+
+
+def _check_rows(job: _Check) -> FileCheck:
+    """``check_file``'s reading, in the child process: no database, no settings that a
+    test or an operator may have changed since the child's parent started."""
+    with reading.open_file(job.path, sheet=job.sheet, limits=job.limits) as opened:
+        detected = opened.detected
+        header_map = map_header(detected.header, job.mapping)
+        validator = RowValidator(header_map, job.rules, today=job.today, hash_national_id=pii_hash)
         check = FileCheck(detected, header_map, 0, 0, 0, missing=header_map.missing(REQUIRED))
         seen: set[str] = set()
         maintenance = kind_of(header_map) is PlacementKind.MAINTENANCE
-        items = _file_rows(opened.rows(), detected, rules, validator)
-        for item in islice(items, limit):
+        items = _file_rows(opened.rows(), detected, job.rules, validator)
+        for item in islice(items, job.limit):
             check.checked_rows += 1
             if isinstance(item, RowError):
                 check.errors.append(item)

@@ -194,6 +194,9 @@ class Sheet:
             reader = WorkbookReader(self._stream, read_only=True, data_only=True, keep_links=False)
             reader.read()
             self._book = reader.wb
+        except MemoryError:  # not damage: the file check's memory bound (kit.sandbox)
+            self._stream.close()
+            raise
         except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, ...
             self._stream.close()
             raise _damaged(exc) from None

@@ -23,7 +23,7 @@ from agency.main import create_app
 from agency.referrals.models import Layout, Placement, PlacementStatus
 from agency.worker import drain
 from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory, bind
-from tests.fixtures.referral_files import csv_text, good
+from tests.fixtures.referral_files import MAIN, csv_text, good, workbook_parts, zip_parts
 from tests.fixtures.web import csrf_token, post_form
 
 
@@ -182,6 +182,44 @@ def test_a_file_over_the_limit_is_refused(
     response = upload(merchant, b"x" * (2 * 1024 * 1024))
     assert response.status_code == 413
     assert "The file is larger than 1 MB." in response.text
+
+
+def _many_strings_xlsx() -> bytes:
+    """A workbook of 2,000,000 distinct shared strings (50 MB of XML): what a large
+    legitimate export holds, and far more than 8 MB of memory to read."""
+    strings = "".join(f"<si><t>{n:08d}</t></si>" for n in range(2_000_000))
+    sheet = f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+    return zip_parts(
+        workbook_parts(
+            (sheet + "</row></sheetData></worksheet>").encode(),
+            f'<sst xmlns="{MAIN}">{strings}</sst>'.encode(),
+        )
+    )
+
+
+def test_a_file_check_past_its_time_is_killed_and_says_so(
+    merchant: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview's reading runs in a child process the server bounds: past its time it
+    is killed, the page says so, and nothing is kept."""
+    monkeypatch.setattr(get_settings(), "file_check_seconds", 0)
+    response = upload(merchant, csv_text([good("A1"), good("A2")]).encode())
+    assert response.status_code == 422
+    assert "checking the file took longer than 0 s" in response.text
+    with session_scope() as db:
+        assert db.scalar(select(Placement)) is None
+
+
+def test_a_file_check_past_its_memory_is_refused_and_says_so(
+    merchant: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "max_xlsx_strings_mb", 100)  # the bound, not a limit
+    monkeypatch.setattr(get_settings(), "file_check_memory_mb", 8)
+    response = upload(merchant, _many_strings_xlsx(), "accounts.xlsx")
+    assert response.status_code == 422
+    assert "checking the file needed more than 8 MB of memory" in response.text
+    with session_scope() as db:
+        assert db.scalar(select(Placement)) is None
 
 
 def test_no_file_chosen(merchant: TestClient) -> None:
