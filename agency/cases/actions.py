@@ -37,7 +37,7 @@ from agency.cases.models import (
 from agency.compliance import repository as compliance_repo
 from agency.compliance import service as compliance
 from agency.compliance.facts import Decision, Outcome
-from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
+from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry, Source
 from agency.compliance.validation import validation_period_end
 from agency.kit import clock
 from agency.kit.phones import parse_phone
@@ -401,16 +401,19 @@ def record_callback(
     return callback
 
 
+def _facts_in_force(db: Session, consumer_id: int) -> list[ComplianceFact]:
+    """The consumer's facts not ended by a later ``withdrawn``, in id order."""
+    facts = compliance_repo.facts_of(db, consumer_id)
+    withdrawn = {int(f.detail["fact_id"]) for f in facts if f.kind is FactKind.WITHDRAWN}
+    return [f for f in facts if f.kind is not FactKind.WITHDRAWN and f.id not in withdrawn]
+
+
 def validation_sent_at(db: Session, case: Case) -> datetime | None:
     """When this case's validation notice was sent (the earliest such fact), if it was."""
-    facts = compliance_repo.facts_of(db, case.consumer_id)
-    withdrawn = {int(f.detail["fact_id"]) for f in facts if f.kind is FactKind.WITHDRAWN}
     sent = [
         fact.effective_at
-        for fact in facts
-        if fact.kind is FactKind.VALIDATION_SENT
-        and fact.case_id == case.id
-        and fact.id not in withdrawn
+        for fact in _facts_in_force(db, case.consumer_id)
+        if fact.kind is FactKind.VALIDATION_SENT and fact.case_id == case.id
     ]
     return min(sent) if sent else None
 
@@ -633,9 +636,7 @@ def change_status(
 def standing_stops(db: Session, case: Case) -> list[str]:
     """What in force still stops collection on ``case``, in words: a cease request, an
     attorney for this debt, a dispute of it with no verification sent since."""
-    facts = compliance_repo.facts_of(db, case.consumer_id)  # in id order
-    withdrawn = {int(f.detail["fact_id"]) for f in facts if f.kind is FactKind.WITHDRAWN}
-    live = [f for f in facts if f.kind is not FactKind.WITHDRAWN and f.id not in withdrawn]
+    live = _facts_in_force(db, case.consumer_id)
     stops = []
     cease = next((f for f in live if f.kind is FactKind.CEASE), None)
     if cease is not None:
