@@ -37,7 +37,7 @@ from agency.cases.models import (
 from agency.compliance import repository as compliance_repo
 from agency.compliance import service as compliance
 from agency.compliance.facts import Decision, Outcome
-from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
+from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry, Source
 from agency.compliance.validation import validation_period_end
 from agency.kit import clock
 from agency.kit.phones import parse_phone
@@ -401,16 +401,19 @@ def record_callback(
     return callback
 
 
+def _facts_in_force(db: Session, consumer_id: int) -> list[ComplianceFact]:
+    """The consumer's facts not ended by a later ``withdrawn``, in id order."""
+    facts = compliance_repo.facts_of(db, consumer_id)
+    withdrawn = {int(f.detail["fact_id"]) for f in facts if f.kind is FactKind.WITHDRAWN}
+    return [f for f in facts if f.kind is not FactKind.WITHDRAWN and f.id not in withdrawn]
+
+
 def validation_sent_at(db: Session, case: Case) -> datetime | None:
     """When this case's validation notice was sent (the earliest such fact), if it was."""
-    facts = compliance_repo.facts_of(db, case.consumer_id)
-    withdrawn = {int(f.detail["fact_id"]) for f in facts if f.kind is FactKind.WITHDRAWN}
     sent = [
         fact.effective_at
-        for fact in facts
-        if fact.kind is FactKind.VALIDATION_SENT
-        and fact.case_id == case.id
-        and fact.id not in withdrawn
+        for fact in _facts_in_force(db, case.consumer_id)
+        if fact.kind is FactKind.VALIDATION_SENT and fact.case_id == case.id
     ]
     return min(sent) if sent else None
 
@@ -611,8 +614,16 @@ def change_status(
     reason: str,
     close_reason: CloseReason | None = None,
 ) -> None:
-    """Move the case by hand, as the status machine allows.  A case back in a working
-    status is offered by the queue again (the gate still checks each pick)."""
+    """A person's decision on the case: close it for a reason that is a judgement, or
+    resume collection on a disputed or held case once nothing in force stops it.  A
+    status that stands for a fact (disputed, hold, paid, settled, …) comes only from
+    recording the fact and is refused here with the way to record it.  A case back in a
+    working status is offered by the queue again (the gate still checks each pick)."""
+    status.check_decision(case, to, close_reason)
+    if to is CaseStatus.ACTIVE:
+        standing = standing_stops(db, case)
+        if standing:
+            raise CaseError(f"status: collection cannot resume while {'; '.join(standing)}")
     was_working = case.status in _WORKING
     status.change(
         db, case=case, to=to, reason=reason, by_user_id=actor_id, close_reason=close_reason
@@ -620,6 +631,28 @@ def change_status(
     if to in _WORKING and not was_working:
         queue.make_workable(case)
         case.priority = queue.priority(case)
+
+
+def standing_stops(db: Session, case: Case) -> list[str]:
+    """What in force still stops collection on ``case``, in words: a cease request, an
+    attorney for this debt, a dispute of it with no verification sent since."""
+    live = _facts_in_force(db, case.consumer_id)
+    stops = []
+    cease = next((f for f in live if f.kind is FactKind.CEASE), None)
+    if cease is not None:
+        stops.append(f"the cease request received {cease.effective_at:%Y-%m-%d} is in force")
+    if any(f.kind is FactKind.ATTORNEY and f.case_id in (None, case.id) for f in live):
+        stops.append("the consumer is represented by an attorney for this debt")
+    mine = [f for f in live if f.case_id == case.id]
+    dispute = next((f for f in reversed(mine) if f.kind is FactKind.DISPUTE), None)
+    if dispute is not None and not any(
+        f.kind is FactKind.VERIFICATION_SENT and f.id > dispute.id for f in mine
+    ):
+        stops.append(
+            f"the dispute received {dispute.effective_at:%Y-%m-%d} has had no verification "
+            "sent (compliance records it when it is sent)"
+        )
+    return stops
 
 
 _WORKING = frozenset({CaseStatus.NEW, CaseStatus.ACTIVE, CaseStatus.CONTACTED, CaseStatus.PROMISE})

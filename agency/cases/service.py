@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from agency.auth.permissions import Viewer
-from agency.cases import queue, repository
+from agency.cases import queue, repository, status
 from agency.cases.models import (
     AdjustmentKind,
     BalanceAdjustment,
@@ -393,8 +393,9 @@ def _apply(
 ) -> str | None:
     """Carry out one instruction on ``case``; a message when it cannot be done."""
     if item.action == "recall":
-        case.status = CaseStatus.RECALLED
-        case.closed_at = now
+        status.change(
+            db, case=case, to=CaseStatus.RECALLED, reason="recalled by the client", by_user_id=None
+        )
         return None
     if item.action == "update":
         assert item.contact is not None
@@ -431,8 +432,13 @@ def _apply(
             setattr(case, bucket, getattr(case, bucket) - taken)
             rest -= taken
         if case.principal_minor + case.interest_minor + case.fees_minor == 0:
-            case.status = CaseStatus.PAID
-            case.closed_at = now
+            status.change(
+                db,
+                case=case,
+                to=CaseStatus.PAID,
+                reason="paid in full: a direct payment to the client cleared the balance",
+                by_user_id=None,
+            )
     db.add(
         BalanceAdjustment(
             case_id=case.id,

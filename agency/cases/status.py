@@ -9,6 +9,13 @@ A broken promise or a defaulted plan goes back to ``active``; ``disputed`` and `
 go back to ``active`` when they are resolved.  ``paid``, ``settled``, ``recalled`` and
 ``closed`` are final here (a payment reversal reopens a case in the payments domain).
 Every transition is recorded as a ``StatusChange`` with who and why.
+
+Most statuses stand for facts and come only from recording the fact: a call's outcome
+(active, contacted), a promise (promise), a plan, a dispute (disputed, or hold within the
+validation period), a cease request or an attorney (hold), payments (paid, settled), the
+client's recall (recalled).  What a person decides by hand (``check_decision``) is only to
+close a case for a reason that is a judgement, or to resume collection on a disputed or
+held case once nothing in force stops it.
 """
 
 from __future__ import annotations
@@ -92,6 +99,64 @@ def change(
         case.lease_agent_id = case.lease_expires_at = None
     db.add(record)
     return record
+
+
+# ---- what a person may decide ---------------------------------------------------------
+
+# The close reasons that are a person's judgement; the others come from their facts.
+DECIDED_CLOSE_REASONS = (CloseReason.UNCOLLECTIBLE, CloseReason.FRAUD, CloseReason.CLIENT_REQUEST)
+RESUMABLE = frozenset({S.DISPUTED, S.HOLD})
+# Where each status comes from, for the sentence that refuses it by hand.
+_COMES_FROM = {
+    S.NEW: "a case is new only until it is first worked",
+    S.ACTIVE: "collection is resumed by hand only on a disputed or held case; "
+    "this one is already being worked",
+    S.CONTACTED: "a case becomes contacted when a call's outcome says the consumer was reached",
+    S.PROMISE: "a case becomes a promise when a promise to pay is recorded (Record, "
+    "Promise to pay)",
+    S.PLAN: "a case goes on a plan when a payment plan is set up",
+    S.DISPUTED: "a case becomes disputed when the consumer's dispute is recorded (Record, Dispute)",
+    S.HOLD: "a case goes on hold when a written dispute, a cease request or an attorney is "
+    "recorded (Record)",
+    S.SETTLED: "a case is settled when the payments of an approved settlement are posted",
+    S.RECALLED: "a case is recalled when its client recalls it",
+}
+_REASON_COMES_FROM = {
+    CloseReason.PAID_IN_FULL: "a case is closed as paid in full when payments clear its balance",
+    CloseReason.SETTLED: "a case is closed as settled when an approved settlement is paid",
+    CloseReason.RECALLED: "a case is closed as recalled when its client recalls it",
+    CloseReason.DECEASED: "record the death under Record, Deceased",
+    CloseReason.BANKRUPTCY: "record the bankruptcy under Record, Bankruptcy",
+}
+
+
+def decisions(current: CaseStatus) -> list[CaseStatus]:
+    """The statuses a person may choose for a case in ``current``: closing an open case,
+    and resuming (``active``) a disputed or held one."""
+    if not current.is_open:
+        return []
+    return [S.ACTIVE, S.CLOSED] if current in RESUMABLE else [S.CLOSED]
+
+
+def check_decision(case: Case, target: CaseStatus, close_reason: CloseReason | None = None) -> None:
+    """Raise ``CaseError`` with a sentence when a person may not move ``case`` to
+    ``target`` by hand: a status that stands for a fact names the way to record it."""
+    if not case.status.is_open:
+        raise CaseError(f"status: the case is {case.status.value}; it cannot change any more")
+    if target is case.status:
+        raise CaseError(f"status: the case is already {case.status.value}")
+    if target not in decisions(case.status):
+        if target is S.PAID:
+            raise CaseError(
+                "status: a case is paid when posted payments clear its balance "
+                f"({case.balance.format()} is still owed)"
+            )
+        raise CaseError(f"status: {_COMES_FROM[target]}")
+    if target is S.CLOSED:
+        if close_reason is None:
+            raise CaseError("close reason: say why the case is closed")
+        if close_reason not in DECIDED_CLOSE_REASONS:
+            raise CaseError(f"close reason: {_REASON_COMES_FROM[close_reason]}")
 
 
 # The working ladder: an action's implied status only ever moves a case up it.

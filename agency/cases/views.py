@@ -23,6 +23,7 @@ from agency.cases.models import Case, CaseStatus, Channel, CloseReason, ContactP
 from agency.cases.schemas import CaseFilters, case_filters
 from agency.clients import service as clients_service
 from agency.compliance.catalogue import RuleDescription, describe
+from agency.compliance.evidence import mask_contact
 from agency.compliance.models import EntryKind, LedgerEntry
 from agency.compliance.service import ComplianceError
 from agency.db import DbSession
@@ -153,7 +154,12 @@ class LocalTime:
 
 @dataclass(frozen=True, slots=True)
 class PointView:
+    """A contact point as the case page shows it: ``shown`` is the value, masked for a
+    phone or an e-mail address (one can be dialled or written to from it; the number
+    shows only in the call panel once the gate allows that call)."""
+
     point: ContactPoint
+    shown: str
     flags: tuple[str, ...]
     times: tuple[LocalTime, ...]
 
@@ -177,7 +183,12 @@ def _point_view(point: ContactPoint, consumer_zones: Sequence[str], now: datetim
         )
         if on
     )
-    return PointView(point, flags, _local_times(zones, now))
+    shown = (
+        point.value
+        if point.channel is Channel.ADDRESS
+        else mask_contact(point.channel.value, point.value)
+    )
+    return PointView(point, shown, flags, _local_times(zones, now))
 
 
 def _who(names: Mapping[int, str], user_id: int | None, source: str | None = None) -> str:
@@ -188,15 +199,13 @@ def _who(names: Mapping[int, str], user_id: int | None, source: str | None = Non
     )
 
 
-def _mask(value: str) -> str:
-    return "…" + value[-4:] if len(value) > 4 else value
-
-
 def _entry_item(
     entry: LedgerEntry, names: Mapping[int, str], points: Mapping[int, ContactPoint]
 ) -> TimelineItem:
     point = points.get(entry.contact_point_id) if entry.contact_point_id else None
-    where = f" {point.channel.value} {_mask(point.value)}" if point else ""
+    where = (
+        f" {point.channel.value} {mask_contact(point.channel.value, point.value)}" if point else ""
+    )
     who = _who(names, entry.actor_id, entry.source.value)
     detail = entry.detail or {}
     if entry.kind is EntryKind.ATTEMPT:
@@ -378,8 +387,8 @@ def _case_page(
             "values": values or {},
             "errors": errors or {},
             "message": message,
-            "next_statuses": status.allowed_next(case.status),
-            "close_reasons": list(CloseReason),
+            "decisions": status.decisions(case.status),
+            "close_reasons": status.DECIDED_CLOSE_REASONS,
             "zones": zones,
             "days": list(enumerate(DAY_NAMES)),
             "today": actions.local_today(zones, now),
@@ -676,7 +685,9 @@ def change_status(
     _: Workers,
     case_id: RowId,
 ) -> Response:
-    """Move the case as the status machine allows, with a reason (and a close reason)."""
+    """A person's decision, with a reason: close the case (``to=closed`` and a close
+    reason that is a judgement) or resume a disputed or held one (``to=active``).
+    Statuses that stand for facts are refused with the way to record the fact."""
     values = form_values(posted)
 
     def run(case: Case) -> str:

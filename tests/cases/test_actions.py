@@ -24,7 +24,7 @@ from agency.cases.models import (
     Team,
 )
 from agency.compliance import service as compliance
-from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry
+from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry, Source
 from agency.compliance.service import ComplianceError
 from agency.kit import clock
 from agency.payments.models import Installment, PaymentPlan, PlanKind, PlanStatus
@@ -506,23 +506,48 @@ def test_notes_are_kept_as_written(db: Session, agent: Any, debtor: Debtor) -> N
         actions.add_note(db, case=debtor.case, actor_id=agent.id, body="x" * 5001)
 
 
-def test_status_changes_follow_the_machine_and_reopen_the_queue(
+def test_a_person_decides_only_closing_and_resuming_once_nothing_stops_it(
     db: Session, agent: Any, debtor: Debtor
 ) -> None:
     case = debtor.case
     with clock.frozen(OFFICE_HOURS):
-        actions.change_status(db, case=case, actor_id=agent.id, to=CaseStatus.HOLD, reason="x")
-        queue.defer(case, until=queue.FOREVER, rules=["US-REGF-CEASE"])
-        with pytest.raises(CaseError, match=r"^status: a hold case cannot become contacted"):
-            actions.change_status(
-                db, case=case, actor_id=agent.id, to=CaseStatus.CONTACTED, reason="x"
-            )
+        actions.record_cease(db, case=case, actor_id=agent.id, received=date(2025, 6, 9))
+        for target, message in [
+            (CaseStatus.CONTACTED, r"^status: a case becomes contacted when a call's outcome"),
+            (CaseStatus.DISPUTED, r"^status: a case becomes disputed when the consumer's dispute"),
+            (CaseStatus.PAID, r"^status: a case is paid when posted payments clear its balance"),
+            (CaseStatus.HOLD, r"^status: the case is already hold"),
+            (
+                CaseStatus.ACTIVE,
+                r"^status: collection cannot resume while the cease request received 2025-06-09",
+            ),
+        ]:
+            with pytest.raises(CaseError, match=message):
+                actions.change_status(db, case=case, actor_id=agent.id, to=target, reason="x")
         with pytest.raises(CaseError, match=r"^close reason: say why"):
             actions.change_status(
                 db, case=case, actor_id=agent.id, to=CaseStatus.CLOSED, reason="x"
             )
+        with pytest.raises(CaseError, match=r"^close reason: a case is closed as paid in full"):
+            actions.change_status(
+                db,
+                case=case,
+                actor_id=agent.id,
+                to=CaseStatus.CLOSED,
+                reason="x",
+                close_reason=CloseReason.PAID_IN_FULL,
+            )
+        [cease] = facts(db, case.consumer_id, FactKind.CEASE)
+        compliance.record_fact(
+            db,
+            consumer_id=case.consumer_id,
+            kind=FactKind.WITHDRAWN,
+            actor_id=agent.id,
+            source=Source.AGENT,
+            detail={"fact_id": cease.id},
+        )
         actions.change_status(
-            db, case=case, actor_id=agent.id, to=CaseStatus.ACTIVE, reason="resolved"
+            db, case=case, actor_id=agent.id, to=CaseStatus.ACTIVE, reason="cease withdrawn"
         )
     assert case.status is CaseStatus.ACTIVE
     assert case.workable_at == OFFICE_HOURS and case.hold_rules == []

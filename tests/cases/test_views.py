@@ -148,7 +148,7 @@ def test_case_page_shows_debt_consumer_and_contact_state(
         "$112.50",
         "$2.50",
         "$10.00",
-        "+13125550111",
+        "…0111",  # masked: this reader may not call from here
         "opted out",
         "consent",
         "Other Lender",
@@ -222,4 +222,4 @@ def test_a_merchant_sees_only_the_contact_points_its_client_gave(
     case = case_for(mine, consumer=consumer)
     sign_in(client, db, UserFactory(role=Role.MERCHANT, client=mine))
     page = client.get(f"/cases/{case.id}").text
-    assert "+13125550101" in page and "+13125550202" not in page
+    assert "…0101" in page and "…0202" not in page  # masked, and only its own

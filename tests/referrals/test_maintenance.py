@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from agency.cases.models import BalanceAdjustment, Case, CaseStatus, ContactPoint
+from agency.cases.models import (
+    BalanceAdjustment,
+    Case,
+    CaseStatus,
+    CloseReason,
+    ContactPoint,
+    StatusChange,
+)
 from agency.db import session_scope
 from tests.fixtures.referral_files import csv_text, errors_of, good
 from tests.referrals.conftest import Place
@@ -59,6 +66,21 @@ def test_each_action_and_each_refusal(place: Place) -> None:
         (11, "action", "an update needs a phone, an e-mail or an address"),
     ]
     assert (case("A1").status, case("A1").closed_at is not None) == (CaseStatus.RECALLED, True)
+    # Both through the status machine: a close reason and a recorded transition each.
+    assert (case("A1").close_reason, case("A3").close_reason) == (
+        CloseReason.RECALLED,
+        CloseReason.PAID_IN_FULL,
+    )
+    with session_scope() as db:
+        moves = db.execute(
+            select(Case.client_reference, StatusChange.to_status, StatusChange.reason)
+            .join(Case, Case.id == StatusChange.case_id)
+            .order_by(StatusChange.id)
+        ).all()
+    assert [tuple(move) for move in moves] == [
+        ("A1", CaseStatus.RECALLED, "recalled by the client"),
+        ("A3", CaseStatus.PAID, "paid in full: a direct payment to the client cleared the balance"),
+    ]
     assert case("A2").principal_minor == 9_500
     paid = case("A3")
     assert (paid.status, paid.principal_minor, paid.interest_minor) == (CaseStatus.PAID, 0, 0)
