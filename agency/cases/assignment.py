@@ -124,7 +124,7 @@ class Loads:
 # ---- moving a case: the one place an assignment changes ----------------------------------
 
 
-def _move(
+def move_case(
     db: Session,
     case: Case,
     *,
@@ -141,6 +141,7 @@ def _move(
     change = AssignmentChange(
         case_id=case.id,
         from_agent_id=case.assigned_agent_id,
+        from_team_id=case.team_id,
         to_agent_id=to_agent_id,
         to_team_id=to_team_id,
         rule_id=rule_id,
@@ -188,18 +189,28 @@ def targets(rule: AssignmentRule, agents: dict[int, Agent]) -> list[Agent]:
     return [agents[agent_id] for agent_id in sorted(ids)]
 
 
+def gaps(
+    agent: Agent, country: str, region: str | None, language: str | None
+) -> list[tuple[str, str]]:
+    """What a consumer there, speaking that, needs that the agent is not set up for:
+    ("language", "es") when the agent does not speak a known language; when the agent
+    lists regions and none covers the place, ("country", "AU"), or ("region", "US-CA")
+    when they cover other regions of that country."""
+    missing = []
+    if language and language not in agent.languages:
+        missing.append(("language", language))
+    places = {country, f"{country}-{region}"} if region else {country}
+    if agent.regions and not places & agent.regions:
+        in_country = any(area.startswith(f"{country}-") for area in agent.regions)
+        missing.append(("region", f"{country}-{region}") if in_country else ("country", country))
+    return missing
+
+
 def skilled(agent: Agent, case: Case) -> bool:
     """Speaks the consumer's language (when known) and covers where they live (when the
     agent lists regions at all)."""
     consumer = case.consumer
-    if consumer.language and consumer.language not in agent.languages:
-        return False
-    if agent.regions:
-        places = {consumer.country}
-        if consumer.region:
-            places.add(f"{consumer.country}-{consumer.region}")
-        return bool(places & agent.regions)
-    return True
+    return not gaps(agent, consumer.country, consumer.region, consumer.language)
 
 
 def choose(rule: AssignmentRule, candidates: list[Agent], case: Case, loads: Loads) -> int | None:
@@ -281,7 +292,7 @@ def _apply(
         if rule.strategy is AssignmentStrategy.TEAM_POOL:
             if rule.team_id is None:
                 continue
-            _move(
+            move_case(
                 db,
                 case,
                 to_agent_id=None,
@@ -295,7 +306,7 @@ def _apply(
         chosen = choose(rule, candidates, case, loads)
         if chosen is None:
             continue
-        _move(
+        move_case(
             db,
             case,
             to_agent_id=chosen,
@@ -311,14 +322,14 @@ def _apply(
 # ---- the supervisor's moves ---------------------------------------------------------------
 
 
-def _reason(reason: str) -> str:
+def reason_given(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise FormError({"reason": "is required: say why the cases move"})
     return reason[:500]
 
 
-def _check_target(
+def check_target(
     db: Session, agents: dict[int, Agent], to_agent_id: int | None, to_team_id: int | None
 ) -> None:
     if (to_agent_id is None) == (to_team_id is None):
@@ -341,8 +352,8 @@ def reassign(
     """Give the open cases among ``case_ids`` to one agent or to one team's pool; returns
     how many moved (those already there are left alone).  Capacity does not apply: the
     supervisor decides."""
-    reason = _reason(reason)
-    _check_target(db, roster(db), to_agent_id, to_team_id)
+    reason = reason_given(reason)
+    check_target(db, roster(db), to_agent_id, to_team_id)
     moved = 0
     for case in repository.cases_to_assign(db, case_ids, unassigned_only=False):
         if to_agent_id is not None and case.assigned_agent_id == to_agent_id:
@@ -350,7 +361,7 @@ def reassign(
         in_pool = case.assigned_agent_id is None and case.team_id is not None
         if to_team_id is not None and in_pool and case.team_id == to_team_id:
             continue
-        _move(
+        move_case(
             db,
             case,
             to_agent_id=to_agent_id,
@@ -400,7 +411,7 @@ def rebalance(
         if not room:
             break
         chosen = min(room, key=lambda a: (loads.count(a.id), a.id)).id
-        _move(
+        move_case(
             db,
             case,
             to_agent_id=chosen,
@@ -419,7 +430,7 @@ def take_from_pool(db: Session, *, case: Case, agent_id: int) -> AssignmentChang
     keeps its team, so it returns to that pool if the agent goes)."""
     if case.assigned_agent_id is not None:
         raise CaseError("case: it is not in a team pool (an agent already holds it)")
-    return _move(
+    return move_case(
         db,
         case,
         to_agent_id=agent_id,

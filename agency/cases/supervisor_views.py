@@ -1,5 +1,6 @@
 """The supervisor's pages: queues per agent and team, gate holds, unassigned cases, the
-assignment rules, teams and agents, and moving cases (one, a filtered set, a book).
+assignment rules, teams and agents, and moving cases (one, or a book; a filtered set:
+agency.cases.bulk_move_views).
 
 Admins and supervisors only.  Every number on the dashboard links to the case list with
 the filters that reproduce it.  Forms post normally and come back with their errors next
@@ -583,7 +584,7 @@ def save_agent(
 # ---- moving cases ------------------------------------------------------------------------------
 
 
-def _targets(db: Session) -> list[tuple[str, str]]:
+def move_targets(db: Session) -> list[tuple[str, str]]:
     """The choices of a "move to" select: agents, then teams' pools."""
     return [(f"agent:{a.id}", a.full_name) for a in auth_service.agents(db)] + [
         (f"team:{t.id}", f"{t.name} (team pool)") for t in repository.teams(db)
@@ -615,7 +616,7 @@ def _assign_page(
             "history": history,
             "names": _names(db, ids),
             "teams": {team.id: team for team in repository.teams(db)},
-            "targets": _targets(db),
+            "targets": move_targets(db),
             "values": values,
             "errors": errors or {},
         },
@@ -658,82 +659,6 @@ def case_assign(
 
     _save(values, ReassignForm, save, lambda v, e: _assign_page(request, db, v, e, case=case))
     return RedirectResponse(f"/supervisor/cases/{case.id}/assign", status_code=303)
-
-
-def _reassign_page(
-    request: Request,
-    db: Session,
-    filters: CaseFilters,
-    case_ids: list[int],
-    values: dict[str, str],
-    errors: dict[str, str] | None = None,
-    *,
-    moved: int | None = None,
-) -> Response:
-    return render(
-        request,
-        "cases/assignment_reassign.html",
-        {
-            "filters": filters,
-            "query": request.url.query,
-            "matching": len(case_ids),
-            "targets": _targets(db),
-            "values": values,
-            "errors": errors or {},
-            "moved": moved,
-        },
-    )
-
-
-@router.get("/supervisor/reassign")
-def reassign_form(
-    request: Request, db: DbSession, _: Supervisor, viewer: CurrentViewer, filters: Filters
-) -> Response:
-    """Move every open case a case list shows (same filters, in the query string)."""
-    case_ids = repository.filtered_case_ids(db, viewer, filters)
-    return _reassign_page(request, db, filters, case_ids, {})
-
-
-@router.post("/supervisor/reassign")
-def reassign(
-    request: Request,
-    posted: PostedForm,
-    db: DbSession,
-    user: Supervisor,
-    viewer: CurrentViewer,
-    filters: Filters,
-) -> Response:
-    case_ids = repository.filtered_case_ids(db, viewer, filters)
-    values = form_values(posted)
-    moved: list[int] = []
-
-    def save(data: ReassignForm) -> None:
-        to_agent_id, to_team_id = data.target
-        moved.append(
-            assignment.reassign(
-                db,
-                case_ids=case_ids,
-                to_agent_id=to_agent_id,
-                to_team_id=to_team_id,
-                by_user_id=user.id,
-                reason=data.reason,
-            )
-        )
-
-    _save(
-        values,
-        ReassignForm,
-        save,
-        lambda v, e: _reassign_page(request, db, filters, case_ids, v, e),
-    )
-    return _reassign_page(
-        request,
-        db,
-        filters,
-        repository.filtered_case_ids(db, viewer, filters),
-        {},
-        moved=moved[0],
-    )
 
 
 def _rebalance_page(
