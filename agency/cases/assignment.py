@@ -589,12 +589,74 @@ def _record(db: Session, rule: AssignmentRule, action: RuleEdit, by_user_id: int
     db.flush()
 
 
+def catch_all(rule: AssignmentRule) -> bool:
+    """Whether the rule sets no condition at all, so it matches every case."""
+    return covers(rule, AssignmentRule())
+
+
+def covers(earlier: AssignmentRule, later: AssignmentRule) -> bool:
+    """Whether every case ``later``'s conditions match also meets ``earlier``'s: each of
+    ``earlier``'s conditions is unset or at least as wide as ``later``'s."""
+
+    def same(a: object, b: object) -> bool:
+        return a is None or a == b
+
+    def at_most(low: int | None, other: int | None) -> bool:  # earlier's lower edge
+        return low is None or (other is not None and low <= other)
+
+    def at_least(high: int | None, other: int | None) -> bool:  # earlier's upper edge
+        return high is None or (other is not None and high >= other)
+
+    no_band = earlier.min_balance_minor is None and earlier.max_balance_minor is None
+    band = no_band or (
+        earlier.balance_currency == later.balance_currency
+        and at_most(earlier.min_balance_minor, later.min_balance_minor)
+        and at_least(earlier.max_balance_minor, later.max_balance_minor)
+    )
+    return (
+        band
+        and same(earlier.client_id, later.client_id)
+        and same(earlier.country, later.country)
+        and same(earlier.region, later.region)
+        and same(earlier.language, later.language)
+        and at_most(earlier.min_age_days, later.min_age_days)
+        and at_least(earlier.max_age_days, later.max_age_days)
+    )
+
+
+def shadowing(rules: Sequence[AssignmentRule]) -> dict[int, AssignmentRule]:
+    """For each active rule that never gets a case, the earlier active rule that takes
+    every case it matches first (``rules`` in the order they are tried)."""
+    found: dict[int, AssignmentRule] = {}
+    for index, rule in enumerate(rules):
+        if not rule.is_active:
+            continue
+        earlier = next(
+            (e for e in rules[:index] if e.is_active and _always_takes(e) and covers(e, rule)),
+            None,
+        )
+        if earlier is not None:
+            found[rule.id] = earlier
+    return found
+
+
+def _always_takes(rule: AssignmentRule) -> bool:
+    """Whether the rule takes every case it matches: a team pool does, and a rule of
+    agents does while any of them has room (the page says so); skill match does not (it
+    passes over a case none of its agents is skilled for)."""
+    return rule.strategy is not AssignmentStrategy.SKILL_MATCH
+
+
 def create_rule(db: Session, *, data: RuleForm, by_user_id: int) -> AssignmentRule:
-    """A new rule, tried after every existing one."""
+    """A new rule, tried after every existing one but before the first active catch-all
+    (a rule with no conditions, such as "Everything else"), which would leave it unused."""
     band = _check_rule(db, data)
-    existing = repository.assignment_rules(db)
-    rule = AssignmentRule(position=max((r.position for r in existing), default=-1) + 1)
+    existing = repository.assignment_rules(db, for_update=True)
+    place = next((i for i, r in enumerate(existing) if r.is_active and catch_all(r)), None)
+    rule = AssignmentRule(position=len(existing) if place is None else place)
     _fill(rule, data, band)
+    for position, each in enumerate(existing):
+        each.position = position if place is None or position < place else position + 1
     db.add(rule)
     _record(db, rule, RuleEdit.CREATED, by_user_id)
     return rule

@@ -335,14 +335,30 @@ def rules(request: Request, db: DbSession, _: Supervisor) -> Response:
     """The rules in the order they are tried, with what each matches and whom it feeds."""
     listed = repository.assignment_rules(db)
     names = Names.of(db, {i for r in listed for i in r.agent_ids or []})
+    places = {rule.id: number for number, rule in enumerate(listed, start=1)}
+    shadowed = assignment.shadowing(listed)
     rows = []
     for rule in listed:
         words = rule_in_words(assignment.rule_fields(rule), names)
         members = "" if rule.strategy is AssignmentStrategy.TEAM_POOL else " (members)"
         takers = [words["Team"] + members] if rule.team_id is not None else []
         takers += [words["Agents"]] if rule.agent_ids else []
-        rows.append((rule, _matches(words), "; ".join(takers)))
+        earlier = shadowed.get(rule.id)
+        unused = _unused(earlier, places[earlier.id]) if earlier is not None else ""
+        rows.append((rule, _matches(words), "; ".join(takers), unused))
     return render(request, "cases/assignment_rules.html", {"rows": rows})
+
+
+def _unused(earlier: AssignmentRule, number: int) -> str:
+    """Why a rule never gets a case, in the supervisor's words."""
+    said = (
+        f"Never used: every case this rule matches is taken first by rule {number}, "
+        f"“{earlier.name}”, which "
+        + ("matches any case" if assignment.catch_all(earlier) else "matches all of them too")
+    )
+    if earlier.strategy is not AssignmentStrategy.TEAM_POOL:
+        said += " (a case reaches this rule only when all of that rule's agents are full)"
+    return said + ". Move this rule above it, or narrow that one."
 
 
 def _rule_form(

@@ -142,6 +142,10 @@ def test_blank_filters_mean_no_filter_and_bad_ones_are_named(
     bad = client.get("/supervisor/reassign?agent=nobody&status=")
     assert bad.status_code == 422
     assert "The filter agent = nobody is not one the case list offers" in bad.text
+    huge = client.get("/supervisor/reassign?agent=99999999999999999999&client_id=0")
+    assert huge.status_code == 422
+    assert "The filter agent = 99999999999999999999" in huge.text
+    assert "The filter client_id = 0" in huge.text
     every = client.get("/supervisor/reassign").text
     assert 'id="no-filter"' in every and "every open case" in every
 
