@@ -22,9 +22,10 @@ and can take it wins.
 Supervisors reassign a case, and rebalance an agent's book; their choice overrides
 capacity (they can see the loads).  A filtered set moves through ``bulk_move``, which asks
 them to confirm past an agent's capacity or skills.  A new rule goes before the first
-catch-all, and ``shadowing`` finds the rules an earlier one leaves no case to.  Every change writes an
-``AssignmentChange`` (from, to, the rule or the user, why), ends a lease someone else
-holds on the case, and moves a ``new`` case to ``active``.  Services flush, never commit.
+catch-all, and ``shadowing`` finds the rules an earlier one leaves no case to.  Every
+change writes an ``AssignmentChange`` (from, to, the rule or the user, why), ends a lease
+someone else holds on the case, and moves a ``new`` case to ``active``.  Services flush,
+never commit.
 """
 
 from __future__ import annotations

@@ -26,8 +26,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from agency.auth import service as auth_service
+from agency.auth.permissions import Viewer
 from agency.cases import assignment, repository
 from agency.cases.models import AssignmentChange, Case, MoveBatch
+from agency.cases.schemas import CaseFilters
 from agency.kit import clock
 from agency.kit.forms import FormError
 
@@ -115,37 +118,55 @@ class NeedsConfirmation(FormError):
         super().__init__({"confirm": "tick this to move the cases anyway, despite the above"})
 
 
+def _changed(case_ids: Sequence[int]) -> FormError:
+    return FormError(
+        {
+            "expected": (
+                f"the cases these filters match changed since the preview (now "
+                f"{_plural(len(case_ids), 'open case')}): check the preview and move again"
+            )
+        }
+    )
+
+
 def move(
     db: Session,
     *,
-    case_ids: Sequence[int],
+    viewer: Viewer,
+    filters: CaseFilters,
     expected: str,
-    filters: Sequence[str],
+    words: Sequence[str],
     to_agent_id: int | None,
     to_team_id: int | None,
-    agent_name: str,
     confirmed: bool,
     by_user_id: int,
     reason: str,
 ) -> MoveBatch:
-    """Move the open cases among ``case_ids`` (the set the supervisor previewed: its
-    ``fingerprint`` is ``expected``) as one batch; ``filters`` are the list's filters in
-    words, kept with the batch.  Cases already where they are sent are left alone."""
+    """Move the open cases ``filters`` match, as one batch, if they are still the set the
+    supervisor previewed (its ``fingerprint`` is ``expected``); ``words`` are the filters
+    as the page named them, kept with the batch.  Cases already where they are sent are
+    left alone.
+
+    The target agent's profile and then the cases are locked before the set is checked
+    again and the warnings made, so what is checked is what moves, however many
+    supervisors move at once.
+    """
     reason = assignment.reason_given(reason)
     assignment.check_target(db, assignment.roster(db), to_agent_id, to_team_id)
+    case_ids = repository.filtered_case_ids(db, viewer, filters)
     if fingerprint(case_ids) != expected:
-        raise FormError(
-            {
-                "expected": (
-                    f"the cases these filters match changed since the preview (now "
-                    f"{_plural(len(case_ids), 'open case')}): check the preview and move again"
-                )
-            }
-        )
+        raise _changed(case_ids)
     if to_agent_id is not None:
         repository.lock_agent_profile(db, to_agent_id)
+    cases = repository.cases_to_assign(db, case_ids, unassigned_only=False)
+    now_matching = repository.filtered_case_ids(db, viewer, filters)
+    if fingerprint(now_matching) != expected:
+        raise _changed(now_matching)
     said = warnings(
-        db, repository.move_groups(db, case_ids), to_agent_id=to_agent_id, agent_name=agent_name
+        db,
+        repository.move_groups(db, case_ids),
+        to_agent_id=to_agent_id,
+        agent_name=_name(db, to_agent_id),
     )
     if said and not confirmed:
         raise NeedsConfirmation(said)
@@ -154,13 +175,14 @@ def move(
         by_user_id=by_user_id,
         to_agent_id=to_agent_id,
         to_team_id=to_team_id,
-        filters=list(filters),
+        filters=list(words),
         reason=reason,
+        cases=0,
         at=now,
     )
     db.add(batch)
     db.flush()
-    for case in repository.cases_to_assign(db, case_ids, unassigned_only=False):
+    for case in cases:
         if to_agent_id is not None and case.assigned_agent_id == to_agent_id:
             continue
         in_pool = case.assigned_agent_id is None and case.team_id is not None
@@ -180,6 +202,11 @@ def move(
         batch.cases += 1
     db.flush()
     return batch
+
+
+def _name(db: Session, agent_id: int | None) -> str:
+    found = auth_service.users_by_ids(db, [agent_id]) if agent_id is not None else []
+    return found[0].full_name if found else "the agent"
 
 
 @dataclass(slots=True)

@@ -81,11 +81,6 @@ def filter_words(db: Session, filters: CaseFilters, viewer: User) -> list[str]:
     return words + [said for _name, _value, said in filters.kept(teams)]
 
 
-def _agent_name(db: Session, agent_id: int | None) -> str:
-    found = auth_service.users_by_ids(db, [agent_id]) if agent_id is not None else []
-    return found[0].full_name if found else "the agent"
-
-
 def _page(
     request: Request,
     db: Session,
@@ -147,18 +142,17 @@ def reassign(
     page previewed; past the agent's capacity or skills only when confirmed."""
     values = form_values(posted)
     filters = or_refuse(lambda: parse_filters(values), lambda exc: _refused(request, exc.errors))
-    case_ids = repository.filtered_case_ids(db, viewer, filters)
 
     def save(data: ReassignForm) -> MoveBatch:
         to_agent_id, to_team_id = data.target
         return bulk_move.move(
             db,
-            case_ids=case_ids,
+            viewer=viewer,
+            filters=filters,
             expected=values.get("expected", ""),
-            filters=filter_words(db, filters, user) or ["none: every open case"],
+            words=filter_words(db, filters, user) or ["none: every open case"],
             to_agent_id=to_agent_id,
             to_team_id=to_team_id,
-            agent_name=_agent_name(db, to_agent_id),
             confirmed=values.get("confirm") == "on",
             by_user_id=user.id,
             reason=data.reason,

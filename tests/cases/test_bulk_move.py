@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role, User
-from agency.cases import bulk_move
+from agency.cases import assignment, bulk_move, repository
 from agency.cases.models import (
     AgentProfile,
     AssignmentChange,
@@ -248,3 +248,27 @@ def test_undo_puts_back_only_the_untouched_cases_and_only_once(
     assert batch.undone_by_id == boss.id
     assert bulk_move.undo(db, batch=batch, by_user_id=boss.id).already
     assert client.get("/supervisor/moves/987654").status_code == 404
+
+
+def test_a_move_that_lands_while_this_one_waits_for_its_locks_moves_nothing(
+    client: TestClient, db: Session, boss: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the other supervisor's move commits while this one waits on the agent's
+    profile lock is seen when the set is checked again, under the locks."""
+    acme = ClientFactory()
+    ana, ben = (UserFactory(role=Role.AGENT) for _ in range(2))
+    cases = [case_in(acme, "US") for _ in range(2)]
+    page = client.get("/supervisor/reassign?agent=none").text
+    lock = repository.lock_agent_profile
+
+    def lock_after_the_other_move(session: Session, agent_id: int) -> None:
+        lock(session, agent_id)
+        assignment.reassign(
+            session, case_ids=[cases[0].id], to_agent_id=ben.id, by_user_id=boss.id, reason="x"
+        )
+
+    monkeypatch.setattr(repository, "lock_agent_profile", lock_after_the_other_move)
+    refused = submit(client, page, to=f"agent:{ana.id}", reason="mine")
+    assert refused.status_code == 422 and "now 1 open case)" in refused.text
+    assert db.scalar(select(MoveBatch.id)) is None
+    assert holders(db, cases) == [None, None]  # the request rolled back, the other's too
