@@ -110,6 +110,7 @@ def _page(
             "values": dict(values or {}),
             "errors": dict(errors or {}),
             "warnings": warnings or [],
+            "recent": repository.recent_moves(db),
         },
     )
 

@@ -730,6 +730,15 @@ def move_batch(db: Session, batch_id: int) -> MoveBatch | None:
     return db.get(MoveBatch, batch_id)
 
 
+def recent_moves(db: Session, limit: int = 10) -> list[MoveBatch]:
+    """The latest bulk moves, newest first (each page offers its undo)."""
+    return list(
+        db.scalars(
+            select(MoveBatch).order_by(MoveBatch.at.desc(), MoveBatch.id.desc()).limit(limit)
+        )
+    )
+
+
 def batch_changes(db: Session, batch_id: int) -> list[AssignmentChange]:
     """The changes a bulk move made, one per case it moved, by case."""
     return list(

@@ -247,6 +247,9 @@ def test_undo_puts_back_only_the_untouched_cases_and_only_once(
     batch = db.scalars(select(MoveBatch)).one()
     assert batch.undone_by_id == boss.id
     assert bulk_move.undo(db, batch=batch, by_user_id=boss.id).already
+    recent = client.get("/supervisor/reassign").text
+    assert f'<a href="/supervisor/moves/{batch.id}">Move {batch.id}</a>: 7 cases' in recent
+    assert "(undone)" in recent
     assert client.get("/supervisor/moves/987654").status_code == 404
 
 
