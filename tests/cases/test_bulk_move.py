@@ -275,3 +275,22 @@ def test_a_move_that_lands_while_this_one_waits_for_its_locks_moves_nothing(
     assert refused.status_code == 422 and "now 1 open case)" in refused.text
     assert db.scalar(select(MoveBatch.id)) is None
     assert holders(db, cases) == [None, None]  # the request rolled back, the other's too
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.MERCHANT, Role.COMPLIANCE])
+def test_other_roles_neither_see_nor_undo_a_move(
+    client: TestClient, db: Session, role: Role
+) -> None:
+    ana = UserFactory(role=Role.AGENT)
+    case = case_in(ClientFactory(), "US", assigned_agent_id=ana.id)
+    batch = MoveBatch(filters=["status new"], reason="cover", to_agent_id=ana.id, cases=1)
+    db.add(batch)
+    db.flush()
+    db.add(AssignmentChange(case_id=case.id, to_agent_id=ana.id, batch_id=batch.id, reason="r"))
+    user = UserFactory(role=role, client=ClientFactory() if role is Role.MERCHANT else None)
+    sign_in(client, db, user)
+    assert client.get(f"/supervisor/moves/{batch.id}").status_code == 403
+    assert post_form(client, f"/supervisor/moves/{batch.id}/undo", {}).status_code == 403
+    db.expire_all()
+    assert db.get_one(MoveBatch, batch.id).undone_at is None
+    assert db.get_one(Case, case.id).assigned_agent_id == ana.id
