@@ -34,10 +34,10 @@ from agency.cases.schemas import CaseFilters
 from agency.kit import clock
 from agency.kit.forms import FormError
 
-MOVED_AGAIN = "moved again since"
-CHANGED = "worked or changed since"
-CLOSED = "closed since"
-AGENT_GONE = "their former agent is no longer active"
+MOVED_AGAIN = "moved again since the move"
+CHANGED = "worked or changed since the move"
+CLOSED = "closed since the move"
+AGENT_GONE = "the agent they came from is no longer active"
 
 
 def fingerprint(case_ids: Sequence[int]) -> str:

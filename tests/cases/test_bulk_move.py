@@ -227,10 +227,10 @@ def test_undo_puts_back_only_the_untouched_cases_and_only_once(
     assert undone.status_code == 200
     assert "3 cases undone (back where they were); 4 left alone" in undone.text
     for said in (
-        "1 was closed since",
-        "1 was moved again since",
-        "1 was their former agent is no longer active",
-        "1 was worked or changed since",
+        "<li>1 case: closed since the move</li>",
+        "<li>1 case: moved again since the move</li>",
+        "<li>1 case: the agent they came from is no longer active</li>",
+        "<li>1 case: worked or changed since the move</li>",
     ):
         assert said in undone.text
     assert 'id="undo-move"' not in undone.text
