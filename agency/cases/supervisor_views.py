@@ -29,12 +29,10 @@ from agency.cases.models import AssignmentRule, AssignmentStrategy, Case, Team
 from agency.cases.queue import NO_PHONE
 from agency.cases.schemas import (
     AgentProfileForm,
-    CaseFilters,
     ReassignForm,
     RebalanceForm,
     RuleForm,
     TeamForm,
-    case_filters,
 )
 from agency.clients import service as clients_service
 from agency.compliance.catalogue import describe
@@ -48,7 +46,6 @@ from agency.kit.templates import render
 
 router = APIRouter()
 Supervisor = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR))]
-Filters = Annotated[CaseFilters, Depends(case_filters)]
 Schema = TypeVar("Schema", bound=BaseModel)
 
 
