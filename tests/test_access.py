@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases.models import Team
+from agency.cases.models import MoveBatch, Team
 from agency.clients.models import ApiKey
 from agency.referrals.models import Placement, PlacementKind, PlacementSource, PlacementStatus
 from tests.fixtures.factories import (
@@ -105,7 +105,8 @@ def tenants(db: Session) -> Tenants:
         mapping={},
     )
     team = Team(name="Bravo desk")
-    db.add_all([key_b, placement_b, team])
+    move = MoveBatch(filters=[f"client {client_b.name}"], reason="Bravo desk cover")
+    db.add_all([key_b, placement_b, team, move])
     db.flush()
     ids: dict[str, int | str] = {
         "team_id": team.id,
@@ -119,6 +120,7 @@ def tenants(db: Session) -> Tenants:
         "action": "recall",
         "consumer_id": consumer_b.id,
         "alarm_id": 1,
+        "batch_id": move.id,
     }
     markers = [
         "Bravo Utilities Zq",

@@ -19,10 +19,13 @@ and can take it wins.
 - A rule with no candidate left does not apply; with no rule the case stays unassigned,
   where the supervisor sees it.
 
-Supervisors reassign a case or a filtered set of cases, and rebalance an agent's book;
-their choice overrides capacity (they can see the loads).  Every change writes an
-``AssignmentChange`` (from, to, the rule or the user, why), ends a lease someone else
-holds on the case, and moves a ``new`` case to ``active``.  Services flush, never commit.
+Supervisors reassign a case, and rebalance an agent's book; their choice overrides
+capacity (they can see the loads).  A filtered set moves through ``bulk_move``, which asks
+them to confirm past an agent's capacity or skills.  A new rule goes before the first
+catch-all, and ``shadowing`` finds the rules an earlier one leaves no case to.  Every
+change writes an ``AssignmentChange`` (from, to, the rule or the user, why), ends a lease
+someone else holds on the case, and moves a ``new`` case to ``active``.  Services flush,
+never commit.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ class Loads:
 # ---- moving a case: the one place an assignment changes ----------------------------------
 
 
-def _move(
+def move_case(
     db: Session,
     case: Case,
     *,
@@ -141,6 +144,7 @@ def _move(
     change = AssignmentChange(
         case_id=case.id,
         from_agent_id=case.assigned_agent_id,
+        from_team_id=case.team_id,
         to_agent_id=to_agent_id,
         to_team_id=to_team_id,
         rule_id=rule_id,
@@ -188,18 +192,28 @@ def targets(rule: AssignmentRule, agents: dict[int, Agent]) -> list[Agent]:
     return [agents[agent_id] for agent_id in sorted(ids)]
 
 
+def gaps(
+    agent: Agent, country: str, region: str | None, language: str | None
+) -> list[tuple[str, str]]:
+    """What a consumer there, speaking that, needs that the agent is not set up for:
+    ("language", "es") when the agent does not speak a known language; when the agent
+    lists regions and none covers the place, ("country", "AU"), or ("region", "US-CA")
+    when they cover other regions of that country."""
+    missing = []
+    if language and language not in agent.languages:
+        missing.append(("language", language))
+    places = {country, f"{country}-{region}"} if region else {country}
+    if agent.regions and not places & agent.regions:
+        in_country = any(area.startswith(f"{country}-") for area in agent.regions)
+        missing.append(("region", f"{country}-{region}") if in_country else ("country", country))
+    return missing
+
+
 def skilled(agent: Agent, case: Case) -> bool:
     """Speaks the consumer's language (when known) and covers where they live (when the
     agent lists regions at all)."""
     consumer = case.consumer
-    if consumer.language and consumer.language not in agent.languages:
-        return False
-    if agent.regions:
-        places = {consumer.country}
-        if consumer.region:
-            places.add(f"{consumer.country}-{consumer.region}")
-        return bool(places & agent.regions)
-    return True
+    return not gaps(agent, consumer.country, consumer.region, consumer.language)
 
 
 def choose(rule: AssignmentRule, candidates: list[Agent], case: Case, loads: Loads) -> int | None:
@@ -281,7 +295,7 @@ def _apply(
         if rule.strategy is AssignmentStrategy.TEAM_POOL:
             if rule.team_id is None:
                 continue
-            _move(
+            move_case(
                 db,
                 case,
                 to_agent_id=None,
@@ -295,7 +309,7 @@ def _apply(
         chosen = choose(rule, candidates, case, loads)
         if chosen is None:
             continue
-        _move(
+        move_case(
             db,
             case,
             to_agent_id=chosen,
@@ -311,14 +325,14 @@ def _apply(
 # ---- the supervisor's moves ---------------------------------------------------------------
 
 
-def _reason(reason: str) -> str:
+def reason_given(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise FormError({"reason": "is required: say why the cases move"})
     return reason[:500]
 
 
-def _check_target(
+def check_target(
     db: Session, agents: dict[int, Agent], to_agent_id: int | None, to_team_id: int | None
 ) -> None:
     if (to_agent_id is None) == (to_team_id is None):
@@ -341,8 +355,8 @@ def reassign(
     """Give the open cases among ``case_ids`` to one agent or to one team's pool; returns
     how many moved (those already there are left alone).  Capacity does not apply: the
     supervisor decides."""
-    reason = _reason(reason)
-    _check_target(db, roster(db), to_agent_id, to_team_id)
+    reason = reason_given(reason)
+    check_target(db, roster(db), to_agent_id, to_team_id)
     moved = 0
     for case in repository.cases_to_assign(db, case_ids, unassigned_only=False):
         if to_agent_id is not None and case.assigned_agent_id == to_agent_id:
@@ -350,7 +364,7 @@ def reassign(
         in_pool = case.assigned_agent_id is None and case.team_id is not None
         if to_team_id is not None and in_pool and case.team_id == to_team_id:
             continue
-        _move(
+        move_case(
             db,
             case,
             to_agent_id=to_agent_id,
@@ -400,7 +414,7 @@ def rebalance(
         if not room:
             break
         chosen = min(room, key=lambda a: (loads.count(a.id), a.id)).id
-        _move(
+        move_case(
             db,
             case,
             to_agent_id=chosen,
@@ -419,7 +433,7 @@ def take_from_pool(db: Session, *, case: Case, agent_id: int) -> AssignmentChang
     keeps its team, so it returns to that pool if the agent goes)."""
     if case.assigned_agent_id is not None:
         raise CaseError("case: it is not in a team pool (an agent already holds it)")
-    return _move(
+    return move_case(
         db,
         case,
         to_agent_id=agent_id,
@@ -578,12 +592,74 @@ def _record(db: Session, rule: AssignmentRule, action: RuleEdit, by_user_id: int
     db.flush()
 
 
+def catch_all(rule: AssignmentRule) -> bool:
+    """Whether the rule sets no condition at all, so it matches every case."""
+    return covers(rule, AssignmentRule())
+
+
+def covers(earlier: AssignmentRule, later: AssignmentRule) -> bool:
+    """Whether every case ``later``'s conditions match also meets ``earlier``'s: each of
+    ``earlier``'s conditions is unset or at least as wide as ``later``'s."""
+
+    def same(a: object, b: object) -> bool:
+        return a is None or a == b
+
+    def at_most(low: int | None, other: int | None) -> bool:  # earlier's lower edge
+        return low is None or (other is not None and low <= other)
+
+    def at_least(high: int | None, other: int | None) -> bool:  # earlier's upper edge
+        return high is None or (other is not None and high >= other)
+
+    no_band = earlier.min_balance_minor is None and earlier.max_balance_minor is None
+    band = no_band or (
+        earlier.balance_currency == later.balance_currency
+        and at_most(earlier.min_balance_minor, later.min_balance_minor)
+        and at_least(earlier.max_balance_minor, later.max_balance_minor)
+    )
+    return (
+        band
+        and same(earlier.client_id, later.client_id)
+        and same(earlier.country, later.country)
+        and same(earlier.region, later.region)
+        and same(earlier.language, later.language)
+        and at_most(earlier.min_age_days, later.min_age_days)
+        and at_least(earlier.max_age_days, later.max_age_days)
+    )
+
+
+def shadowing(rules: Sequence[AssignmentRule]) -> dict[int, AssignmentRule]:
+    """For each active rule that never gets a case, the earlier active rule that takes
+    every case it matches first (``rules`` in the order they are tried)."""
+    found: dict[int, AssignmentRule] = {}
+    for index, rule in enumerate(rules):
+        if not rule.is_active:
+            continue
+        earlier = next(
+            (e for e in rules[:index] if e.is_active and _always_takes(e) and covers(e, rule)),
+            None,
+        )
+        if earlier is not None:
+            found[rule.id] = earlier
+    return found
+
+
+def _always_takes(rule: AssignmentRule) -> bool:
+    """Whether the rule takes every case it matches: a team pool does, and a rule of
+    agents does while any of them has room (the page says so); skill match does not (it
+    passes over a case none of its agents is skilled for)."""
+    return rule.strategy is not AssignmentStrategy.SKILL_MATCH
+
+
 def create_rule(db: Session, *, data: RuleForm, by_user_id: int) -> AssignmentRule:
-    """A new rule, tried after every existing one."""
+    """A new rule, tried after every existing one but before the first active catch-all
+    (a rule with no conditions, such as "Everything else"), which would leave it unused."""
     band = _check_rule(db, data)
-    existing = repository.assignment_rules(db)
-    rule = AssignmentRule(position=max((r.position for r in existing), default=-1) + 1)
+    existing = repository.assignment_rules(db, for_update=True)
+    place = next((i for i, r in enumerate(existing) if r.is_active and catch_all(r)), None)
+    rule = AssignmentRule(position=len(existing) if place is None else place)
     _fill(rule, data, band)
+    for position, each in enumerate(existing):
+        each.position = position if place is None or position < place else position + 1
     db.add(rule)
     _record(db, rule, RuleEdit.CREATED, by_user_id)
     return rule

@@ -499,8 +499,35 @@ class AssignmentRuleEdit(IdMixin, Base):
     at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
+class MoveBatch(IdMixin, Base):
+    """One "move these cases" by a supervisor: the filters it took (in words), where the
+    cases went, how many, and when it was undone (its ``AssignmentChange`` rows carry its
+    id, so "undo this move" finds exactly its cases)."""
+
+    __tablename__ = "move_batches"
+
+    by_user_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    to_agent_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    to_team_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("teams.id", ondelete="SET NULL")
+    )
+    filters: Mapped[list[str]] = mapped_column(Json, default=list)
+    reason: Mapped[str] = mapped_column(String(500))
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+    undone_at: Mapped[datetime | None]
+    undone_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
 class AssignmentChange(IdMixin, Base):
-    """Who held a case, who holds it now, who decided (a user, or a rule) and why."""
+    """Who held a case, who holds it now, who decided (a user, or a rule) and why; a
+    supervisor's bulk move names its ``batch`` and the team pool the case was in."""
 
     __tablename__ = "assignment_changes"
     __table_args__ = (Index("ix_assignment_changes_case_id_at", "case_id", "at"),)
@@ -514,6 +541,12 @@ class AssignmentChange(IdMixin, Base):
     )
     to_team_id: Mapped[int | None] = mapped_column(
         BigIntKey, ForeignKey("teams.id", ondelete="SET NULL")
+    )
+    from_team_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("teams.id", ondelete="SET NULL")
+    )
+    batch_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("move_batches.id", ondelete="SET NULL"), index=True
     )
     rule_id: Mapped[int | None] = mapped_column(
         BigIntKey, ForeignKey("assignment_rules.id", ondelete="SET NULL")

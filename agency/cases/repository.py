@@ -43,6 +43,7 @@ from agency.cases.models import (
     Channel,
     Consumer,
     ContactPoint,
+    MoveBatch,
     StatusChange,
     Team,
 )
@@ -673,6 +674,104 @@ def filtered_case_ids(db: Session, viewer: Viewer, filters: CaseFilters) -> list
     """Ids of the open cases a case list with ``filters`` shows (for bulk reassignment)."""
     listing = _filtered(viewer, filters).where(Case.status.not_in(CLOSED_STATUSES)).subquery()
     return list(db.scalars(select(listing.c.id).order_by(listing.c.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class MoveGroup:
+    """Open cases a bulk move would take that share a client, a place, a language and a
+    holder (the preview per client and country, and the agent's skills, come from these)."""
+
+    client: str
+    country: str
+    region: str | None
+    language: str | None
+    agent_id: int | None
+    cases: int
+
+
+def move_groups(db: Session, case_ids: Sequence[int]) -> list[MoveGroup]:
+    """``case_ids``, open ones, grouped by client name, consumer's country, region and
+    language, and current agent: one grouped query, however many cases."""
+    if not case_ids:
+        return []
+    query = (
+        select(
+            Client.name,
+            Consumer.country,
+            Consumer.region,
+            Consumer.language,
+            Case.assigned_agent_id,
+            func.count(),
+        )
+        .join(Case.client)
+        .join(Case.consumer)
+        .where(one_of(db, Case.id, list(case_ids)), Case.status.not_in(CLOSED_STATUSES))
+        .group_by(
+            Client.name,
+            Consumer.country,
+            Consumer.region,
+            Consumer.language,
+            Case.assigned_agent_id,
+        )
+        .order_by(Client.name, Consumer.country)
+    )
+    return [MoveGroup(*row[:5], cases=int(row[5])) for row in db.execute(query)]
+
+
+def lock_agent_profile(db: Session, agent_id: int) -> None:
+    """Hold the agent's profile row until commit, so two moves onto one agent check their
+    capacity in turn (an agent without a profile has no capacity to exceed)."""
+    db.execute(
+        select(AgentProfile.user_id).where(AgentProfile.user_id == agent_id).with_for_update()
+    )
+
+
+def move_batch(db: Session, batch_id: int) -> MoveBatch | None:
+    return db.get(MoveBatch, batch_id)
+
+
+def recent_moves(db: Session, limit: int = 10) -> list[MoveBatch]:
+    """The latest bulk moves, newest first (each page offers its undo)."""
+    return list(
+        db.scalars(
+            select(MoveBatch).order_by(MoveBatch.at.desc(), MoveBatch.id.desc()).limit(limit)
+        )
+    )
+
+
+def batch_changes(db: Session, batch_id: int) -> list[AssignmentChange]:
+    """The changes a bulk move made, one per case it moved, by case."""
+    return list(
+        db.scalars(
+            select(AssignmentChange)
+            .where(AssignmentChange.batch_id == batch_id)
+            .order_by(AssignmentChange.case_id)
+        )
+    )
+
+
+def latest_change_ids(db: Session, case_ids: Sequence[int]) -> dict[int, int]:
+    """The newest ``AssignmentChange`` id of each of ``case_ids``."""
+    if not case_ids:
+        return {}
+    query = (
+        select(AssignmentChange.case_id, func.max(AssignmentChange.id))
+        .where(one_of(db, AssignmentChange.case_id, list(case_ids)))
+        .group_by(AssignmentChange.case_id)
+    )
+    return {int(case_id): int(latest) for case_id, latest in db.execute(query)}
+
+
+def mark_undone(db: Session, batch_id: int, *, by_user_id: int, at: datetime) -> bool:
+    """Mark the move undone unless it already is: a conditional update, so of two
+    supervisors undoing at once exactly one gets True."""
+    result = db.execute(
+        update(MoveBatch)
+        .where(MoveBatch.id == batch_id, MoveBatch.undone_at.is_(None))
+        .values(undone_at=at, undone_by_id=by_user_id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def assignment_history(db: Session, case_id: int) -> list[AssignmentChange]:

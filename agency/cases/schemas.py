@@ -22,7 +22,7 @@ class CaseFilters(BaseModel):
     q: str | None = Field(default=None, max_length=100)
     status: CaseStatus | None = None
     client_id: IdField | None = None
-    agent: Literal["me", "none"] | int | None = None
+    agent: Literal["me", "none"] | IdField | None = None
     # The supervisor's links (agency.cases.supervisor_views): a team's cases, cases with
     # neither agent nor team pool, workable now, held by a gate rule, open ones, and
     # today's activity of the holder.

@@ -1,5 +1,6 @@
 """The supervisor's pages: queues per agent and team, gate holds, unassigned cases, the
-assignment rules, teams and agents, and moving cases (one, a filtered set, a book).
+assignment rules, teams and agents, and moving cases (one, or a book; a filtered set:
+agency.cases.bulk_move_views).
 
 Admins and supervisors only.  Every number on the dashboard links to the case list with
 the filters that reproduce it.  Forms post normally and come back with their errors next
@@ -28,12 +29,10 @@ from agency.cases.models import AssignmentRule, AssignmentStrategy, Case, Team
 from agency.cases.queue import NO_PHONE
 from agency.cases.schemas import (
     AgentProfileForm,
-    CaseFilters,
     ReassignForm,
     RebalanceForm,
     RuleForm,
     TeamForm,
-    case_filters,
 )
 from agency.clients import service as clients_service
 from agency.compliance.catalogue import describe
@@ -47,7 +46,6 @@ from agency.kit.templates import render
 
 router = APIRouter()
 Supervisor = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR))]
-Filters = Annotated[CaseFilters, Depends(case_filters)]
 Schema = TypeVar("Schema", bound=BaseModel)
 
 
@@ -334,14 +332,30 @@ def rules(request: Request, db: DbSession, _: Supervisor) -> Response:
     """The rules in the order they are tried, with what each matches and whom it feeds."""
     listed = repository.assignment_rules(db)
     names = Names.of(db, {i for r in listed for i in r.agent_ids or []})
+    places = {rule.id: number for number, rule in enumerate(listed, start=1)}
+    shadowed = assignment.shadowing(listed)
     rows = []
     for rule in listed:
         words = rule_in_words(assignment.rule_fields(rule), names)
         members = "" if rule.strategy is AssignmentStrategy.TEAM_POOL else " (members)"
         takers = [words["Team"] + members] if rule.team_id is not None else []
         takers += [words["Agents"]] if rule.agent_ids else []
-        rows.append((rule, _matches(words), "; ".join(takers)))
+        earlier = shadowed.get(rule.id)
+        unused = _unused(earlier, places[earlier.id]) if earlier is not None else ""
+        rows.append((rule, _matches(words), "; ".join(takers), unused))
     return render(request, "cases/assignment_rules.html", {"rows": rows})
+
+
+def _unused(earlier: AssignmentRule, number: int) -> str:
+    """Why a rule never gets a case, in the supervisor's words."""
+    said = (
+        f"Never used: every case this rule matches is taken first by rule {number}, "
+        f"“{earlier.name}”, which "
+        + ("matches any case" if assignment.catch_all(earlier) else "matches all of them too")
+    )
+    if earlier.strategy is not AssignmentStrategy.TEAM_POOL:
+        said += " (a case reaches this rule only when all of that rule's agents are full)"
+    return said + ". Move this rule above it, or narrow that one."
 
 
 def _rule_form(
@@ -583,7 +597,7 @@ def save_agent(
 # ---- moving cases ------------------------------------------------------------------------------
 
 
-def _targets(db: Session) -> list[tuple[str, str]]:
+def move_targets(db: Session) -> list[tuple[str, str]]:
     """The choices of a "move to" select: agents, then teams' pools."""
     return [(f"agent:{a.id}", a.full_name) for a in auth_service.agents(db)] + [
         (f"team:{t.id}", f"{t.name} (team pool)") for t in repository.teams(db)
@@ -615,7 +629,7 @@ def _assign_page(
             "history": history,
             "names": _names(db, ids),
             "teams": {team.id: team for team in repository.teams(db)},
-            "targets": _targets(db),
+            "targets": move_targets(db),
             "values": values,
             "errors": errors or {},
         },
@@ -658,82 +672,6 @@ def case_assign(
 
     _save(values, ReassignForm, save, lambda v, e: _assign_page(request, db, v, e, case=case))
     return RedirectResponse(f"/supervisor/cases/{case.id}/assign", status_code=303)
-
-
-def _reassign_page(
-    request: Request,
-    db: Session,
-    filters: CaseFilters,
-    case_ids: list[int],
-    values: dict[str, str],
-    errors: dict[str, str] | None = None,
-    *,
-    moved: int | None = None,
-) -> Response:
-    return render(
-        request,
-        "cases/assignment_reassign.html",
-        {
-            "filters": filters,
-            "query": request.url.query,
-            "matching": len(case_ids),
-            "targets": _targets(db),
-            "values": values,
-            "errors": errors or {},
-            "moved": moved,
-        },
-    )
-
-
-@router.get("/supervisor/reassign")
-def reassign_form(
-    request: Request, db: DbSession, _: Supervisor, viewer: CurrentViewer, filters: Filters
-) -> Response:
-    """Move every open case a case list shows (same filters, in the query string)."""
-    case_ids = repository.filtered_case_ids(db, viewer, filters)
-    return _reassign_page(request, db, filters, case_ids, {})
-
-
-@router.post("/supervisor/reassign")
-def reassign(
-    request: Request,
-    posted: PostedForm,
-    db: DbSession,
-    user: Supervisor,
-    viewer: CurrentViewer,
-    filters: Filters,
-) -> Response:
-    case_ids = repository.filtered_case_ids(db, viewer, filters)
-    values = form_values(posted)
-    moved: list[int] = []
-
-    def save(data: ReassignForm) -> None:
-        to_agent_id, to_team_id = data.target
-        moved.append(
-            assignment.reassign(
-                db,
-                case_ids=case_ids,
-                to_agent_id=to_agent_id,
-                to_team_id=to_team_id,
-                by_user_id=user.id,
-                reason=data.reason,
-            )
-        )
-
-    _save(
-        values,
-        ReassignForm,
-        save,
-        lambda v, e: _reassign_page(request, db, filters, case_ids, v, e),
-    )
-    return _reassign_page(
-        request,
-        db,
-        filters,
-        repository.filtered_case_ids(db, viewer, filters),
-        {},
-        moved=moved[0],
-    )
 
 
 def _rebalance_page(

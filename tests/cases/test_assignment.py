@@ -578,8 +578,10 @@ def test_rules_are_created_at_the_end_and_move_up_and_down(db: Session) -> None:
     boss = UserFactory(role=Role.SUPERVISOR)
     taker = agent(db)
     made = [
-        assignment.create_rule(db, data=form(name=n, agent_ids=str(taker.id)), by_user_id=boss.id)
-        for n in ("one", "two", "three")
+        assignment.create_rule(
+            db, data=form(name=n, country=c, agent_ids=str(taker.id)), by_user_id=boss.id
+        )
+        for n, c in (("one", "US"), ("two", "CA"), ("three", "GB"))
     ]
     assert [r.position for r in made] == [0, 1, 2]
     assignment.move_rule(db, rule=made[2], direction="up", by_user_id=boss.id)

@@ -429,42 +429,6 @@ def test_a_supervisor_moves_one_case_and_the_change_is_recorded(
     assert client.get("/supervisor/cases/987654/assign").status_code == 404
 
 
-def test_a_supervisor_moves_a_filtered_set_of_cases(
-    client: TestClient, db: Session, boss: Any
-) -> None:
-    acme, bolt = ClientFactory(), ClientFactory()
-    ana = UserFactory(role=Role.AGENT)
-    team = Team(name="Pool")
-    db.add(team)
-    db.flush()
-    moving = [case_for(acme, assigned_agent_id=ana.id) for _ in range(3)]
-    staying = case_for(bolt, assigned_agent_id=ana.id)
-    closed = case_for(acme, assigned_agent_id=ana.id, status=CaseStatus.PAID)
-    query = f"agent={ana.id}&client_id={acme.id}"
-    # The case list, filtered so, links to moving exactly its cases (not its page or sort).
-    listing = client.get(f"/cases?{query}&sort=reference&page=1").text
-    assert 'id="move-these"' in listing
-    assert f'href="/supervisor/reassign?{query.replace("&", "&amp;")}"' in listing
-    page = client.get(f"/supervisor/reassign?{query}").text
-    assert link(page, f"/cases?{query}") == "3 open cases"
-    done = post_form(
-        client, f"/supervisor/reassign?{query}", {"to": f"team:{team.id}", "reason": "Ana left"}
-    )
-    assert done.status_code == 200
-    assert "3 cases moved." in done.text
-    db.expire_all()
-    assert {(c.assigned_agent_id, c.team_id) for c in (db.get_one(Case, m.id) for m in moving)} == {
-        (None, team.id)
-    }
-    assert db.get_one(Case, staying.id).assigned_agent_id == ana.id
-    assert db.get_one(Case, closed.id).assigned_agent_id == ana.id
-    assert count(db, AssignmentChange) == 3
-    bad = post_form(client, f"/supervisor/reassign?{query}", {"to": "team:", "reason": "r"})
-    assert bad.status_code == 422
-    assert "Move them to must be an agent or a team from the list" in bad.text
-    assert client.get("/supervisor/reassign?agent=nobody").status_code == 422
-
-
 def test_a_supervisor_rebalances_a_book(client: TestClient, db: Session, boss: Any) -> None:
     acme = ClientFactory()
     ana, ben, cy = (UserFactory(role=Role.AGENT) for _ in range(3))
