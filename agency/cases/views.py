@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -193,7 +193,10 @@ def _mask(value: str) -> str:
 
 
 def _entry_item(
-    entry: LedgerEntry, names: Mapping[int, str], points: Mapping[int, ContactPoint]
+    entry: LedgerEntry,
+    names: Mapping[int, str],
+    points: Mapping[int, ContactPoint],
+    zone: tzinfo,
 ) -> TimelineItem:
     point = points.get(entry.contact_point_id) if entry.contact_point_id else None
     where = f" {point.channel.value} {_mask(point.value)}" if point else ""
@@ -203,7 +206,7 @@ def _entry_item(
         if entry.allowed:
             return TimelineItem(entry.at, "attempt", f"{entry.channel} to{where}", "allowed", who)
         later = (
-            f"allowed again from {when(entry.next_allowed_at)}"
+            f"allowed again from {when(entry.next_allowed_at, zone=zone)}"
             if entry.next_allowed_at
             else "waiting will not help"
         )
@@ -238,17 +241,23 @@ def _entry_item(
             parts.append(str(detail["note"]))
         if detail.get("until"):
             until = datetime.fromisoformat(str(detail["until"]))
-            parts.append(f"until {when(until if until.tzinfo else until.replace(tzinfo=UTC))}")
+            aware = until if until.tzinfo else until.replace(tzinfo=UTC)
+            parts.append(f"until {when(aware, zone=zone)}")
         return TimelineItem(entry.at, "fact", f"recorded: {kind}{where}", "; ".join(parts), who)
     return TimelineItem(entry.at, entry.kind.value, entry.kind.value, "", who)
 
 
 def _timeline(
-    history: repository.CaseHistory, points: Mapping[int, ContactPoint], *, cap: int | None
+    history: repository.CaseHistory,
+    points: Mapping[int, ContactPoint],
+    *,
+    cap: int | None,
+    zone: tzinfo,
 ) -> tuple[list[TimelineItem], bool]:
-    """Every source merged, newest first; cut at ``cap`` (and whether more exist)."""
+    """Every source merged, newest first; cut at ``cap`` (and whether more exist); the
+    times inside the texts in ``zone`` (the viewer's)."""
     names = history.names
-    items = [_entry_item(entry, names, points) for entry in history.entries]
+    items = [_entry_item(entry, names, points, zone) for entry in history.entries]
     items += [
         TimelineItem(note.at, "note", "note", note.body, _who(names, note.author_id))
         for note in history.notes
@@ -280,7 +289,7 @@ def _timeline(
             callback.created_at,
             "callback",
             "callback agreed",
-            f"for {when(callback.due_at)}" + (" · done" if callback.done_at else ""),
+            f"for {when(callback.due_at, zone=zone)}" + (" · done" if callback.done_at else ""),
             _who(names, callback.created_by_id),
         )
         for callback in history.callbacks
@@ -338,7 +347,9 @@ def _case_page(
     )
     history = repository.case_history(db, case.id, limit=None if show_all else TIMELINE_CAP)
     point_map = {point.id: point for point in case.consumer.contact_points}
-    timeline, more = _timeline(history, point_map, cap=None if show_all else TIMELINE_CAP)
+    timeline, more = _timeline(
+        history, point_map, cap=None if show_all else TIMELINE_CAP, zone=viewer.zone
+    )
     pending = None
     if can_act and call is None:
         pending = _pending_attempt(history, viewer, now)
