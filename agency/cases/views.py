@@ -17,7 +17,7 @@ from starlette.responses import Response
 from agency.auth import service as auth_service
 from agency.auth.models import Role, User
 from agency.auth.permissions import CurrentViewer, Forbidden, Viewer, require
-from agency.cases import actions, assignment, queue, repository, status
+from agency.cases import actions, assignment, picker, queue, repository, status
 from agency.cases.errors import CaseError
 from agency.cases.models import Case, CaseStatus, Channel, CloseReason, ContactPoint
 from agency.cases.schemas import CaseFilters, case_filters
@@ -83,6 +83,22 @@ def consumers(
         request,
         "cases/consumers.html",
         {"page": listing, "counts": counts, "placed": placed, "q": q},
+    )
+
+
+@router.get("/consumers/suggestions")
+def consumer_suggestions(
+    request: Request,
+    db: DbSession,
+    _: Oversight,
+    viewer: CurrentViewer,
+    consumer: Annotated[str, Query(max_length=1000)] = "",
+) -> Response:
+    """The consumer picker's list (htmx): the consumers matching what was typed."""
+    return render(
+        request,
+        "cases/consumer_suggestions.html",
+        {"choices": picker.suggestions(db, viewer, consumer), "q": consumer.strip()},
     )
 
 
