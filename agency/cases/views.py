@@ -32,7 +32,7 @@ from agency.kit.forms import PostedForm, form_values
 from agency.kit.money import MoneyError
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.params import RowId
-from agency.kit.templates import is_htmx, render, when
+from agency.kit.templates import is_htmx, render, when, when_with_consumer
 from agency.kit.timezones import zones_for_phone_digits
 from agency.payments.models import PlanKind
 from agency.referrals.values import BadValue, parse_amount
@@ -213,6 +213,7 @@ def _entry_item(
     names: Mapping[int, str],
     points: Mapping[int, ContactPoint],
     zone: tzinfo,
+    consumer_zones: Sequence[str],
 ) -> TimelineItem:
     point = points.get(entry.contact_point_id) if entry.contact_point_id else None
     where = f" {point.channel.value} {_mask(point.value)}" if point else ""
@@ -222,7 +223,8 @@ def _entry_item(
         if entry.allowed:
             return TimelineItem(entry.at, "attempt", f"{entry.channel} to{where}", "allowed", who)
         later = (
-            f"allowed again from {when(entry.next_allowed_at, zone=zone)}"
+            "allowed again from "
+            + when_with_consumer(entry.next_allowed_at, zone=zone, consumer_zones=consumer_zones)
             if entry.next_allowed_at
             else "waiting will not help"
         )
@@ -269,11 +271,13 @@ def _timeline(
     *,
     cap: int | None,
     zone: tzinfo,
+    consumer_zones: Sequence[str],
 ) -> tuple[list[TimelineItem], bool]:
     """Every source merged, newest first; cut at ``cap`` (and whether more exist); the
-    times inside the texts in ``zone`` (the viewer's)."""
+    times inside the texts in ``zone`` (the viewer's), a callback's and when a blocked
+    attempt is allowed again with the consumer's time beside."""
     names = history.names
-    items = [_entry_item(entry, names, points, zone) for entry in history.entries]
+    items = [_entry_item(entry, names, points, zone, consumer_zones) for entry in history.entries]
     items += [
         TimelineItem(note.at, "note", "note", note.body, _who(names, note.author_id))
         for note in history.notes
@@ -305,7 +309,9 @@ def _timeline(
             callback.created_at,
             "callback",
             "callback agreed",
-            f"for {when(callback.due_at, zone=zone)}" + (" · done" if callback.done_at else ""),
+            "for "
+            + when_with_consumer(callback.due_at, zone=zone, consumer_zones=consumer_zones)
+            + (" · done" if callback.done_at else ""),
             _who(names, callback.created_by_id),
         )
         for callback in history.callbacks
@@ -364,7 +370,11 @@ def _case_page(
     history = repository.case_history(db, case.id, limit=None if show_all else TIMELINE_CAP)
     point_map = {point.id: point for point in case.consumer.contact_points}
     timeline, more = _timeline(
-        history, point_map, cap=None if show_all else TIMELINE_CAP, zone=viewer.zone
+        history,
+        point_map,
+        cap=None if show_all else TIMELINE_CAP,
+        zone=viewer.zone,
+        consumer_zones=zones,
     )
     pending = None
     if can_act and call is None:

@@ -6,6 +6,7 @@ names a block of the template (``case-table`` -> block ``case_table``), that blo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
@@ -58,13 +59,20 @@ def _when(context: Context, value: datetime | date | None, fmt: str = "%Y-%m-%d 
     return when(value, fmt, zone=viewer_zone(context))
 
 
-def _local_times(value: datetime | None, zones: list[str] | tuple[str, ...]) -> str:
+def consumer_time(value: datetime | None, zones: Sequence[str]) -> str:
     """The instant as the consumer's clock shows it, in each zone they may be in (their
     candidate zones): "09:00 CDT / 10:00 EDT"."""
     if value is None or not zones:
         return ""
     shown = [value.astimezone(clock.zone(name)).strftime("%H:%M %Z") for name in zones]
     return " / ".join(dict.fromkeys(shown))
+
+
+def when_with_consumer(value: datetime, *, zone: tzinfo, consumer_zones: Sequence[str]) -> str:
+    """``when`` in the viewer's ``zone``, the consumer's time beside it (for texts code
+    writes: "2025-06-09 14:00 EDT (consumer's time 13:00 CDT)")."""
+    local = consumer_time(value, consumer_zones)
+    return when(value, zone=zone) + (f" (consumer's time {local})" if local else "")
 
 
 def _utc(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
@@ -86,7 +94,7 @@ def query_with(request: Request, **changes: Any) -> str:
 
 env.filters["money"] = _money
 env.filters["when"] = _when
-env.filters["consumer_time"] = _local_times
+env.filters["consumer_time"] = consumer_time
 env.filters["utc"] = _utc
 env.globals["office_zone"] = lambda: clock.office_zone().key
 env.globals["viewer_zone"] = pass_context(lambda context: str(viewer_zone(context)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from html import unescape
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from agency.auth import service
 from agency.auth.models import LoginFailure, Role, User, UserSession
 from agency.cases.models import CaseNote
 from agency.kit import clock
-from tests.compliance.conftest import make_debtor
+from tests.compliance.conftest import NIGHT, gate_at, make_debtor
 from tests.fixtures.factories import PASSWORD, UserFactory
 from tests.fixtures.web import post_form, sign_in
 
@@ -149,10 +150,12 @@ def test_the_case_page_uses_the_viewers_zone_and_shows_the_consumers_time(
     debtor.case.assigned_agent_id = agent.id
     debtor.case.next_action_at = datetime(2025, 6, 10, 15, 0, tzinfo=UTC)
     db.add(CaseNote(case_id=debtor.case.id, author_id=agent.id, body="called back", at=NOTE_AT))
+    gate_at(db, debtor, NIGHT)  # 22:00 in Chicago: blocked until 08:00 there
     db.flush()
     html = client.get(f"/cases/{debtor.case.id}").text
     assert 'id="viewer-zone" title="Times are shown in this zone">Europe/London' in html
-    page = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    page = " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
     # The agent's own zone (London), the consumer's (Chicago) beside it.
     assert "2025-06-10 16:00 BST (consumer's time 10:00 CDT)" in page  # next action
     assert "2025-06-09 19:30 BST (consumer's time 13:30 CDT)" in page  # the note
+    assert "allowed again from 2025-06-10 14:00 BST (consumer's time 08:00 CDT)" in page
