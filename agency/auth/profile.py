@@ -3,14 +3,15 @@ password reset link an admin issued (agency.auth.passwords)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from agency.auth import csrf, passwords, repository, service
 from agency.auth.hashing import HashingSlot
+from agency.auth.models import PasswordReset
 from agency.auth.permissions import SESSION_COOKIE, CurrentUser, clear_session_cookie, client_ip
 from agency.auth.schemas import NewPasswordForm, PasswordChangeForm, TimeZoneForm
 from agency.db import DbSession
@@ -21,8 +22,6 @@ from agency.kit.templates import render
 from agency.kit.timezones import user_zone_choices
 
 router = APIRouter()
-# A reset token as new_token() makes it (43 URL-safe characters); anything else is refused.
-ResetToken = Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
 NOTICES = {
     "zone": "Your time zone is saved: times on every screen now use it.",
@@ -124,6 +123,14 @@ def change_password(
 
 
 # ---- the reset link an admin issued ---------------------------------------------------------
+# The token rides in the query string (and the form's body), never the path: the access
+# log leaves query strings out, so no log line holds a working link.
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")  # as new_token() makes them (43 characters)
+
+
+def _usable(db: DbSession, token: str) -> PasswordReset | None:
+    return passwords.reset_for_token(db, token) if _TOKEN.match(token) else None
 
 
 def _reset_page(
@@ -138,23 +145,22 @@ def _reset_page(
     )
 
 
-@router.get("/password-reset/{token}")
-def reset_form(request: Request, db: DbSession, token: ResetToken) -> Response:
-    usable = passwords.reset_for_token(db, token) is not None
-    return _reset_page(request, token=token, usable=usable)
+@router.get("/password-reset")
+def reset_form(request: Request, db: DbSession, token: str = "") -> Response:
+    return _reset_page(request, token=token, usable=_usable(db, token) is not None)
 
 
-@router.post("/password-reset/{token}")
-def reset(
-    request: Request, posted: PostedForm, _slot: HashingSlot, db: DbSession, token: ResetToken
-) -> Response:
+@router.post("/password-reset")
+def reset(request: Request, posted: PostedForm, _slot: HashingSlot, db: DbSession) -> Response:
     """Set a new password with a reset link: once, before it expires; every session of
     the user ends, so they sign in again with it."""
-    found = passwords.reset_for_token(db, token)
+    values = form_values(posted)
+    token = values.get("token", "")
+    found = _usable(db, token)
     if found is None:
-        return _reset_page(request, token=token, usable=False)
+        return _reset_page(request, token="", usable=False)
     try:
-        form = parse(NewPasswordForm, form_values(posted))
+        form = parse(NewPasswordForm, values)
     except FormError as exc:
         return _reset_page(request, token=token, usable=True, errors=_labelled(exc.errors))
     user = passwords.reset_password(db, reset=found, new=form.new_password)
@@ -176,4 +182,4 @@ def reset(
 
 def reset_link(request: Request, token: str) -> str:
     """The link to give the user (absolute, on this site)."""
-    return str(request.url_for("reset_form", token=token))
+    return str(request.url_for("reset_form").include_query_params(token=token))
