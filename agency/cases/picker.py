@@ -58,8 +58,10 @@ def suggestions(db: Session, viewer: Viewer, q: str) -> list[Suggestion]:
 
 
 def _id(raw: str) -> int | None:
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and 0 < len(raw) <= 19 and 0 < int(raw) <= _MAX_ID else None
+    """A row id as a form or link gives it (ASCII digits within the 64-bit keys)."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19):
+        return None
+    return int(raw) if 0 < int(raw) <= _MAX_ID else None
 
 
 def resolve(db: Session, viewer: Viewer, values: Mapping[str, object]) -> Picked:

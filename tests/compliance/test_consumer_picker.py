@@ -132,6 +132,9 @@ def test_nothing_matching_is_an_inline_error(
     assert status == 422 and "Consumer: at most 100 characters." in html
     # A wildcard typed is a character, not a pattern.
     assert _ledger(client, consumer="%")[0] == 422
+    for bad_id in ("²", "-1", "0", "9" * 30, "1e3"):
+        status, html = _ledger(client, consumer_id=bad_id)
+        assert status == 422 and "Consumer: there is no consumer with id" in html, bad_id
     response = client.get("/compliance/ledger.csv", params=LEDGER_FORM | {"consumer": "quist"})
     assert response.status_code == 422 and "pick one from the list" in response.text
 
