@@ -106,3 +106,17 @@ def test_officer_picks_a_consumer_by_name_sets_a_zone_and_changes_the_password(
     expect(page.locator("[role=alert]")).to_contain_text("E-mail or password is incorrect")
     _sign_in(page, live_server, office.email, "a-brand-new-password")
     expect(page.locator(".whoami")).to_contain_text("Casey Officer")
+
+
+def test_what_if_loads_the_consumer_picked_from_the_suggestions(
+    page: Page, live_server: str, office: Office
+) -> None:
+    _sign_in(page, live_server, office.email, PASSWORD)
+    page.goto(f"{live_server}/compliance/what-if")
+    page.locator("#f-consumer").press_sequentially("a", delay=30)  # Dana Lind and Quinn Ash
+    options = page.locator("#consumer-suggestions [role=option]")
+    expect(options).to_have_count(2)
+    options.filter(has_text="Quinn Ash").click()  # htmx swaps the form with Quinn's points
+    expect(page.locator("#f-contact_point_id")).to_be_visible()
+    expect(page.locator("#f-consumer")).to_have_value("Quinn Ash")
+    expect(page.locator("#what-if")).to_contain_text("AC-2")
