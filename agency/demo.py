@@ -72,6 +72,14 @@ DEMO_USERS: list[tuple[str, str, Role, str | None]] = [
     ("merchant.au@example.com", "Aroha Ngata", Role.MERCHANT, "AUDEMO"),
     ("merchant.uk@example.com", "Harriet Cole", Role.MERCHANT, "UKDEMO"),
 ]
+# Each demo user's office, whose zone their screens show times in: the agency's staff in
+# New York, one agent in its Chicago office, the merchants at their clients'.
+DEMO_USER_ZONES = {
+    "agent4@example.com": "America/Chicago",
+    "merchant.au@example.com": "Australia/Sydney",
+    "merchant.uk@example.com": "Europe/London",
+}
+DEMO_OFFICE_ZONE = "America/New_York"
 
 
 @dataclass(frozen=True)
@@ -221,6 +229,9 @@ def load(db: Session) -> bool:
                 password=DEMO_PASSWORD,
                 client_id=clients[client_code][0].id if client_code else None,
             ),
+        )
+        auth_service.set_time_zone(
+            db, user=user, time_zone=DEMO_USER_ZONES.get(email, DEMO_OFFICE_ZONE)
         )
         users[email] = user.id
         if role is Role.AGENT:

@@ -28,3 +28,29 @@ document.addEventListener("DOMContentLoaded", () => {
     input.addEventListener("change", show);
   }
 });
+
+// The consumer picker (templates/components/consumer_picker.html): htmx fills the list;
+// here only the keyboard. Down from the search box goes into the list, Up and Down move
+// in it, Escape goes back to the box; the box says whether the list is open.
+document.addEventListener("keydown", (event) => {
+  const picker = event.target.closest && event.target.closest("[data-picker]");
+  if (!picker) return;
+  const box = picker.querySelector("[role=combobox]");
+  const options = [...picker.querySelectorAll("[role=option]")];
+  const at = options.indexOf(event.target);
+  if (event.key === "ArrowDown" && options.length) {
+    event.preventDefault();
+    options[Math.min(at + 1, options.length - 1)].focus();
+  } else if (event.key === "ArrowUp" && at >= 0) {
+    event.preventDefault();
+    (at === 0 ? box : options[at - 1]).focus();
+  } else if (event.key === "Escape" && at >= 0) {
+    box.focus();
+  }
+});
+document.addEventListener("htmx:afterSwap", () => {
+  for (const picker of document.querySelectorAll("[data-picker]")) {
+    const open = picker.querySelector("[role=option]") ? "true" : "false";
+    picker.querySelector("[role=combobox]").setAttribute("aria-expanded", open);
+  }
+});

@@ -39,6 +39,9 @@ PUBLIC = {
     ("GET", "/favicon.ico"),
     ("GET", "/api/docs"),
     ("GET", "/api/openapi.json"),
+    # A password reset link (its token is the credential): an unknown one is refused.
+    ("GET", "/password-reset"),
+    ("POST", "/password-reset"),
 }
 
 

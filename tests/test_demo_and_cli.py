@@ -68,6 +68,11 @@ def test_demo_loads_once_and_is_realistic(bound_engine: Engine) -> None:
         assert roles == set(Role)
         merchants = db.scalars(select(User).where(User.role == Role.MERCHANT)).all()
         assert all(m.client_id is not None for m in merchants)
+        # Each user's screens show their office's time.
+        zones = dict(db.execute(select(User.email, User.time_zone)).all())
+        assert zones["agent@example.com"] == "America/New_York"
+        assert zones["merchant.au@example.com"] == "Australia/Sydney"
+        assert zones["merchant.uk@example.com"] == "Europe/London"
         statuses = db.scalar(select(func.count(func.distinct(Case.status))))
         assert statuses == 11
         # Three weeks of contact went through the real gate: some allowed, some blocked.

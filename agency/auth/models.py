@@ -49,6 +49,8 @@ class User(IdMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[datetime | None]
+    # The IANA zone the user's screens show times in; None: the agency's (AGENCY_TIME_ZONE).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     client: Mapped[Client | None] = relationship(lazy="raise")
 
@@ -67,6 +69,27 @@ class UserSession(IdMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
     user: Mapped[User] = relationship(lazy="raise")
+
+
+class PasswordReset(IdMixin, Base):
+    """A password reset link an admin issued: the link holds a random token, we keep its
+    hash.  Single use (``used_at``), expiring, and issuing a new one for the user
+    deletes the ones before it."""
+
+    __tablename__ = "password_resets"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    issued_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="raise")
 
 
 class LoginFailure(IdMixin, Base):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,6 +21,7 @@ from agency.auth.csrf import session_ended
 from agency.auth.models import Role, User
 from agency.config import get_settings
 from agency.db import DbSession
+from agency.kit import clock
 
 
 class NotAuthenticated(Exception):
@@ -43,10 +45,16 @@ class Viewer:
     role: Role
     client_id: int | None
     full_name: str
+    time_zone: str | None = None  # the profile's; None: the agency's
 
     @property
     def is_merchant(self) -> bool:
         return self.role is Role.MERCHANT
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone this user's screens show times in."""
+        return clock.zone(self.time_zone) if self.time_zone else clock.office_zone()
 
 
 def current_user(request: Request, db: DbSession) -> User:
@@ -60,12 +68,22 @@ def current_user(request: Request, db: DbSession) -> User:
         session_ended(request)  # the answer clears the cookie: its form needs no session
         raise NotAuthenticated(expired=True) from None
     request.state.viewer = Viewer(
-        user_id=user.id, role=user.role, client_id=user.client_id, full_name=user.full_name
+        user_id=user.id,
+        role=user.role,
+        client_id=user.client_id,
+        full_name=user.full_name,
+        time_zone=user.time_zone,
     )
     return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def client_ip(request: Request) -> str:
+    """The address a request came from, as the socket or a trusted proxy gives it (at
+    most IPv6's 45 characters): what login throttling counts by."""
+    return (request.client.host if request.client else "unknown")[:45]
 
 
 def require(*roles: Role) -> Callable[[User], Awaitable[User]]:

@@ -8,7 +8,7 @@ from functools import cache
 from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session, joinedload
 
-from agency.auth.models import LoginFailure, Role, User, UserSession
+from agency.auth.models import LoginFailure, PasswordReset, Role, User, UserSession
 from agency.db import Touch, timestamp_touch
 from agency.kit.pagination import Page, PageRequest, paginate
 
@@ -39,8 +39,24 @@ def touch_session(session_id: int, now: datetime, stale_before: datetime) -> Tou
     return timestamp_touch(UserSession.last_seen_at, session_id, now=now, stale_before=stale_before)
 
 
-def delete_sessions_of(db: Session, user_id: int) -> None:
-    db.execute(delete(UserSession).where(UserSession.user_id == user_id))
+def delete_sessions_of(db: Session, user_id: int, *, keep_token_hash: str | None = None) -> None:
+    """End the user's sessions (but the one of ``keep_token_hash``)."""
+    query = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_token_hash is not None:
+        query = query.where(UserSession.token_hash != keep_token_hash)
+    db.execute(query)
+
+
+def reset_by_token_hash(db: Session, token_hash: str) -> PasswordReset | None:
+    return db.scalar(
+        select(PasswordReset)
+        .options(joinedload(PasswordReset.user))
+        .where(PasswordReset.token_hash == token_hash)
+    )
+
+
+def delete_resets_of(db: Session, user_id: int) -> None:
+    db.execute(delete(PasswordReset).where(PasswordReset.user_id == user_id))
 
 
 def delete_expired_sessions(db: Session, *, now: datetime, idle_before: datetime) -> int:

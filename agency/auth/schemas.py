@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from agency.auth.models import Role
 from agency.kit.params import IdField
+from agency.kit.timezones import user_zone_names
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -42,4 +43,48 @@ class UserForm(BaseModel):
     def _password_length(cls, value: str) -> str:
         if value and len(value) < MIN_PASSWORD_LENGTH:
             raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+        return value
+
+
+def _new_password(value: str) -> str:
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    return value
+
+
+class NewPasswordForm(BaseModel):
+    """A new password, typed twice (a reset link's form)."""
+
+    new_password: str = Field(max_length=1024)
+    new_password_again: str = Field(max_length=1024)
+
+    _length = field_validator("new_password")(_new_password)
+
+    @field_validator("new_password_again")
+    @classmethod
+    def _same_twice(cls, value: str, info: ValidationInfo) -> str:
+        if "new_password" in info.data and value != info.data["new_password"]:
+            raise ValueError("does not match the new password")
+        return value
+
+
+class PasswordChangeForm(NewPasswordForm):
+    """Change one's own password: the current one, then the new one twice."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+
+
+class TimeZoneForm(BaseModel):
+    """The zone a user's screens show times in; blank: the agency's (the select always
+    sends the field, blank included)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    time_zone: str = Field(max_length=64)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value and value not in user_zone_names():
+            raise ValueError("is not one of the listed time zones")
         return value

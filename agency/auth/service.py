@@ -66,7 +66,26 @@ def hash_password(password: str) -> str:
 
 
 def _account_key(email: str) -> str:
+    """The keyed hash login failures are counted under (no address in the table)."""
     return keyed_hash(email.strip().lower(), purpose="login-account")
+
+
+def begin_password_check(db: Session, *, email: str, client_ip: str) -> str:
+    """Write a password check of this account from this address as a failure, before
+    the password is checked, and count it with the failures before it; returns the
+    account key (to clear its failures once the password proves right).
+
+    Raises LoginThrottled, keeping no trace of the attempt, when a limit is reached.
+    """
+    account_key = _account_key(email)
+    repository.lock_sign_in(db, account_key=account_key, client_ip=client_ip)
+    now = clock.now()
+    attempt = repository.record_attempt(db, account_key=account_key, client_ip=client_ip, at=now)
+    retry_after = throttling.pause(db, account_key=account_key, client_ip=client_ip, now=now)
+    if retry_after is not None:
+        repository.forget_attempt(db, attempt)
+        raise LoginThrottled(retry_after)
+    return account_key
 
 
 def sign_in(db: Session, *, email: str, password: str, client_ip: str) -> SignedIn:
@@ -81,14 +100,7 @@ def sign_in(db: Session, *, email: str, password: str, client_ip: str) -> Signed
     success clears the account's failures.
     """
     now = clock.now()
-    account_key = _account_key(email)
-    repository.lock_sign_in(db, account_key=account_key, client_ip=client_ip)
-    attempt = repository.record_attempt(db, account_key=account_key, client_ip=client_ip, at=now)
-    retry_after = throttling.pause(db, account_key=account_key, client_ip=client_ip, now=now)
-    if retry_after is not None:
-        repository.forget_attempt(db, attempt)
-        raise LoginThrottled(retry_after)
-
+    account_key = begin_password_check(db, email=email, client_ip=client_ip)
     user = repository.user_by_email(db, email)
     valid, rehashed = _hasher.verify_and_update(
         password, user.password_hash if user else _DUMMY_HASH
@@ -101,6 +113,22 @@ def sign_in(db: Session, *, email: str, password: str, client_ip: str) -> Signed
         user.password_hash = rehashed
     user.last_login_at = now
     return start_session(db, user=user)
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is ``user``'s (one argon2 verify, in a hashing slot's route);
+    a hash made with parameters since raised is remade."""
+    valid, rehashed = _hasher.verify_and_update(password, user.password_hash)
+    if valid and rehashed is not None:
+        user.password_hash = rehashed
+    return bool(valid)
+
+
+def set_time_zone(db: Session, *, user: User, time_zone: str | None) -> None:
+    """The zone ``user``'s screens show times in (checked by TimeZoneForm); None: the
+    agency's."""
+    user.time_zone = time_zone
+    db.flush()
 
 
 def start_session(db: Session, *, user: User) -> SignedIn:

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from agency.auth import csrf, repository, service
+from agency.auth import csrf, passwords, profile, repository, service
 from agency.auth.hashing import HashingSlot
 from agency.auth.models import Role, User
 from agency.auth.permissions import (
     SESSION_COOKIE,
     CurrentUser,
     clear_session_cookie,
+    client_ip,
     require,
     set_session_cookie,
 )
@@ -31,6 +32,7 @@ from agency.kit.params import RowId
 from agency.kit.templates import render
 
 router = APIRouter()
+router.include_router(profile.router)
 
 HOME_BY_ROLE = {
     Role.ADMIN: "/admin/clients",
@@ -88,11 +90,9 @@ def login(request: Request, posted: PostedForm, _slot: HashingSlot, db: DbSessio
             email=values.get("email", ""),
             next_url=values.get("next", ""),
         )
-    # An address, as the socket or a trusted proxy gives it (at most IPv6's 45 characters).
-    client_ip = (request.client.host if request.client else "unknown")[:45]
     try:
         signed_in = service.sign_in(
-            db, email=form.email, password=form.password, client_ip=client_ip
+            db, email=form.email, password=form.password, client_ip=client_ip(request)
         )
     except service.LoginThrottled as exc:
         minutes = max(1, round(exc.retry_after / 60))
@@ -242,3 +242,21 @@ def update_user(
         partial(_user_form, request, db, user=user),
     )
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/reset-link")
+def issue_reset_link(request: Request, db: DbSession, admin: Admin, user_id: RowId) -> Response:
+    """A new single-use password reset link for the user, shown once to the admin, who
+    passes it on (the e-mailed self-service link waits for outreach)."""
+    user = _user_or_404(db, user_id)
+    issued = passwords.issue_reset(db, user=user, issued_by=admin)
+    return render(
+        request,
+        "auth/reset_issued.html",
+        {
+            "edited": user,
+            "link": profile.reset_link(request, issued.token),
+            "expires_at": issued.expires_at,
+        },
+        headers={"Cache-Control": "no-store"},
+    )

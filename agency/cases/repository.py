@@ -25,7 +25,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import QueryableAttribute, Session, joinedload, selectinload
 
 from agency.auth.models import Role, User
 from agency.auth.permissions import Viewer
@@ -210,10 +210,15 @@ def _supervisor_filtered(query: Select[Case], filters: CaseFilters) -> Select[Ca
     return query
 
 
+def _like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern (with ``escape="\\"``): its wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def hold_rule_is(rule_id: str) -> ColumnElement[bool]:
     """``rule_id`` is among the case's ``hold_rules``: the JSON list's text contains it in
     quotes (the same on both backends; rule ids need no JSON escaping)."""
-    escaped = rule_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = _like_literal(rule_id)
     return cast(Case.hold_rules, String).like(f'%"{escaped}"%', escape="\\")
 
 
@@ -259,25 +264,11 @@ def other_cases_of_consumer(db: Session, viewer: Viewer, case: Case) -> list[Cas
 def list_consumers(
     db: Session, viewer: Viewer, request: PageRequest, *, q: str | None = None
 ) -> Page[Consumer]:
-    """Consumers by name: the consumer row's or any spelling a client placed them under
-    (a merchant: only its own cases' spellings)."""
+    """Consumers by name (the consumer row's or any spelling a client placed them under;
+    a merchant: only its own cases' spellings), client reference, phone or e-mail."""
     query = select(Consumer).options(selectinload(Consumer.contact_points))
-    if q:
-        like = f"%{q.lower()}%"
-        placed = scope_cases(
-            select(Case.consumer_id).where(
-                or_(
-                    func.lower(Case.last_name).like(like),
-                    func.lower(Case.first_name + " " + Case.last_name).like(like),
-                )
-            ),
-            viewer,
-        )
-        own = [
-            func.lower(Consumer.last_name).like(like),
-            func.lower(Consumer.first_name + " " + Consumer.last_name).like(like),
-        ]
-        query = query.where(or_(Consumer.id.in_(placed), *([] if viewer.is_merchant else own)))
+    if q and q.strip():
+        query = query.where(consumer_matches(viewer, q))
     return paginate(
         db,
         scope_consumers(query, viewer),
@@ -946,30 +937,102 @@ def due_by(until: datetime) -> ColumnElement[bool]:
     )
 
 
-def contact_search(q: str, viewer: Viewer) -> ColumnElement[bool] | None:
-    """Cases whose consumer has this phone (normalized to E.164 as intake does, US
-    numbers without ``+``) or e-mail address among the points ``viewer`` may see (a
-    merchant: its own client's); None when ``q`` is neither."""
-    value: str | None = None
+def contact_values(q: str) -> list[str] | None:
+    """The stored forms a phone (normalized to E.164 as intake does, US numbers without
+    ``+``) or e-mail address typed as ``q`` may have; None when ``q`` is neither."""
     if "@" in q:
         try:
             value = normalize_email(q)
         except BadEmail:
             return None
-        values = [value, value.lower()]
-    elif sum(ch.isdigit() for ch in q) >= 7:
+        return [value, value.lower()]
+    if sum(ch.isdigit() for ch in q) >= 7:
         phone = parse_phone(q, "US")
-        if phone is None:
-            return None
-        values = [phone.e164]
-    else:
-        return None
+        return None if phone is None else [phone.e164]
+    return None
+
+
+def _holds_contact(
+    consumer_id: QueryableAttribute[int], values: list[str], viewer: Viewer
+) -> ColumnElement[bool]:
+    """The consumer has one of these phones or e-mails among the points ``viewer`` may see."""
     return exists().where(
-        ContactPoint.consumer_id == Case.consumer_id,
+        ContactPoint.consumer_id == consumer_id,
         ContactPoint.channel.in_((Channel.PHONE, Channel.EMAIL)),
         ContactPoint.value.in_(values),
         points_seen(viewer),
     )
+
+
+def contact_search(q: str, viewer: Viewer) -> ColumnElement[bool] | None:
+    """Cases whose consumer has this phone or e-mail (``contact_values``) among the
+    points ``viewer`` may see (a merchant: its own client's); None when ``q`` is neither."""
+    values = contact_values(q)
+    return None if values is None else _holds_contact(Case.consumer_id, values, viewer)
+
+
+def consumer_matches(viewer: Viewer, q: str) -> ColumnElement[bool]:
+    """Consumers whose name (the consumer row's, or as a client placed them: a merchant
+    only its own cases'), client reference (whole, of a case ``viewer`` may see), phone
+    or e-mail (in the normalized form the database keeps, among the points the viewer
+    may see) matches ``q``."""
+    term = q.strip().lower()
+    like = f"%{_like_literal(term)}%"
+    placed = scope_cases(
+        select(Case.consumer_id).where(
+            or_(
+                func.lower(Case.client_reference) == term,
+                func.lower(Case.last_name).like(like, escape="\\"),
+                func.lower(Case.first_name + " " + Case.last_name).like(like, escape="\\"),
+            )
+        ),
+        viewer,
+    )
+    matches: list[ColumnElement[bool]] = [Consumer.id.in_(placed)]
+    if not viewer.is_merchant:
+        matches += [
+            func.lower(Consumer.last_name).like(like, escape="\\"),
+            func.lower(Consumer.first_name + " " + Consumer.last_name).like(like, escape="\\"),
+        ]
+    values = contact_values(q.strip())
+    if values is not None:
+        matches.append(_holds_contact(Consumer.id, values, viewer))
+    return or_(*matches)
+
+
+def find_consumers(db: Session, viewer: Viewer, q: str, *, limit: int) -> list[Consumer]:
+    """The consumer picker's matches (``consumer_matches``) that ``viewer`` may see, by
+    name, at most ``limit``."""
+    if not q.strip():
+        return []
+    query = (
+        select(Consumer)
+        .where(consumer_matches(viewer, q))
+        .order_by(Consumer.last_name, Consumer.first_name, Consumer.id)
+        .limit(limit)
+    )
+    return list(db.scalars(scope_consumers(query, viewer)))
+
+
+def references_by_consumer(
+    db: Session, viewer: Viewer, consumer_ids: Sequence[int]
+) -> dict[int, list[str]]:
+    """The client references of each consumer's cases that ``viewer`` may see."""
+    if not consumer_ids:
+        return {}
+    query = (
+        select(Case.consumer_id, Case.client_reference)
+        .where(Case.consumer_id.in_(consumer_ids))
+        .order_by(Case.consumer_id, Case.id)
+    )
+    found: dict[int, list[str]] = {}
+    for consumer_id, reference in db.execute(scope_cases(query, viewer)):
+        found.setdefault(consumer_id, []).append(reference)
+    return found
+
+
+def consumer_for_viewer(db: Session, viewer: Viewer, consumer_id: int) -> Consumer | None:
+    return db.scalar(scope_consumers(select(Consumer).where(Consumer.id == consumer_id), viewer))
 
 
 def earliest_workable(db: Session, *, agent_id: int, team_id: int | None) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from starlette.responses import Response
 from agency.auth import service as auth_service
 from agency.auth.models import Role, User
 from agency.auth.permissions import CurrentViewer, Forbidden, Viewer, require
-from agency.cases import actions, assignment, queue, repository, status
+from agency.cases import actions, assignment, picker, queue, repository, status
 from agency.cases.errors import CaseError
 from agency.cases.models import Case, CaseStatus, Channel, CloseReason, ContactPoint
 from agency.cases.schemas import CaseFilters, case_filters
@@ -33,7 +33,7 @@ from agency.kit.forms import PostedForm, form_values
 from agency.kit.money import MoneyError
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.params import RowId
-from agency.kit.templates import is_htmx, render, when
+from agency.kit.templates import is_htmx, render, when, when_with_consumer
 from agency.kit.timezones import zones_for_phone_digits
 from agency.payments.models import PlanKind
 from agency.referrals.values import BadValue, parse_amount
@@ -84,6 +84,22 @@ def consumers(
         request,
         "cases/consumers.html",
         {"page": listing, "counts": counts, "placed": placed, "q": q},
+    )
+
+
+@router.get("/consumers/suggestions")
+def consumer_suggestions(
+    request: Request,
+    db: DbSession,
+    _: Oversight,
+    viewer: CurrentViewer,
+    consumer: Annotated[str, Query(max_length=1000)] = "",
+) -> Response:
+    """The consumer picker's list (htmx): the consumers matching what was typed."""
+    return render(
+        request,
+        "cases/consumer_suggestions.html",
+        {"choices": picker.suggestions(db, viewer, consumer), "q": consumer.strip()},
     )
 
 
@@ -200,7 +216,11 @@ def _who(names: Mapping[int, str], user_id: int | None, source: str | None = Non
 
 
 def _entry_item(
-    entry: LedgerEntry, names: Mapping[int, str], points: Mapping[int, ContactPoint]
+    entry: LedgerEntry,
+    names: Mapping[int, str],
+    points: Mapping[int, ContactPoint],
+    zone: tzinfo,
+    consumer_zones: Sequence[str],
 ) -> TimelineItem:
     point = points.get(entry.contact_point_id) if entry.contact_point_id else None
     where = (
@@ -212,7 +232,8 @@ def _entry_item(
         if entry.allowed:
             return TimelineItem(entry.at, "attempt", f"{entry.channel} to{where}", "allowed", who)
         later = (
-            f"allowed again from {when(entry.next_allowed_at)}"
+            "allowed again from "
+            + when_with_consumer(entry.next_allowed_at, zone=zone, consumer_zones=consumer_zones)
             if entry.next_allowed_at
             else "waiting will not help"
         )
@@ -247,17 +268,25 @@ def _entry_item(
             parts.append(str(detail["note"]))
         if detail.get("until"):
             until = datetime.fromisoformat(str(detail["until"]))
-            parts.append(f"until {when(until if until.tzinfo else until.replace(tzinfo=UTC))}")
+            aware = until if until.tzinfo else until.replace(tzinfo=UTC)
+            parts.append(f"until {when(aware, zone=zone)}")
         return TimelineItem(entry.at, "fact", f"recorded: {kind}{where}", "; ".join(parts), who)
     return TimelineItem(entry.at, entry.kind.value, entry.kind.value, "", who)
 
 
 def _timeline(
-    history: repository.CaseHistory, points: Mapping[int, ContactPoint], *, cap: int | None
+    history: repository.CaseHistory,
+    points: Mapping[int, ContactPoint],
+    *,
+    cap: int | None,
+    zone: tzinfo,
+    consumer_zones: Sequence[str],
 ) -> tuple[list[TimelineItem], bool]:
-    """Every source merged, newest first; cut at ``cap`` (and whether more exist)."""
+    """Every source merged, newest first; cut at ``cap`` (and whether more exist); the
+    times inside the texts in ``zone`` (the viewer's), a callback's and when a blocked
+    attempt is allowed again with the consumer's time beside."""
     names = history.names
-    items = [_entry_item(entry, names, points) for entry in history.entries]
+    items = [_entry_item(entry, names, points, zone, consumer_zones) for entry in history.entries]
     items += [
         TimelineItem(note.at, "note", "note", note.body, _who(names, note.author_id))
         for note in history.notes
@@ -289,7 +318,9 @@ def _timeline(
             callback.created_at,
             "callback",
             "callback agreed",
-            f"for {when(callback.due_at)}" + (" · done" if callback.done_at else ""),
+            "for "
+            + when_with_consumer(callback.due_at, zone=zone, consumer_zones=consumer_zones)
+            + (" · done" if callback.done_at else ""),
             _who(names, callback.created_by_id),
         )
         for callback in history.callbacks
@@ -347,7 +378,13 @@ def _case_page(
     )
     history = repository.case_history(db, case.id, limit=None if show_all else TIMELINE_CAP)
     point_map = {point.id: point for point in case.consumer.contact_points}
-    timeline, more = _timeline(history, point_map, cap=None if show_all else TIMELINE_CAP)
+    timeline, more = _timeline(
+        history,
+        point_map,
+        cap=None if show_all else TIMELINE_CAP,
+        zone=viewer.zone,
+        consumer_zones=zones,
+    )
     pending = None
     if can_act and call is None:
         pending = _pending_attempt(history, viewer, now)

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from agency.auth.models import Role, User
-from agency.auth.permissions import require
+from agency.auth.permissions import CurrentViewer, require
+from agency.cases import picker
 from agency.cases.models import Case, Consumer, ContactPoint
 from agency.clients import service as clients_service
 from agency.compliance import alarms, checkpoints, engine, integrity, repository, service
@@ -282,17 +283,22 @@ class LedgerRow:
     rules: tuple[RuleText, ...]
 
 
-def _ledger_filters(db: Session, values: Mapping[str, str]) -> tuple[LedgerQuery, Any]:
-    """The search's query string as a LedgerQuery and the repository's LedgerFilter; a
-    FormError names each bad field."""
+def _ledger_filters(
+    db: Session, values: Mapping[str, str], picked: picker.Picked
+) -> tuple[LedgerQuery, Any]:
+    """The search's query string, with the consumer ``picked`` from it, as a LedgerQuery
+    and the repository's LedgerFilter; a FormError names each bad field."""
+    consumer_id = str(picked.consumer.id) if picked.consumer else ""
     try:
-        query = parse(LedgerQuery, values)
+        query = parse(LedgerQuery, {**values, "consumer_id": consumer_id})
     except FormError as exc:
         errors = dict(exc.errors)
         if "__all__" in errors:  # the only check across fields: the date range
             errors["until"] = errors.pop("__all__")
         raise FormError(_labelled(errors, LEDGER_LABELS)) from exc
     problems: dict[str, str] = {}
+    if picked.error:
+        problems["consumer"] = picked.error
     case_id = None
     if query.case:
         matches = repository.cases_matching(db, query.case)
@@ -370,14 +376,15 @@ def _ledger_options(db: Session) -> dict[str, Any]:
 
 
 @router.get("/compliance/ledger")
-def ledger(request: Request, db: DbSession, _: Readers) -> Response:
+def ledger(request: Request, db: DbSession, _: Readers, viewer: CurrentViewer) -> Response:
     """Search the contact ledger, newest first, keyset-paged (no COUNT over the ledger)."""
     values = dict(request.query_params)
+    picked = picker.resolve(db, viewer, values)
     errors: dict[str, str] = {}
     rows: list[LedgerRow] = []
     older: int | None = None
     try:
-        query, filters = _ledger_filters(db, values)
+        query, filters = _ledger_filters(db, values, picked)
         entries, older = repository.page_of(db, filters, before_id=query.before, size=PAGE_SIZE)
         rows = _ledger_rows(db, entries)
     except FormError as exc:
@@ -393,6 +400,7 @@ def ledger(request: Request, db: DbSession, _: Readers) -> Response:
             "rows": rows,
             "older": older,
             "paged": "before" in values,
+            "picked": picked,
             **_ledger_options(db),
         },
         status_code=_status(request, errors),
@@ -489,17 +497,19 @@ def ledger_csv_lines(bind: Any, filters: Any) -> Iterator[str]:
 
 
 @router.get("/compliance/ledger.csv")
-def ledger_csv(request: Request, db: DbSession, _: Readers) -> Response:
+def ledger_csv(request: Request, db: DbSession, _: Readers, viewer: CurrentViewer) -> Response:
     """The same search as CSV, every field of every matching entry, streamed."""
+    values = dict(request.query_params)
+    picked = picker.resolve(db, viewer, values)
     try:
-        filters = _ledger_filters(db, dict(request.query_params))[1]
+        filters = _ledger_filters(db, values, picked)[1]
     except FormError as exc:
         raise ResponseError(
             render(
                 request,
                 "compliance/ledger.html",
-                {"values": dict(request.query_params), "errors": exc.errors, "rows": []}
-                | {"older": None, "paged": False}
+                {"values": values, "errors": exc.errors, "rows": []}
+                | {"older": None, "paged": False, "picked": picked}
                 | _ledger_options(db),
                 status_code=422,
             )
@@ -1143,36 +1153,34 @@ def _zone(name: str) -> ZoneInfo | None:
 
 
 @router.get("/compliance/what-if")
-def what_if(request: Request, db: DbSession, _: Readers) -> Response:
+def what_if(request: Request, db: DbSession, _: Readers, viewer: CurrentViewer) -> Response:
     """Ask the gate about a contact at any time, for any consumer; nothing is written.
 
-    The consumer id loads that consumer's contact points and cases (htmx swaps the form;
-    without JavaScript the "Load" button does the same); "Ask" evaluates.
+    The consumer picked (agency.cases.picker) loads their contact points and cases (htmx
+    swaps the form; without JavaScript the "Load" button does the same); "Ask" evaluates.
     """
     params = request.query_params
     values: dict[str, Any] = dict(params)
     values["case_ids"] = [c for c in params.getlist("case_ids") if c]
     values.setdefault("tz", "UTC")
     errors: dict[str, str] = {}
-    consumer = None
+    picked = picker.resolve(db, viewer, values)
+    consumer = picked.consumer
     points: list[ContactPoint] = []
     cases: list[Case] = []
-    raw_consumer = str(values.get("consumer_id") or "").strip()
-    if raw_consumer:
-        if raw_consumer.isdigit() and len(raw_consumer) <= 18:
-            consumer = repository.consumer_or_none(db, int(raw_consumer))
-        if consumer is None:
-            errors["consumer_id"] = "Consumer id: there is no consumer with this id."
-        else:
-            points = repository.consumer_with_points_and_cases(db, consumer.id).contact_points
-            cases = repository.cases_with_clients(db, consumer.id)
-            if "ask" not in params and not values["case_ids"] and len(cases) == 1:
-                values["case_ids"] = [str(cases[0].id)]
+    if picked.error:
+        errors["consumer"] = picked.error
+    if consumer is not None:
+        values["consumer_id"] = str(consumer.id)
+        points = repository.consumer_with_points_and_cases(db, consumer.id).contact_points
+        cases = repository.cases_with_clients(db, consumer.id)
+        if "ask" not in params and not values["case_ids"] and len(cases) == 1:
+            values["case_ids"] = [str(cases[0].id)]
     answer = None
     if "ask" in params and consumer is not None:
         answer = _ask(db, values, errors)
     elif "ask" in params and not errors:
-        errors["consumer_id"] = "Consumer id is required."
+        errors["consumer"] = "Consumer is required: search by name, reference, phone or e-mail."
     return render(
         request,
         "compliance/what_if.html",
@@ -1180,6 +1188,7 @@ def what_if(request: Request, db: DbSession, _: Readers) -> Response:
             "values": values,
             "errors": errors,
             "consumer": consumer,
+            "picked": picked,
             "points": points,
             "cases": cases,
             "channels": LEDGER_CHANNELS,

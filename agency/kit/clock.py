@@ -42,19 +42,20 @@ def advance(delta: timedelta) -> None:
 
 def office_zone() -> ZoneInfo:
     """The agency's time zone: the one its screens show times in."""
-    return _zone(get_settings().time_zone)
+    return zone(get_settings().time_zone)
 
 
 @cache
-def _zone(name: str) -> ZoneInfo:
+def zone(name: str) -> ZoneInfo:
+    """The zone of an IANA name already checked (settings, a user's profile)."""
     return ZoneInfo(name)
 
 
 def today(at: datetime | None = None) -> tuple[datetime, datetime]:
     """The agency's day around ``at`` (now by default) as [start, end) in UTC: local
     midnight to the next (23 or 25 hours apart when the clocks change)."""
-    zone = office_zone()
-    day = (at or now()).astimezone(zone).date()
-    start = datetime.combine(day, time(), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+    office = office_zone()
+    day = (at or now()).astimezone(office).date()
+    start = datetime.combine(day, time(), tzinfo=office)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=office)
     return start.astimezone(UTC), end.astimezone(UTC)

@@ -6,11 +6,14 @@ names a block of the template (``case-table`` -> block ``case_table``), that blo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
@@ -43,6 +46,35 @@ def when(
     return value.isoformat()
 
 
+def viewer_zone(context: Context) -> tzinfo:
+    """The zone of whoever the page is for: the signed-in user's (``user.zone``, their
+    profile's or the agency's), else the agency's."""
+    zone = getattr(context.get("user"), "zone", None)
+    return zone if isinstance(zone, tzinfo) else clock.office_zone()
+
+
+@pass_context
+def _when(context: Context, value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """``when`` in the viewer's zone: every screen's times but the compliance ones."""
+    return when(value, fmt, zone=viewer_zone(context))
+
+
+def consumer_time(value: datetime | None, zones: Sequence[str]) -> str:
+    """The instant as the consumer's clock shows it, in each zone they may be in (their
+    candidate zones): "09:00 CDT / 10:00 EDT"."""
+    if value is None or not zones:
+        return ""
+    shown = [value.astimezone(clock.zone(name)).strftime("%H:%M %Z") for name in zones]
+    return " / ".join(dict.fromkeys(shown))
+
+
+def when_with_consumer(value: datetime, *, zone: tzinfo, consumer_zones: Sequence[str]) -> str:
+    """``when`` in the viewer's ``zone``, the consumer's time beside it (for texts code
+    writes: "2025-06-09 14:00 EDT (consumer's time 13:00 CDT)")."""
+    local = consumer_time(value, consumer_zones)
+    return when(value, zone=zone) + (f" (consumer's time {local})" if local else "")
+
+
 def _utc(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
     """``when`` in UTC: the compliance screens keep it, as the ledger, their date filters
     and the evidence bundles do."""
@@ -61,9 +93,11 @@ def query_with(request: Request, **changes: Any) -> str:
 
 
 env.filters["money"] = _money
-env.filters["when"] = when
+env.filters["when"] = _when
+env.filters["consumer_time"] = consumer_time
 env.filters["utc"] = _utc
 env.globals["office_zone"] = lambda: clock.office_zone().key
+env.globals["viewer_zone"] = pass_context(lambda context: str(viewer_zone(context)))
 env.globals["query_with"] = query_with
 
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping
 from functools import cache
 from typing import NamedTuple
+from zoneinfo import available_timezones
 
 from babel.core import get_global
 from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
@@ -301,3 +302,19 @@ def candidate_zones(
 def warm() -> None:
     """Load the ZIP table now (about half a second), not during someone's first request."""
     _state_zones()
+
+
+@cache
+def user_zone_names() -> frozenset[str]:
+    """The IANA zones a user may choose for their screens (the tz database's, without
+    its ``posix/`` and ``right/`` copies)."""
+    return frozenset(
+        name
+        for name in available_timezones()
+        if not name.startswith(("posix/", "right/")) and name not in ("localtime", "Factory")
+    )
+
+
+def user_zone_choices() -> list[str]:
+    """``user_zone_names`` sorted, UTC first: the profile's select."""
+    return ["UTC", *sorted(user_zone_names() - {"UTC"})]

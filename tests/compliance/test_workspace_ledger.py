@@ -183,7 +183,7 @@ def test_paging_through_htmx_swaps_only_the_table(
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ("consumer_id=abc", "consumer_id", "Consumer id must be a whole number."),
+        ("consumer_id=abc", "consumer", "Consumer: there is no consumer with id “abc”"),
         ("since=2025-13-01", "since", "From must be a date (YYYY-MM-DD)."),
         ("since=2025-06-10&until=2025-06-01", "until", "To must not be before the start date."),
         ("decision=maybe", "decision", "Decision must be &#39;allowed&#39; or &#39;blocked&#39;."),

@@ -182,7 +182,7 @@ def test_what_if_through_htmx_swaps_the_form_block(
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"consumer_id": "999999"}, "consumer_id", "there is no consumer with this id"),
+        ({"consumer_id": "999999"}, "consumer", "there is no consumer with id “999999”"),
         ({"tz": "Mars/Olympus"}, "tz", "not a time zone name"),
         ({"at": "soon"}, "at", "Date and time "),
         ({"case_ids": ""}, "case_ids", "choose at least one case"),
