@@ -76,7 +76,7 @@ def test_officer_picks_a_consumer_by_name_sets_a_zone_and_changes_the_password(
 
     # Own time zone: the case timeline's times follow it, the consumer's beside them.
     page.goto(f"{live_server}/cases/{office.case_id}")
-    first_time = page.locator("#timeline li.entry").first.locator("span.nowrap").first
+    first_time = page.locator("#timeline li.entry").first.locator("span.entry-time").first
     expect(first_time).to_contain_text("2025-06-10 03:00 UTC")
     expect(page.locator("#viewer-zone")).to_have_text("UTC")
     page.click(".whoami >> text=Casey Officer")
