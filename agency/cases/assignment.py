@@ -343,6 +343,14 @@ def check_target(
         raise FormError({"to": "must be an existing team"})
 
 
+def already_there(case: Case, *, to_agent_id: int | None, to_team_id: int | None) -> bool:
+    """Whether ``case`` is already with the agent, or already in the team's pool."""
+    if to_agent_id is not None:
+        return case.assigned_agent_id == to_agent_id
+    in_pool = case.assigned_agent_id is None and case.team_id is not None
+    return to_team_id is not None and in_pool and case.team_id == to_team_id
+
+
 def reassign(
     db: Session,
     *,
@@ -359,10 +367,7 @@ def reassign(
     check_target(db, roster(db), to_agent_id, to_team_id)
     moved = 0
     for case in repository.cases_to_assign(db, case_ids, unassigned_only=False):
-        if to_agent_id is not None and case.assigned_agent_id == to_agent_id:
-            continue
-        in_pool = case.assigned_agent_id is None and case.team_id is not None
-        if to_team_id is not None and in_pool and case.team_id == to_team_id:
+        if already_there(case, to_agent_id=to_agent_id, to_team_id=to_team_id):
             continue
         move_case(
             db,

@@ -183,10 +183,7 @@ def move(
     db.add(batch)
     db.flush()
     for case in cases:
-        if to_agent_id is not None and case.assigned_agent_id == to_agent_id:
-            continue
-        in_pool = case.assigned_agent_id is None and case.team_id is not None
-        if to_team_id is not None and in_pool and case.team_id == to_team_id:
+        if assignment.already_there(case, to_agent_id=to_agent_id, to_team_id=to_team_id):
             continue
         change = assignment.move_case(
             db,
