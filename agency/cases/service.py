@@ -6,14 +6,17 @@ machine, assignment, actions) arrive with the agent workspace.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import combinations
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from agency.auth.permissions import Viewer
-from agency.cases import queue, repository
+from agency.cases import matching, queue, repository
+from agency.cases.errors import CaseError
 from agency.cases.models import (
     AdjustmentKind,
     BalanceAdjustment,
@@ -21,10 +24,19 @@ from agency.cases.models import (
     CaseStatus,
     Channel,
     Consumer,
+    ConsumerPair,
     ContactPoint,
+    PairDecision,
 )
 from agency.cases.repository import Totals
-from agency.cases.schemas import Account, CaseFilters, Maintenance, Placed, RowError
+from agency.cases.schemas import (
+    Account,
+    CaseFilters,
+    Maintenance,
+    Placed,
+    PossiblePair,
+    RowError,
+)
 from agency.kit import clock
 from agency.kit.bulk import insert_rows
 from agency.kit.money import Money, largest, max_minor
@@ -165,38 +177,14 @@ def _create_cases(
 ) -> list[Placed]:
     if not accounts:
         return []
-    by_national_id = repository.consumers_by_national_id(
-        db,
-        sorted(
-            {(a.national_id_hash, a.date_of_birth) for a in accounts if a.national_id_hash},
-            key=str,
-        ),
-    )
-
-    by_contact = repository.consumers_by_contact(
-        db, client_id, sorted({value for a in accounts for _, value in _contact_values(a)})
-    )
-    # consumer of each account: an existing id (int) or the index of a new consumer (str)
-    owners: list[int | str] = []
+    matches = _match(db, client_id, accounts)
+    owners = [match.owner for match in matches]
     new_consumers: list[Account] = []
-    batch_keys: dict[object, str] = {}
-    for account in accounts:
-        identity = (
-            (account.national_id_hash, account.date_of_birth) if account.national_id_hash else None
-        )
-        contacts = [value for _, value in _contact_values(account)]
-        owner: int | str | None = by_national_id.get(identity) if identity else None
-        if owner is None:
-            owner = next((by_contact[v] for v in contacts if v in by_contact), None)
-        if owner is None:
-            keys: list[object] = [identity, *contacts] if identity else list(contacts)
-            owner = next((batch_keys[k] for k in keys if k in batch_keys), None)
-            if owner is None:
-                owner = str(len(new_consumers))
-                new_consumers.append(account)
-            for key in keys:
-                batch_keys.setdefault(key, owner)
-        owners.append(owner)
+    new_index: dict[str, int] = {}
+    for index, (account, owner) in enumerate(zip(accounts, owners, strict=True)):
+        if owner == str(index):
+            new_index[owner] = len(new_consumers)
+            new_consumers.append(account)
 
     now = clock.now()
     new_ids = insert_rows(
@@ -219,7 +207,7 @@ def _create_cases(
             for a in new_consumers
         ],
     )
-    consumer_ids = [new_ids[int(o)] if isinstance(o, str) else o for o in owners]
+    consumer_ids = [new_ids[new_index[o]] if isinstance(o, str) else o for o in owners]
 
     held = repository.contact_values_of(
         db, sorted({cid for o, cid in zip(owners, consumer_ids, strict=True) if isinstance(o, int)})
@@ -277,10 +265,84 @@ def _create_cases(
             for a, consumer_id in zip(accounts, consumer_ids, strict=True)
         ],
     )
+    _record_pairs(db, client_id, placement_id, matches, case_ids)
     return [
         Placed(a.row, a.client_reference, "accepted", case_id)
         for a, case_id in zip(accounts, case_ids, strict=True)
     ]
+
+
+def _match(db: Session, client_id: int, accounts: Sequence[Account]) -> list[matching.Match]:
+    """Each account's consumer (``cases.matching``), from two look-ups for the batch."""
+    by_national_id = repository.consumers_by_national_id(
+        db,
+        sorted(
+            {(a.national_id_hash, a.date_of_birth) for a in accounts if a.national_id_hash},
+            key=str,
+        ),
+    )
+    contacts = [_contact_values(a) for a in accounts]
+    by_contact = repository.holders_by_contact(
+        db, client_id, sorted({value for values in contacts for _, value in values})
+    )
+    return matching.match_accounts(accounts, contacts, by_national_id, by_contact)
+
+
+def _record_pairs(
+    db: Session,
+    client_id: int,
+    placement_id: int | None,
+    matches: list[matching.Match],
+    case_ids: list[int],
+) -> None:
+    """The possible same people of the new consumers, for staff to decide."""
+    now = clock.now()
+    rows = [
+        {
+            "client_id": client_id,
+            "placement_id": placement_id,
+            "case_id": case_id,
+            "other_case_id": (
+                other.case_id if isinstance(other, matching.Holder) else case_ids[other.index]
+            ),
+            "channel": str(channel),
+            "decision": None,
+            "decided_by_id": None,
+            "decided_at": None,
+            "created_at": now,
+        }
+        for match, case_id in zip(matches, case_ids, strict=True)
+        for other, channel in match.pairs
+    ]
+    insert_rows(db, ConsumerPair, rows)
+
+
+def possible_pairs(
+    db: Session, *, client_id: int, accounts: Sequence[Account]
+) -> list[PossiblePair]:
+    """The "possible same person" pairs placing ``accounts`` would make (a preview:
+    nothing is written)."""
+    pairs: list[PossiblePair] = []
+    for account, match in zip(accounts, _match(db, client_id, accounts), strict=True):
+        for other, channel in match.pairs:
+            pairs.append(
+                PossiblePair(
+                    row=account.row,
+                    client_reference=account.client_reference,
+                    name=f"{account.first_name} {account.last_name}",
+                    other_row=(
+                        accounts[other.index].row if isinstance(other, matching.Candidate) else None
+                    ),
+                    other_reference=(
+                        other.client_reference
+                        if isinstance(other, matching.Holder)
+                        else accounts[other.index].client_reference
+                    ),
+                    other_name=f"{other.first_name} {other.last_name}",
+                    channel=str(channel),
+                )
+            )
+    return pairs
 
 
 def as_placed(person: Account | Consumer) -> dict[str, str | None]:
@@ -445,3 +507,108 @@ def _apply(
         )
     )
     return None
+
+
+# ---- possible same people ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairView:
+    """A possible same person as a screen shows it: the two cases' references and names
+    as placed, what they share, and the decision if one was taken."""
+
+    id: int
+    reference: str
+    name: str
+    other_reference: str
+    other_name: str
+    channel: str
+    decision: PairDecision | None
+    decided_by_id: int | None
+    decided_at: datetime | None
+
+
+def pairs_of_placement(db: Session, *, placement_id: int, limit: int = 200) -> list[PairView]:
+    """The possible same people a placement made (both cases are of its client)."""
+    pairs = repository.pairs_of_placement(db, placement_id, limit=limit)
+    cases = repository.cases_by_ids(
+        db, sorted({i for p in pairs for i in (p.case_id, p.other_case_id)})
+    )
+    return [
+        PairView(
+            pair.id,
+            cases[pair.case_id].client_reference,
+            _name(cases[pair.case_id]),
+            cases[pair.other_case_id].client_reference,
+            _name(cases[pair.other_case_id]),
+            pair.channel,
+            PairDecision(pair.decision) if pair.decision else None,
+            pair.decided_by_id,
+            pair.decided_at,
+        )
+        for pair in pairs
+    ]
+
+
+def _name(case: Case) -> str:
+    return f"{case.first_name} {case.last_name}"
+
+
+def decide_pair(
+    db: Session, *, pair_id: int, placement_id: int, decision: PairDecision, user_id: int
+) -> None:
+    """Record a staff decision on a possible same person (who, when, which).
+
+    ``same``: the new account's consumer is folded into the other case's (its cases and
+    contact points move there), which the ledger allows only while the new consumer has
+    no contact history of its own.  ``apart``: the two stay two people; the pair is not
+    asked again.  A pair is decided once.
+    """
+    pair = repository.pair_for_update(db, pair_id)
+    if pair is None or pair.placement_id != placement_id:
+        raise LookupError("possible same person")
+    if pair.decision is not None:
+        raise CaseError(f"decision: this pair was already decided ({pair.decision})")
+    if decision is PairDecision.SAME:
+        cases = repository.cases_by_ids(db, [pair.case_id, pair.other_case_id])
+        source, target = cases[pair.case_id].consumer_id, cases[pair.other_case_id].consumer_id
+        if source != target:
+            if repository.has_contact_history(db, source):
+                raise CaseError(
+                    f"decision: account {cases[pair.case_id].client_reference} has been "
+                    "contacted as a person of its own; the ledger is kept per person, so "
+                    "the two cannot be joined any more"
+                )
+            repository.fold_consumer(db, source_id=source, target_id=target)
+    pair.decision = decision.value
+    pair.decided_by_id = user_id
+    pair.decided_at = clock.now()
+    db.flush()
+
+
+@dataclass(frozen=True)
+class SuspiciousLink:
+    """A consumer whose cases were placed under names that disagree: each case's client
+    id, reference and name as placed."""
+
+    consumer_id: int
+    cases: list[tuple[int, str, str]]
+
+
+def suspicious_links(db: Session, *, batch: int = 500) -> Iterator[SuspiciousLink]:
+    """Consumers linked to cases of different people: two of its cases were placed under
+    names that disagree by ``cases.matching``'s rule (the wrong links that phone-only
+    matching made before it), for staff to review.  The date of birth is the consumer's,
+    not the case's, so it tells nothing here."""
+    after = 0
+    while rows := repository.suspicious_links(db, after_id=after, limit=batch):
+        for consumer, cases in rows:
+            if any(
+                not matching.names_agree(a.first_name, a.last_name, b.first_name, b.last_name)
+                for a, b in combinations(cases, 2)
+            ):
+                yield SuspiciousLink(
+                    consumer.id,
+                    [(c.client_id, c.client_reference, _name(c)) for c in cases],
+                )
+        after = rows[-1][0].id

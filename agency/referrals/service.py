@@ -89,6 +89,7 @@ class FileCheck:
     valid_rows: int
     errors: list[RowError] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)  # the valid new accounts
 
     @property
     def rejected_rows(self) -> int:
@@ -259,6 +260,8 @@ def _check_rows(job: _Check) -> FileCheck:
             else:
                 seen.add(result.client_reference)
                 check.valid_rows += 1
+                if isinstance(result, Account):
+                    check.accounts.append(result)
         more = next(items, None) is not None
         items.close()
         check.total_rows = opened.count_rows() if more else check.checked_rows
@@ -637,8 +640,8 @@ def expire_stored_files(db: Session) -> int:
     deleted = 0
     for placement in repository.holding_files(db, previewed_before=cutoff):
         _drop_stored_file(placement)
-        if placement.preview and "errors" in placement.preview:
-            placement.preview = {k: v for k, v in placement.preview.items() if k != "errors"}
+        if placement.preview and any(key in placement.preview for key in QUOTING):
+            placement.preview = {k: v for k, v in placement.preview.items() if k not in QUOTING}
         deleted += 1
     db.flush()
     if settings.upload_dir.is_dir():
@@ -997,9 +1000,35 @@ def refresh_preview(db: Session, *, placement: Placement, client: Client) -> dic
         "missing": [field_label(name) for name in check.missing],
         "unused": check.mapping.unused,
         "duplicates": check.mapping.duplicates,
+        **_pairs_preview(db, client, check.accounts),
     }
     db.flush()
     return placement.preview
+
+
+PREVIEW_PAIRS = 50
+# What a preview holds that quotes the file (names, cells): let go with the file's copy.
+QUOTING = ("errors", "pairs")
+
+
+def _pairs_preview(db: Session, client: Client, accounts: list[Account]) -> dict[str, Any]:
+    """The "possible same person" pairs the placement would make (the first 50)."""
+    pairs = cases_service.possible_pairs(db, client_id=client.id, accounts=accounts)
+    return {
+        "pairs_count": len(pairs),
+        "pairs": [
+            {
+                "row": p.row,
+                "reference": p.client_reference,
+                "name": p.name,
+                "other_row": p.other_row,
+                "other_reference": p.other_reference,
+                "other_name": p.other_name,
+                "channel": p.channel,
+            }
+            for p in pairs[:PREVIEW_PAIRS]
+        ],
+    }
 
 
 def _use_mapping(placement: Placement, mapping: dict[str, str]) -> None:

@@ -1,0 +1,108 @@
+"""Which consumer a placed account joins: a shared phone or e-mail links two accounts
+only when the names or the dates of birth agree; otherwise a new consumer and a
+"possible same person" pair (issue 13)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from agency.cases.models import Case, Consumer, ConsumerPair, ContactPoint
+from agency.db import session_scope
+from tests.fixtures.referral_files import csv_text, good
+from tests.referrals.test_placing import count, make_client, place_file
+
+
+def consumer_of(reference: str) -> int:
+    with session_scope() as db:
+        found = db.scalar(select(Case.consumer_id).where(Case.client_reference == reference))
+        assert found is not None
+        return int(found)
+
+
+def values_of(consumer_id: int) -> set[str]:
+    with session_scope() as db:
+        return set(
+            db.scalars(select(ContactPoint.value).where(ContactPoint.consumer_id == consumer_id))
+        )
+
+
+def pairs() -> list[tuple[str, str, str, str | None]]:
+    with session_scope() as db:
+        rows = db.scalars(select(ConsumerPair).order_by(ConsumerPair.id)).all()
+        reference: dict[int, str] = dict(db.execute(select(Case.id, Case.client_reference)).all())
+        return [
+            (reference[p.case_id], reference[p.other_case_id], p.channel, p.decision) for p in rows
+        ]
+
+
+def test_a_phone_of_another_person_makes_a_new_consumer_and_a_pair(
+    bound_engine: Engine, tmp_path: Path
+) -> None:
+    client_id = make_client("ACME")
+    place_file(tmp_path, client_id, csv_text([good("A1")]))
+    other = good("A2", first_name="John", last_name="Smith", date_of_birth="1991-07-08")
+    place_file(tmp_path, client_id, csv_text([other]), "f2.csv")
+
+    assert count(Consumer) == 2
+    jane, john = consumer_of("A1"), consumer_of("A2")
+    assert jane != john
+    assert "a2@example.com" not in values_of(jane)  # never on another person's record
+    assert {"a2@example.com", "+13125550123"} <= values_of(john)
+    assert pairs() == [("A2", "A1", "phone", None)]
+
+
+def test_names_agree_across_accents_case_punctuation_and_an_initial(
+    bound_engine: Engine, tmp_path: Path
+) -> None:
+    client_id = make_client("ACME")
+    first = good("A1", first_name="José", last_name="O'Brien-Núñez", date_of_birth="")
+    place_file(tmp_path, client_id, csv_text([first]))
+    again = good("A2", first_name="j.", last_name="OBRIEN NUNEZ", date_of_birth="")
+    place_file(tmp_path, client_id, csv_text([again]), "f2.csv")
+
+    assert count(Consumer) == 1
+    assert pairs() == []
+
+
+def test_an_agreeing_date_of_birth_links_despite_another_name(
+    bound_engine: Engine, tmp_path: Path
+) -> None:
+    client_id = make_client("ACME")
+    place_file(tmp_path, client_id, csv_text([good("A1")]))
+    married = good("A2", last_name="Smith")  # the same date of birth, a new last name
+    place_file(tmp_path, client_id, csv_text([married]), "f2.csv")
+
+    assert count(Consumer) == 1
+    assert pairs() == []
+
+
+def test_two_people_sharing_a_phone_in_one_file_stay_two(
+    bound_engine: Engine, tmp_path: Path
+) -> None:
+    client_id = make_client("ACME")
+    rows = [
+        good("A1"),
+        good("A2", first_name="John", last_name="Roe", date_of_birth="1955-01-01"),
+        good("A3", first_name="J", email="a1@example.com"),  # Jane again, by her e-mail
+    ]
+    place_file(tmp_path, client_id, csv_text(rows))
+
+    assert count(Consumer) == 2
+    assert consumer_of("A1") == consumer_of("A3") != consumer_of("A2")
+    assert "a2@example.com" not in values_of(consumer_of("A1"))
+    assert pairs() == [("A2", "A1", "phone", None)]
+
+
+def test_a_first_name_alone_does_not_link(bound_engine: Engine, tmp_path: Path) -> None:
+    client_id = make_client("ACME")
+    place_file(tmp_path, client_id, csv_text([good("A1", date_of_birth="")]))
+    place_file(
+        tmp_path,
+        client_id,
+        csv_text([good("A2", last_name="Dough", date_of_birth="")]),
+        "f2.csv",
+    )
+    assert count(Consumer) == 2
+    assert pairs() == [("A2", "A1", "phone", None)]
