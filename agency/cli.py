@@ -1,4 +1,5 @@
-"""The ``agency`` command: serve, worker, migrate, demo, create-user."""
+"""The ``agency`` command: serve, worker, migrate, demo, create-user; referrals,
+compliance and cases subcommands."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from agency.cases import cli as cases_cli
 from agency.compliance import cli as compliance_cli
 from agency.config import ROOT, VAR, get_settings
 from agency.kit import logs
@@ -179,6 +181,7 @@ referrals_app = typer.Typer(
 )
 app.add_typer(referrals_app, name="referrals")
 app.add_typer(compliance_cli.app, name="compliance")
+app.add_typer(cases_cli.app, name="cases")
 
 
 @referrals_app.command("import")

@@ -53,6 +53,7 @@ from agency.referrals.models import (
     ReplacementPolicy,
 )
 from agency.referrals.reading import Detected
+from agency.referrals.schemas import MAX_PUSH
 from agency.referrals.validation import RowValidator, Rules, validate_maintenance
 from agency.worker import enqueue
 
@@ -925,6 +926,16 @@ def push_accounts(
     response = {
         "placement": summary_json(placement),
         "results": [_placed_json(placed) for placed in outcomes],
+        "possible_same_person": [
+            {
+                "client_reference": pair.reference,
+                "other_client_reference": pair.other_reference,
+                "shares": pair.channel,
+            }
+            for pair in cases_service.pairs_of_placement(
+                db, placement_id=placement.id, limit=MAX_PUSH
+            )
+        ],
     }
     placement.response = response
     db.flush()

@@ -300,3 +300,26 @@ def test_admin_makes_and_revokes_keys_in_the_browser(
     assert "revoked" in client.get(f"/admin/clients/{acme.id}").text
     blank = post_form(client, f"/admin/clients/{acme.id}/api-keys", {"name": " "})
     assert blank.status_code == 422
+
+
+def test_a_push_links_a_shared_phone_only_to_the_same_person(
+    client: TestClient, db: Session, auth: dict[str, str]
+) -> None:
+    first = push(client, auth, [account("P1")])
+    assert first.status_code == 201, first.text
+    assert first.json()["possible_same_person"] == []
+    second = push(
+        client,
+        auth,
+        [
+            account("P2", first_name="John", last_name="Smith"),  # the phone of Jane Doe
+            account("P3", first_name="J.", last_name="DOE"),  # Jane again
+        ],
+    )
+    assert second.status_code == 201, second.text
+    assert second.json()["possible_same_person"] == [
+        {"client_reference": "P2", "other_client_reference": "P1", "shares": "phone"}
+    ]
+    owners = dict(db.execute(select(Case.client_reference, Case.consumer_id)).all())
+    assert owners["P1"] == owners["P3"] != owners["P2"]
+    assert count(db, Consumer) == 2
