@@ -31,6 +31,15 @@ class Person(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Named:
+    """A person as a case was placed: its name, its consumer's date of birth."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class Holder:
     """A case of this client whose consumer holds a phone or e-mail: the consumer, its
     date of birth, and the name as this client placed the case."""

@@ -107,8 +107,12 @@ def place_accounts(
                 _rejected(account, f"duplicate of row {existing.placement_row} in this placement")
             )
         elif update_open:
-            _update_open_case(db, existing.id, account, client_id)
-            results.append(Placed(account.row, account.client_reference, "replaced", existing.id))
+            problem = _update_open_case(db, existing.id, account, client_id)
+            results.append(
+                _rejected(account, problem)
+                if problem
+                else Placed(account.row, account.client_reference, "replaced", existing.id)
+            )
         else:
             results.append(
                 _rejected(
@@ -375,11 +379,27 @@ def _widen_timezones(
     repository.set_zones(db, changed)
 
 
-def _update_open_case(db: Session, case_id: int, account: Account, client_id: int) -> None:
+def _update_open_case(db: Session, case_id: int, account: Account, client_id: int) -> str | None:
     """A re-placement under the "update" policy: new balance, contact data, and the
     consumer's name, location and language as the client now places them (on the case:
-    the consumer row, shared with other clients, keeps its own)."""
+    the consumer row, shared with other clients, keeps its own).
+
+    Only for the same person (``cases.matching``: the case's name as placed or the
+    date of birth, or the national id with it): a row naming someone else would put that
+    person's phone and e-mail on another's record; the message says why it is refused.
+    """
     case = repository.case_by_id(db, case_id)
+    consumer = repository.consumer_of(db, case)
+    identity = (consumer.national_id_hash, consumer.date_of_birth)
+    placed = matching.Named(case.first_name, case.last_name, consumer.date_of_birth)
+    if not (
+        account.national_id_hash and (account.national_id_hash, account.date_of_birth) == identity
+    ) and not matching.same_person(account, placed):
+        return (
+            f"account {account.client_reference} is open with us for another person (the "
+            "names and dates of birth disagree), so nothing was updated; recall it and "
+            "place it again"
+        )
     for name, value in as_placed(account).items():
         setattr(case, name, value)
     case.principal_minor = account.principal
@@ -390,6 +410,7 @@ def _update_open_case(db: Session, case_id: int, account: Account, client_id: in
     held = repository.contact_values_of(db, [case.consumer_id])
     insert_rows(db, ContactPoint, _contact_rows(account, case.consumer_id, client_id, held))
     db.flush()
+    return None
 
 
 def apply_maintenance(
