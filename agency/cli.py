@@ -289,6 +289,12 @@ def referrals_import(
     for error in outcome.errors:
         column = f", {error.column}" if error.column else ""
         typer.echo(f"  row {error.row}{column}: {error.message}")
+    if outcome.pairs:
+        typer.echo("possible same person (staff confirm or keep apart on the placement's page):")
+    for reference, other, shared in outcome.pairs:
+        typer.echo(
+            f"  {reference} shares {'an e-mail' if shared == 'email' else 'a phone'} with {other}"
+        )
 
 
 def main() -> None:

@@ -688,6 +688,8 @@ class Outcome:
     delimiter: str | None
     file_format: str | None
     dry_run: bool = False
+    # possible same people: (reference, other reference, what they share)
+    pairs: list[tuple[str, str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -703,7 +705,18 @@ class Outcome:
             "errors": [
                 {"row": e.row, "column": e.column, "message": e.message} for e in self.errors
             ],
+            "possible_same_person": [
+                {"client_reference": a, "other_client_reference": b, "shares": shared}
+                for a, b, shared in self.pairs
+            ],
         }
+
+
+def _pairs_of(db: Session, placement_id: int) -> list[tuple[str, str, str]]:
+    return [
+        (pair.reference, pair.other_reference, pair.channel)
+        for pair in cases_service.pairs_of_placement(db, placement_id=placement_id, limit=MAX_PUSH)
+    ]
 
 
 def outcome_of(db: Session, placement: Placement) -> Outcome:
@@ -722,6 +735,7 @@ def outcome_of(db: Session, placement: Placement) -> Outcome:
         placement.encoding,
         placement.delimiter,
         placement.file_format,
+        pairs=_pairs_of(db, placement.id),
     )
 
 
@@ -772,6 +786,7 @@ def dry_run(db: Session, *, client: Client, path: Path, layout: Layout | None) -
         detected.delimiter,
         detected.file_format,
         True,
+        _pairs_of(db, placement.id),
     )
 
 
@@ -927,14 +942,8 @@ def push_accounts(
         "placement": summary_json(placement),
         "results": [_placed_json(placed) for placed in outcomes],
         "possible_same_person": [
-            {
-                "client_reference": pair.reference,
-                "other_client_reference": pair.other_reference,
-                "shares": pair.channel,
-            }
-            for pair in cases_service.pairs_of_placement(
-                db, placement_id=placement.id, limit=MAX_PUSH
-            )
+            {"client_reference": a, "other_client_reference": b, "shares": shared}
+            for a, b, shared in _pairs_of(db, placement.id)
         ],
     }
     placement.response = response

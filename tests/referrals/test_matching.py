@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from agency.cases.models import Case, Consumer, ConsumerPair, ContactPoint
 from agency.db import session_scope
 from tests.fixtures.referral_files import csv_text, good
+from tests.referrals.conftest import Place
 from tests.referrals.test_placing import count, make_client, place_file
 
 
@@ -105,4 +106,17 @@ def test_a_first_name_alone_does_not_link(bound_engine: Engine, tmp_path: Path) 
         "f2.csv",
     )
     assert count(Consumer) == 2
+    assert pairs() == [("A2", "A1", "phone", None)]
+
+
+def test_the_command_line_lists_possible_same_people(place: Place) -> None:
+    assert place(csv_text([good("A1")]))[0] == 0
+    other = good("A2", first_name="John", last_name="Smith", date_of_birth="")
+    code, dry = place(csv_text([other]), "f2.csv", "--dry-run")
+    assert code == 0 and dry["possible_same_person"] == [
+        {"client_reference": "A2", "other_client_reference": "A1", "shares": "phone"}
+    ]
+    assert count(Consumer) == 1  # a dry run writes nothing
+    code, done = place(csv_text([other]), "f2.csv")
+    assert code == 0 and done["possible_same_person"] == dry["possible_same_person"]
     assert pairs() == [("A2", "A1", "phone", None)]
