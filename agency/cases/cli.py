@@ -19,7 +19,7 @@ app = typer.Typer(help="Consumers and cases: reviews.", no_args_is_help=True)
 @app.command("suspicious-links")
 def suspicious_links() -> None:
     """List the consumers whose cases carry the names of different people."""
-    from agency.cases import service
+    from agency.cases import pairs
     from agency.clients import service as clients_service
     from agency.db import session_scope
 
@@ -31,7 +31,7 @@ def suspicious_links() -> None:
                 f"{codes.get(client_id, client_id)} {reference} ({name})"
                 for client_id, reference, name in link.cases
             )
-            for link in service.suspicious_links(db)
+            for link in pairs.suspicious_links(db)
         ]
     for line in lines:
         typer.echo(line)

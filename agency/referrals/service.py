@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agency.cases import pairs as pairs_service
 from agency.cases import service as cases_service
 from agency.cases.schemas import Account, Maintenance, Placed, RowError
 from agency.clients import service as clients_service
@@ -715,7 +716,7 @@ class Outcome:
 def _pairs_of(db: Session, placement_id: int) -> list[tuple[str, str, str]]:
     return [
         (pair.reference, pair.other_reference, pair.channel)
-        for pair in cases_service.pairs_of_placement(db, placement_id=placement_id, limit=MAX_PUSH)
+        for pair in pairs_service.pairs_of_placement(db, placement_id=placement_id, limit=MAX_PUSH)
     ]
 
 

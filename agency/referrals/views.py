@@ -16,7 +16,7 @@ from starlette.responses import Response
 from agency.auth import service as auth_service
 from agency.auth.models import Role, User
 from agency.auth.permissions import CurrentViewer, Viewer, require
-from agency.cases import service as cases_service
+from agency.cases import pairs as pairs_service
 from agency.cases.errors import CaseError
 from agency.cases.models import PairDecision
 from agency.clients import service as clients_service
@@ -161,7 +161,7 @@ def _placement_page(
     columns: dict[str, str] = preview.get("columns", {})
     chosen = {text: name for name, text in columns.items()}
     finished = placement.status.finished
-    pairs = cases_service.pairs_of_placement(db, placement_id=placement.id) if finished else []
+    pairs = pairs_service.pairs_of_placement(db, placement_id=placement.id) if finished else []
     deciders = {
         u.id: u.full_name
         for u in auth_service.users_by_ids(
@@ -325,7 +325,7 @@ def decide_pair(
             )
         )
     try:
-        cases_service.decide_pair(
+        pairs_service.decide_pair(
             db,
             pair_id=pair_id,
             placement_id=placement.id,
