@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select
 
 from agency.cases.models import Case, Consumer, ConsumerPair, ContactPoint
+from agency.config import get_settings
 from agency.db import session_scope
 from tests.fixtures.referral_files import csv_text, good
 from tests.referrals.conftest import Place
@@ -119,4 +121,17 @@ def test_the_command_line_lists_possible_same_people(place: Place) -> None:
     assert count(Consumer) == 1  # a dry run writes nothing
     code, done = place(csv_text([other]), "f2.csv")
     assert code == 0 and done["possible_same_person"] == dry["possible_same_person"]
+    assert pairs() == [("A2", "A1", "phone", None)]
+
+
+def test_two_people_sharing_a_phone_across_batches_stay_two(
+    bound_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "placement_batch_rows", 1)  # row 3 meets row 2 stored
+    client_id = make_client("ACME")
+    rows = [good("A1"), good("A2", first_name="John", last_name="Roe", date_of_birth="")]
+    place_file(tmp_path, client_id, csv_text(rows))
+
+    assert count(Consumer) == 2
+    assert "a2@example.com" not in values_of(consumer_of("A1"))
     assert pairs() == [("A2", "A1", "phone", None)]

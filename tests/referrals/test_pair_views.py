@@ -15,7 +15,9 @@ from agency.auth import service as auth_service
 from agency.auth.models import Role
 from agency.auth.permissions import SESSION_COOKIE
 from agency.cases.models import Case, ConsumerPair, ContactPoint
+from agency.compliance.models import ComplianceFact, FactKind, Source
 from agency.db import session_scope
+from agency.kit import clock
 from agency.main import create_app
 from agency.referrals.models import Placement
 from agency.worker import drain
@@ -141,3 +143,25 @@ def test_a_pair_of_another_placement_is_404(browsers: dict[str, TestClient]) -> 
         assert db.get(Placement, first) is not None
     wrong = post_form(supervisor, f"/placements/{first}/pairs/{pair.id}", {"decision": "same"})
     assert wrong.status_code == 404
+
+
+def test_a_consumer_with_contact_history_is_not_folded(browsers: dict[str, TestClient]) -> None:
+    merchant, supervisor = browsers["merchant"], browsers["supervisor"]
+    place(merchant, [good("A1")], "first.csv")
+    placement_id, _ = place(
+        merchant, [good("A2", last_name="Smith", date_of_birth="")], "second.csv"
+    )
+    with session_scope() as db:
+        db.add(
+            ComplianceFact(
+                consumer_id=consumer_of("A2"),
+                kind=FactKind.CALL_CONSENT,
+                effective_at=clock.now(),
+                source=Source.AGENT,
+            )
+        )
+    url = f"/placements/{placement_id}/pairs/{pair_of('A2').id}"
+    refused = post_form(supervisor, url, {"decision": "same"})
+    assert refused.status_code == 409
+    assert "has been contacted as a person of its own" in html.unescape(refused.text)
+    assert consumer_of("A2") != consumer_of("A1") and pair_of("A2").decision is None
