@@ -71,11 +71,14 @@ def place_accounts(
     - A reference repeated in the placement: the first accepted occurrence wins, later
       ones are rejected as duplicates (also across batches, through ``placement_row``).
     - A reference already open for the client is a re-placement: rejected, or, when
-      ``update_open``, its balance, contact data and the consumer as placed are updated.
+      ``update_open``, its balance, contact data and the consumer as placed are updated
+      (only for the same person, see ``_update_open_case``).
     - The consumer is matched by national-id hash + date of birth (any client: the link is
       never shown to another merchant), then by exact phone or e-mail within this client,
-      then within the batch; otherwise a new consumer is made.  Each case keeps the
-      consumer's name, location and language as this client placed them.
+      then within the batch, a phone or e-mail only for the same person by name or date
+      of birth (``cases.matching``); otherwise a new consumer is made, with a
+      ``ConsumerPair`` for each other person it shares a phone or e-mail with.  Each case
+      keeps the consumer's name, location and language as this client placed them.
     New cases start as ``new`` and unassigned.  Returns one outcome per account, in row
     order.
     """
