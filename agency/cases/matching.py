@@ -101,6 +101,40 @@ class Placing(Person, Protocol):
     def national_id_hash(self) -> str | None: ...
 
 
+# Possible same people kept per account: enough to ask about, and bounded when a number
+# (a switchboard, a shelter) is shared by thousands.
+MAX_PAIRS = 5
+
+Owner = int | str
+Other = Holder | Candidate
+
+
+class _Known:
+    """The people seen with one phone or e-mail, indexed by date of birth and last name,
+    so that an account finds the same person among thousands without comparing with
+    each of them."""
+
+    def __init__(self) -> None:
+        self.everyone: list[tuple[Owner, Other]] = []
+        self.by_birth: dict[date, Owner] = {}
+        self.by_last: dict[str, list[tuple[Owner, Other]]] = {}
+
+    def add(self, owner: Owner, other: Other) -> None:
+        self.everyone.append((owner, other))
+        if other.date_of_birth is not None:
+            self.by_birth.setdefault(other.date_of_birth, owner)
+        self.by_last.setdefault(name_key(other.last_name), []).append((owner, other))
+
+    def same_as(self, person: Person) -> Owner | None:
+        """The owner of the first one seen who is ``person`` (``same_person``)."""
+        if person.date_of_birth is not None and person.date_of_birth in self.by_birth:
+            return self.by_birth[person.date_of_birth]
+        for owner, other in self.by_last.get(name_key(person.last_name), []):
+            if names_agree(person.first_name, person.last_name, other.first_name, other.last_name):
+                return owner
+        return None
+
+
 def match_accounts(
     accounts: Sequence[Placing],
     contacts: Sequence[Sequence[tuple[str, str]]],
@@ -109,42 +143,48 @@ def match_accounts(
 ) -> list[Match]:
     """The consumer of each account, in order.  ``contacts[i]`` are account i's
     (channel, value) pairs; ``by_contact`` the holders of each value among this client's
-    cases."""
+    cases.  Linear in the batch: a look-up per contact, not a comparison per pair."""
+    known: dict[str, _Known] = {}
+    for value, holders in by_contact.items():
+        index = known[value] = _Known()
+        for holder in holders:
+            index.add(holder.consumer_id, holder)
+    identities: dict[tuple[str, date | None], Owner] = {}
     matches: list[Match] = []
-    identities: dict[tuple[str, date | None], str] = {}
-    earlier: dict[str, list[Candidate]] = {}
-    owner_of: dict[int, str] = {}
-    for index, account in enumerate(accounts):
+    for row, account in enumerate(accounts):
         identity = (
             (account.national_id_hash, account.date_of_birth) if account.national_id_hash else None
         )
-        found: int | str | None = None
+        found: Owner | None = None
         if identity is not None:
-            found = by_national_id.get(identity)
-            if found is None:
-                found = identities.get(identity)
-        apart: dict[int | str, tuple[Holder | Candidate, str]] = {}
-        for channel, value in contacts[index]:
-            others: list[tuple[int | str, Holder | Candidate]] = [
-                (holder.consumer_id, holder) for holder in by_contact.get(value, [])
-            ]
-            others += [(owner_of[c.index], c) for c in earlier.get(value, [])]
-            for owner, other in others:
-                if not same_person(account, other):
-                    apart.setdefault(owner, (other, channel))
-                elif found is None:
-                    found = owner
-        if found is None:
-            found = str(index)
-        # pairs only for an account that is a new consumer of its own; a linked one is no
-        # stranger to anyone
-        pairs = list(apart.values()) if found == str(index) else []
-        if isinstance(found, str):
-            owner_of[index] = found
-            if identity is not None:
-                identities.setdefault(identity, found)
-            seen = Candidate(index, account.first_name, account.last_name, account.date_of_birth)
-            for _, value in contacts[index]:
-                earlier.setdefault(value, []).append(seen)
+            found = by_national_id.get(identity, identities.get(identity))
+        for _, value in contacts[row]:
+            if found is None and value in known:
+                found = known[value].same_as(account)
+        pairs: list[tuple[Other, str]] = []
+        if found is None:  # a person of its own: whoever shares a contact is someone else
+            found = str(row)
+            pairs = _strangers(contacts[row], known)
+        if identity is not None:
+            identities.setdefault(identity, found)
+        seen = Candidate(row, account.first_name, account.last_name, account.date_of_birth)
+        for _, value in contacts[row]:
+            known.setdefault(value, _Known()).add(found, seen)
         matches.append(Match(found, pairs))
     return matches
+
+
+def _strangers(
+    contacts: Sequence[tuple[str, str]], known: dict[str, _Known]
+) -> list[tuple[Other, str]]:
+    """The first ``MAX_PAIRS`` other people who share one of ``contacts``, one each."""
+    pairs: list[tuple[Other, str]] = []
+    owners: set[Owner] = set()
+    for channel, value in contacts:
+        for owner, other in known[value].everyone if value in known else []:
+            if len(pairs) == MAX_PAIRS:
+                return pairs
+            if owner not in owners:
+                owners.add(owner)
+                pairs.append((other, channel))
+    return pairs

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from agency.cases.matching import MAX_PAIRS
 from agency.cases.models import Case, Consumer, ConsumerPair, ContactPoint
 from agency.config import get_settings
 from agency.db import session_scope
@@ -135,3 +136,16 @@ def test_two_people_sharing_a_phone_across_batches_stay_two(
     assert count(Consumer) == 2
     assert "a2@example.com" not in values_of(consumer_of("A1"))
     assert pairs() == [("A2", "A1", "phone", None)]
+
+
+def test_a_number_shared_by_many_people_keeps_a_few_pairs_each(
+    bound_engine: Engine, tmp_path: Path
+) -> None:
+    client_id = make_client("ACME")
+    rows = [good(f"S{n:03d}", last_name=f"Person{n}", date_of_birth="") for n in range(300)]
+    place_file(tmp_path, client_id, csv_text(rows))  # one switchboard number for all
+
+    assert count(Consumer) == 300
+    asked = pairs()
+    assert len(asked) == sum(min(n, MAX_PAIRS) for n in range(300))
+    assert {a for a, _, _, _ in asked if a < "S005"} == {"S001", "S002", "S003", "S004"}
