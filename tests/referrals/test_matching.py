@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from agency.auth.models import Role
+from agency.cases import pairs as pairs_service
 from agency.cases.matching import MAX_PAIRS
-from agency.cases.models import Case, Consumer, ConsumerPair, ContactPoint
+from agency.cases.models import Case, Consumer, ConsumerPair, ContactPoint, PairDecision
 from agency.config import get_settings
 from agency.db import session_scope
+from tests.fixtures.factories import UserFactory, bind
 from tests.fixtures.referral_files import csv_text, good
 from tests.referrals.conftest import Place
 from tests.referrals.test_placing import count, make_client, place_file
@@ -149,3 +152,25 @@ def test_a_number_shared_by_many_people_keeps_a_few_pairs_each(
     asked = pairs()
     assert len(asked) == sum(min(n, MAX_PAIRS) for n in range(300))
     assert {a for a, _, _, _ in asked if a < "S005"} == {"S001", "S002", "S003", "S004"}
+
+
+def test_people_kept_apart_are_not_asked_about_again(bound_engine: Engine, tmp_path: Path) -> None:
+    client_id = make_client("ACME")
+    john = {"first_name": "John", "last_name": "Smith", "date_of_birth": "1991-07-08"}
+    place_file(tmp_path, client_id, csv_text([good("A1"), good("A2", **john)]))
+    with session_scope() as db:
+        bind(db)
+        pair = db.scalar(select(ConsumerPair))
+        assert pair is not None
+        pairs_service.decide_pair(
+            db,
+            pair_id=pair.id,
+            placement_id=pair.placement_id or 0,
+            decision=PairDecision.APART,
+            user_id=UserFactory.create(role=Role.SUPERVISOR).id,
+        )
+    later = [good("A3", **john), good("A4", first_name="jane")]  # the same two people
+    place_file(tmp_path, client_id, csv_text(later), "f2.csv")
+
+    assert consumer_of("A3") == consumer_of("A2") != consumer_of("A4") == consumer_of("A1")
+    assert pairs() == [("A2", "A1", "phone", "apart")]
