@@ -1,4 +1,5 @@
-"""The ``agency`` command: serve, worker, migrate, demo, create-user."""
+"""The ``agency`` command: serve, worker, migrate, demo, create-user; referrals,
+compliance and cases subcommands."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from agency.cases import cli as cases_cli
 from agency.compliance import cli as compliance_cli
 from agency.config import ROOT, VAR, get_settings
 from agency.kit import logs
@@ -179,6 +181,7 @@ referrals_app = typer.Typer(
 )
 app.add_typer(referrals_app, name="referrals")
 app.add_typer(compliance_cli.app, name="compliance")
+app.add_typer(cases_cli.app, name="cases")
 
 
 @referrals_app.command("import")
@@ -286,6 +289,12 @@ def referrals_import(
     for error in outcome.errors:
         column = f", {error.column}" if error.column else ""
         typer.echo(f"  row {error.row}{column}: {error.message}")
+    if outcome.pairs:
+        typer.echo("possible same person (staff confirm or keep apart on the placement's page):")
+    for reference, other, shared in outcome.pairs:
+        typer.echo(
+            f"  {reference} shares {'an e-mail' if shared == 'email' else 'a phone'} with {other}"
+        )
 
 
 def main() -> None:

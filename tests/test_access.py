@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases.models import MoveBatch, Team
+from agency.cases.models import ConsumerPair, MoveBatch, Team
 from agency.clients.models import ApiKey
 from agency.referrals.models import Placement, PlacementKind, PlacementSource, PlacementStatus
 from tests.fixtures.factories import (
@@ -111,6 +111,15 @@ def tenants(db: Session) -> Tenants:
     move = MoveBatch(filters=[f"client {client_b.name}"], reason="Bravo desk cover")
     db.add_all([key_b, placement_b, team, move])
     db.flush()
+    pair_b = ConsumerPair(
+        client_id=client_b.id,
+        placement_id=placement_b.id,
+        case_id=case_for(client_b, contract=contract_b, client_reference="BRAVO-REF-ZQ2").id,
+        other_case_id=case_b.id,
+        channel="phone",
+    )
+    db.add(pair_b)
+    db.flush()
     ids: dict[str, int | str] = {
         "team_id": team.id,
         "client_id": client_b.id,
@@ -119,6 +128,7 @@ def tenants(db: Session) -> Tenants:
         "user_id": merchant_b.id,
         "key_id": key_b.id,
         "placement_id": placement_b.id,
+        "pair_id": pair_b.id,
         "client_reference": "BRAVO-REF-ZQ",
         "action": "recall",
         "consumer_id": consumer_b.id,

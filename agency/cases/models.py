@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     text,
     true,
 )
@@ -606,3 +607,37 @@ class Callback(IdMixin, Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     done_at: Mapped[datetime | None]
+
+
+class PairDecision(StrEnum):
+    SAME = "same"  # confirmed: the accounts belong to one consumer
+    APART = "apart"  # kept apart: two people; not asked again
+
+
+class ConsumerPair(IdMixin, Base):
+    """A "possible same person": an account placed as a new consumer although it shares a
+    phone or e-mail with another case of the client, because the names and dates of
+    birth disagree (``cases.matching``).  Staff confirm it (the account's cases join the
+    other case's consumer) or keep the two apart; who decided and when is kept."""
+
+    __tablename__ = "consumer_pairs"
+    __table_args__ = (
+        UniqueConstraint("case_id", "other_case_id"),
+        Index("ix_consumer_pairs_placement_id", "placement_id"),
+    )
+
+    client_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("clients.id", ondelete="RESTRICT"))
+    placement_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("placements.id", ondelete="SET NULL")
+    )
+    case_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("cases.id", ondelete="CASCADE"))
+    other_case_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("cases.id", ondelete="CASCADE")
+    )
+    channel: Mapped[str] = mapped_column(String(5))  # what they share: phone or email
+    decision: Mapped[str | None] = mapped_column(String(5))  # a PairDecision; None: open
+    decided_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, joinedload, selectinload
 
 from agency.auth.models import Role, User
 from agency.auth.permissions import Viewer
+from agency.cases.matching import Holder
 from agency.cases.models import (
     CLOSED_STATUSES,
     QUEUE_STATUSES,
@@ -42,6 +43,7 @@ from agency.cases.models import (
     CaseStatus,
     Channel,
     Consumer,
+    ConsumerPair,
     ContactPoint,
     MoveBatch,
     StatusChange,
@@ -49,7 +51,7 @@ from agency.cases.models import (
 )
 from agency.cases.schemas import CaseFilters
 from agency.clients.models import Client
-from agency.compliance.models import LedgerCase, LedgerEntry
+from agency.compliance.models import ComplianceFact, LedgerCase, LedgerEntry
 from agency.kit import clock
 from agency.kit.bulk import one_of
 from agency.kit.emails import BadEmail, normalize_email
@@ -441,8 +443,9 @@ def consumers_by_national_id(
     return found
 
 
-def consumers_by_contact(db: Session, client_id: int, values: list[str]) -> dict[str, int]:
-    """Consumers of this client's cases that have a phone or e-mail among ``values``.
+def holders_by_contact(db: Session, client_id: int, values: list[str]) -> dict[str, list[Holder]]:
+    """This client's cases whose consumer has a phone or e-mail among ``values``, with
+    the names as placed and the consumer's date of birth, by value (for matching).
 
     Two plain index look-ups rather than one join: during a large placement the tables
     grow faster than their statistics, and a join planned on stale numbers was seen to
@@ -460,18 +463,27 @@ def consumers_by_contact(db: Session, client_id: int, values: list[str]) -> dict
     ).all()
     if not holders:
         return {}
-    of_client = set(
-        db.scalars(
-            select(Case.consumer_id).where(
-                Case.client_id == client_id,
-                one_of(db, Case.consumer_id, sorted({consumer_id for _, consumer_id in holders})),
-            )
+    cases_of: dict[int, list[Holder]] = {}
+    for row in db.execute(
+        select(
+            Case.consumer_id,
+            Case.id,
+            Case.client_reference,
+            Case.first_name,
+            Case.last_name,
+            Consumer.date_of_birth,
         )
-    )
-    found: dict[str, int] = {}
+        .join(Consumer, Consumer.id == Case.consumer_id)
+        .where(
+            Case.client_id == client_id,
+            one_of(db, Case.consumer_id, sorted({consumer_id for _, consumer_id in holders})),
+        )
+        .order_by(Case.id)
+    ):
+        cases_of.setdefault(row[0], []).append(Holder(*row))
+    found: dict[str, list[Holder]] = {}
     for value, consumer_id in holders:
-        if consumer_id in of_client:
-            found.setdefault(value, consumer_id)
+        found.setdefault(value, []).extend(cases_of.get(consumer_id, []))
     return found
 
 
@@ -1192,3 +1204,83 @@ def placement_source(db: Session, placement_id: int | None) -> PlacementSource |
     if row is None:
         return None
     return PlacementSource(row.id, str(row.source.value), row.file_name, row.created_at)
+
+
+# ---- possible same people ------------------------------------------------------------
+
+
+def pairs_of_placement(db: Session, placement_id: int, *, limit: int) -> list[ConsumerPair]:
+    return list(
+        db.scalars(
+            select(ConsumerPair)
+            .where(ConsumerPair.placement_id == placement_id)
+            .order_by(ConsumerPair.id)
+            .limit(limit)
+        )
+    )
+
+
+def pair_for_update(db: Session, pair_id: int) -> ConsumerPair | None:
+    return db.scalars(
+        select(ConsumerPair).where(ConsumerPair.id == pair_id).with_for_update()
+    ).first()
+
+
+def cases_by_ids(db: Session, case_ids: Sequence[int]) -> dict[int, Case]:
+    if not case_ids:
+        return {}
+    return {case.id: case for case in db.scalars(select(Case).where(Case.id.in_(case_ids)))}
+
+
+def has_contact_history(db: Session, consumer_id: int) -> bool:
+    """Whether the ledger or the compliance facts hold anything of this consumer (they
+    are append-only and kept per person: such a consumer cannot be folded into another)."""
+    ledger = exists().where(LedgerEntry.consumer_id == consumer_id)
+    facts = exists().where(ComplianceFact.consumer_id == consumer_id)
+    return bool(db.scalar(select(or_(ledger, facts))))
+
+
+def fold_consumer(db: Session, *, source_id: int, target_id: int) -> None:
+    """Move every case and contact point of consumer ``source_id`` to ``target_id`` (a
+    point the target already holds is dropped) and delete the source."""
+    held = contact_values_of(db, [target_id])
+    points = db.scalars(select(ContactPoint).where(ContactPoint.consumer_id == source_id))
+    for point in points:
+        if (target_id, str(point.channel), point.value) in held:
+            db.delete(point)
+        else:
+            point.consumer_id = target_id
+    db.execute(update(Case).where(Case.consumer_id == source_id).values(consumer_id=target_id))
+    zones = zones_of(db, [source_id, target_id])
+    set_zones(db, {target_id: sorted(set(zones.get(source_id, [])) | set(zones[target_id]))})
+    db.flush()
+    source = db.get(Consumer, source_id)
+    assert source is not None
+    db.delete(source)
+    db.flush()
+
+
+def suspicious_links(
+    db: Session, *, after_id: int, limit: int
+) -> list[tuple[Consumer, list[Case]]]:
+    """Consumers holding cases placed under different names (at most ``limit``, from
+    ``after_id`` on; the caller tells which names disagree).  Staff only: any client."""
+    names = func.count(func.distinct(func.lower(Case.last_name + " " + Case.first_name)))
+    shared = (
+        select(Case.consumer_id)
+        .where(Case.consumer_id > after_id)
+        .group_by(Case.consumer_id)
+        .having(names > 1)
+        .order_by(Case.consumer_id)
+        .limit(limit)
+    )
+    consumer_ids = list(db.scalars(shared))
+    if not consumer_ids:
+        return []
+    cases: dict[int, list[Case]] = {}
+    for placed in db.scalars(
+        select(Case).where(Case.consumer_id.in_(consumer_ids)).order_by(Case.id)
+    ):
+        cases.setdefault(placed.consumer_id, []).append(placed)
+    consumers = db.scalars(select(Consumer).where(Consumer.id.in_(consumer_ids)))
+    return [(c, cases[c.id]) for c in sorted(consumers, key=lambda c: c.id)]

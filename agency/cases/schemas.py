@@ -173,6 +173,21 @@ class Placed:
     errors: tuple[RowError, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class PossiblePair:
+    """An account that would be placed as a new consumer although it shares a phone or
+    e-mail with another account of the client (``other_row`` when that one is in the same
+    file), the names as placed."""
+
+    row: int
+    client_reference: str
+    name: str
+    other_row: int | None
+    other_reference: str
+    other_name: str
+    channel: str
+
+
 @dataclass(slots=True)
 class Maintenance:
     """One maintenance instruction from a client: a file row or an API call."""

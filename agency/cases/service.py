@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from agency.auth.permissions import Viewer
-from agency.cases import queue, repository, status
+from agency.cases import matching, queue, repository, status
 from agency.cases.models import (
     AdjustmentKind,
     BalanceAdjustment,
@@ -21,10 +21,18 @@ from agency.cases.models import (
     CaseStatus,
     Channel,
     Consumer,
+    ConsumerPair,
     ContactPoint,
 )
 from agency.cases.repository import Totals
-from agency.cases.schemas import Account, CaseFilters, Maintenance, Placed, RowError
+from agency.cases.schemas import (
+    Account,
+    CaseFilters,
+    Maintenance,
+    Placed,
+    PossiblePair,
+    RowError,
+)
 from agency.kit import clock
 from agency.kit.bulk import insert_rows
 from agency.kit.money import Money, largest, max_minor
@@ -63,11 +71,14 @@ def place_accounts(
     - A reference repeated in the placement: the first accepted occurrence wins, later
       ones are rejected as duplicates (also across batches, through ``placement_row``).
     - A reference already open for the client is a re-placement: rejected, or, when
-      ``update_open``, its balance, contact data and the consumer as placed are updated.
+      ``update_open``, its balance, contact data and the consumer as placed are updated
+      (only for the same person, see ``_update_open_case``).
     - The consumer is matched by national-id hash + date of birth (any client: the link is
       never shown to another merchant), then by exact phone or e-mail within this client,
-      then within the batch; otherwise a new consumer is made.  Each case keeps the
-      consumer's name, location and language as this client placed them.
+      then within the batch, a phone or e-mail only for the same person by name or date
+      of birth (``cases.matching``); otherwise a new consumer is made, with a
+      ``ConsumerPair`` for each other person it shares a phone or e-mail with.  Each case
+      keeps the consumer's name, location and language as this client placed them.
     New cases start as ``new`` and unassigned.  Returns one outcome per account, in row
     order.
     """
@@ -95,8 +106,12 @@ def place_accounts(
                 _rejected(account, f"duplicate of row {existing.placement_row} in this placement")
             )
         elif update_open:
-            _update_open_case(db, existing.id, account, client_id)
-            results.append(Placed(account.row, account.client_reference, "replaced", existing.id))
+            problem = _update_open_case(db, existing.id, account, client_id)
+            results.append(
+                _rejected(account, problem)
+                if problem
+                else Placed(account.row, account.client_reference, "replaced", existing.id)
+            )
         else:
             results.append(
                 _rejected(
@@ -165,38 +180,14 @@ def _create_cases(
 ) -> list[Placed]:
     if not accounts:
         return []
-    by_national_id = repository.consumers_by_national_id(
-        db,
-        sorted(
-            {(a.national_id_hash, a.date_of_birth) for a in accounts if a.national_id_hash},
-            key=str,
-        ),
-    )
-
-    by_contact = repository.consumers_by_contact(
-        db, client_id, sorted({value for a in accounts for _, value in _contact_values(a)})
-    )
-    # consumer of each account: an existing id (int) or the index of a new consumer (str)
-    owners: list[int | str] = []
+    matches = _match(db, client_id, accounts)
+    owners = [match.owner for match in matches]
     new_consumers: list[Account] = []
-    batch_keys: dict[object, str] = {}
-    for account in accounts:
-        identity = (
-            (account.national_id_hash, account.date_of_birth) if account.national_id_hash else None
-        )
-        contacts = [value for _, value in _contact_values(account)]
-        owner: int | str | None = by_national_id.get(identity) if identity else None
-        if owner is None:
-            owner = next((by_contact[v] for v in contacts if v in by_contact), None)
-        if owner is None:
-            keys: list[object] = [identity, *contacts] if identity else list(contacts)
-            owner = next((batch_keys[k] for k in keys if k in batch_keys), None)
-            if owner is None:
-                owner = str(len(new_consumers))
-                new_consumers.append(account)
-            for key in keys:
-                batch_keys.setdefault(key, owner)
-        owners.append(owner)
+    new_index: dict[str, int] = {}
+    for index, (account, owner) in enumerate(zip(accounts, owners, strict=True)):
+        if owner == str(index):
+            new_index[owner] = len(new_consumers)
+            new_consumers.append(account)
 
     now = clock.now()
     new_ids = insert_rows(
@@ -219,7 +210,7 @@ def _create_cases(
             for a in new_consumers
         ],
     )
-    consumer_ids = [new_ids[int(o)] if isinstance(o, str) else o for o in owners]
+    consumer_ids = [new_ids[new_index[o]] if isinstance(o, str) else o for o in owners]
 
     held = repository.contact_values_of(
         db, sorted({cid for o, cid in zip(owners, consumer_ids, strict=True) if isinstance(o, int)})
@@ -277,10 +268,84 @@ def _create_cases(
             for a, consumer_id in zip(accounts, consumer_ids, strict=True)
         ],
     )
+    _record_pairs(db, client_id, placement_id, matches, case_ids)
     return [
         Placed(a.row, a.client_reference, "accepted", case_id)
         for a, case_id in zip(accounts, case_ids, strict=True)
     ]
+
+
+def _match(db: Session, client_id: int, accounts: Sequence[Account]) -> list[matching.Match]:
+    """Each account's consumer (``cases.matching``), from two look-ups for the batch."""
+    by_national_id = repository.consumers_by_national_id(
+        db,
+        sorted(
+            {(a.national_id_hash, a.date_of_birth) for a in accounts if a.national_id_hash},
+            key=str,
+        ),
+    )
+    contacts = [_contact_values(a) for a in accounts]
+    by_contact = repository.holders_by_contact(
+        db, client_id, sorted({value for values in contacts for _, value in values})
+    )
+    return matching.match_accounts(accounts, contacts, by_national_id, by_contact)
+
+
+def _record_pairs(
+    db: Session,
+    client_id: int,
+    placement_id: int | None,
+    matches: list[matching.Match],
+    case_ids: list[int],
+) -> None:
+    """The possible same people of the new consumers, for staff to decide."""
+    now = clock.now()
+    rows = [
+        {
+            "client_id": client_id,
+            "placement_id": placement_id,
+            "case_id": case_id,
+            "other_case_id": (
+                other.case_id if isinstance(other, matching.Holder) else case_ids[other.index]
+            ),
+            "channel": str(channel),
+            "decision": None,
+            "decided_by_id": None,
+            "decided_at": None,
+            "created_at": now,
+        }
+        for match, case_id in zip(matches, case_ids, strict=True)
+        for other, channel in match.pairs
+    ]
+    insert_rows(db, ConsumerPair, rows)
+
+
+def possible_pairs(
+    db: Session, *, client_id: int, accounts: Sequence[Account]
+) -> list[PossiblePair]:
+    """The "possible same person" pairs placing ``accounts`` would make (a preview:
+    nothing is written)."""
+    pairs: list[PossiblePair] = []
+    for account, match in zip(accounts, _match(db, client_id, accounts), strict=True):
+        for other, channel in match.pairs:
+            pairs.append(
+                PossiblePair(
+                    row=account.row,
+                    client_reference=account.client_reference,
+                    name=f"{account.first_name} {account.last_name}",
+                    other_row=(
+                        accounts[other.index].row if isinstance(other, matching.Candidate) else None
+                    ),
+                    other_reference=(
+                        other.client_reference
+                        if isinstance(other, matching.Holder)
+                        else accounts[other.index].client_reference
+                    ),
+                    other_name=f"{other.first_name} {other.last_name}",
+                    channel=str(channel),
+                )
+            )
+    return pairs
 
 
 def as_placed(person: Account | Consumer) -> dict[str, str | None]:
@@ -313,11 +378,27 @@ def _widen_timezones(
     repository.set_zones(db, changed)
 
 
-def _update_open_case(db: Session, case_id: int, account: Account, client_id: int) -> None:
+def _update_open_case(db: Session, case_id: int, account: Account, client_id: int) -> str | None:
     """A re-placement under the "update" policy: new balance, contact data, and the
     consumer's name, location and language as the client now places them (on the case:
-    the consumer row, shared with other clients, keeps its own)."""
+    the consumer row, shared with other clients, keeps its own).
+
+    Only for the same person (``cases.matching``: the case's name as placed or the
+    date of birth, or the national id with it): a row naming someone else would put that
+    person's phone and e-mail on another's record; the message says why it is refused.
+    """
     case = repository.case_by_id(db, case_id)
+    consumer = repository.consumer_of(db, case)
+    identity = (consumer.national_id_hash, consumer.date_of_birth)
+    placed = matching.Named(case.first_name, case.last_name, consumer.date_of_birth)
+    if not (
+        account.national_id_hash and (account.national_id_hash, account.date_of_birth) == identity
+    ) and not matching.same_person(account, placed):
+        return (
+            f"account {account.client_reference} is open with us for another person (the "
+            "names and dates of birth disagree), so nothing was updated; recall it and "
+            "place it again"
+        )
     for name, value in as_placed(account).items():
         setattr(case, name, value)
     case.principal_minor = account.principal
@@ -328,6 +409,7 @@ def _update_open_case(db: Session, case_id: int, account: Account, client_id: in
     held = repository.contact_values_of(db, [case.consumer_id])
     insert_rows(db, ContactPoint, _contact_rows(account, case.consumer_id, client_id, held))
     db.flush()
+    return None
 
 
 def apply_maintenance(

@@ -70,9 +70,19 @@ class PlacementSummary(BaseModel):
     failure: str | None
 
 
+class PossibleSamePerson(BaseModel):
+    """An account placed as a person of its own although it shares a phone or e-mail
+    with another of the client's accounts: our staff confirm or keep the two apart."""
+
+    client_reference: str
+    other_client_reference: str
+    shares: Literal["phone", "email"]
+
+
 class PushResult(BaseModel):
     placement: PlacementSummary
     results: list[AccountResult]
+    possible_same_person: list[PossibleSamePerson] = []
 
 
 class RejectedRow(BaseModel):

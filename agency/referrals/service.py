@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agency.cases import pairs as pairs_service
 from agency.cases import service as cases_service
 from agency.cases.schemas import Account, Maintenance, Placed, RowError
 from agency.clients import service as clients_service
@@ -53,6 +54,7 @@ from agency.referrals.models import (
     ReplacementPolicy,
 )
 from agency.referrals.reading import Detected
+from agency.referrals.schemas import MAX_PUSH
 from agency.referrals.validation import RowValidator, Rules, validate_maintenance
 from agency.worker import enqueue
 
@@ -89,6 +91,7 @@ class FileCheck:
     valid_rows: int
     errors: list[RowError] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)  # the valid new accounts
 
     @property
     def rejected_rows(self) -> int:
@@ -259,6 +262,8 @@ def _check_rows(job: _Check) -> FileCheck:
             else:
                 seen.add(result.client_reference)
                 check.valid_rows += 1
+                if isinstance(result, Account):
+                    check.accounts.append(result)
         more = next(items, None) is not None
         items.close()
         check.total_rows = opened.count_rows() if more else check.checked_rows
@@ -637,8 +642,8 @@ def expire_stored_files(db: Session) -> int:
     deleted = 0
     for placement in repository.holding_files(db, previewed_before=cutoff):
         _drop_stored_file(placement)
-        if placement.preview and "errors" in placement.preview:
-            placement.preview = {k: v for k, v in placement.preview.items() if k != "errors"}
+        if placement.preview and any(key in placement.preview for key in QUOTING):
+            placement.preview = {k: v for k, v in placement.preview.items() if k not in QUOTING}
         deleted += 1
     db.flush()
     if settings.upload_dir.is_dir():
@@ -684,6 +689,8 @@ class Outcome:
     delimiter: str | None
     file_format: str | None
     dry_run: bool = False
+    # possible same people: (reference, other reference, what they share)
+    pairs: list[tuple[str, str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -699,7 +706,18 @@ class Outcome:
             "errors": [
                 {"row": e.row, "column": e.column, "message": e.message} for e in self.errors
             ],
+            "possible_same_person": [
+                {"client_reference": a, "other_client_reference": b, "shares": shared}
+                for a, b, shared in self.pairs
+            ],
         }
+
+
+def _pairs_of(db: Session, placement_id: int) -> list[tuple[str, str, str]]:
+    return [
+        (pair.reference, pair.other_reference, pair.channel)
+        for pair in pairs_service.pairs_of_placement(db, placement_id=placement_id, limit=MAX_PUSH)
+    ]
 
 
 def outcome_of(db: Session, placement: Placement) -> Outcome:
@@ -718,6 +736,7 @@ def outcome_of(db: Session, placement: Placement) -> Outcome:
         placement.encoding,
         placement.delimiter,
         placement.file_format,
+        pairs=_pairs_of(db, placement.id),
     )
 
 
@@ -768,6 +787,7 @@ def dry_run(db: Session, *, client: Client, path: Path, layout: Layout | None) -
         detected.delimiter,
         detected.file_format,
         True,
+        _pairs_of(db, placement.id),
     )
 
 
@@ -922,6 +942,10 @@ def push_accounts(
     response = {
         "placement": summary_json(placement),
         "results": [_placed_json(placed) for placed in outcomes],
+        "possible_same_person": [
+            {"client_reference": a, "other_client_reference": b, "shares": shared}
+            for a, b, shared in _pairs_of(db, placement.id)
+        ],
     }
     placement.response = response
     db.flush()
@@ -997,9 +1021,35 @@ def refresh_preview(db: Session, *, placement: Placement, client: Client) -> dic
         "missing": [field_label(name) for name in check.missing],
         "unused": check.mapping.unused,
         "duplicates": check.mapping.duplicates,
+        **_pairs_preview(db, client, check.accounts),
     }
     db.flush()
     return placement.preview
+
+
+PREVIEW_PAIRS = 50
+# What a preview holds that quotes the file (names, cells): let go with the file's copy.
+QUOTING = ("errors", "pairs")
+
+
+def _pairs_preview(db: Session, client: Client, accounts: list[Account]) -> dict[str, Any]:
+    """The "possible same person" pairs the placement would make (the first 50)."""
+    pairs = cases_service.possible_pairs(db, client_id=client.id, accounts=accounts)
+    return {
+        "pairs_count": len(pairs),
+        "pairs": [
+            {
+                "row": p.row,
+                "reference": p.client_reference,
+                "name": p.name,
+                "other_row": p.other_row,
+                "other_reference": p.other_reference,
+                "other_name": p.other_name,
+                "channel": p.channel,
+            }
+            for p in pairs[:PREVIEW_PAIRS]
+        ],
+    }
 
 
 def _use_mapping(placement: Placement, mapping: dict[str, str]) -> None:

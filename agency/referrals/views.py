@@ -16,6 +16,9 @@ from starlette.responses import Response
 from agency.auth import service as auth_service
 from agency.auth.models import Role, User
 from agency.auth.permissions import CurrentViewer, Viewer, require
+from agency.cases import pairs as pairs_service
+from agency.cases.errors import CaseError
+from agency.cases.models import PairDecision
 from agency.clients import service as clients_service
 from agency.clients.models import Client
 from agency.config import get_settings
@@ -33,6 +36,7 @@ from agency.referrals.reading import Unreadable
 router = APIRouter()
 Merchant = Annotated[User, Depends(require(Role.MERCHANT))]
 Readers = Annotated[User, Depends(require(Role.MERCHANT, Role.ADMIN, Role.SUPERVISOR))]
+Staff = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR))]
 Paging = Annotated[PageRequest, Depends(page_request)]
 
 
@@ -157,6 +161,13 @@ def _placement_page(
     columns: dict[str, str] = preview.get("columns", {})
     chosen = {text: name for name, text in columns.items()}
     finished = placement.status.finished
+    pairs = pairs_service.pairs_of_placement(db, placement_id=placement.id) if finished else []
+    deciders = {
+        u.id: u.full_name
+        for u in auth_service.users_by_ids(
+            db, sorted({p.decided_by_id for p in pairs if p.decided_by_id})
+        )
+    }
     return render(
         request,
         "referrals/placement.html",
@@ -175,6 +186,9 @@ def _placement_page(
             "error": error,
             "errors": errors or {},
             "can_act": viewer.is_merchant,
+            "pairs": pairs,
+            "deciders": deciders,
+            "can_decide": viewer.role in (Role.ADMIN, Role.SUPERVISOR),
         },
         status_code=status_code,
     )
@@ -284,6 +298,47 @@ def confirm(
             _placement_page(request, db, viewer, placement, error=str(exc), status_code=409)
         ) from exc
     return RedirectResponse(f"/placements/{placement.id}", status_code=303)
+
+
+@router.post("/placements/{placement_id}/pairs/{pair_id}")
+def decide_pair(
+    request: Request,
+    posted: PostedForm,
+    db: DbSession,
+    user: Staff,
+    viewer: CurrentViewer,
+    placement_id: RowId,
+    pair_id: RowId,
+) -> Response:
+    """Staff confirm a possible same person (one consumer) or keep the two apart."""
+    placement = _placement(db, viewer, placement_id)
+    choice = str(posted.get("decision", ""))
+    if choice not in {decision.value for decision in PairDecision}:
+        raise ResponseError(
+            _placement_page(
+                request,
+                db,
+                viewer,
+                placement,
+                error="decision: must be “same” (one person) or “apart” (two people)",
+                status_code=422,
+            )
+        )
+    try:
+        pairs_service.decide_pair(
+            db,
+            pair_id=pair_id,
+            placement_id=placement.id,
+            decision=PairDecision(choice),
+            user_id=user.id,
+        )
+    except LookupError as exc:
+        raise NotFound("possible same person") from exc
+    except CaseError as exc:
+        raise ResponseError(
+            _placement_page(request, db, viewer, placement, error=str(exc), status_code=409)
+        ) from exc
+    return RedirectResponse(f"/placements/{placement.id}#pairs", status_code=303)
 
 
 @router.get("/placements/{placement_id}/rejected.csv")

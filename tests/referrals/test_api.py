@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases.models import Case, CaseStatus, Consumer
+from agency.cases.models import Case, CaseStatus, Consumer, ContactPoint
 from agency.clients import service as clients_service
 from agency.clients.models import ApiKey, Client
-from agency.referrals.models import Placement
+from agency.referrals.models import Layout, Placement, ReplacementPolicy
 from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory
 from tests.fixtures.web import post_form, sign_in
 
@@ -300,3 +300,56 @@ def test_admin_makes_and_revokes_keys_in_the_browser(
     assert "revoked" in client.get(f"/admin/clients/{acme.id}").text
     blank = post_form(client, f"/admin/clients/{acme.id}/api-keys", {"name": " "})
     assert blank.status_code == 422
+
+
+def test_a_push_links_a_shared_phone_only_to_the_same_person(
+    client: TestClient, db: Session, auth: dict[str, str]
+) -> None:
+    first = push(client, auth, [account("P1")])
+    assert first.status_code == 201, first.text
+    assert first.json()["possible_same_person"] == []
+    second = push(
+        client,
+        auth,
+        [
+            account("P2", first_name="John", last_name="Smith"),  # the phone of Jane Doe
+            account("P3", first_name="J.", last_name="DOE"),  # Jane again
+        ],
+    )
+    assert second.status_code == 201, second.text
+    assert second.json()["possible_same_person"] == [
+        {"client_reference": "P2", "other_client_reference": "P1", "shares": "phone"}
+    ]
+    owners = dict(db.execute(select(Case.client_reference, Case.consumer_id)).all())
+    assert owners["P1"] == owners["P3"] != owners["P2"]
+    assert count(db, Consumer) == 2
+
+
+def test_a_replacement_naming_another_person_updates_nothing(
+    client: TestClient, db: Session, acme: Client, auth: dict[str, str]
+) -> None:
+    db.add(Layout(client_id=acme.id, name="upd", replacement_policy=ReplacementPolicy.UPDATE))
+    db.flush()
+    assert push(client, auth, [account("P1")]).status_code == 201
+    other = account("P1", first_name="John", last_name="Smith", email="john@example.com")
+    refused = push(client, auth, [other], layout="upd").json()["results"][0]
+    assert refused["status"] == "rejected"
+    assert refused["errors"] == [
+        {
+            "column": "client_reference",
+            "message": "account P1 is open with us for another person (the names and dates "
+            "of birth disagree), so nothing was updated; recall it and place it again",
+        }
+    ]
+    same = account("P1", first_name="J", last_name="doe", email="jane.new@example.com")
+    assert push(client, auth, [same], layout="upd").json()["results"][0]["status"] == "replaced"
+    case = db.scalar(select(Case).where(Case.client_reference == "P1"))
+    assert case is not None and (case.first_name, case.last_name) == ("J", "doe")
+    emails = set(
+        db.scalars(
+            select(ContactPoint.value).where(
+                ContactPoint.consumer_id == case.consumer_id, ContactPoint.channel == "email"
+            )
+        )
+    )
+    assert emails == {"p1@example.com", "jane.new@example.com"}

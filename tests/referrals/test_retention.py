@@ -115,3 +115,21 @@ def test_a_finished_placement_keeps_no_file(
         placement.stored_path = str(leftover)
     assert tasks.expire_stored_files() == 1
     assert not leftover.exists() and stored(placement_id).stored_path is None
+
+
+def test_a_previews_possible_same_people_go_with_its_file(
+    bound_engine: Engine, tmp_path: Path, uploads: Path
+) -> None:
+    client_id = make_client("ACME")
+    place_file(tmp_path, client_id, csv_text([good("A1")]), "first.csv")
+    other = good("A2", first_name="John", last_name="Smith", date_of_birth="")
+    placement_id, _ = preview(tmp_path, client_id, csv_text([other]))
+    kept = stored(placement_id)
+    assert kept.preview is not None and kept.preview["pairs"][0]["other_name"] == "Jane Doe"
+
+    with clock.frozen(clock.now() + timedelta(hours=73)):
+        assert tasks.expire_stored_files() == 1
+    gone = stored(placement_id)
+    assert gone.preview is not None
+    assert "pairs" not in gone.preview  # they quote names: not kept without the file
+    assert gone.preview["pairs_count"] == 1
