@@ -136,7 +136,7 @@ def create_user(
 ) -> None:
     """Create a user; asks for the password (twice) unless --password-stdin."""
     from agency.auth import service as auth_service
-    from agency.auth.schemas import UserForm
+    from agency.auth.schemas import NewUserForm
     from agency.clients import service as clients_service
     from agency.db import session_scope
     from agency.kit.forms import FormError, parse
@@ -157,7 +157,7 @@ def create_user(
             client_id = str(found.id)
         try:
             data = parse(
-                UserForm,
+                NewUserForm,
                 {
                     "email": email,
                     "full_name": name,

@@ -20,7 +20,7 @@ from agency.auth.permissions import (
     require,
     set_session_cookie,
 )
-from agency.auth.schemas import LoginForm, UserForm
+from agency.auth.schemas import LoginForm, NewUserForm, UserForm
 from agency.clients import service as clients_service
 from agency.config import get_settings
 from agency.db import DbSession
@@ -205,7 +205,7 @@ def create_user(
 ) -> Response:
     submit(
         posted,
-        UserForm,
+        NewUserForm,
         lambda data: service.create_user(db, data=data),
         partial(_user_form, request, db, user=None),
     )

@@ -222,10 +222,20 @@ class RuleForm(BaseModel):
     client_id: IdField | None = None
     min_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
     max_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
-    balance_currency: str | None = Field(default=None, pattern=_CURRENCY)
-    country: str | None = Field(default=None, pattern=_COUNTRY)
-    region: str | None = Field(default=None, pattern=_REGION_CODE)
-    language: str | None = Field(default=None, pattern=_LANGUAGE)
+    balance_currency: str | None = Field(
+        default=None, pattern=_CURRENCY, description="a three-letter currency code, such as USD"
+    )
+    country: str | None = Field(
+        default=None, pattern=_COUNTRY, description="a two-letter country code, such as US"
+    )
+    region: str | None = Field(
+        default=None,
+        pattern=_REGION_CODE,
+        description="a region code of one to three letters or digits, such as CA",
+    )
+    language: str | None = Field(
+        default=None, pattern=_LANGUAGE, description="a two-letter language code, such as en"
+    )
     min_age_days: int | None = Field(default=None, ge=0, le=36500)
     max_age_days: int | None = Field(default=None, ge=0, le=36500)
     team_id: IdField | None = None
