@@ -57,7 +57,7 @@ from agency.compliance.schemas import (
     WhatIfForm,
 )
 from agency.db import DbSession
-from agency.kit import clock
+from agency.kit import clock, flash
 from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import FormError, PostedForm, form_values, parse
 from agency.kit.params import RowId
@@ -1419,4 +1419,4 @@ def change_policy(
         raise ResponseError(
             _policy_page(request, db, client_id, values=values, errors=errors, status_code=422)
         ) from exc
-    return RedirectResponse(f"/compliance/policies/{client_id}", status_code=303)
+    return flash.redirect(f"/compliance/policies/{client_id}", "Policy saved as a new version.")
