@@ -193,9 +193,7 @@ def create_contract(
         lambda data: service.save_contract(db, client=client, data=data),
         partial(_contract_form, request, client=client, contract=None),
     )
-    return flash.redirect(
-        f"/admin/clients/{client.id}", f"Contract {contract.reference} created."
-    )
+    return flash.redirect(f"/admin/clients/{client.id}", f"Contract {contract.reference} created.")
 
 
 @router.get("/admin/clients/{client_id}/contracts/{contract_id}")

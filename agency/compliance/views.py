@@ -71,7 +71,9 @@ Officer = Annotated[User, Depends(require(Role.COMPLIANCE))]
 
 PAGE_SIZE = 50
 CSV_BATCH = 1_000
-SERIES_COLOURS = 8  # series-0 .. series-7 in agency.css; the rest share series-other
+# series-0 .. series-7 in agency.css are colours, series-8 .. series-15 the same colours
+# hatched (patterns in blocked.html); only a 17th series and beyond share series-other.
+SERIES_COLOURS = 16
 
 
 # ---- shared helpers ----------------------------------------------------------------------
@@ -1095,7 +1097,8 @@ def _series_labels(
     if by == "rule":
         for key in keys:
             rule = describe(key)
-            labels[key] = (key, f"{rule.title}: {rule.plain}", {"rule": key} if rule.known else {})
+            label, params = (f"{rule.title} ({key})", {"rule": key}) if rule.known else (key, {})
+            labels[key] = (label, f"{rule.title}: {rule.plain}", params)
     elif by == "client":
         clients = {str(c.id): c.name for c in clients_service.all_clients(db)}
         for key in keys:
