@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -783,9 +783,16 @@ def _consumer_page(
 
 
 @router.get("/compliance/consumers/{consumer_id}")
-def consumer_timeline(request: Request, db: DbSession, _: Readers, consumer_id: RowId) -> Response:
-    """A consumer, their contact points, cases and facts, and every ledger entry."""
-    return _consumer_page(request, db, consumer_id)
+def consumer_timeline(
+    request: Request,
+    db: DbSession,
+    _: Readers,
+    consumer_id: RowId,
+    kind: Annotated[FactKind, Query(description="the fact form's kind")] = FactKind.DISPUTE,
+) -> Response:
+    """A consumer, their contact points, cases and facts, and every ledger entry; the
+    fact form shows the fields of ``kind``."""
+    return _consumer_page(request, db, consumer_id, values={"kind": kind.value})
 
 
 @router.post("/compliance/consumers/{consumer_id}/facts")
