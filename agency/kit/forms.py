@@ -52,7 +52,6 @@ _PHRASES = {
     "list_type": "must be a list",
     "too_long": "may hold at most {max_length} entries",
     "too_short": "needs at least {min_length}",
-    "literal_error": "must be one of: {expected}",
     "date_type": "must be a date (YYYY-MM-DD)",
     "date_from_datetime_inexact": "must be a date (YYYY-MM-DD)",
     "datetime_parsing": "must be a date and time (YYYY-MM-DD HH:MM)",
@@ -90,6 +89,8 @@ def phrase(error: Mapping[str, Any], description: str | None = None) -> str:
     message = str(error.get("msg", "is invalid"))
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
+    if message.startswith("Input should be "):  # pydantic's wording of any other type
+        message = "must be " + message.removeprefix("Input should be ")
     return message[:1].lower() + message[1:]
 
 
