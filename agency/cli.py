@@ -7,22 +7,27 @@ import getpass
 import logging.config
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from agency.cases import cli as cases_cli
 from agency.compliance import cli as compliance_cli
 from agency.config import ROOT, VAR, get_settings
 from agency.kit import logs
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Each command imports what it uses: `agency compliance evaluate` (no database) must not
+# pay for Alembic, SQLAlchemy and the web app at start (bench/cli_start.py).
+
 app = typer.Typer(help="agency: the back office of a collection agency.", no_args_is_help=True)
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["configure_logging"] = False  # keep the CLI's own logging setup
@@ -31,6 +36,9 @@ def alembic_config() -> Config:
 
 def pending_migrations() -> bool:
     """True when the database is behind the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     from agency.db import get_engine
 
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
@@ -50,6 +58,8 @@ def migrate() -> None:
     if not pending_migrations():
         typer.echo("database is up to date")
         return
+    from alembic import command
+
     command.upgrade(alembic_config(), "head")
     typer.echo("database migrated to the newest schema")
 
@@ -138,7 +148,7 @@ def create_user(
 ) -> None:
     """Create a user; asks for the password (twice) unless --password-stdin."""
     from agency.auth import service as auth_service
-    from agency.auth.schemas import UserForm
+    from agency.auth.schemas import NewUserForm
     from agency.clients import service as clients_service
     from agency.db import session_scope
     from agency.kit.forms import FormError, parse
@@ -159,7 +169,7 @@ def create_user(
             client_id = str(found.id)
         try:
             data = parse(
-                UserForm,
+                NewUserForm,
                 {
                     "email": email,
                     "full_name": name,

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from agency.auth import service as auth_service
 from agency.auth.models import Role
-from agency.auth.schemas import UserForm
+from agency.auth.schemas import NewUserForm
 from agency.cases import actions, assignment, queue
 from agency.cases import service as cases_service
 from agency.cases.models import (
@@ -221,7 +221,7 @@ def load(db: Session) -> bool:
     for email, name, role, client_code in DEMO_USERS:
         user = auth_service.create_user(
             db,
-            data=UserForm(
+            data=NewUserForm(
                 email=email,
                 full_name=name,
                 role=role,

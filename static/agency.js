@@ -54,3 +54,25 @@ document.addEventListener("htmx:afterSwap", () => {
     picker.querySelector("[role=combobox]").setAttribute("aria-expanded", open);
   }
 });
+
+// A copy button: [data-copy="#id"] copies that element's text to the clipboard and says
+// so in its [data-copy-status] region. Hidden until this script runs (without it, or
+// without a clipboard, the text is still there to select).
+document.addEventListener("DOMContentLoaded", () => {
+  if (!navigator.clipboard) return;
+  for (const button of document.querySelectorAll("[data-copy]")) {
+    const selector = button.dataset.copy;
+    const source = document.querySelector(selector);
+    if (!source) continue;
+    const status = document.querySelector(`[data-copy-status="${selector}"]`);
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(source.textContent.trim());
+        if (status) status.textContent = "Copied.";
+      } catch {
+        if (status) status.textContent = "Could not copy: select the key and copy it.";
+      }
+    });
+  }
+});

@@ -38,12 +38,30 @@ class UserForm(BaseModel):
     def _blank_client(cls, value: object) -> object:
         return None if _strip(value) == "" else value
 
+    @field_validator("client_id")
+    @classmethod
+    def _client_for_merchants_only(cls, value: int | None, info: ValidationInfo) -> int | None:
+        # Checked with the other fields (the role is validated before), so a form's
+        # errors come back together; whether the client exists is the service's to say.
+        role = info.data.get("role")
+        if role is Role.MERCHANT and value is None:
+            raise ValueError("is required for a merchant user")
+        if role is not None and role is not Role.MERCHANT and value is not None:
+            raise ValueError("must be left empty: only merchant users belong to a client")
+        return value
+
     @field_validator("password")
     @classmethod
     def _password_length(cls, value: str) -> str:
         if value and len(value) < MIN_PASSWORD_LENGTH:
             raise ValueError(f"must be at least {MIN_PASSWORD_LENGTH} characters")
         return value
+
+
+class NewUserForm(UserForm):
+    """Create a user: the password is required."""
+
+    password: str = Field(min_length=1, max_length=1024)
 
 
 def _new_password(value: str) -> str:

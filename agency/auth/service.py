@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from agency.auth import repository, throttling
 from agency.auth.models import Role, User, UserSession
-from agency.auth.schemas import MIN_PASSWORD_LENGTH, UserForm
+from agency.auth.schemas import MIN_PASSWORD_LENGTH, NewUserForm, UserForm
 from agency.clients import service as clients_service
 from agency.config import get_settings
 from agency.db import touch_after_commit
@@ -188,19 +188,13 @@ def purge_expired(db: Session) -> int:
 
 
 def _check_role_and_client(db: Session, role: Role, client_id: int | None) -> None:
-    if role is Role.MERCHANT:
-        if client_id is None:
-            raise FormError({"client_id": "a merchant user must belong to a client"})
-        if clients_service.get_client(db, client_id=client_id) is None:
-            raise FormError({"client_id": "no such client"})
-    elif client_id is not None:
-        raise FormError({"client_id": "only merchant users belong to a client"})
+    """The schema pairs role and client; here the client must exist."""
+    if client_id is not None and clients_service.get_client(db, client_id=client_id) is None:
+        raise FormError({"client_id": "must be an existing client"})
 
 
-def create_user(db: Session, *, data: UserForm) -> User:
-    """Create a user; the password is required here and stored as an argon2 hash."""
-    if not data.password:
-        raise FormError({"password": "is required"})
+def create_user(db: Session, *, data: NewUserForm) -> User:
+    """Create a user; the password (required by the form) is stored as an argon2 hash."""
     _check_role_and_client(db, data.role, data.client_id)
     if repository.user_by_email(db, data.email) is not None:
         raise FormError({"email": "another user already has this e-mail"})

@@ -21,10 +21,11 @@ from agency.auth.permissions import (
     require,
     set_session_cookie,
 )
-from agency.auth.schemas import LoginForm, UserForm
+from agency.auth.schemas import LoginForm, NewUserForm, UserForm
 from agency.clients import service as clients_service
 from agency.config import get_settings
 from agency.db import DbSession
+from agency.kit import flash
 from agency.kit.errors import NotFound
 from agency.kit.forms import FormError, PostedForm, form_values, parse, submit
 from agency.kit.pagination import PageRequest, page_request
@@ -205,11 +206,11 @@ def create_user(
 ) -> Response:
     submit(
         posted,
-        UserForm,
+        NewUserForm,
         lambda data: service.create_user(db, data=data),
         partial(_user_form, request, db, user=None),
     )
-    return RedirectResponse("/admin/users", status_code=303)
+    return flash.redirect("/admin/users", "User created: they can sign in now.")
 
 
 def _user_or_404(db: DbSession, user_id: int) -> User:
@@ -241,7 +242,7 @@ def update_user(
         lambda data: service.update_user(db, user=user, data=data, acting_user=admin),
         partial(_user_form, request, db, user=user),
     )
-    return RedirectResponse("/admin/users", status_code=303)
+    return flash.redirect("/admin/users", "User saved.")
 
 
 @router.post("/admin/users/{user_id}/reset-link")

@@ -149,6 +149,8 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
         query = query.where(Case.status == filters.status)
     if filters.client_id is not None:
         query = query.where(Case.client_id == filters.client_id)
+    if filters.placement_id is not None:
+        query = query.where(Case.placement_id == filters.placement_id)
     if filters.agent == "me" and viewer.role is Role.AGENT:
         # The agent's own list: their book, their leases and their team's pool.
         query = query.where(agents_cases(viewer.user_id, clock.now()))

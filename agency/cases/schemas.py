@@ -34,6 +34,8 @@ class CaseFilters(BaseModel):
     today: Literal["worked", "contacted", "promised"] | None = None
     # The agent's list: cases whose callback or promise falls due today (or is overdue).
     due_today: bool = False
+    # A placement's result page: the accounts it placed.
+    placement_id: IdField | None = None
 
     def kept(self, team_names: Mapping[int, str] | None = None) -> list[tuple[str, str, str]]:
         """The filters the list's filter bar has no control for — the supervisor's links
@@ -55,6 +57,8 @@ class CaseFilters(BaseModel):
             found.append(("today", self.today, f"{self.today} today"))
         if self.due_today:
             found.append(("due_today", "true", "due today"))
+        if self.placement_id is not None:
+            found.append(("placement_id", str(self.placement_id), f"placement {self.placement_id}"))
         return found
 
 
@@ -74,6 +78,9 @@ def case_filters(
     open_only: Annotated[bool, Query()] = False,
     today: Annotated[Literal["worked", "contacted", "promised"] | None, Query()] = None,
     due_today: Annotated[bool, Query(description="callback or promise due today")] = False,
+    placement_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="the placement that placed them")
+    ] = None,
 ) -> CaseFilters:
     """FastAPI dependency; bad values are a 422 naming the parameter."""
     agent_value: Literal["me", "none"] | int | None
@@ -95,6 +102,7 @@ def case_filters(
         open_only=open_only,
         today=today,
         due_today=due_today,
+        placement_id=placement_id,
     )
 
 
@@ -237,10 +245,20 @@ class RuleForm(BaseModel):
     client_id: IdField | None = None
     min_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
     max_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
-    balance_currency: str | None = Field(default=None, pattern=_CURRENCY)
-    country: str | None = Field(default=None, pattern=_COUNTRY)
-    region: str | None = Field(default=None, pattern=_REGION_CODE)
-    language: str | None = Field(default=None, pattern=_LANGUAGE)
+    balance_currency: str | None = Field(
+        default=None, pattern=_CURRENCY, description="a three-letter currency code, such as USD"
+    )
+    country: str | None = Field(
+        default=None, pattern=_COUNTRY, description="a two-letter country code, such as US"
+    )
+    region: str | None = Field(
+        default=None,
+        pattern=_REGION_CODE,
+        description="a region code of one to three letters or digits, such as CA",
+    )
+    language: str | None = Field(
+        default=None, pattern=_LANGUAGE, description="a two-letter language code, such as en"
+    )
     min_age_days: int | None = Field(default=None, ge=0, le=36500)
     max_age_days: int | None = Field(default=None, ge=0, le=36500)
     team_id: IdField | None = None

@@ -37,7 +37,7 @@ from agency.cases.schemas import (
 from agency.clients import service as clients_service
 from agency.compliance.catalogue import describe
 from agency.db import DbSession
-from agency.kit import clock
+from agency.kit import clock, flash
 from agency.kit.errors import NotFound
 from agency.kit.forms import FormError, PostedForm, form_values, or_refuse, parse
 from agency.kit.money import Money
@@ -416,7 +416,8 @@ def save_rule(
         return assignment.update_rule(db, rule=found, data=data, by_user_id=user.id)
 
     _save(values, RuleForm, save, lambda v, e: _rule_form(request, db, v, e, rule=found))
-    return RedirectResponse("/supervisor/rules", status_code=303)
+    done = "created" if found is None else "saved"
+    return flash.redirect("/supervisor/rules", f"Assignment rule {done}.")
 
 
 @router.post("/supervisor/rules/move")
@@ -504,7 +505,8 @@ def save_team(
         lambda data: assignment.save_team(db, data=data, team=found),
         lambda v, e: _teams_page(request, db, v, e, edited=team),
     )
-    return RedirectResponse("/supervisor/teams", status_code=303)
+    done = "created" if found is None else "renamed"
+    return flash.redirect("/supervisor/teams", f"Team {done}.")
 
 
 @router.post("/supervisor/teams/{team_id}/delete")
@@ -519,7 +521,7 @@ def delete_team(request: Request, db: DbSession, _: Supervisor, team_id: RowId) 
         return _teams_page(request, db, errors=exc.errors, refused=(found.id, pool_cases))
 
     or_refuse(lambda: assignment.delete_team(db, found), refused)
-    return RedirectResponse("/supervisor/teams", status_code=303)
+    return flash.redirect("/supervisor/teams", "Team deleted.")
 
 
 @router.get("/supervisor/agents")
@@ -591,7 +593,7 @@ def save_agent(
         lambda data: assignment.update_agent(db, user_id=agent.id, data=data),
         lambda v, e: _agent_form(request, db, v, e, agent=agent),
     )
-    return RedirectResponse("/supervisor/agents", status_code=303)
+    return flash.redirect("/supervisor/agents", "Agent's team, capacity and skills saved.")
 
 
 # ---- moving cases ------------------------------------------------------------------------------
@@ -671,7 +673,7 @@ def case_assign(
         return moved
 
     _save(values, ReassignForm, save, lambda v, e: _assign_page(request, db, v, e, case=case))
-    return RedirectResponse(f"/supervisor/cases/{case.id}/assign", status_code=303)
+    return flash.redirect(f"/supervisor/cases/{case.id}/assign", "Case reassigned.")
 
 
 def _rebalance_page(

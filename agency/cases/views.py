@@ -135,13 +135,21 @@ def take_next_case(
     is benchmarked): the pick and the gate's check, nothing else."""
     case = queue.next_case(db, agent_id=user.id, leaving=leaving)
     if case is None:
-        team_id = repository.agent_team_id(db, user.id)
+        profile = repository.agent_profiles(db, [user.id]).get(user.id)
+        team_id = profile.team_id if profile else None
         earliest = repository.earliest_workable(db, agent_id=user.id, team_id=team_id)
         if earliest is not None and earliest >= queue.FOREVER:
             earliest = None
         # A wait that has ended puts the case back at the wake job's next run.
         soon = earliest is not None and earliest <= clock.now()
-        return render(request, "cases/_nothing.html", {"earliest": earliest, "soon": soon})
+        # Why a new agent's queue stays empty, so they know whom to ask (not a fault).
+        no_team = team_id is None
+        no_capacity = profile is not None and profile.capacity == 0
+        return render(
+            request,
+            "cases/_nothing.html",
+            {"earliest": earliest, "soon": soon, "no_team": no_team, "no_capacity": no_capacity},
+        )
     url = f"/cases/{case.id}"
     if is_htmx(request):
         return Response(status_code=200, headers={"HX-Redirect": url})

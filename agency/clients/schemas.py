@@ -5,7 +5,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from agency.kit.money import MoneyError, check_currency
 
@@ -14,13 +22,13 @@ _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,19}$")
 
 def _client_code(value: str) -> str:
     if not _CODE.match(value.upper()):
-        raise ValueError("use 2-20 letters, digits, - or _")
+        raise ValueError("must be 2 to 20 letters, digits, hyphens or underscores, such as ACME")
     return value.upper()
 
 
 def _country(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z]{2}", value):
-        raise ValueError("use the two-letter ISO country code, e.g. US")
+        raise ValueError("must be a two-letter ISO country code, such as US")
     return value.upper()
 
 
@@ -28,7 +36,7 @@ def _currency(value: str) -> str:
     try:
         return check_currency(value)
     except MoneyError as exc:
-        raise ValueError("use a three-letter ISO 4217 currency code, e.g. USD") from exc
+        raise ValueError("must be a three-letter ISO 4217 currency code, such as USD") from exc
 
 
 def _percent_text(value: object) -> object:
@@ -68,3 +76,11 @@ class ContractForm(BaseModel):
     settlement_floor: Percent
     effective_from: date
     effective_to: Annotated[date | None, BeforeValidator(_blank_to_none)] = None
+
+    @field_validator("effective_to")
+    @classmethod
+    def _ends_after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("effective_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError("must be on or after the start date")
+        return value

@@ -63,8 +63,6 @@ def save_contract(
     A client's contracts may not overlap in time: on any date exactly one set of terms
     (rate, settlement floor) applies to new placements.
     """
-    if data.effective_to is not None and data.effective_to < data.effective_from:
-        raise FormError({"effective_to": "must be on or after the start date"})
     if contract is not None and contract.client_id != client.id:
         raise FormError({"__all__": "this contract belongs to another client"})
     clash = repository.overlapping_contract(

@@ -6,7 +6,6 @@ from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from agency.auth.models import Role, User
@@ -18,6 +17,7 @@ from agency.clients import repository, service
 from agency.clients.models import Client, Contract
 from agency.clients.schemas import ClientForm, ContractForm
 from agency.db import DbSession
+from agency.kit import flash
 from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import FormError, PostedForm, submit
 from agency.kit.pagination import PageRequest, page_request
@@ -74,7 +74,7 @@ def create_client(request: Request, posted: PostedForm, db: DbSession, _: Admin)
         lambda data: service.save_client(db, data=data),
         partial(_client_form, request, client=None),
     )
-    return RedirectResponse(f"/admin/clients/{client.id}", status_code=303)
+    return flash.redirect(f"/admin/clients/{client.id}", f"Client {client.code} created.")
 
 
 def _client_page(
@@ -136,7 +136,7 @@ def revoke_api_key(
     client = _client_or_404(db, client_id)
     if service.revoke_api_key(db, client=client, key_id=key_id) is None:
         raise NotFound("API key")
-    return RedirectResponse(f"/admin/clients/{client.id}#api-keys", status_code=303)
+    return flash.redirect(f"/admin/clients/{client.id}#api-keys", "API key revoked.")
 
 
 @router.get("/admin/clients/{client_id}/edit")
@@ -158,7 +158,7 @@ def update_client(
         lambda data: service.save_client(db, data=data, client=client),
         partial(_client_form, request, client=client),
     )
-    return RedirectResponse(f"/admin/clients/{client.id}", status_code=303)
+    return flash.redirect(f"/admin/clients/{client.id}", f"Client {client.code} saved.")
 
 
 def _contract_form(
@@ -187,13 +187,13 @@ def create_contract(
     request: Request, posted: PostedForm, db: DbSession, _: Admin, client_id: RowId
 ) -> Response:
     client = _client_or_404(db, client_id)
-    submit(
+    contract = submit(
         posted,
         ContractForm,
         lambda data: service.save_contract(db, client=client, data=data),
         partial(_contract_form, request, client=client, contract=None),
     )
-    return RedirectResponse(f"/admin/clients/{client.id}", status_code=303)
+    return flash.redirect(f"/admin/clients/{client.id}", f"Contract {contract.reference} created.")
 
 
 @router.get("/admin/clients/{client_id}/contracts/{contract_id}")
@@ -226,7 +226,7 @@ def update_contract(
         lambda data: service.save_contract(db, client=client, data=data, contract=contract),
         partial(_contract_form, request, client=client, contract=contract),
     )
-    return RedirectResponse(f"/admin/clients/{client.id}", status_code=303)
+    return flash.redirect(f"/admin/clients/{client.id}", f"Contract {contract.reference} saved.")
 
 
 @router.get("/portal")

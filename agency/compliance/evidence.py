@@ -14,12 +14,14 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -250,6 +252,38 @@ class _Styles:
         self.ok = ParagraphStyle("ok", parent=self.body, textColor=colors.HexColor("#1e7a46"))
 
 
+def _words(value: str) -> str:
+    """A stored value as a person reads it: ``call_consent`` -> "Call consent"."""
+    text = value.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+class _NumberedCanvas(Canvas):
+    """Puts "Evidence bundle, consumer 7 · page 2 of 5" at the foot of every page: the
+    pages are kept until the last is laid out, so each knows how many there are."""
+
+    def __init__(self, *args: object, footer: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._footer = footer
+        self._pages: list[dict[str, object]] = []
+
+    def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()  # type: ignore[attr-defined]  # ReportLab's own page reset
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self.setFont("Helvetica", 8)
+            self.setFillColor(colors.HexColor("#5b6470"))
+            self.drawRightString(
+                A4[0] - 14 * mm, 8 * mm, f"{self._footer} · page {number} of {total}"
+            )
+            super().showPage()
+        super().save()
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
@@ -288,9 +322,9 @@ def _timeline_cells(row: TimelineRow, indent: str = "") -> list[str]:
     return [
         f"{indent}{row.entry_id}",
         _when(row.at),
-        f"{indent}{row.kind}",
+        f"{indent}{_words(row.kind)}",
         row.what,
-        f"{row.who} ({row.source})",
+        f"{row.who} ({row.source.replace('_', ' ')})",
         decision.strip(),
     ]
 
@@ -342,7 +376,7 @@ def build_pdf(bundle: EvidenceBundle) -> bytes:
         _table(
             ["Id", "Channel", "Kind", "Value", "State"],
             [
-                [str(p.id), p.channel, p.kind, p.masked, ", ".join(p.flags) or "—"]
+                [str(p.id), _words(p.channel), _words(p.kind), p.masked, ", ".join(p.flags) or "—"]
                 for p in bundle.points
             ]
             or [["—", "", "", "", "no contact points"]],
@@ -352,7 +386,7 @@ def build_pdf(bundle: EvidenceBundle) -> bytes:
         _p("Cases", s.h2),
         _table(
             ["Id", "Reference", "Client", "Status"],
-            [[str(c.id), c.reference, c.client, c.status] for c in bundle.cases]
+            [[str(c.id), c.reference, c.client, _words(c.status)] for c in bundle.cases]
             or [["—", "", "", "no cases"]],
             [width * 0.1, width * 0.3, width * 0.4, width * 0.2],
             s,
@@ -363,9 +397,9 @@ def build_pdf(bundle: EvidenceBundle) -> bytes:
             [
                 [
                     str(f.id),
-                    f.kind,
+                    _words(f.kind),
                     _when(f.effective_at),
-                    f"{f.recorded_by} ({f.source})",
+                    f"{f.recorded_by} ({f.source.replace('_', ' ')})",
                     f.about,
                     f.details,
                     "in force" if f.in_force else "withdrawn",
@@ -408,7 +442,7 @@ def build_pdf(bundle: EvidenceBundle) -> bytes:
                 _p(
                     "Each entry's seal (HMAC-SHA256 under the ledger key it names) was "
                     "recomputed from its content, its position in the chain and the hash of "
-                    "the entry before it (chain.entry_hash); the checkpoint, kept outside "
+                    "the entry before it; the checkpoint, kept outside "
                     "the database and signed with a ledger key, records how far each chain "
                     "had got.",
                     s.small,
@@ -428,5 +462,6 @@ def build_pdf(bundle: EvidenceBundle) -> bytes:
             s,
         )
     )
-    doc.build(story)
+    footer = f"Evidence bundle, consumer {bundle.consumer_id}"
+    doc.build(story, canvasmaker=partial(_NumberedCanvas, footer=footer))
     return buffer.getvalue()

@@ -295,7 +295,10 @@ def _verdict(
             f"alarm {first.id} raised {first.raised_at:%Y-%m-%d %H:%M} UTC is not "
             f"acknowledged: {first.message}"
         )
-    message = f"{scan.entries} entries in {len(scan.chains)} chains intact"
+    # The verdict ("intact") is said by whoever shows this: the message says what held.
+    entries = f"{scan.entries} {'entry' if scan.entries == 1 else 'entries'}"
+    chains = f"{len(scan.chains)} {'chain' if len(scan.chains) == 1 else 'chains'}"
+    message = f"{entries} in {chains} verify"
     if accepted:
         alarms = _alarm_ids(sorted({acknowledged[f.key] for f in accepted}, key=lambda a: a.id))
         message += f", apart from {len(accepted)} acknowledged ({alarms})"

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -58,7 +58,7 @@ from agency.compliance.schemas import (
     WhatIfForm,
 )
 from agency.db import DbSession
-from agency.kit import clock
+from agency.kit import clock, flash
 from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import FormError, PostedForm, form_values, parse
 from agency.kit.params import RowId
@@ -72,7 +72,9 @@ Officer = Annotated[User, Depends(require(Role.COMPLIANCE))]
 
 PAGE_SIZE = 50
 CSV_BATCH = 1_000
-SERIES_COLOURS = 8  # series-0 .. series-7 in agency.css; the rest share series-other
+# series-0 .. series-7 in agency.css are colours, series-8 .. series-15 the same colours
+# hatched (patterns in blocked.html); only a 17th series and beyond share series-other.
+SERIES_COLOURS = 16
 
 
 # ---- shared helpers ----------------------------------------------------------------------
@@ -791,9 +793,16 @@ def _consumer_page(
 
 
 @router.get("/compliance/consumers/{consumer_id}")
-def consumer_timeline(request: Request, db: DbSession, _: Readers, consumer_id: RowId) -> Response:
-    """A consumer, their contact points, cases and facts, and every ledger entry."""
-    return _consumer_page(request, db, consumer_id)
+def consumer_timeline(
+    request: Request,
+    db: DbSession,
+    _: Readers,
+    consumer_id: RowId,
+    kind: Annotated[FactKind, Query(description="the fact form's kind")] = FactKind.DISPUTE,
+) -> Response:
+    """A consumer, their contact points, cases and facts, and every ledger entry; the
+    fact form shows the fields of ``kind``."""
+    return _consumer_page(request, db, consumer_id, values={"kind": kind.value})
 
 
 @router.post("/compliance/consumers/{consumer_id}/facts")
@@ -1105,7 +1114,8 @@ def _series_labels(
     if by == "rule":
         for key in keys:
             rule = describe(key)
-            labels[key] = (key, f"{rule.title}: {rule.plain}", {"rule": key} if rule.known else {})
+            label, params = (f"{rule.title} ({key})", {"rule": key}) if rule.known else (key, {})
+            labels[key] = (label, f"{rule.title}: {rule.plain}", params)
     elif by == "client":
         clients = {str(c.id): c.name for c in clients_service.all_clients(db)}
         for key in keys:
@@ -1428,4 +1438,4 @@ def change_policy(
         raise ResponseError(
             _policy_page(request, db, client_id, values=values, errors=errors, status_code=422)
         ) from exc
-    return RedirectResponse(f"/compliance/policies/{client_id}", status_code=303)
+    return flash.redirect(f"/compliance/policies/{client_id}", "Policy saved as a new version.")

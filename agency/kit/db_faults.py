@@ -4,7 +4,7 @@ A bulk write (COPY on PostgreSQL, a multi-row INSERT on SQLite) fails whole when
 row's value is one the database refuses: out of range, too long, a broken constraint.
 ``row_fault`` tells those apart from faults that are nobody's data — a lost connection,
 a lock or statement timeout, a bug — which must never be blamed on a row.  Its reason
-names the database's column or constraint at most, never a value.
+names the database's column at most, never a value or our constraint's name.
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ from sqlalchemy import exc as sa_exc
 
 _COPY_COLUMN = re.compile(r"\bcolumn (\w+)")
 _SQLITE_COLUMN = re.compile(r"constraint failed: \w+\.(\w+)")
-_SQLITE_CHECK = re.compile(r"CHECK constraint failed: (\w+)")
+
+
+# A check or key the row breaks: what the merchant reads on the placement's result.  The
+# constraint's name (say ``ck_cases_buckets_not_negative``) is ours, not theirs.
+BROKEN = "a value is not one our records accept"
 
 
 @dataclass(frozen=True)
@@ -49,13 +53,12 @@ def _postgresql(cause: BaseException) -> RowFault | None:
     context = getattr(diag, "context", None) or ""
     found = _COPY_COLUMN.search(context)
     column = column or (found.group(1) if found else None)
-    constraint = getattr(diag, "constraint_name", None)
     if isinstance(cause, errors.NumericValueOutOfRange):
         return RowFault("a value is out of range for the database", column)
     if isinstance(cause, errors.StringDataRightTruncation):
         return RowFault("a value is too long for the database", column)
     if isinstance(cause, errors.IntegrityError):
-        return RowFault(_broken(constraint), column)
+        return RowFault(BROKEN, column)
     return RowFault("a value is not one the database accepts", column)
 
 
@@ -64,9 +67,5 @@ def _sqlite(cause: BaseException) -> RowFault | None:
 
     if not isinstance(cause, sqlite3.IntegrityError | sqlite3.DataError):
         return None
-    column, check = _SQLITE_COLUMN.search(str(cause)), _SQLITE_CHECK.search(str(cause))
-    return RowFault(_broken(check.group(1) if check else None), column.group(1) if column else None)
-
-
-def _broken(constraint: str | None) -> str:
-    return "a value breaks a rule of the database" + (f" ({constraint})" if constraint else "")
+    column = _SQLITE_COLUMN.search(str(cause))
+    return RowFault(BROKEN, column.group(1) if column else None)

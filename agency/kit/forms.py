@@ -45,15 +45,42 @@ _PHRASES = {
     "string_too_long": "must be at most {max_length} characters",
     "enum": "must be one of: {expected}",
     "bool_parsing": "must be yes or no",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "string_type": "must be text",
+    "list_type": "must be a list",
+    "too_long": "may hold at most {max_length} entries",
+    "too_short": "needs at least {min_length}",
+    "date_type": "must be a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "must be a date (YYYY-MM-DD)",
+    "datetime_parsing": "must be a date and time (YYYY-MM-DD HH:MM)",
+    "datetime_from_date_parsing": "must be a date and time (YYYY-MM-DD HH:MM)",
+    "datetime_type": "must be a date and time (YYYY-MM-DD HH:MM)",
+    "multiple_of": "must be a multiple of {multiple_of}",
 }
+# Messages of pydantic's e-mail check, whatever the reason it gives.
+_EMAIL_ERROR = "value is not a valid email address"
+EMAIL_PHRASE = "must be an e-mail address, such as name@example.com"
+# A pattern only a programmer can read: the field's description says what it wants.
+PATTERN_FALLBACK = "is not in a form this field accepts"
 
 
-def phrase(error: Mapping[str, Any]) -> str:
-    """A short phrase that reads after the field's label: "Rate must be at most 100"."""
+def phrase(error: Mapping[str, Any], description: str | None = None) -> str:
+    """A short phrase that reads after the field's label: "Rate must be at most 100".
+
+    ``description`` is the field's own (``Field(description="a two-letter code, such as
+    US")``): what a pattern the field must match means to a person.
+    """
     kind = str(error.get("type", ""))
     context = error.get("ctx") or {}
+    given = error.get("input")
     if kind == "string_too_short" and context.get("min_length") == 1:
         return "is required"
+    if kind == "string_pattern_mismatch":
+        return f"must be {description}" if description else PATTERN_FALLBACK
+    if str(error.get("msg", "")).startswith(_EMAIL_ERROR):
+        return "is required" if isinstance(given, str) and not given.strip() else EMAIL_PHRASE
     if kind in _PHRASES:
         try:
             return _PHRASES[kind].format(**context)
@@ -62,15 +89,20 @@ def phrase(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", "is invalid"))
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
+    if message.startswith("Input should be "):  # pydantic's wording of any other type
+        message = "must be " + message.removeprefix("Input should be ")
     return message[:1].lower() + message[1:]
 
 
-def errors_by_field(exc: ValidationError) -> dict[str, str]:
-    """First error message per field, keyed by the form field name."""
+def errors_by_field(exc: ValidationError, schema: type[BaseModel] | None = None) -> dict[str, str]:
+    """First error message per field, keyed by the form field name (an entry of a list
+    field counts as the field)."""
+    fields = schema.model_fields if schema is not None else {}
     errors: dict[str, str] = {}
     for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "__all__"
-        errors.setdefault(field, phrase(error))
+        name = str(error["loc"][0]) if error["loc"] else "__all__"
+        info = fields.get(name)
+        errors.setdefault(name, phrase(error, info.description if info else None))
     return errors
 
 
@@ -84,7 +116,7 @@ def parse(schema: type[Schema], values: Mapping[str, str]) -> Schema:
     try:
         return schema.model_validate(dict(values))
     except ValidationError as exc:
-        raise FormError(errors_by_field(exc)) from exc
+        raise FormError(errors_by_field(exc, schema)) from exc
 
 
 async def read_form(request: Request) -> FormData:

@@ -18,7 +18,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from agency.config import ROOT
-from agency.kit import clock
+from agency.kit import clock, flash
 from agency.kit.money import Money
 
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
@@ -109,7 +109,10 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Render ``name`` as a page, or one of its blocks for an htmx swap."""
+    """Render ``name`` as a page, or one of its blocks for an htmx swap.
+
+    A whole page shows (and so uses up) the confirmation a redirect left
+    (``agency.kit.flash``)."""
     context = dict(context or {})
     context.setdefault("user", getattr(request.state, "viewer", None))
     block = None
@@ -118,6 +121,12 @@ def render(
         candidate = target.replace("-", "_")
         if candidate in env.get_template(name).blocks:
             block = candidate
-    return templates.TemplateResponse(
+    message = flash.pending(request) if block is None else None
+    if message is not None:
+        context.setdefault("flash", message)
+    response = templates.TemplateResponse(
         request, name, context, status_code=status_code, headers=headers, block_name=block
     )
+    if message is not None:
+        flash.shown(response)
+    return response

@@ -9,10 +9,12 @@ zone.  Referral intake computes them once per consumer and stores them.
 
 from __future__ import annotations
 
+import os
 import re
-import sys
+from bisect import bisect_left
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import available_timezones
 
@@ -157,37 +159,69 @@ class _Zip(NamedTuple):
     nyc: bool
 
 
-@cache
-def _zips() -> dict[str, _Zip]:
-    """The 42k US ZIP codes, loaded once, on first use, keeping only the three facts we
-    use (the full records, with cities, area codes and coordinates, would hold ~140 MB
-    in every process; this table holds ~8 MB).
-
-    Two passes: the records are first boiled down to one string and freed, and only then
-    is the table made.  Made straight from the records, its small objects would sit
-    among theirs and keep the freed memory from going back to the system."""
+def _zip_table_text() -> str:
+    """The 42k US ZIP codes boiled down to one sorted line each (code, state, zone, NYC)
+    from the ``zipcodes`` data set (its full records, with cities, area codes and
+    coordinates, would hold ~140 MB in every process)."""
     from zipcodes import _zipcodes  # the Rust core: ``zipcodes.list_all`` keeps its result
 
-    records = _zipcodes.list_all()
-    rows = "\n".join(
-        f"{r['zip_code']}\t{r['state']}\t{r.get('timezone') or ''}\t"
-        + ("nyc" if r["state"] == "NY" and r.get("county") in _NYC_COUNTIES else "")
-        for r in records
+    return "\n".join(
+        sorted(
+            f"{r['zip_code']}\t{r['state']}\t{r.get('timezone') or ''}\t"
+            + ("nyc" if r["state"] == "NY" and r.get("county") in _NYC_COUNTIES else "")
+            for r in _zipcodes.list_all()
+        )
     )
-    del records
-    table: dict[str, _Zip] = {}
-    for row in rows.splitlines():
-        code, state, zone, nyc = row.split("\t")
-        table[code] = _Zip(sys.intern(state), sys.intern(zone) if zone else None, bool(nyc))
-    return table
+
+
+def _zip_cache() -> Path:
+    from importlib.metadata import version
+
+    from agency.config import VAR
+
+    return VAR / "cache" / f"zipcodes-{version('zipcodes')}.tsv"
+
+
+@cache
+def _zip_lines() -> list[str]:
+    """The ZIP table as sorted lines, looked up by bisection (~3 MB).
+
+    Reading the data set takes half a second, so the boiled table is kept in
+    ``var/cache`` (named by the data set's version) and later processes (each
+    ``agency compliance evaluate``) read it in milliseconds.  A read-only ``var`` only
+    makes each process read the data set again."""
+    cache_file = _zip_cache()
+    try:
+        text = cache_file.read_text(encoding="ascii")
+    except OSError:
+        text = _zip_table_text()
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache_file.with_suffix(f".{os.getpid()}.part")
+            partial.write_text(text, encoding="ascii")
+            partial.replace(cache_file)  # whole or not at all, for a concurrent reader
+        except OSError:
+            pass
+    return text.splitlines()
+
+
+def _zip(code: str) -> _Zip | None:
+    lines = _zip_lines()
+    key = code + "\t"
+    index = bisect_left(lines, key)
+    if index == len(lines) or not lines[index].startswith(key):
+        return None
+    _, state, zone, nyc = lines[index].split("\t")
+    return _Zip(state, zone or None, bool(nyc))
 
 
 @cache
 def _state_zones() -> dict[str, tuple[str, ...]]:
     zones: dict[str, set[str]] = {}
-    for record in _zips().values():
-        if record.zone:
-            zones.setdefault(record.state, set()).add(record.zone)
+    for line in _zip_lines():
+        _, state, zone, _ = line.split("\t")
+        if zone:
+            zones.setdefault(state, set()).add(zone)
     return {state: tuple(sorted(found)) for state, found in zones.items()}
 
 
@@ -223,14 +257,14 @@ def _ca_zones(postal_code: str) -> tuple[str, ...]:
 def us_state_for_zip(postal_code: str) -> str | None:
     """The US state (or territory) of a ZIP code, from the ``zipcodes`` data set."""
     match = _ZIP5.match(postal_code.strip())
-    record = _zips().get(match.group(1)) if match else None
+    record = _zip(match.group(1)) if match else None
     return record.state if record else None
 
 
 def is_nyc_postal_code(postal_code: str) -> bool:
     """True for a ZIP code in New York City (the five boroughs' counties)."""
     match = _ZIP5.match(postal_code.strip())
-    record = _zips().get(match.group(1)) if match else None
+    record = _zip(match.group(1)) if match else None
     return bool(record and record.nyc)
 
 
@@ -252,7 +286,7 @@ def zones_for_postal_code(country: str, postal_code: str) -> tuple[str, ...]:
         return _ca_zones(code)
     if country == "US":
         match = _ZIP5.match(code)
-        record = _zips().get(match.group(1)) if match else None
+        record = _zip(match.group(1)) if match else None
         return (record.zone,) if record and record.zone else ()
     if country == "AU":
         if code == "2880":

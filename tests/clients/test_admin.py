@@ -60,9 +60,13 @@ def test_admin_creates_a_client_and_sees_it(client: TestClient, db: Session) -> 
     ("field", "value", "message"),
     [
         ("code", "", "Code is required"),
-        ("code", "a b", "Code use 2-20 letters, digits, - or _"),
+        (
+            "code",
+            "a b",
+            "Code must be 2 to 20 letters, digits, hyphens or underscores, such as ACME.",
+        ),
         ("country", "USA", "Country "),
-        ("currency", "XYZ", "Currency use a three-letter ISO 4217 currency code"),
+        ("currency", "XYZ", "Currency must be a three-letter ISO 4217 currency code, such as USD."),
         ("name", "", "Name is required"),
     ],
 )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,32 @@ def test_a_file_too_large_is_not_read_whole(tmp_path: Path) -> None:
     code, _out, err = _run(path)
     assert code == 2
     assert err == f"agency: {path}: larger than 10 MB\n"
+
+
+def test_several_files_give_one_line_each_in_order(tmp_path: Path) -> None:
+    later = _variant(tmp_path, lambda d: d["attempt"].update(at="2025-06-09T18:00:00Z"))
+    alone = [_run(path)[1].strip() for path in (EXAMPLE, later)]
+    result = runner.invoke(app, ["compliance", "evaluate", str(EXAMPLE), str(later)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == alone
+    assert alone[0] != alone[1]
+
+
+def test_a_bad_file_among_several_is_named_and_stops_the_run(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    result = runner.invoke(app, ["compliance", "evaluate", str(EXAMPLE), str(bad), str(EXAMPLE)])
+    assert result.exit_code == 2
+    assert len(result.stdout.splitlines()) == 1
+    assert result.stderr.startswith(f"agency: {bad}: ")
+
+
+def test_the_command_line_starts_without_the_database_and_web_stacks() -> None:
+    """`agency compliance evaluate` needs the engine only: Alembic, SQLAlchemy, the web
+    app, the holiday tables and the ZIP data set are imported when a command uses them."""
+    heavy = ("alembic", "sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "holidays")
+    probe = f"import sys, agency.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"

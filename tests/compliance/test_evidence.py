@@ -14,8 +14,10 @@ from agency.auth.models import User
 from agency.compliance import engine, integrity, repository, service
 from agency.compliance.chain import seal
 from agency.compliance.evidence import (
+    CaseRow,
     ChainStatus,
     EvidenceBundle,
+    FactRow,
     TimelineRow,
     build_pdf,
     chain_status,
@@ -179,3 +181,55 @@ def test_chain_status_finds_a_broken_link() -> None:
     assert status.first_bad_entry_id == 2
     assert "does not follow the previous entry" in status.message
     assert chain_status([], secrets).message == "intact: no entries yet"
+
+
+def test_every_page_is_numbered_and_values_read_as_words() -> None:
+    """Page "n of N" on each page; stored values (``call_consent``, ``in_progress``) in
+    words; no internal function names."""
+    fact = FactRow(
+        id=4,
+        kind="call_consent",
+        effective_at=datetime(2025, 6, 1, tzinfo=UTC),
+        recorded_by="Casey Officer",
+        source="officer",
+        about="phone …0123",
+        details="",
+        in_force=True,
+    )
+    rows = tuple(
+        TimelineRow(
+            entry_id=n,
+            at=datetime(2025, 6, 9, 3, tzinfo=UTC),
+            kind="attempt",
+            what="call to phone …0123",
+            who="Alex",
+            source="agent",
+            decision="allowed",
+        )
+        for n in range(1, 120)
+    )
+    bundle = EvidenceBundle(
+        consumer_id=7,
+        consumer_name="Pat Doe",
+        location="US · IL",
+        zones=("America/Chicago",),
+        generated_at=datetime(2025, 6, 9, 15, tzinfo=UTC),
+        generated_by="Casey Officer (Compliance officer)",
+        rule_set="2026.1",
+        points=(),
+        cases=(CaseRow(id=1, reference="ACME-1", client="Acme", status="in_progress"),),
+        facts=(fact,),
+        timeline=rows,
+        chain=ChainStatus(links=(), first_bad_entry_id=None, message="intact: no entries yet"),
+    )
+    reader = PdfReader(io.BytesIO(build_pdf(bundle)))
+    total = len(reader.pages)
+    assert total >= 3
+    for number, page in enumerate(reader.pages, start=1):
+        assert f"Evidence bundle, consumer 7 · page {number} of {total}" in flat(
+            page.extract_text()
+        )
+    content = flat("\n".join(page.extract_text() for page in reader.pages))
+    assert "Call consent" in content and "In progress" in content
+    assert "call_consent" not in content and "in_progress" not in content
+    assert "entry_hash" not in content and "chain." not in content

@@ -38,7 +38,7 @@ def test_each_consumer_has_a_chain_and_the_chains_verify(db: Session) -> None:
     run = integrity.verify_ledger(db)
     assert run.ok and run.first_bad_entry_id is None
     assert (run.entries_checked, run.chains_checked) == (10, 2)
-    assert run.message == "10 entries in 2 chains intact"
+    assert run.message == "10 entries in 2 chains verify"
 
 
 def test_a_removed_entry_is_noticed_by_the_next_one(db: Session) -> None:

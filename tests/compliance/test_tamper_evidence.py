@@ -60,7 +60,7 @@ def test_a_first_run_without_a_checkpoint_directory_is_normal(
     activity(db, make_person())
     assert not ledger_checkpoint_dir.exists()
     run = integrity.verify_ledger(db)
-    assert run.ok and run.compared_with is None and run.message == "5 entries in 1 chains intact"
+    assert run.ok and run.compared_with is None and run.message == "5 entries in 1 chain verify"
     assert checkpoints.names() == [run.checkpoint]
     assert integrity.verify_ledger(db).compared_with == run.checkpoint
 
@@ -119,7 +119,7 @@ def test_a_deleted_tail_is_reported_until_acknowledged_then_intact(db: Session) 
     assert ack.checkpoint == checkpoints.names()[-1]
     after = integrity.verify_ledger(db)
     assert after.ok, after.message
-    assert after.message == "3 entries in 1 chains intact"
+    assert after.message == "3 entries in 1 chain verify"
     assert after.compared_with == ack.checkpoint
     assert integrity.verify_ledger(db).ok
 
@@ -147,7 +147,7 @@ def test_an_acknowledged_edit_stays_accepted_until_the_entry_changes_again(db: S
     acknowledge(db, alarm, reason="clerical fix, ticket 42")
     run = integrity.verify_ledger(db)
     assert run.ok and run.message == (
-        f"5 entries in 1 chains intact, apart from 1 acknowledged (alarm {alarm.id})"
+        f"5 entries in 1 chain verify, apart from 1 acknowledged (alarm {alarm.id})"
     )
     edit(db, chain[1].id, outcome="voicemail")
     again = integrity.verify_ledger(db)
@@ -297,7 +297,7 @@ def test_verify_ledger_reports_a_deleted_tail_until_acknowledged_on_the_command_
     intact = verify_on_the_command_line()
     assert intact.exit_code == 0, intact.output
     first, written = intact.output.splitlines()
-    assert first == "ledger intact: 5 entries in 1 chains intact"
+    assert first == "ledger intact: 5 entries in 1 chain verify"
     assert written.startswith("checkpoint written: checkpoint-")
 
     with bound_engine.begin() as connection:
@@ -331,7 +331,7 @@ def test_verify_ledger_reports_a_deleted_tail_until_acknowledged_on_the_command_
 
     after = verify_on_the_command_line()
     assert after.exit_code == 0, after.output
-    assert after.output.startswith("ledger intact: 4 entries in 1 chains intact\n")
+    assert after.output.startswith("ledger intact: 4 entries in 1 chain verify\n")
 
 
 def test_entries_written_after_the_last_verification_then_deleted_are_detected(

@@ -273,3 +273,23 @@ def test_the_consumer_list_links_officers_to_the_timeline(
     debtor = make_debtor(last_name="Zebulon")
     page = client.get("/consumers?q=Zebulon").text
     assert f'href="/compliance/consumers/{debtor.consumer.id}"' in page
+
+
+def test_the_fact_form_shows_only_the_chosen_kinds_fields(
+    client: TestClient, workspace_officer: User
+) -> None:
+    """Without JavaScript too: the kind is chosen by a GET form, the page comes back with
+    that kind's fields only (htmx swaps the same panel in place)."""
+    debtor = make_debtor()
+    url = f"/compliance/consumers/{debtor.consumer.id}"
+    dispute = client.get(url).text
+    assert 'name="written"' in dispute
+    assert 'name="attorney_name"' not in dispute and 'name="inconvenient_from"' not in dispute
+    attorney = client.get(f"{url}?kind=attorney").text
+    assert 'name="attorney_name"' in attorney and 'name="written"' not in attorney
+    assert '<input type="hidden" name="kind" value="attorney">' in attorney
+    assert 'name="until"' not in attorney
+    assert 'name="until"' in client.get(f"{url}?kind=call_consent").text
+    assert 'name="inconvenient_from"' in client.get(f"{url}?kind=inconvenient_time").text
+    assert 'name="withdraw_fact_id"' in client.get(f"{url}?kind=withdrawn").text
+    assert client.get(f"{url}?kind=nonsense").status_code == 422

@@ -273,3 +273,24 @@ def test_csv_neutralizes_formulas(client: TestClient, db: Session, workspace_off
     for row in rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@"))
+
+
+def test_a_fact_row_has_no_empty_contact_columns(
+    client: TestClient, db: Session, workspace_officer: User
+) -> None:
+    debtor = make_debtor()
+    with clock.frozen(OFFICE_HOURS):
+        service.record_fact(
+            db,
+            consumer_id=debtor.consumer.id,
+            kind=FactKind.VALIDATION_SENT,
+            actor_id=workspace_officer.id,
+            source=Source.OFFICER,
+            case_id=debtor.case.id,
+        )
+    page = client.get("/compliance/ledger?kind=fact").text
+    start = page.index('<tr data-entry="', page.index("<tbody>"))
+    row = page[start : page.index("</tr>", start)]
+    assert "fact: validation sent" in row
+    assert f"by {workspace_officer.full_name}" in row and 'colspan="6"' in row
+    assert not re.search(r"<td[^>]*>\s*</td>", row), row

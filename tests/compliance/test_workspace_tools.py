@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from agency.auth.models import Role, User
 from agency.compliance import engine, service
 from agency.compliance.models import ClientPolicy, EntryKind, FactKind, LedgerEntry, Source
+from agency.config import ROOT
 from agency.kit import clock
 from tests.compliance.conftest import NIGHT, OFFICE_HOURS, gate_at, make_debtor
 from tests.fixtures.factories import ClientFactory, UserFactory
@@ -80,6 +81,11 @@ def test_chart_has_one_bar_group_per_day_with_the_right_counts(
     row = row[: row.index("</tr>")]
     assert re.findall(r'<td class="num">(\d*)</td>', row) == ["4", "", "1", "", "3", "", ""]
     assert "US-REGF-CEASE" in html
+    # The legend names each rule by its title, with its id.
+    legend = html[
+        html.index('<ul class="legend"') : html.index("</ul>", html.index('<ul class="legend"'))
+    ]
+    assert "Convenient hours (US-REGF-TIME)</a>" in legend
 
     by_client = client.get("/compliance/blocked?by=client&since=2025-06-07&until=2025-06-12").text
     assert bars(by_client)["2025-06-10"] == 3
@@ -353,3 +359,13 @@ def test_admins_read_policies_but_cannot_change_them(client: TestClient, db: Ses
     response = post_form(client, f"/compliance/policies/{acme.id}", {"reason": "x"})
     assert response.status_code == 403
     assert client.get("/compliance/policies/999999").status_code == 404
+
+
+def test_sixteen_series_each_look_different(client: TestClient) -> None:
+    """Eight colours, then the same eight hatched: no two of 16 rules share a look."""
+    css = client.get("/static/agency.css").text
+    fills = dict(re.findall(r"\.series-(\d+) \{ fill: ([^;]+);", css))
+    assert sorted(int(n) for n in fills) == list(range(16))
+    assert len(set(fills.values())) == 16
+    template = (ROOT / "templates" / "compliance" / "blocked.html").read_text()
+    assert template.count("<pattern ") == 1 and 'id="hatch-{{ loop.index0 + 8 }}"' in template

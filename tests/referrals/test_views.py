@@ -81,7 +81,7 @@ def test_upload_preview_confirm_and_results(merchant: TestClient) -> None:
         ">2<",
         "read as csv, utf-8",
         "comma-separated",
-        "Place 4 rows",
+        "Place 2 accounts (2 rows will be rejected)",
     ):
         assert shown in page.text
     assert "'-1' is negative; amounts are never negative" in html.unescape(page.text)
@@ -96,6 +96,13 @@ def test_upload_preview_confirm_and_results(merchant: TestClient) -> None:
     drain()
     result = merchant.get(f"/placements/{placement_id}")
     assert 'id="accepted">2<' in result.text and 'id="rejected">2<' in result.text
+    link = f'href="/portal?placement_id={placement_id}">See the 2 accounts of this placement'
+    assert link in result.text
+    placed = merchant.get(f"/portal?placement_id={placement_id}")
+    assert placed.status_code == 200
+    assert "A1" in placed.text and "A3" in placed.text
+    assert f"placement {placement_id}" in placed.text  # the filter is shown, and removable
+    assert "A1" not in merchant.get(f"/portal?placement_id={placement_id + 1}").text
     # The progress panel, polled by htmx, asks for a reload once the job is done.
     poll = merchant.get(
         f"/placements/{placement_id}", headers={"HX-Request": "true", "HX-Target": "progress"}
@@ -156,6 +163,16 @@ def test_remap_and_save_a_layout(merchant: TestClient) -> None:
         assert layout is not None
         assert layout.mapping["Owed"] == "principal" and layout.replacement_policy == "update"
         assert layout.drop_bad_contacts and layout.allow_short_rows and layout.sheet is None
+    unnamed = post_form(
+        merchant,
+        f"/placements/{placement_id}/layout",
+        mapping | {"layout_name": "", "date_order": "mdy", "replacement_policy": "reject"},
+    )
+    assert unnamed.status_code == 422
+    assert (
+        '<span class="error" id="e-layout_name">Layout name is required (at most 60 characters).'
+        in unnamed.text
+    )
     bad = post_form(merchant, f"/placements/{placement_id}/mapping", {"column_0": "nonsense"})
     assert bad.status_code == 422 and "unknown fields: nonsense" in bad.text
 

@@ -35,8 +35,6 @@ from functools import cache, lru_cache
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from agency.compliance.facts import (
     POINT_CHANNEL,
     Attempt,
@@ -136,6 +134,8 @@ def is_holiday(country: str, subdiv: str | None, ordinal: int) -> bool:
 
 @cache
 def _holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
+    import holidays  # ~0.1 s to import: only when a rule asks about a day
+
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
 
 
