@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from agency.auth import csrf, passwords, repository, service
@@ -15,7 +14,7 @@ from agency.auth.models import PasswordReset
 from agency.auth.permissions import SESSION_COOKIE, CurrentUser, clear_session_cookie, client_ip
 from agency.auth.schemas import NewPasswordForm, PasswordChangeForm, TimeZoneForm
 from agency.db import DbSession
-from agency.kit import clock
+from agency.kit import clock, flash
 from agency.kit.crypto import token_digest
 from agency.kit.forms import FormError, PostedForm, form_values, parse
 from agency.kit.templates import render
@@ -23,10 +22,6 @@ from agency.kit.timezones import user_zone_choices
 
 router = APIRouter()
 
-NOTICES = {
-    "zone": "Your time zone is saved: times on every screen now use it.",
-    "password": "Your password is changed. Your other sessions have been signed out.",
-}
 LABELS = {
     "time_zone": "Time zone",
     "current_password": "Current password",
@@ -58,7 +53,6 @@ def _profile(
             "zones": user_zone_choices(),
             "agency_zone": clock.office_zone().key,
             "now": clock.now(),
-            "notice": NOTICES.get(request.query_params.get("changed", "")),
         },
         status_code=status_code,
         headers=headers,
@@ -80,7 +74,7 @@ def set_time_zone(
     except FormError as exc:
         return _profile(request, user, values=values, errors=_labelled(exc.errors), status_code=422)
     service.set_time_zone(db, user=user, time_zone=form.time_zone or None)
-    return RedirectResponse("/profile?changed=zone", status_code=303)
+    return flash.redirect("/profile", "Your time zone is saved: times on every screen now use it.")
 
 
 @router.post("/profile/password")
@@ -119,7 +113,9 @@ def change_password(
         return _profile(
             request, user, values=keep, errors={"current_password": error}, status_code=422
         )
-    return RedirectResponse("/profile?changed=password", status_code=303)
+    return flash.redirect(
+        "/profile", "Your password is changed. Your other sessions have been signed out."
+    )
 
 
 # ---- the reset link an admin issued ---------------------------------------------------------
