@@ -160,7 +160,7 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
         like = f"%{term}%"
         query = query.where(
             or_(
-                func.lower(Case.client_reference) == term,
+                func.lower(Case.client_reference).like(f"{_escape_like(term)}%", escape="\\"),
                 *_names_like(viewer, like),
                 *[term for term in [contact_search(filters.q, viewer)] if term is not None],
             )
@@ -212,8 +212,12 @@ def _supervisor_filtered(query: Select[Case], filters: CaseFilters) -> Select[Ca
 def hold_rule_is(rule_id: str) -> ColumnElement[bool]:
     """``rule_id`` is among the case's ``hold_rules``: the JSON list's text contains it in
     quotes (the same on both backends; rule ids need no JSON escaping)."""
-    escaped = rule_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return cast(Case.hold_rules, String).like(f'%"{escaped}"%', escape="\\")
+    return cast(Case.hold_rules, String).like(f'%"{_escape_like(rule_id)}"%', escape="\\")
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally by LIKE ... ESCAPE '\\' (its % and _ are no wildcards)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_cases(

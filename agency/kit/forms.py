@@ -45,6 +45,8 @@ _PHRASES = {
     "string_too_long": "must be at most {max_length} characters",
     "enum": "must be one of: {expected}",
     "bool_parsing": "must be yes or no",
+    "string_pattern_mismatch": "is not one of the choices offered",
+    "literal_error": "must be one of: {expected}",
 }
 
 
