@@ -15,8 +15,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from agency.config import ROOT
-from agency.kit import clock
-from agency.kit.money import Money
+from agency.kit import clock, numbers
 
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
 env = templates.env
@@ -25,10 +24,6 @@ env.autoescape = True
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _money(value: Money | None) -> str:
-    return "" if value is None else value.format()
 
 
 def when(
@@ -60,7 +55,8 @@ def query_with(request: Request, **changes: Any) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
-env.filters["money"] = _money
+env.filters["money"] = numbers.money
+env.filters["percent"] = numbers.percent
 env.filters["when"] = when
 env.filters["utc"] = _utc
 env.globals["office_zone"] = lambda: clock.office_zone().key
