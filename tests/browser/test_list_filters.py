@@ -1,7 +1,6 @@
 """Every role's case list reacts to its filter bar in a real browser: a select changed,
 the table swapped by htmx, no Content-Security-Policy error on the way; a request the
-server refuses shows its message in the page's alert region; a very long word does not
-make the page wider than the window."""
+server refuses shows its message in the page's alert region."""
 
 from __future__ import annotations
 
@@ -124,19 +123,3 @@ def test_a_refused_htmx_request_is_shown(
     page.select_option("form.filters select[name=status]", "new")
     expect(alert).to_be_hidden()
     assert rows(page, "case-table") == ["FL-NEW"]
-
-
-@pytest.mark.parametrize("link", [None, "FL-PAID"])
-def test_a_long_word_wraps_inside_the_window(
-    page: Page, live_server: str, book: dict[Role, str], link: str | None
-) -> None:
-    """The case list, and the case page of the consumer with the 5,000-letter name."""
-    sign_in(page, live_server, book[Role.SUPERVISOR])
-    page.goto(f"{live_server}/cases")
-    if link:
-        page.click(f"#case-table a:text-is('{link}')")
-        expect(page.locator("h1")).to_contain_text(link)
-    expect(page.locator("main")).to_contain_text(LONG_WORD[:50])
-    viewport = page.viewport_size
-    assert viewport is not None
-    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
