@@ -156,7 +156,7 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
     elif isinstance(filters.agent, int):
         query = query.where(Case.assigned_agent_id == filters.agent)
     if filters.q:
-        term = filters.q.lower()
+        term = filters.q.strip().lower()
         like = f"%{term}%"
         query = query.where(
             or_(

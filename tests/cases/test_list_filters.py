@@ -66,7 +66,7 @@ def test_a_partial_reference_finds_the_cases_it_starts(client: TestClient, db: S
         "DE0111",
         "DE0122",
     ]
-    assert references(client.get("/cases", params=with_values(fields, q="DE012")).text) == [
+    assert references(client.get("/cases", params=with_values(fields, q=" DE012 ")).text) == [
         "DE0122"
     ]
     assert references(client.get("/cases", params=with_values(fields, q="100%")).text) == []
