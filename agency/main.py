@@ -242,7 +242,9 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 
 
 def _label(parameter: str) -> str:
-    """A parameter as a person reads it: ``client_id`` -> "Client", ``hold_rule`` -> "Hold rule"."""
+    """A parameter as a person reads it: ``client_id`` -> "Client", ``q`` -> "Search"."""
+    if parameter == "q":
+        return "Search"
     return parameter.removesuffix("_id").replace("_", " ").capitalize()
 
 

@@ -99,3 +99,6 @@ def test_a_bad_filter_value_is_a_readable_error(client: TestClient, db: Session)
     whole = client.get("/cases", params=with_values(fields, client_id="12x"))
     assert whole.status_code == 422
     assert "Client must be a whole number" in whole.text
+    long = client.get("/cases", params=with_values(fields, q="x" * 101))
+    assert long.status_code == 422
+    assert "Search must be at most 100 characters" in long.text
