@@ -46,7 +46,6 @@ _PHRASES = {
     "enum": "must be one of: {expected}",
     "bool_parsing": "must be yes or no",
     "string_pattern_mismatch": "is not one of the choices offered",
-    "literal_error": "must be one of: {expected}",
 }
 
 
