@@ -125,8 +125,8 @@ def _names_like(viewer: Viewer, like: str) -> list[ColumnElement[bool]]:
         condition
         for first, last in names
         for condition in (
-            func.lower(last).like(like),
-            func.lower(first + " " + last).like(like),
+            func.lower(last).like(like, escape="\\"),
+            func.lower(first + " " + last).like(like, escape="\\"),
         )
     ]
 
@@ -157,7 +157,7 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
         query = query.where(Case.assigned_agent_id == filters.agent)
     if filters.q:
         term = filters.q.strip().lower()
-        like = f"%{term}%"
+        like = f"%{_escape_like(term)}%"
         query = query.where(
             or_(
                 func.lower(Case.client_reference).like(f"{_escape_like(term)}%", escape="\\"),
@@ -266,19 +266,19 @@ def list_consumers(
     (a merchant: only its own cases' spellings)."""
     query = select(Consumer).options(selectinload(Consumer.contact_points))
     if q:
-        like = f"%{q.lower()}%"
+        like = f"%{_escape_like(q.strip().lower())}%"
         placed = scope_cases(
             select(Case.consumer_id).where(
                 or_(
-                    func.lower(Case.last_name).like(like),
-                    func.lower(Case.first_name + " " + Case.last_name).like(like),
+                    func.lower(Case.last_name).like(like, escape="\\"),
+                    func.lower(Case.first_name + " " + Case.last_name).like(like, escape="\\"),
                 )
             ),
             viewer,
         )
         own = [
-            func.lower(Consumer.last_name).like(like),
-            func.lower(Consumer.first_name + " " + Consumer.last_name).like(like),
+            func.lower(Consumer.last_name).like(like, escape="\\"),
+            func.lower(Consumer.first_name + " " + Consumer.last_name).like(like, escape="\\"),
         ]
         query = query.where(or_(Consumer.id.in_(placed), *([] if viewer.is_merchant else own)))
     return paginate(

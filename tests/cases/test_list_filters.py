@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
 from agency.cases.models import CaseStatus
-from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory, case_for
+from tests.fixtures.factories import (
+    ClientFactory,
+    ConsumerFactory,
+    ContractFactory,
+    UserFactory,
+    case_for,
+)
 from tests.fixtures.html_forms import form_fields, with_values
 from tests.fixtures.web import sign_in
 
@@ -102,3 +108,22 @@ def test_a_bad_filter_value_is_a_readable_error(client: TestClient, db: Session)
     long = client.get("/cases", params=with_values(fields, q="x" * 101))
     assert long.status_code == 422
     assert "Search must be at most 100 characters" in long.text
+
+
+@pytest.mark.parametrize(("page", "action"), [("/cases", "/cases"), ("/consumers", "/consumers")])
+@pytest.mark.parametrize("q", ["_", "%", "a_e"])
+def test_wildcards_in_a_search_are_plain_characters(
+    client: TestClient, db: Session, page: str, action: str, q: str
+) -> None:
+    case_for(
+        ClientFactory(),
+        client_reference="W-1",
+        consumer=ConsumerFactory(first_name="Jane", last_name="Able"),
+        first_name="Jane",
+        last_name="Able",
+    )
+    sign_in(client, db, UserFactory(role=Role.SUPERVISOR))
+    fields = form_fields(client.get(page).text, action)
+    found = client.get(action, params=with_values(fields, q=q))
+    assert found.status_code == 200
+    assert "Able" not in found.text.split("<tbody>", 1)[1]
