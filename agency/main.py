@@ -43,7 +43,7 @@ from agency.kit import sandbox, timezones
 from agency.kit.bodies import BodyLimit, BodyTooLarge, Limit, Limits
 from agency.kit.errors import ApiError, NotFound, ResponseError, api_error_response
 from agency.kit.forms import phrase
-from agency.kit.params import refuse_nul
+from agency.kit.params import BlankQueryValues, refuse_nul
 from agency.kit.templates import env, is_htmx, render
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
@@ -237,8 +237,15 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
         fields.setdefault(name, phrase(error))
     if _wants_json(request):
         return JSONResponse({"detail": "invalid request", "errors": fields}, status_code=422)
-    detail = "; ".join(f"{field} {message}" for field, message in fields.items())
-    return error_response(request, 422, "Invalid request", detail)
+    detail = "; ".join(f"{_label(field)} {message}" for field, message in fields.items())
+    return error_response(request, 422, "Some values could not be used", detail + ".")
+
+
+def _label(parameter: str) -> str:
+    """A parameter as a person reads it: ``client_id`` -> "Client", ``q`` -> "Search"."""
+    if parameter == "q":
+        return "Search"
+    return parameter.removesuffix("_id").replace("_", " ").capitalize()
 
 
 async def _response_error(request: Request, exc: Exception) -> Response:
@@ -368,6 +375,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
 
     app.add_middleware(BodyLimit, limits=_body_limits, refuse=_too_large)
     app.add_middleware(PerRequest)
+    app.add_middleware(BlankQueryValues)
     app.add_exception_handler(NotAuthenticated, _not_authenticated)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(ApiKeyRejected, _api_key_rejected)

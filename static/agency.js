@@ -76,3 +76,31 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// A failed htmx request is never dropped silently: the server's message (its error page's
+// title and detail) goes into the page's alert region, announced by screen readers; the
+// next request that succeeds clears it.
+function requestErrorText(xhr) {
+  const page = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+  const title = page.querySelector("[data-error-title]");
+  const detail = page.querySelector("[data-error-detail]");
+  if (title || detail) {
+    return [title, detail].filter(Boolean).map((node) => node.textContent.trim()).join(": ");
+  }
+  return `The request failed (HTTP ${xhr.status}). Nothing was changed; please try again.`;
+}
+
+function showRequestError(text) {
+  const region = document.querySelector("[data-request-error]");
+  if (region) region.textContent = text;
+}
+
+document.addEventListener("htmx:responseError", (event) => {
+  showRequestError(requestErrorText(event.detail.xhr));
+});
+document.addEventListener("htmx:sendError", () => {
+  showRequestError("The server could not be reached. Check the connection and try again.");
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  if (event.detail.successful) showRequestError("");
+});

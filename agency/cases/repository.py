@@ -128,8 +128,8 @@ def _names_like(viewer: Viewer, like: str) -> list[ColumnElement[bool]]:
         condition
         for first, last in names
         for condition in (
-            func.lower(last).like(like),
-            func.lower(first + " " + last).like(like),
+            func.lower(last).like(like, escape="\\"),
+            func.lower(first + " " + last).like(like, escape="\\"),
         )
     ]
 
@@ -161,11 +161,11 @@ def _filtered(viewer: Viewer, filters: CaseFilters) -> Select[Case]:
     elif isinstance(filters.agent, int):
         query = query.where(Case.assigned_agent_id == filters.agent)
     if filters.q:
-        term = filters.q.lower()
-        like = f"%{term}%"
+        term = filters.q.strip().lower()
+        like = f"%{_like_literal(term)}%"
         query = query.where(
             or_(
-                func.lower(Case.client_reference) == term,
+                func.lower(Case.client_reference).like(f"{_like_literal(term)}%", escape="\\"),
                 *_names_like(viewer, like),
                 *[term for term in [contact_search(filters.q, viewer)] if term is not None],
             )

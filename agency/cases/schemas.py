@@ -82,23 +82,24 @@ def case_filters(
         int | None, Query(ge=1, le=MAX_ID, description="the placement that placed them")
     ] = None,
 ) -> CaseFilters:
-    """FastAPI dependency; bad values are a 422 naming the parameter."""
+    """FastAPI dependency; bad values are a 422 naming the parameter (a blank one never
+    gets here: ``kit.params.BlankQueryValues`` drops it, so it means no filter)."""
     agent_value: Literal["me", "none"] | int | None
-    if agent in (None, ""):
+    if agent is None:
         agent_value = None
     elif agent in ("me", "none"):
         agent_value = "me" if agent == "me" else "none"
     else:
         agent_value = int(agent)
     return CaseFilters(
-        q=q or None,
+        q=q,
         status=status,
         client_id=client_id,
         agent=agent_value,
         team_id=team_id,
         unassigned=unassigned,
         workable=workable,
-        hold_rule=hold_rule or None,
+        hold_rule=hold_rule,
         open_only=open_only,
         today=today,
         due_today=due_today,

@@ -18,8 +18,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.responses import Response
 
 from agency.config import ROOT
-from agency.kit import clock, flash
-from agency.kit.money import Money
+from agency.kit import clock, flash, numbers
 
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
 env = templates.env
@@ -28,10 +27,6 @@ env.autoescape = True
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _money(value: Money | None) -> str:
-    return "" if value is None else value.format()
 
 
 def when(
@@ -92,7 +87,8 @@ def query_with(request: Request, **changes: Any) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
-env.filters["money"] = _money
+env.filters["money"] = numbers.money
+env.filters["percent"] = numbers.percent
 env.filters["when"] = _when
 env.filters["consumer_time"] = consumer_time
 env.filters["utc"] = _utc

@@ -81,6 +81,13 @@ def test_my_list_is_my_book_my_leases_and_my_teams_pool(client: TestClient, agen
     assert 'id="move-these"' not in page.text  # moving cases is the supervisor's
 
 
+def test_team_pool_rows_say_so(client: TestClient, agent: User) -> None:
+    page = client.get("/cases?agent=me&sort=reference&dir=asc").text
+    rows = dict(re.findall(r'<a href="/cases/\d+">([^<]+)</a>(.*?)</tr>', page, re.S))
+    assert "Team pool" in rows["POOL-1"]
+    assert all("Team pool" not in row for ref, row in rows.items() if ref != "POOL-1")
+
+
 def test_due_today_and_sorting_by_due_date(client: TestClient, agent: User) -> None:
     assert references(client.get("/cases?agent=me&due_today=true").text) == ["BOOK-DUE"]
     by_due = references(client.get("/cases?agent=me&sort=due&dir=asc").text)
