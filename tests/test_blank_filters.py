@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from agency.auth.models import Role
 from agency.kit.params import without_blanks
 from tests.fixtures.factories import ClientFactory, UserFactory
-from tests.fixtures.html_forms import form_fields
+from tests.fixtures.forms import form_fields
 from tests.fixtures.web import sign_in
 
 FORMS = [

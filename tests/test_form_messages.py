@@ -6,7 +6,7 @@ jargon.  A form's errors all come back in one answer, not one round per rule."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import pytest
@@ -23,6 +23,7 @@ from tests.fixtures.factories import (
     UserFactory,
     case_for,
 )
+from tests.fixtures.forms import Form, forms_of
 from tests.fixtures.web import sign_in
 
 # What a person should never read in a message.
@@ -37,58 +38,10 @@ JARGON = re.compile(
 SKIP_ACTIONS = ("/logout", "/queue/next")
 
 
-@dataclass
-class Form:
-    action: str
-    fields: list[tuple[str, str, str, list[str]]] = field(default_factory=list)
-    """(tag or input type, name, rendered value, the select's option values)."""
-
-
-class _Forms(HTMLParser):
-    """The POST forms of a page, with their fields as rendered."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self._form: Form | None = None
-        self._select: tuple[str, list[str], str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {key: value or "" for key, value in attrs}
-        if tag == "form" and a.get("method", "").lower() == "post":
-            self._form = Form(action=a.get("action", ""))
-            self.forms.append(self._form)
-        elif self._form is None:
-            return
-        elif tag == "input" and a.get("name"):
-            kind = a.get("type", "text")
-            if kind in {"checkbox", "radio"} and "checked" not in a:
-                return
-            self._form.fields.append((kind, a["name"], a.get("value", "on"), []))
-        elif tag == "textarea" and a.get("name"):
-            self._form.fields.append(("textarea", a["name"], "", []))
-        elif tag == "select" and a.get("name"):
-            self._select = (a["name"], [], "")
-        elif tag == "option" and self._select is not None:
-            name, options, chosen = self._select
-            options.append(a.get("value", ""))
-            if "selected" in a:
-                chosen = a.get("value", "")
-            self._select = (name, options, chosen)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._form = None
-        elif tag == "select" and self._select is not None and self._form is not None:
-            name, options, chosen = self._select
-            self._form.fields.append(("select", name, chosen or options[0], options))
-            self._select = None
-
-
-def forms_of(page: str) -> list[Form]:
-    parser = _Forms()
-    parser.feed(page)
-    return [f for f in parser.forms if not f.action.startswith(SKIP_ACTIONS)]
+def post_forms(page: str) -> list[Form]:
+    return [
+        f for f in forms_of(page) if f.method == "post" and not f.action.startswith(SKIP_ACTIONS)
+    ]
 
 
 class _Messages(HTMLParser):
@@ -206,7 +159,7 @@ def test_every_form_answers_blank_and_bad_input_in_sentences(
         for page in pages:
             rendered = client.get(page)
             assert rendered.status_code == 200, page
-            for form in forms_of(rendered.text):
+            for form in post_forms(rendered.text):
                 typed = [f for f in form.fields if f[0] not in {"hidden", "submit"}]
                 if not typed:
                     continue
@@ -224,7 +177,7 @@ def test_every_form_answers_blank_and_bad_input_in_sentences(
 
 def test_blank_email_says_it_is_required(client: TestClient, db: Session, scene: Scene) -> None:
     sign_in(client, db, scene.users[Role.ADMIN])
-    form = forms_of(client.get("/admin/users/new").text)[0]
+    form = post_forms(client.get("/admin/users/new").text)[0]
     messages = submit(client, "/admin/users/new", form, {"email": "", "full_name": ""})
     assert "E-mail is required." in messages
     assert "Full name is required." in messages
@@ -234,7 +187,7 @@ def test_client_form_errors_read_as_sentences(
     client: TestClient, db: Session, scene: Scene
 ) -> None:
     sign_in(client, db, scene.users[Role.ADMIN])
-    form = forms_of(client.get("/admin/clients/new").text)[0]
+    form = post_forms(client.get("/admin/clients/new").text)[0]
     messages = submit(
         client, "/admin/clients/new", form, {"code": "a", "country": "U1", "currency": "dollars"}
     )
@@ -245,7 +198,7 @@ def test_client_form_errors_read_as_sentences(
 def test_user_form_shows_every_error_at_once(client: TestClient, db: Session, scene: Scene) -> None:
     """Blank name and a merchant without a client and without a password: one answer."""
     sign_in(client, db, scene.users[Role.ADMIN])
-    form = forms_of(client.get("/admin/users/new").text)[0]
+    form = post_forms(client.get("/admin/users/new").text)[0]
     messages = submit(
         client,
         "/admin/users/new",
@@ -268,7 +221,7 @@ def test_contract_dates_are_checked_with_the_other_fields(
 ) -> None:
     sign_in(client, db, scene.users[Role.ADMIN])
     page = scene.pages[Role.ADMIN][3]
-    form = forms_of(client.get(page).text)[0]
+    form = post_forms(client.get(page).text)[0]
     messages = submit(
         client,
         page,

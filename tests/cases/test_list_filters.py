@@ -18,7 +18,7 @@ from tests.fixtures.factories import (
     UserFactory,
     case_for,
 )
-from tests.fixtures.html_forms import form_fields, with_values
+from tests.fixtures.forms import form_fields, with_values
 from tests.fixtures.web import sign_in
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
 from tests.fixtures.factories import ClientFactory, UserFactory
-from tests.fixtures.html_forms import form_fields, with_values
+from tests.fixtures.forms import form_fields, with_values
 from tests.fixtures.web import post_form, sign_in
 
 
