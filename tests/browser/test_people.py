@@ -83,7 +83,7 @@ def test_officer_picks_a_consumer_by_name_sets_a_zone_and_changes_the_password(
     expect(page.locator("h1")).to_have_text("Your profile")
     page.select_option("#f-time_zone", "America/Los_Angeles")
     page.click("text=Save time zone")
-    expect(page.locator("[role=status]")).to_contain_text("Your time zone is saved")
+    expect(page.locator("#flash")).to_contain_text("Your time zone is saved")
     expect(page.locator("#viewer-zone")).to_have_text("America/Los_Angeles")
     page.goto(f"{live_server}/cases/{office.case_id}")
     expect(first_time).to_contain_text("2025-06-09 20:00 PDT")
@@ -100,10 +100,10 @@ def test_officer_picks_a_consumer_by_name_sets_a_zone_and_changes_the_password(
     page.fill("#f-new_password", "a-brand-new-password")
     page.fill("#f-new_password_again", "a-brand-new-password")
     page.click("text=Change password")
-    expect(page.locator("[role=status]")).to_contain_text("Your password is changed")
+    expect(page.locator("#flash")).to_contain_text("Your password is changed")
     page.click(".whoami button[type=submit]")  # sign out
     _sign_in(page, live_server, office.email, PASSWORD)
-    expect(page.locator("[role=alert]")).to_contain_text("E-mail or password is incorrect")
+    expect(page.locator(".alert.error")).to_contain_text("E-mail or password is incorrect")
     _sign_in(page, live_server, office.email, "a-brand-new-password")
     expect(page.locator(".whoami")).to_contain_text("Casey Officer")
 
