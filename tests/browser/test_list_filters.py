@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from agency.auth.models import Role
-from agency.cases.models import CaseStatus
+from agency.cases.models import CaseNote, CaseStatus
 from agency.db import session_scope
 from tests.fixtures.factories import (
     PASSWORD,
@@ -24,13 +24,15 @@ from tests.fixtures.factories import (
 
 pytestmark = pytest.mark.browser
 
-LONG_WORD = "x" * 5000
+LONG_WORD = "x" * 5000  # in a note: free text
+LONG_NAME = "y" * 80  # the longest last name a consumer may have
 
 
 @pytest.fixture
 def book(live_server: str) -> Iterator[dict[Role, str]]:
-    """Cases of one client (one new, one paid, the paid one's consumer with a 5,000-letter
-    name) and a user of each role; yields each role's e-mail."""
+    """Cases of one client (one new, one paid: the paid one's consumer with an 80-letter
+    name and a note with a 5,000-letter word) and a user of each role; yields each role's
+    e-mail."""
     with session_scope() as db:
         bind(db)
         acme = ClientFactory(name="Acme Media")
@@ -46,13 +48,15 @@ def book(live_server: str) -> Iterator[dict[Role, str]]:
             for role in (Role.AGENT, Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN, Role.MERCHANT)
         }
         case_for(acme, contract=contract, client_reference="FL-NEW", status=CaseStatus.NEW)
-        case_for(
+        paid = case_for(
             acme,
             contract=contract,
             client_reference="FL-PAID",
             status=CaseStatus.PAID,
-            consumer=ConsumerFactory(first_name="Pat", last_name=LONG_WORD),
+            consumer=ConsumerFactory(first_name="Pat", last_name=LONG_NAME),
         )
+        author = UserFactory(role=Role.SUPERVISOR, email="notes@example.com")
+        db.add(CaseNote(case_id=paid.id, author_id=author.id, body=f"See {LONG_WORD} here"))
     yield emails
 
 
