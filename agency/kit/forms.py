@@ -81,6 +81,8 @@ def phrase(error: Mapping[str, Any], description: str | None = None) -> str:
         return f"must be {description}" if description else PATTERN_FALLBACK
     if str(error.get("msg", "")).startswith(_EMAIL_ERROR):
         return "is required" if isinstance(given, str) and not given.strip() else EMAIL_PHRASE
+    if kind == "enum":  # pydantic quotes each choice: 'new', 'active' or 'paid'
+        context = {**context, "expected": str(context.get("expected", "")).replace("'", "")}
     if kind in _PHRASES:
         try:
             return _PHRASES[kind].format(**context)

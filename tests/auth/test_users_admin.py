@@ -70,7 +70,7 @@ def test_staff_cannot_belong_to_a_client(client: TestClient, db: Session, admin:
     ("field", "value", "message"),
     [
         ("email", "not-an-email", "E-mail must be an e-mail address, such as name@example.com."),
-        ("role", "overlord", "Role must be one of: 'admin', 'supervisor', 'agent'"),
+        ("role", "overlord", "Role must be one of: admin, supervisor, agent"),
         ("password", "short", "Password must be at least 10 characters"),
         ("password", "", "Password is required"),
         ("full_name", "", "Full name is required"),
