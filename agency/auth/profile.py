@@ -22,17 +22,6 @@ from agency.kit.timezones import user_zone_choices
 
 router = APIRouter()
 
-LABELS = {
-    "time_zone": "Time zone",
-    "current_password": "Current password",
-    "new_password": "New password",
-    "new_password_again": "New password again",
-}
-
-
-def _labelled(errors: dict[str, str]) -> dict[str, str]:
-    return {field: f"{LABELS.get(field, field)} {message}." for field, message in errors.items()}
-
 
 def _profile(
     request: Request,
@@ -72,7 +61,7 @@ def set_time_zone(
     try:
         form = parse(TimeZoneForm, values)
     except FormError as exc:
-        return _profile(request, user, values=values, errors=_labelled(exc.errors), status_code=422)
+        return _profile(request, user, values=values, errors=exc.errors, status_code=422)
     service.set_time_zone(db, user=user, time_zone=form.time_zone or None)
     return flash.redirect("/profile", "Your time zone is saved: times on every screen now use it.")
 
@@ -96,10 +85,10 @@ def change_password(
             keep_session_token=request.cookies.get(SESSION_COOKIE, ""),
         )
     except FormError as exc:
-        return _profile(request, user, values=keep, errors=_labelled(exc.errors), status_code=422)
+        return _profile(request, user, values=keep, errors=exc.errors, status_code=422)
     except service.LoginThrottled as exc:
         minutes = max(1, round(exc.retry_after / 60))
-        error = f"Current password: too many wrong tries. Try again in about {minutes} min."
+        error = f"had too many wrong tries. Try again in about {minutes} min"
         return _profile(
             request,
             user,
@@ -109,7 +98,7 @@ def change_password(
             headers={"Retry-After": str(exc.retry_after)},
         )
     except passwords.WrongPassword:
-        error = "Current password is not your password."
+        error = "is not your password"
         return _profile(
             request, user, values=keep, errors={"current_password": error}, status_code=422
         )
@@ -158,7 +147,7 @@ def reset(request: Request, posted: PostedForm, _slot: HashingSlot, db: DbSessio
     try:
         form = parse(NewPasswordForm, values)
     except FormError as exc:
-        return _reset_page(request, token=token, usable=True, errors=_labelled(exc.errors))
+        return _reset_page(request, token=token, usable=True, errors=exc.errors)
     user = passwords.reset_password(db, reset=found, new=form.new_password)
     browser_session = request.cookies.get(SESSION_COOKIE)
     ended = bool(browser_session) and (
