@@ -25,15 +25,12 @@ from agency import worker
 from agency.auth import csrf
 from agency.auth import views as auth_views
 from agency.auth.hashing import HashingBusy
-from agency.auth.permissions import (
-    ApiKeyRejected,
-    Forbidden,
-    NotAuthenticated,
-    clear_session_cookie,
-)
+from agency.auth.permissions import Forbidden, NotAuthenticated, clear_session_cookie
 from agency.cases import bulk_move_views, supervisor_views
 from agency.cases import views as cases_views
+from agency.clients import user_views
 from agency.clients import views as clients_views
+from agency.clients.api_callers import ApiKeyRejected
 from agency.compliance import api as compliance_api
 from agency.compliance import views as compliance_views
 from agency.compliance.scenario import MAX_SCENARIO_BYTES
@@ -352,6 +349,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(auth_views.router, include_in_schema=False)
     app.include_router(clients_views.router, include_in_schema=False)
+    app.include_router(user_views.router, include_in_schema=False)
     app.include_router(cases_views.router, include_in_schema=False)
     app.include_router(supervisor_views.router, include_in_schema=False)
     app.include_router(bulk_move_views.router, include_in_schema=False)

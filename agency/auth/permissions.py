@@ -12,7 +12,6 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
 from agency.auth import service
@@ -122,39 +121,3 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, secure=get_settings().secure_cookies
     )
-
-
-# ---- machines: the JSON API ---------------------------------------------------------
-
-
-class ApiKeyRejected(Exception):
-    """No usable API key on a JSON API call (401)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ApiCaller:
-    """A client's machine, known by its API key.  Everything it reaches is that client's."""
-
-    key_id: int
-    client_id: int
-
-
-_bearer = HTTPBearer(auto_error=False, description="the client's API key")
-
-
-def api_caller(
-    db: DbSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> ApiCaller:
-    """The API key in ``Authorization: Bearer <key>``; 401 if missing, unknown or revoked."""
-    from agency.clients import service as clients_service
-
-    if credentials is None or not credentials.credentials.strip():
-        raise ApiKeyRejected("send the client's API key as: Authorization: Bearer <key>")
-    key = clients_service.authenticate_api_key(db, secret=credentials.credentials.strip())
-    if key is None:
-        raise ApiKeyRejected("the API key is unknown or has been revoked")
-    return ApiCaller(key_id=key.id, client_id=key.client_id)
-
-
-CurrentApiCaller = Annotated[ApiCaller, Depends(api_caller)]

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from agency.auth import repository, throttling
 from agency.auth.models import Role, User, UserSession
 from agency.auth.schemas import MIN_PASSWORD_LENGTH, NewUserForm, UserForm
-from agency.clients import service as clients_service
 from agency.config import get_settings
 from agency.db import touch_after_commit
 from agency.kit import clock
 from agency.kit.crypto import keyed_hash, new_token, token_digest
 from agency.kit.forms import FormError
+from agency.kit.pagination import Page, PageRequest
 
 _hasher = PasswordHash.recommended()
 # Verified against when the e-mail is unknown, so both paths cost one argon2 verify.
@@ -53,6 +53,16 @@ class SignedIn:
 def agents(db: Session) -> list[User]:
     """Active agents by name: the people cases can be assigned to."""
     return repository.agents(db)
+
+
+def get_user(db: Session, *, user_id: int) -> User | None:
+    """The user with its client loaded (the admin's user form shows both)."""
+    return repository.user_by_id(db, user_id)
+
+
+def list_users(db: Session, page: PageRequest, *, role: Role | None = None) -> Page[User]:
+    """One page of users, for the admin's user list."""
+    return repository.list_users(db, page, role=role)
 
 
 def users_by_ids(db: Session, user_ids: list[int]) -> list[User]:
@@ -187,15 +197,10 @@ def purge_expired(db: Session) -> int:
     return removed
 
 
-def _check_role_and_client(db: Session, role: Role, client_id: int | None) -> None:
-    """The schema pairs role and client; here the client must exist."""
-    if client_id is not None and clients_service.get_client(db, client_id=client_id) is None:
-        raise FormError({"client_id": "must be an existing client"})
-
-
 def create_user(db: Session, *, data: NewUserForm) -> User:
-    """Create a user; the password (required by the form) is stored as an argon2 hash."""
-    _check_role_and_client(db, data.role, data.client_id)
+    """Create a user; the password (required by the form) is stored as an argon2 hash.
+    The schema pairs role and client; the caller has checked that the client exists
+    (``clients.service.check_client_choice``)."""
     if repository.user_by_email(db, data.email) is not None:
         raise FormError({"email": "another user already has this e-mail"})
     user = User(
@@ -216,8 +221,8 @@ def create_user(db: Session, *, data: NewUserForm) -> User:
 
 def update_user(db: Session, *, user: User, data: UserForm, acting_user: User) -> User:
     """Edit a user.  Changing the password, role or client, or disabling the account,
-    ends the user's open sessions.  Admins cannot demote or disable themselves."""
-    _check_role_and_client(db, data.role, data.client_id)
+    ends the user's open sessions.  Admins cannot demote or disable themselves.  The
+    client is checked by the caller, as for ``create_user``."""
     other = repository.user_by_email(db, data.email)
     if other is not None and other.id != user.id:
         raise FormError({"email": "another user already has this e-mail"})

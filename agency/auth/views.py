@@ -1,8 +1,7 @@
-"""Sign-in, sign-out, each role's home, and user administration (admins)."""
+"""Sign-in, sign-out, each role's home, and a password reset link issued by an admin."""
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -21,14 +20,11 @@ from agency.auth.permissions import (
     require,
     set_session_cookie,
 )
-from agency.auth.schemas import LoginForm, NewUserForm, UserForm
-from agency.clients import service as clients_service
+from agency.auth.schemas import LoginForm
 from agency.config import get_settings
 from agency.db import DbSession
-from agency.kit import flash
 from agency.kit.errors import NotFound
-from agency.kit.forms import FormError, PostedForm, form_values, parse, submit
-from agency.kit.pagination import PageRequest, page_request
+from agency.kit.forms import FormError, PostedForm, form_values, parse
 from agency.kit.params import RowId
 from agency.kit.templates import render
 
@@ -140,77 +136,8 @@ def home(user: CurrentUser) -> Response:
     return RedirectResponse(HOME_BY_ROLE[user.role], status_code=303)
 
 
-# ---- user administration -------------------------------------------------------------
-
-
-@router.get("/admin/users")
-def users(
-    request: Request,
-    db: DbSession,
-    _: Admin,
-    page: Annotated[PageRequest, Depends(page_request)],
-    role: Role | None = None,
-) -> Response:
-    return render(
-        request,
-        "auth/users.html",
-        {
-            "page": repository.list_users(db, page, role=role),
-            "roles": list(Role),
-            "role": role,
-        },
-    )
-
-
-def _user_form(
-    request: Request,
-    db: DbSession,
-    values: dict[str, str],
-    errors: dict[str, str] | None = None,
-    *,
-    user: User | None,
-) -> Response:
-    return render(
-        request,
-        "auth/user_form.html",
-        {
-            "edited": user,
-            "values": values,
-            "errors": errors or {},
-            "role_options": [(role.value, role.label) for role in Role],
-            "client_options": [
-                (c.id, f"{c.name} ({c.code})") for c in clients_service.all_clients(db)
-            ],
-        },
-    )
-
-
-def _values_of(user: User) -> dict[str, str]:
-    return {
-        "email": user.email,
-        "full_name": user.full_name,
-        "role": user.role.value,
-        "client_id": str(user.client_id or ""),
-        "is_active": "on" if user.is_active else "",
-    }
-
-
-@router.get("/admin/users/new")
-def new_user(request: Request, db: DbSession, _: Admin) -> Response:
-    return _user_form(request, db, {"is_active": "on", "role": "agent"}, user=None)
-
-
-@router.post("/admin/users/new")
-def create_user(
-    request: Request, posted: PostedForm, _slot: HashingSlot, db: DbSession, _: Admin
-) -> Response:
-    submit(
-        posted,
-        NewUserForm,
-        lambda data: service.create_user(db, data=data),
-        partial(_user_form, request, db, user=None),
-    )
-    return flash.redirect("/admin/users", "User created: they can sign in now.")
+# ---- user administration: the screens are agency.clients.user_views (they offer the
+# clients a merchant user may belong to); issuing a reset link is auth's alone.
 
 
 def _user_or_404(db: DbSession, user_id: int) -> User:
@@ -218,31 +145,6 @@ def _user_or_404(db: DbSession, user_id: int) -> User:
     if user is None:
         raise NotFound("user")
     return user
-
-
-@router.get("/admin/users/{user_id}")
-def edit_user(request: Request, db: DbSession, _: Admin, user_id: RowId) -> Response:
-    user = _user_or_404(db, user_id)
-    return _user_form(request, db, _values_of(user), user=user)
-
-
-@router.post("/admin/users/{user_id}")
-def update_user(
-    request: Request,
-    posted: PostedForm,
-    _slot: HashingSlot,
-    db: DbSession,
-    admin: Admin,
-    user_id: RowId,
-) -> Response:
-    user = _user_or_404(db, user_id)
-    submit(
-        posted,
-        UserForm,
-        lambda data: service.update_user(db, user=user, data=data, acting_user=admin),
-        partial(_user_form, request, db, user=user),
-    )
-    return flash.redirect("/admin/users", "User saved.")
 
 
 @router.post("/admin/users/{user_id}/reset-link")

@@ -20,6 +20,12 @@ def get_client(db: Session, *, client_id: int) -> Client | None:
     return repository.client_by_id(db, client_id)
 
 
+def check_client_choice(db: Session, *, client_id: int | None) -> None:
+    """The client chosen for a user on the admin's user form must exist."""
+    if client_id is not None and get_client(db, client_id=client_id) is None:
+        raise FormError({"client_id": "must be an existing client"})
+
+
 def get_contract(db: Session, *, contract_id: int) -> Contract | None:
     return repository.contract_by_id(db, contract_id)
 

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 
-from agency.auth.permissions import CurrentApiCaller
 from agency.clients import service as clients_service
+from agency.clients.api_callers import CurrentApiCaller
 from agency.clients.models import Client
 from agency.db import DbSession
 from agency.kit.bodies import RawBody

@@ -1,0 +1,1 @@
+"""Intake: referral files and API pushes read, checked and placed as cases."""
