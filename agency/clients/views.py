@@ -1,4 +1,5 @@
-"""Client and contract administration (admins) and the merchant portal (merchant users)."""
+"""Client and contract administration (admins).  The merchant portal and the case
+figures on a client's page are cases' (``agency.cases.client_views``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from agency.auth.models import Role, User
-from agency.auth.permissions import CurrentViewer, Viewer, require
-from agency.cases import service as cases_service
-from agency.cases.models import CaseStatus
-from agency.cases.schemas import CaseFilters, case_filters
+from agency.auth.permissions import require
 from agency.clients import repository, service
 from agency.clients.models import Client, Contract
 from agency.clients.schemas import ClientForm, ContractForm
@@ -26,7 +24,6 @@ from agency.kit.templates import render
 
 router = APIRouter()
 Admin = Annotated[User, Depends(require(Role.ADMIN))]
-Merchant = Annotated[User, Depends(require(Role.MERCHANT))]
 Paging = Annotated[PageRequest, Depends(page_request)]
 
 
@@ -80,7 +77,6 @@ def create_client(request: Request, posted: PostedForm, db: DbSession, _: Admin)
 def _client_page(
     request: Request,
     db: DbSession,
-    viewer: Viewer,
     client: Client,
     *,
     new_key: str | None = None,
@@ -92,7 +88,6 @@ def _client_page(
         "clients/detail.html",
         {
             "client": client,
-            "totals": cases_service.totals(db, viewer=viewer, client_id=client.id),
             "api_keys": service.api_keys_of(db, client=client),
             "new_key": new_key,
             "key_error": key_error,
@@ -102,10 +97,8 @@ def _client_page(
 
 
 @router.get("/admin/clients/{client_id}")
-def client_detail(
-    request: Request, db: DbSession, viewer: CurrentViewer, _: Admin, client_id: RowId
-) -> Response:
-    return _client_page(request, db, viewer, _client_or_404(db, client_id))
+def client_detail(request: Request, db: DbSession, _: Admin, client_id: RowId) -> Response:
+    return _client_page(request, db, _client_or_404(db, client_id))
 
 
 @router.post("/admin/clients/{client_id}/api-keys")
@@ -113,7 +106,6 @@ def create_api_key(
     request: Request,
     posted: PostedForm,
     db: DbSession,
-    viewer: CurrentViewer,
     admin: Admin,
     client_id: RowId,
 ) -> Response:
@@ -124,9 +116,9 @@ def create_api_key(
         _, secret = service.create_api_key(db, client=client, name=name, created_by_id=admin.id)
     except FormError as exc:
         raise ResponseError(
-            _client_page(request, db, viewer, client, key_error=exc.errors["name"], status_code=422)
+            _client_page(request, db, client, key_error=exc.errors["name"], status_code=422)
         ) from exc
-    return _client_page(request, db, viewer, client, new_key=secret, status_code=201)
+    return _client_page(request, db, client, new_key=secret, status_code=201)
 
 
 @router.post("/admin/clients/{client_id}/api-keys/{key_id}/revoke")
@@ -227,27 +219,3 @@ def update_contract(
         partial(_contract_form, request, client=client, contract=contract),
     )
     return flash.redirect(f"/admin/clients/{client.id}", f"Contract {contract.reference} saved.")
-
-
-@router.get("/portal")
-def portal(
-    request: Request,
-    db: DbSession,
-    user: Merchant,
-    viewer: CurrentViewer,
-    page: Paging,
-    filters: Annotated[CaseFilters, Depends(case_filters)],
-) -> Response:
-    """The merchant's home: what it has placed with us, and its cases."""
-    client = _client_or_404(db, user.client_id or 0)
-    return render(
-        request,
-        "clients/portal.html",
-        {
-            "client": client,
-            "totals": cases_service.totals(db, viewer=viewer),
-            "page": cases_service.list_cases(db, viewer=viewer, filters=filters, page=page),
-            "filters": filters,
-            "statuses": list(CaseStatus),
-        },
-    )

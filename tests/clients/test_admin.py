@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -200,4 +201,12 @@ def test_client_page_totals_its_cases(client: TestClient, db: Session) -> None:
     case_for(acme, contract=contract, principal_minor=20_000, interest_minor=0)
     case_for(acme, contract=contract, principal_minor=5_000, interest_minor=50)
     page = client.get(f"/admin/clients/{acme.id}")
-    assert "$250.50" in page.text
+    # The figures are cases': the page loads them as htmx does, from the URL it names.
+    loader = re.search(r'id="case-figures" hx-get="([^"]+)" hx-trigger="load"', page.text)
+    assert loader is not None
+    assert "$250.50" not in page.text
+    swap = client.get(loader[1], headers={"HX-Request": "true", "HX-Target": "case-figures"})
+    assert swap.status_code == 200
+    assert "<html" not in swap.text
+    assert "$250.50" in swap.text
+    assert "2</div>" in swap.text  # cases placed
