@@ -60,6 +60,11 @@ def get_user(db: Session, *, user_id: int) -> User | None:
     return repository.user_by_id(db, user_id)
 
 
+def user_with_email(db: Session, *, email: str) -> User | None:
+    """The user who signs in with ``email`` (any case), or None."""
+    return repository.user_by_email(db, email)
+
+
 def list_users(db: Session, page: PageRequest, *, role: Role | None = None) -> Page[User]:
     """One page of users, for the admin's user list."""
     return repository.list_users(db, page, role=role)

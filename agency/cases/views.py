@@ -35,8 +35,8 @@ from agency.kit.pagination import PageRequest, page_request
 from agency.kit.params import RowId
 from agency.kit.templates import is_htmx, render, when, when_with_consumer
 from agency.kit.timezones import zones_for_phone_digits
+from agency.kit.values import BadValue, parse_amount
 from agency.payments.models import PlanKind
-from agency.referrals.values import BadValue, parse_amount
 
 router = APIRouter()
 Paging = Annotated[PageRequest, Depends(page_request)]

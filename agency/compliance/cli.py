@@ -110,7 +110,7 @@ def acknowledge_alarm_command(
     reason: str = typer.Option(..., "--reason", help="why the alarm can be set aside"),
 ) -> None:
     """Acknowledge a ledger alarm with a reason; a fresh checkpoint records the state."""
-    from agency.auth import repository as auth_repository
+    from agency.auth import service as auth_service
     from agency.auth.models import Role
     from agency.compliance import alarms
     from agency.compliance.service import ComplianceError
@@ -118,7 +118,7 @@ def acknowledge_alarm_command(
     from agency.kit.errors import NotFound
 
     with session_scope() as db:
-        officer = auth_repository.user_by_email(db, by)
+        officer = auth_service.user_with_email(db, email=by)
         if officer is None or officer.role is not Role.COMPLIANCE or not officer.is_active:
             _usage_error(f"--by: {by} is not an active compliance officer")
             return

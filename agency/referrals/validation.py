@@ -16,9 +16,9 @@ from agency.kit.emails import BadEmail, normalize_email
 from agency.kit.money import largest, max_minor
 from agency.kit.phones import parse_phone
 from agency.kit.timezones import candidate_zones
+from agency.kit.values import BadValue, parse_amount, shown
 from agency.referrals import values
 from agency.referrals.fields import HeaderMapping
-from agency.referrals.values import BadValue, shown
 
 ITEMIZATION_TYPES = frozenset(
     {"last_statement", "charge_off", "last_payment", "transaction", "judgment"}
@@ -171,7 +171,7 @@ class RowValidator:
         def amount(name: str) -> int | None:
             minor: int | None = row.parsed(
                 name,
-                lambda text: values.parse_amount(text, currency, decimal_comma=rules.decimal_comma),
+                lambda text: parse_amount(text, currency, decimal_comma=rules.decimal_comma),
             )
             return minor
 
@@ -409,7 +409,7 @@ def validate_maintenance(
         negative = action == "adjust" and text.startswith("-")
         amount = row.parsed(
             "amount",
-            lambda value: values.parse_amount(
+            lambda value: parse_amount(
                 value.removeprefix("-") if negative else value,
                 rules.currency,
                 decimal_comma=rules.decimal_comma,
