@@ -18,14 +18,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases.models import ConsumerPair, MoveBatch, Team
+from agency.cases.models import ConsumerPair, MoveBatch
 from agency.clients.models import ApiKey
-from agency.referrals.models import Placement, PlacementKind, PlacementSource, PlacementStatus
 from tests.fixtures.factories import (
     ClientFactory,
     ConsumerFactory,
     ContactPointFactory,
     ContractFactory,
+    PlacementFactory,
+    TeamFactory,
     UserFactory,
     case_for,
 )
@@ -99,17 +100,10 @@ def tenants(db: Session) -> Tenants:
     key_b = ApiKey(
         client_id=client_b.id, name="bravo key", prefix="agk_bravozq0", key_hash="b" * 64
     )
-    placement_b = Placement(
-        client_id=client_b.id,
-        kind=PlacementKind.PLACEMENT,
-        source=PlacementSource.UPLOAD,
-        status=PlacementStatus.COMPLETED,
-        file_name="bravo-zq-file.csv",
-        mapping={},
-    )
-    team = Team(name="Bravo desk")
+    placement_b = PlacementFactory(client=client_b, file_name="bravo-zq-file.csv")
+    team = TeamFactory(name="Bravo desk")
     move = MoveBatch(filters=[f"client {client_b.name}"], reason="Bravo desk cover")
-    db.add_all([key_b, placement_b, team, move])
+    db.add_all([key_b, move])
     db.flush()
     pair_b = ConsumerPair(
         client_id=client_b.id,

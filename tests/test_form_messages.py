@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role, User
-from agency.cases.models import Team
 from tests.fixtures.factories import (
     ClientFactory,
     ConsumerFactory,
     ContactPointFactory,
     ContractFactory,
+    TeamFactory,
     UserFactory,
     case_for,
 )
@@ -109,8 +109,7 @@ def scene(db: Session) -> Scene:
     consumer = ConsumerFactory()
     ContactPointFactory(consumer=consumer)
     case = case_for(client, consumer=consumer)
-    team = Team(name="North desk")
-    db.add(team)
+    TeamFactory(name="North desk")
     users = {role: UserFactory(role=role) for role in Role if role is not Role.MERCHANT}
     users[Role.MERCHANT] = UserFactory(role=Role.MERCHANT, client=client)
     db.flush()

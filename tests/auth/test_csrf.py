@@ -17,7 +17,7 @@ from agency.auth.permissions import SESSION_COOKIE
 from agency.cases.models import CaseNote
 from agency.clients import service as clients_service
 from agency.kit import clock
-from tests.compliance.conftest import Debtor, make_debtor
+from tests.fixtures.compliance import Debtor, make_debtor
 from tests.fixtures.factories import PASSWORD, ClientFactory, ContractFactory, UserFactory
 from tests.fixtures.web import csrf_token, post_form, sign_in
 

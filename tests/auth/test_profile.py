@@ -14,7 +14,7 @@ from agency.auth import service
 from agency.auth.models import LoginFailure, Role, User, UserSession
 from agency.cases.models import CaseNote
 from agency.kit import clock
-from tests.compliance.conftest import NIGHT, gate_at, make_debtor
+from tests.fixtures.compliance import NIGHT, gate_at, make_debtor
 from tests.fixtures.factories import PASSWORD, UserFactory
 from tests.fixtures.web import post_form, sign_in
 

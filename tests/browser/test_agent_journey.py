@@ -14,7 +14,7 @@ from agency.auth.models import Role
 from agency.cases.models import CaseStatus
 from agency.db import session_scope
 from agency.kit import clock
-from tests.compliance.conftest import make_debtor
+from tests.fixtures.compliance import make_debtor
 from tests.fixtures.factories import (
     PASSWORD,
     ClientFactory,

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from agency.auth.models import Role
 from agency.db import session_scope
-from tests.compliance.conftest import NIGHT, OFFICE_HOURS, gate_at, make_debtor
+from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, gate_at, make_debtor
 from tests.fixtures.factories import PASSWORD, ClientFactory, UserFactory, bind
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from agency.auth.models import Role
 from agency.db import session_scope
-from tests.compliance.conftest import NIGHT, OFFICE_HOURS, gate_at, make_debtor
+from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, gate_at, make_debtor
 from tests.fixtures.factories import PASSWORD, ClientFactory, UserFactory, bind
 
 pytestmark = pytest.mark.browser

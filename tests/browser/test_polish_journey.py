@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from agency.auth.models import Role
 from agency.db import session_scope
-from tests.compliance.conftest import make_debtor
+from tests.fixtures.compliance import make_debtor
 from tests.fixtures.factories import PASSWORD, ClientFactory, UserFactory, bind
 
 pytestmark = pytest.mark.browser

@@ -28,8 +28,14 @@ from agency.compliance.models import ComplianceFact, EntryKind, FactKind, Ledger
 from agency.compliance.service import ComplianceError
 from agency.kit import clock
 from agency.payments.models import Installment, PaymentPlan, PlanKind, PlanStatus
-from tests.compliance.conftest import NIGHT, OFFICE_HOURS, Debtor, make_debtor
-from tests.fixtures.compliance import MONDAY_AFTERNOON, make_person
+from tests.fixtures.compliance import (
+    MONDAY_AFTERNOON,
+    NIGHT,
+    OFFICE_HOURS,
+    Debtor,
+    make_debtor,
+    make_person,
+)
 from tests.fixtures.factories import UserFactory
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from agency.auth.models import Role, User
 from agency.cases.models import AgentProfile, Channel, Team
 from agency.kit import clock
-from tests.compliance.conftest import OFFICE_HOURS
+from tests.fixtures.compliance import OFFICE_HOURS
 from tests.fixtures.factories import (
     ClientFactory,
     ConsumerFactory,

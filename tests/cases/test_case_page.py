@@ -27,7 +27,7 @@ from agency.cases.models import (
 from agency.compliance.models import LedgerEntry
 from agency.kit import clock
 from agency.payments.models import PaymentPlan
-from tests.compliance.conftest import NIGHT, OFFICE_HOURS, Debtor, make_debtor
+from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, Debtor, make_debtor
 from tests.fixtures.factories import ClientFactory, UserFactory, case_for
 from tests.fixtures.web import post_form, sign_in
 

@@ -19,8 +19,8 @@ from agency.auth.models import Role, User
 from agency.cases.models import Case, Consumer
 from agency.clients import service as clients_service
 from agency.clients.models import Client
-from agency.referrals.models import Layout, ReplacementPolicy
-from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory
+from agency.referrals.models import ReplacementPolicy
+from tests.fixtures.factories import ClientFactory, ContractFactory, LayoutFactory, UserFactory
 from tests.fixtures.web import sign_in
 
 PERSON = {"national_id": "123-45-6789", "date_of_birth": "1980-02-03"}
@@ -203,10 +203,7 @@ def test_a_replacement_under_update_writes_the_name_as_the_client_now_places_it(
     client: TestClient, db: Session, sides: tuple[Side, Side]
 ) -> None:
     alpha, bravo = sides
-    db.add(
-        Layout(client_id=bravo.client.id, name="upd", replacement_policy=ReplacementPolicy.UPDATE)
-    )
-    db.flush()
+    LayoutFactory(client=bravo.client, name="upd", replacement_policy=ReplacementPolicy.UPDATE)
     answer = push(
         client,
         bravo,

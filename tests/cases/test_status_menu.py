@@ -15,7 +15,7 @@ from agency.cases.models import Case, CaseStatus, StatusChange
 from agency.compliance import service as compliance
 from agency.compliance.models import FactKind, Source
 from agency.kit import clock
-from tests.compliance.conftest import OFFICE_HOURS, Debtor, make_debtor
+from tests.fixtures.compliance import OFFICE_HOURS, Debtor, make_debtor
 from tests.fixtures.factories import UserFactory
 from tests.fixtures.forms import rendered_form
 from tests.fixtures.web import post_form, sign_in

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from agency.auth.models import Role, User
 from agency.compliance import repository
 from agency.kit import clock
-from tests.compliance.conftest import OFFICE_HOURS, Debtor, gate_at, make_debtor
+from tests.fixtures.compliance import OFFICE_HOURS, Debtor, gate_at, make_debtor
 from tests.fixtures.factories import ClientFactory, UserFactory
 from tests.fixtures.web import sign_in
 

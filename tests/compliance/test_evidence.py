@@ -26,8 +26,8 @@ from agency.compliance.evidence import (
 from agency.compliance.keys import ledger_keys
 from agency.compliance.models import FactKind, LedgerEntry, Source
 from agency.kit import clock
-from tests.compliance.conftest import NIGHT, OFFICE_HOURS, gate_at, make_debtor
 from tests.compliance.tamper import edit, remove
+from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, gate_at, make_debtor
 
 
 def pdf_text(data: bytes) -> str:

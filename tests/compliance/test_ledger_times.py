@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agency.auth.models import User
-from tests.compliance.conftest import NIGHT, gate_at, make_debtor
+from tests.fixtures.compliance import NIGHT, gate_at, make_debtor
 
 
 def test_the_ledger_stays_utc_with_the_consumers_time_beside_next_allowed(

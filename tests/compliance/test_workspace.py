@@ -11,8 +11,8 @@ from agency.auth.models import Role, User
 from agency.compliance import integrity
 from agency.compliance.models import LedgerAlarmAck, LedgerVerification
 from agency.kit import clock
-from tests.compliance.conftest import NIGHT, OFFICE_HOURS, gate_at, make_debtor
 from tests.compliance.tamper import remove
+from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, gate_at, make_debtor
 from tests.fixtures.factories import ClientFactory, UserFactory
 from tests.fixtures.web import csrf_token, post_form, sign_in
 

@@ -15,7 +15,7 @@ from agency.auth.models import Role, User
 from agency.compliance import service
 from agency.compliance.models import ComplianceFact, FactKind, LedgerEntry, Source
 from agency.kit import clock
-from tests.compliance.conftest import NIGHT, OFFICE_HOURS, Debtor, gate_at, make_debtor
+from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, Debtor, gate_at, make_debtor
 from tests.fixtures.factories import ClientFactory, UserFactory, case_for
 from tests.fixtures.web import post_form, sign_in
 

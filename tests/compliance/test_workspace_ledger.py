@@ -16,7 +16,7 @@ from agency.auth.models import Role, User
 from agency.compliance import repository, service
 from agency.compliance.models import FactKind, Source
 from agency.kit import clock
-from tests.compliance.conftest import NIGHT, OFFICE_HOURS, gate_at, make_debtor
+from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, gate_at, make_debtor
 from tests.fixtures.factories import ClientFactory, UserFactory, case_for
 
 

@@ -15,7 +15,7 @@ from agency.compliance import engine, service
 from agency.compliance.models import ClientPolicy, EntryKind, FactKind, LedgerEntry, Source
 from agency.config import ROOT
 from agency.kit import clock
-from tests.compliance.conftest import NIGHT, OFFICE_HOURS, gate_at, make_debtor
+from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, gate_at, make_debtor
 from tests.fixtures.factories import ClientFactory, UserFactory
 from tests.fixtures.web import post_form, sign_in
 

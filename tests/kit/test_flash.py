@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases.models import AgentProfile, Team
+from agency.cases.models import AgentProfile
 from agency.kit import flash
-from tests.fixtures.factories import ClientFactory, UserFactory
+from tests.fixtures.factories import AgentProfileFactory, ClientFactory, TeamFactory, UserFactory
 from tests.fixtures.web import post_form, sign_in
 
 CLIENT = {
@@ -91,11 +91,7 @@ def test_a_new_agents_empty_queue_says_why_and_who_can_fix_it(
     assert "Nothing to call right now" in page.text
     assert "You are not in a team yet" in page.text
     assert "A supervisor can fix this" in page.text
-    team = Team(name="North desk")
-    db.add(team)
-    db.flush()
-    db.add(AgentProfile(user_id=agent.id, team_id=team.id, capacity=0))
-    db.flush()
+    AgentProfileFactory(user=agent, team=TeamFactory(name="North desk"), capacity=0)
     capped = post_form(client, "/queue/next", {})
     assert "You are not in a team yet" not in capped.text
     assert "Your capacity is 0" in capped.text

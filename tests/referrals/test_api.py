@@ -15,8 +15,8 @@ from agency.auth.models import Role
 from agency.cases.models import Case, CaseStatus, Consumer, ContactPoint
 from agency.clients import service as clients_service
 from agency.clients.models import ApiKey, Client
-from agency.referrals.models import Layout, Placement, ReplacementPolicy
-from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory
+from agency.referrals.models import Placement, ReplacementPolicy
+from tests.fixtures.factories import ClientFactory, ContractFactory, LayoutFactory, UserFactory
 from tests.fixtures.web import post_form, sign_in
 
 
@@ -328,8 +328,7 @@ def test_a_push_links_a_shared_phone_only_to_the_same_person(
 def test_a_replacement_naming_another_person_updates_nothing(
     client: TestClient, db: Session, acme: Client, auth: dict[str, str]
 ) -> None:
-    db.add(Layout(client_id=acme.id, name="upd", replacement_policy=ReplacementPolicy.UPDATE))
-    db.flush()
+    LayoutFactory(client=acme, name="upd", replacement_policy=ReplacementPolicy.UPDATE)
     assert push(client, auth, [account("P1")]).status_code == 201
     other = account("P1", first_name="John", last_name="Smith", email="john@example.com")
     refused = push(client, auth, [other], layout="upd").json()["results"][0]

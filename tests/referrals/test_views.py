@@ -22,7 +22,13 @@ from agency.db import session_scope
 from agency.main import create_app
 from agency.referrals.models import Layout, Placement, PlacementStatus
 from agency.worker import drain
-from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory, bind
+from tests.fixtures.factories import (
+    ClientFactory,
+    ContractFactory,
+    PlacementFactory,
+    UserFactory,
+    bind,
+)
 from tests.fixtures.referral_files import MAIN, csv_text, good, workbook_parts, zip_parts
 from tests.fixtures.web import csrf_token, post_form
 
@@ -249,16 +255,7 @@ def test_another_clients_placement_is_404(merchant: TestClient) -> None:
     with session_scope() as db:
         bind(db)
         other = ClientFactory(code="THIRD")
-        placement = Placement(
-            client_id=other.id,
-            kind="placement",
-            source="upload",
-            status=PlacementStatus.COMPLETED,
-            file_name="theirs.csv",
-            mapping={},
-        )
-        db.add(placement)
-        db.flush()
+        placement = PlacementFactory(client=other, file_name="theirs.csv")
         placement_id = placement.id
     assert merchant.get(f"/placements/{placement_id}").status_code == 404
     assert merchant.get(f"/placements/{placement_id}/rejected.csv").status_code == 404
