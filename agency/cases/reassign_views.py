@@ -37,6 +37,9 @@ def move_targets(db: Session) -> list[tuple[str, str]]:
     ]
 
 
+# ---- one case: who holds it, its changes, moving it --------------------------------------------
+
+
 def _case_or_404(db: Session, viewer: Viewer, case_id: int) -> Case:
     case = repository.case_for_viewer(db, viewer, case_id)
     if case is None:
@@ -107,6 +110,9 @@ def case_assign(
         values, ReassignForm, save, lambda v, e: _assign_page(request, db, v, e, case=case)
     )
     return flash.redirect(f"/supervisor/cases/{case.id}/assign", "Case reassigned.")
+
+
+# ---- an agent's book spread over others -------------------------------------------------------
 
 
 def _rebalance_page(

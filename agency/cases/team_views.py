@@ -31,6 +31,9 @@ from agency.kit.templates import render
 router = APIRouter()
 
 
+# ---- teams ---------------------------------------------------------------------------------
+
+
 def _teams_page(
     request: Request,
     db: Session,
@@ -103,6 +106,9 @@ def delete_team(request: Request, db: DbSession, _: Supervisor, team_id: RowId) 
 
     or_refuse(lambda: teams_service.delete_team(db, found), refused)
     return flash.redirect("/supervisor/teams", "Team deleted.")
+
+
+# ---- agents --------------------------------------------------------------------------------
 
 
 @router.get("/supervisor/agents")
