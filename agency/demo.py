@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from agency.auth import service as auth_service
 from agency.auth.models import Role
 from agency.auth.schemas import NewUserForm
-from agency.cases import actions, assignment, queue
+from agency.cases import actions, assignment, assignment_rules, queue, teams
 from agency.cases import service as cases_service
 from agency.cases.models import (
     AssignmentStrategy,
@@ -251,9 +251,9 @@ def load(db: Session) -> bool:
 def _assignment(db: Session, users: Mapping[str, int], case_ids: list[int]) -> None:
     """The team, its agents' profiles, the rules, and the cases given out by them (those
     not in ``case_ids`` stay unassigned: the supervisor's to place)."""
-    team = assignment.save_team(db, data=TeamForm(name=TEAM))
+    team = teams.save_team(db, data=TeamForm(name=TEAM))
     for email, capacity, languages, regions in AGENT_PROFILES:
-        assignment.update_agent(
+        teams.update_agent(
             db,
             user_id=users[email],
             data=AgentProfileForm(
@@ -301,7 +301,7 @@ def _assignment(db: Session, users: Mapping[str, int], case_ids: list[int]) -> N
         ),
     ]
     for rule in rules:
-        assignment.create_rule(db, data=rule, by_user_id=users["supervisor@example.com"])
+        assignment_rules.create_rule(db, data=rule, by_user_id=users["supervisor@example.com"])
     assignment.assign_cases(db, case_ids=case_ids)
     db.flush()
 

@@ -26,7 +26,14 @@ from agency.auth import csrf
 from agency.auth import views as auth_views
 from agency.auth.hashing import HashingBusy
 from agency.auth.permissions import Forbidden, NotAuthenticated, clear_session_cookie
-from agency.cases import bulk_move_views, client_views, supervisor_views
+from agency.cases import (
+    bulk_move_views,
+    client_views,
+    reassign_views,
+    rule_views,
+    supervisor_views,
+    team_views,
+)
 from agency.cases import views as cases_views
 from agency.clients import user_views
 from agency.clients import views as clients_views
@@ -353,6 +360,9 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(cases_views.router, include_in_schema=False)
     app.include_router(client_views.router, include_in_schema=False)
     app.include_router(supervisor_views.router, include_in_schema=False)
+    app.include_router(rule_views.router, include_in_schema=False)
+    app.include_router(team_views.router, include_in_schema=False)
+    app.include_router(reassign_views.router, include_in_schema=False)
     app.include_router(bulk_move_views.router, include_in_schema=False)
     app.include_router(referrals_views.router, include_in_schema=False)
     app.include_router(compliance_views.router, include_in_schema=False)

@@ -254,8 +254,14 @@ def setup(entries: int, seed: int = 3) -> tuple[int, int, int]:
                             actor_id=agent_id,
                             due_at=at + timedelta(days=rng.randint(1, 5)),
                         )
-                elif left >= 2 and roll < 0.75 and (
-                    targets := [s for s in status.decisions(case.status) if s in actions._WORKING]
+                elif (
+                    left >= 2
+                    and roll < 0.75
+                    and (
+                        targets := [
+                            s for s in status.decisions(case.status) if s in actions._WORKING
+                        ]
+                    )
                 ):
                     target = rng.choice(targets)
                     actions.change_status(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from agency.auth import service as auth_service
 from agency.auth.permissions import Viewer
-from agency.cases import assignment, repository
+from agency.cases import assignment, reassign, repository
 from agency.cases.models import AssignmentChange, Case, MoveBatch
 from agency.cases.schemas import CaseFilters
 from agency.kit import clock
@@ -151,8 +151,8 @@ def move(
     again and the warnings made, so what is checked is what moves, however many
     supervisors move at once.
     """
-    reason = assignment.reason_given(reason)
-    assignment.check_target(db, assignment.roster(db), to_agent_id, to_team_id)
+    reason = reassign.reason_given(reason)
+    reassign.check_target(db, assignment.roster(db), to_agent_id, to_team_id)
     case_ids = repository.filtered_case_ids(db, viewer, filters)
     if fingerprint(case_ids) != expected:
         raise _changed(case_ids)
@@ -183,7 +183,7 @@ def move(
     db.add(batch)
     db.flush()
     for case in cases:
-        if assignment.already_there(case, to_agent_id=to_agent_id, to_team_id=to_team_id):
+        if reassign.already_there(case, to_agent_id=to_agent_id, to_team_id=to_team_id):
             continue
         change = assignment.move_case(
             db,

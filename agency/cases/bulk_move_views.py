@@ -10,21 +10,21 @@ supervisors only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from agency.auth import service as auth_service
-from agency.auth.models import Role, User
-from agency.auth.permissions import CurrentViewer, Viewer, require
+from agency.auth.models import User
+from agency.auth.permissions import CurrentViewer, Viewer
 from agency.cases import bulk_move, repository
 from agency.cases.models import MoveBatch
+from agency.cases.reassign_views import move_targets
 from agency.cases.schemas import CaseFilters, ReassignForm
-from agency.cases.supervisor_views import move_targets
+from agency.cases.supervisor_shared import Supervisor, people_names
 from agency.clients import service as clients_service
 from agency.db import DbSession
 from agency.kit.errors import NotFound
@@ -33,7 +33,6 @@ from agency.kit.params import RowId
 from agency.kit.templates import render
 
 router = APIRouter()
-Supervisor = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR))]
 FILTER_FIELDS = tuple(CaseFilters.model_fields)
 
 
@@ -178,7 +177,7 @@ def _batch_page(
     request: Request, db: Session, batch: MoveBatch, undone: bulk_move.Undone | None = None
 ) -> Response:
     people = {i for i in (batch.by_user_id, batch.to_agent_id, batch.undone_by_id) if i}
-    names = {u.id: u.full_name for u in auth_service.users_by_ids(db, sorted(people))}
+    names = people_names(db, people)
     team = repository.team_by_id(db, batch.to_team_id) if batch.to_team_id else None
     return render(
         request,

@@ -210,7 +210,7 @@ class Maintenance:
     contact: Account | None = None  # "update": the new contact data (names unused)
 
 
-# ---- assignment: the supervisor's forms (agency.cases.assignment) ---------------------
+# ---- assignment: the supervisor's forms (assignment_rules, teams, reassign) ------------
 
 _COUNTRY = r"^[A-Z]{2}$"
 _REGION_CODE = r"^[A-Z0-9]{1,3}$"

@@ -1,5 +1,6 @@
 """Assignment: each strategy, capacity, rule conditions and order, the job after a
-placement commits, and the supervisor's moves, each recorded as an AssignmentChange."""
+placement commits, and the supervisor's moves (agency.cases.reassign), each recorded as an
+AssignmentChange."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases import assignment, tasks
+from agency.cases import assignment, reassign, tasks
 from agency.cases.errors import CaseError
 from agency.cases.models import (
     AgentProfile,
@@ -21,11 +22,9 @@ from agency.cases.models import (
     AssignmentStrategy,
     Case,
     CaseStatus,
-    RuleEdit,
     StatusChange,
     Team,
 )
-from agency.cases.schemas import AgentProfileForm, RuleForm
 from agency.clients.models import Client
 from agency.db import session_scope
 from agency.kit import clock
@@ -352,6 +351,16 @@ def test_already_assigned_cases_are_left_alone(db: Session) -> None:
     assert holders(db, [held]) == [holder.id]
 
 
+def test_a_band_takes_only_cases_in_its_currency(db: Session) -> None:
+    dollars, yen = ClientFactory(currency="USD"), ClientFactory(currency="JPY")
+    taker = agent(db)
+    rule(db, S.LEAST_COUNT, agent_ids=[taker.id], min_balance_minor=5_000, balance_currency="JPY")
+    big_in_dollars = new_case(dollars, principal_minor=1_000_000)  # $10,000.00
+    in_yen, too_small = new_case(yen, principal_minor=6_000), new_case(yen, principal_minor=4_000)
+    run(db, big_in_dollars, in_yen, too_small)  # a yen case's balance: 6,500 and 4,500
+    assert holders(db, [big_in_dollars, in_yen, too_small]) == [None, taker.id, None]
+
+
 # ---- the job after a placement commits ------------------------------------------------------
 
 
@@ -432,7 +441,7 @@ def test_reassign_one_case_to_an_agent_and_then_to_a_team_pool(db: Session) -> N
         lease_agent_id=first.id,
         lease_expires_at=NOW + timedelta(minutes=5),
     )
-    moved = assignment.reassign(
+    moved = reassign.reassign(
         db, case_ids=[case.id], to_agent_id=second.id, by_user_id=boss.id, reason="holiday"
     )
     assert moved == 1
@@ -442,7 +451,7 @@ def test_reassign_one_case_to_an_agent_and_then_to_a_team_pool(db: Session) -> N
         CaseStatus.ACTIVE,
     )
     with clock.frozen(NOW + timedelta(hours=1)):
-        assignment.reassign(
+        reassign.reassign(
             db, case_ids=[case.id], to_team_id=team.id, by_user_id=boss.id, reason="to the pool"
         )
     assert (case.assigned_agent_id, case.team_id) == (None, team.id)
@@ -456,7 +465,7 @@ def test_reassign_one_case_to_an_agent_and_then_to_a_team_pool(db: Session) -> N
     ]
     # Moving it where it already is changes nothing.
     assert (
-        assignment.reassign(
+        reassign.reassign(
             db, case_ids=[case.id], to_team_id=team.id, by_user_id=boss.id, reason="again"
         )
         == 0
@@ -484,7 +493,7 @@ def test_reassign_refuses_a_bad_target_or_no_reason_and_moves_nothing(
         target = {"to_agent_id": agent(db).id}
     case = case_for(ClientFactory(), assigned_agent_id=holder.id)
     with pytest.raises(FormError) as refused:
-        assignment.reassign(db, case_ids=[case.id], by_user_id=boss.id, reason=reason, **target)
+        reassign.reassign(db, case_ids=[case.id], by_user_id=boss.id, reason=reason, **target)
     assert field in refused.value.errors
     assert case.assigned_agent_id == holder.id and changes(db, case) == []
 
@@ -497,7 +506,7 @@ def test_rebalance_spreads_a_book_least_loaded_first_and_respects_capacity(db: S
         case_for(client, assigned_agent_id=heavy.id)
     book = [case_for(client, assigned_agent_id=leaving.id, principal_minor=p) for p in range(1, 7)]
     case_for(client, assigned_agent_id=leaving.id, status=CaseStatus.PAID)  # closed: stays
-    moved = assignment.rebalance(
+    moved = reassign.rebalance(
         db,
         from_agent_id=leaving.id,
         to_agent_ids=[light.id, heavy.id, tiny.id],
@@ -526,7 +535,7 @@ def test_rebalance_with_a_limit_moves_the_biggest_cases_only(db: Session) -> Non
     leaving, taker = agent(db), agent(db)
     small = case_for(client, assigned_agent_id=leaving.id, principal_minor=100)
     big = case_for(client, assigned_agent_id=leaving.id, principal_minor=900_000)
-    moved = assignment.rebalance(
+    moved = reassign.rebalance(
         db,
         from_agent_id=leaving.id,
         to_agent_ids=[taker.id],
@@ -543,7 +552,7 @@ def test_rebalance_refuses_its_own_agent_or_nobody(db: Session) -> None:
     leaving = agent(db)
     for to in ([], [leaving.id], [boss.id]):
         with pytest.raises(FormError) as refused:
-            assignment.rebalance(
+            reassign.rebalance(
                 db, from_agent_id=leaving.id, to_agent_ids=to, by_user_id=boss.id, reason="r"
             )
         assert "to_agent_ids" in refused.value.errors
@@ -564,172 +573,3 @@ def test_taking_a_case_from_the_pool_records_it_and_keeps_the_team(db: Session) 
     )
     with pytest.raises(CaseError):
         assignment.take_from_pool(db, case=case, agent_id=member.id)
-
-
-# ---- editing rules and agents -------------------------------------------------------------------
-
-
-def form(**values: Any) -> RuleForm:
-    base: dict[str, Any] = {"name": "A rule", "strategy": "least_count", "is_active": "on"}
-    return RuleForm.model_validate({**base, **values})
-
-
-def test_rules_are_created_at_the_end_and_move_up_and_down(db: Session) -> None:
-    boss = UserFactory(role=Role.SUPERVISOR)
-    taker = agent(db)
-    made = [
-        assignment.create_rule(
-            db, data=form(name=n, country=c, agent_ids=str(taker.id)), by_user_id=boss.id
-        )
-        for n, c in (("one", "US"), ("two", "CA"), ("three", "GB"))
-    ]
-    assert [r.position for r in made] == [0, 1, 2]
-    assignment.move_rule(db, rule=made[2], direction="up", by_user_id=boss.id)
-    assignment.move_rule(db, rule=made[0], direction="up", by_user_id=boss.id)  # first: stays
-    order = [r.name for r in assignment.repository.assignment_rules(db)]
-    assert order == ["one", "three", "two"]
-    assignment.set_rule_active(db, rule=made[1], active=False, by_user_id=boss.id)
-    assignment.set_rule_active(db, rule=made[1], active=False, by_user_id=boss.id)  # no change
-    assert [r.name for r in assignment.repository.assignment_rules(db, active_only=True)] == [
-        "one",
-        "three",
-    ]
-
-    def history(rule: AssignmentRule) -> list[tuple[str, int, bool]]:
-        return [
-            (e.action.value, e.rule["position"], e.rule["is_active"])
-            for e in assignment.repository.rule_edits(db, rule.id)
-        ]
-
-    assert history(made[0]) == [("created", 0, True)]
-    assert history(made[1]) == [("switched_off", 2, False), ("created", 1, True)]
-    assert history(made[2]) == [("moved_up", 1, True), ("created", 2, True)]
-
-
-def test_each_rule_edit_keeps_who_and_the_rule_as_it_then_stood(db: Session) -> None:
-    boss, other_boss = UserFactory(role=Role.SUPERVISOR), UserFactory(role=Role.SUPERVISOR)
-    first, second = agent(db), agent(db)
-    made = assignment.create_rule(
-        db, data=form(name="Big", agent_ids=str(first.id)), by_user_id=boss.id
-    )
-    changed = form(
-        name="Big ones",
-        agent_ids=f"{first.id},{second.id}",
-        min_balance="250",
-        balance_currency="usd",
-    )
-    assignment.update_rule(db, rule=made, data=changed, by_user_id=other_boss.id)
-    latest, created = assignment.repository.rule_edits(db, made.id)
-    assert (created.action, created.by_user_id, latest.action, latest.by_user_id) == (
-        RuleEdit.CREATED,
-        boss.id,
-        RuleEdit.EDITED,
-        other_boss.id,
-    )
-    assert (created.rule["name"], created.rule["agent_ids"], created.rule["min_balance_minor"]) == (
-        "Big",
-        [first.id],
-        None,
-    )
-    assert latest.rule == assignment.rule_fields(made)
-    assert (latest.rule["agent_ids"], latest.rule["balance_currency"]) == (
-        sorted([first.id, second.id]),
-        "USD",
-    )
-
-
-@pytest.mark.parametrize(
-    ("values", "field"),
-    [
-        ({"min_balance": "500", "max_balance": "499.99", "balance_currency": "USD"}, "max_balance"),
-        ({"min_balance": "500"}, "balance_currency"),
-        ({"min_balance": "500", "balance_currency": "XYZ"}, "balance_currency"),
-        ({"max_balance": "250.5", "balance_currency": "JPY"}, "max_balance"),
-        ({"min_age_days": "10", "max_age_days": "9"}, "max_age_days"),
-        ({"agent_ids": "999999999"}, "agent_ids"),
-        ({"agent_ids": ""}, "agent_ids"),
-        ({"strategy": "team_pool", "agent_ids": ""}, "team_id"),
-        ({"team_id": "999999999"}, "team_id"),
-        ({"client_id": "999999999"}, "client_id"),
-        ({"region": "CA"}, "country"),
-    ],
-)
-def test_a_bad_rule_is_refused_naming_the_field(
-    db: Session, values: dict[str, str], field: str
-) -> None:
-    taker = agent(db)
-    data = form(**{"agent_ids": str(taker.id), **values})
-    with pytest.raises(FormError) as refused:
-        assignment.create_rule(db, data=data, by_user_id=taker.id)
-    assert field in refused.value.errors
-    assert assignment.repository.assignment_rules(db) == []
-
-
-def test_rule_form_normalizes_codes() -> None:
-    data = form(country="us", language="ES", balance_currency="jpy", agent_ids="3, 4")
-    assert (data.country, data.language, data.balance_currency, data.agent_ids) == (
-        "US",
-        "es",
-        "JPY",
-        [3, 4],
-    )
-
-
-@pytest.mark.parametrize(
-    ("currency", "client_currency", "band", "stored"),
-    [
-        ("USD", "USD", ("250", "1000.5"), ("USD", 25_000, 100_050)),
-        ("", "JPY", ("30000", ""), ("JPY", 30_000, None)),  # the client's currency
-        ("KWD", "USD", ("", "12.345"), ("KWD", None, 12_345)),  # a given one wins
-    ],
-)
-def test_a_rules_band_is_kept_in_minor_units_of_its_currency(
-    db: Session,
-    currency: str,
-    client_currency: str,
-    band: tuple[str, str],
-    stored: tuple[str, int | None, int | None],
-) -> None:
-    client, taker = ClientFactory(currency=client_currency), agent(db)
-    data = form(
-        client_id=client.id,
-        min_balance=band[0],
-        max_balance=band[1],
-        balance_currency=currency,
-        agent_ids=str(taker.id),
-    )
-    made = assignment.create_rule(db, data=data, by_user_id=taker.id)
-    assert (made.balance_currency, made.min_balance_minor, made.max_balance_minor) == stored
-
-
-def test_a_band_takes_only_cases_in_its_currency(db: Session) -> None:
-    dollars, yen = ClientFactory(currency="USD"), ClientFactory(currency="JPY")
-    taker = agent(db)
-    rule(db, S.LEAST_COUNT, agent_ids=[taker.id], min_balance_minor=5_000, balance_currency="JPY")
-    big_in_dollars = new_case(dollars, principal_minor=1_000_000)  # $10,000.00
-    in_yen, too_small = new_case(yen, principal_minor=6_000), new_case(yen, principal_minor=4_000)
-    run(db, big_in_dollars, in_yen, too_small)  # a yen case's balance: 6,500 and 4,500
-    assert holders(db, [big_in_dollars, in_yen, too_small]) == [None, taker.id, None]
-
-
-def test_agent_profiles_are_saved_and_validated(db: Session) -> None:
-    team = Team(name="Profiles")
-    db.add(team)
-    db.flush()
-    person = agent(db)
-    data = AgentProfileForm.model_validate(
-        {"team_id": str(team.id), "capacity": "40", "languages": "EN, es", "regions": "us-ca US"}
-    )
-    profile = assignment.update_agent(db, user_id=person.id, data=data)
-    assert (profile.team_id, profile.capacity, profile.languages, profile.regions) == (
-        team.id,
-        40,
-        ["en", "es"],
-        ["US", "US-CA"],
-    )
-    with pytest.raises(ValueError, match="two-letter"):
-        AgentProfileForm.model_validate({"languages": "english"})
-    with pytest.raises(LookupError):
-        assignment.update_agent(
-            db, user_id=UserFactory(role=Role.SUPERVISOR).id, data=AgentProfileForm()
-        )

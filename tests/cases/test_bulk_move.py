@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role, User
-from agency.cases import assignment, bulk_move, repository
+from agency.cases import bulk_move, reassign, repository
 from agency.cases.models import (
     AgentProfile,
     AssignmentChange,
@@ -266,7 +266,7 @@ def test_a_move_that_lands_while_this_one_waits_for_its_locks_moves_nothing(
 
     def lock_after_the_other_move(session: Session, agent_id: int) -> None:
         lock(session, agent_id)
-        assignment.reassign(
+        reassign.reassign(
             session, case_ids=[cases[0].id], to_agent_id=ben.id, by_user_id=boss.id, reason="x"
         )
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role, User
-from agency.cases import assignment
+from agency.cases import assignment, assignment_rules
 from agency.cases.models import AssignmentRule, AssignmentStrategy, Case, Team
 from agency.kit import clock
 from tests.fixtures.factories import ClientFactory, ConsumerFactory, UserFactory, case_for
@@ -115,12 +115,12 @@ def test_skill_match_and_narrower_rules_shadow_nothing(db: Session) -> None:
 
     wide_band = rule(balance_currency="USD", min_balance_minor=0, max_balance_minor=1000)
     narrow_band = rule(balance_currency="USD", min_balance_minor=100, max_balance_minor=500)
-    assert assignment.covers(wide_band, narrow_band)
-    assert not assignment.covers(narrow_band, wide_band)
-    assert not assignment.covers(wide_band, rule())  # a band does not take every case
-    assert not assignment.covers(rule(min_age_days=30), rule(max_age_days=60))
-    assert assignment.covers(rule(max_age_days=90), rule(min_age_days=5, max_age_days=60))
+    assert assignment_rules.covers(wide_band, narrow_band)
+    assert not assignment_rules.covers(narrow_band, wide_band)
+    assert not assignment_rules.covers(wide_band, rule())  # a band does not take every case
+    assert not assignment_rules.covers(rule(min_age_days=30), rule(max_age_days=60))
+    assert assignment_rules.covers(rule(max_age_days=90), rule(min_age_days=5, max_age_days=60))
     skills = rule(id=1, strategy=AssignmentStrategy.SKILL_MATCH)
-    assert assignment.shadowing([skills, rule(id=2, country="US")]) == {}
+    assert assignment_rules.shadowing([skills, rule(id=2, country="US")]) == {}
     pool = rule(id=3, strategy=AssignmentStrategy.TEAM_POOL)
-    assert assignment.shadowing([pool, rule(id=4, country="US")]) == {4: pool}
+    assert assignment_rules.shadowing([pool, rule(id=4, country="US")]) == {4: pool}
