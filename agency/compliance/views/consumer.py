@@ -150,12 +150,11 @@ def record_fact(
         raise NotFound("consumer")
     values: dict[str, Any] = form_values(posted)
     days = [str(d) for d in posted.getlist("inconvenient_days")]
-    try:
-        data = parse(FactForm, {**values, "inconvenient_days": days or None})  # type: ignore[dict-item]
-    except FormError as exc:
-        errors = labelled(exc.errors, FACT_LABELS)
-        errors.setdefault("__all__", "Please correct the fields marked below.")
-        raise ResponseError(
+
+    def refused(errors: Mapping[str, str]) -> ResponseError:
+        """The page again with the form as posted and ``errors`` (422); raising it rolls
+        the request back, so nothing half-written is kept."""
+        return ResponseError(
             _consumer_page(
                 request,
                 db,
@@ -164,7 +163,14 @@ def record_fact(
                 errors=errors,
                 status_code=422,
             )
-        ) from exc
+        )
+
+    try:
+        data = parse(FactForm, {**values, "inconvenient_days": days or None})  # type: ignore[dict-item]
+    except FormError as exc:
+        errors = labelled(exc.errors, FACT_LABELS)
+        errors.setdefault("__all__", "Please correct the fields marked below.")
+        raise refused(errors) from exc
     try:
         fact = service.record_fact(
             db,
@@ -179,17 +185,7 @@ def record_fact(
             detail=data.detail(),
         )
     except service.ComplianceError as exc:
-        # Raising ResponseError rolls the request back: nothing half-written is kept.
-        raise ResponseError(
-            _consumer_page(
-                request,
-                db,
-                consumer_id,
-                values={**values, "inconvenient_days": days},
-                errors=service_errors(str(exc), FACT_ERROR_FIELDS),
-                status_code=422,
-            )
-        ) from exc
+        raise refused(service_errors(str(exc), FACT_ERROR_FIELDS)) from exc
     return RedirectResponse(
         f"/compliance/consumers/{consumer_id}?recorded={fact.id}#timeline", status_code=303
     )
