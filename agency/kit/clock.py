@@ -1,5 +1,5 @@
-"""The one clock.  Every "now" in agency comes from here so tests can freeze it; and the
-agency's own day, in its time zone (``AGENCY_TIME_ZONE``)."""
+"""The one clock.  Every "now" in agency comes from here so tests can freeze it; the
+agency's own day, in its time zone (``AGENCY_TIME_ZONE``); and the days' short names."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from agency.config import get_settings
+
+# The days of the week as screens name them, Monday first (``date.weekday()``'s order).
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 _frozen: datetime | None = None
 

@@ -256,9 +256,9 @@ def test_csv_has_every_field_and_the_same_rows_as_the_search(
 def test_csv_pages_through_more_entries_than_one_batch(
     client: TestClient, db: Session, workspace_officer: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agency.compliance import views
+    from agency.compliance import ledger_export
 
-    monkeypatch.setattr(views, "CSV_BATCH", 3)
+    monkeypatch.setattr(ledger_export, "CSV_BATCH", 3)
     debtor = make_debtor()
     made = [gate_at(db, debtor, NIGHT - timedelta(days=d)).entry.id for d in range(8)]
     rows = read_csv(client.get("/compliance/ledger.csv?decision=blocked").text)
