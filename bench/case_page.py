@@ -258,12 +258,12 @@ def setup(entries: int, seed: int = 3) -> tuple[int, int, int]:
                     target = rng.choice(
                         [s for s in status.allowed_next(case.status) if s in actions._WORKING]
                     )
-                    actions.change_status(
+                    status.change(
                         db,
                         case=case,
-                        actor_id=agent_id,
                         to=target,
                         reason=f"bench: step {n}",
+                        by_user_id=agent_id,
                     )
                 else:
                     actions.add_note(
