@@ -11,31 +11,25 @@ from agency.kit import clock
 from agency.kit.money import Money
 from agency.payments import service
 from agency.payments.models import Installment, InstallmentStatus, PlanKind, PlanStatus
+from agency.payments.schemas import PlanSummary
 from tests.fixtures.factories import CaseFactory, UserFactory
 
 NOW = datetime(2025, 6, 10, 15, 0, tzinfo=UTC)
 
 
+def promise(
+    db: Session, case_id: int, amount_minor: int, due: date, *, at: datetime, by: int | None
+) -> PlanSummary:
+    with clock.frozen(at):
+        return service.record_promise(
+            db, case_id=case_id, currency="USD", amount_minor=amount_minor, due=due, by_user_id=by
+        )
+
+
 def test_a_new_promise_cancels_the_open_one_and_its_installment_due(db: Session) -> None:
     case, agent = CaseFactory(), UserFactory()
-    with clock.frozen(NOW):
-        first = service.record_promise(
-            db,
-            case_id=case.id,
-            currency="USD",
-            amount_minor=5_000,
-            due=date(2025, 6, 20),
-            by_user_id=agent.id,
-        )
-    with clock.frozen(NOW + timedelta(hours=1)):
-        second = service.record_promise(
-            db,
-            case_id=case.id,
-            currency="USD",
-            amount_minor=7_500,
-            due=date(2025, 6, 25),
-            by_user_id=None,
-        )
+    first = promise(db, case.id, 5_000, date(2025, 6, 20), at=NOW, by=agent.id)
+    second = promise(db, case.id, 7_500, date(2025, 6, 25), at=NOW + timedelta(hours=1), by=None)
     assert (second.kind, second.status, second.total) == (
         PlanKind.PROMISE,
         PlanStatus.ACTIVE,
@@ -62,15 +56,7 @@ def test_a_new_promise_cancels_the_open_one_and_its_installment_due(db: Session)
 def test_promises_made_since_a_moment(db: Session) -> None:
     case, agent = CaseFactory(), UserFactory()
     for at, by in ((NOW - timedelta(days=1), agent.id), (NOW + timedelta(hours=1), None)):
-        with clock.frozen(at):
-            service.record_promise(
-                db,
-                case_id=case.id,
-                currency="USD",
-                amount_minor=100,
-                due=date(2025, 6, 20),
-                by_user_id=by,
-            )
+        promise(db, case.id, 100, date(2025, 6, 20), at=at, by=by)
     promises = service.promises_made(since=NOW)
     made = db.execute(select(promises.c.case_id, promises.c.created_by_id)).all()
     assert [tuple(row) for row in made] == [(case.id, None)]

@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases.models import Case, CaseStatus, CloseReason, Consumer, ContactPoint, StatusChange
+from agency.cases.models import Case, CaseStatus, CloseReason, Consumer, ContactPoint
 from agency.clients import service as clients_service
 from agency.clients.models import ApiKey, Client
 from agency.referrals.models import Layout, Placement, ReplacementPolicy
 from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory
 from tests.fixtures.web import post_form, sign_in
+from tests.referrals.conftest import status_moves
 
 
 def account(reference: str, **changes: Any) -> dict[str, Any]:
@@ -284,12 +285,7 @@ def test_account_actions(client: TestClient, db: Session, auth: dict[str, str]) 
         ("A2", CaseStatus.PAID, CloseReason.PAID_IN_FULL),
         ("A3", CaseStatus.RECALLED, CloseReason.RECALLED),
     ]
-    moves = db.execute(
-        select(Case.client_reference, StatusChange.to_status, StatusChange.reason)
-        .join(Case, Case.id == StatusChange.case_id)
-        .order_by(StatusChange.id)
-    ).all()
-    assert [tuple(move) for move in moves] == [
+    assert status_moves(db) == [
         ("A2", CaseStatus.PAID, "paid in full: a direct payment to the client cleared the balance"),
         ("A3", CaseStatus.RECALLED, "recalled by the client"),
     ]
