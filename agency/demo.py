@@ -6,7 +6,9 @@ nothing: the demo clients' codes mark the data as present.
 
 Clients, contracts and users are made through their services; consumers and cases are
 written as rows, because this is a seeding tool: placing real accounts (matching,
-validation, dedupe) belongs to referral intake.
+validation, dedupe) belongs to referral intake.  Each case is written as ``new`` and moved
+to its drawn status through the status machine, so it has its transition, and a final one
+its close reason, like any other.
 
 The four demo agents work in one team ("Early-stage") with profiles (capacity,
 languages, regions); the open cases are given out by real assignment rules (AU and UK
@@ -37,6 +39,7 @@ from agency.auth.models import Role
 from agency.auth.schemas import NewUserForm
 from agency.cases import actions, assignment, assignment_rules, queue, teams
 from agency.cases import service as cases_service
+from agency.cases import status as case_status
 from agency.cases.models import (
     AssignmentStrategy,
     Case,
@@ -237,15 +240,36 @@ def load(db: Session) -> bool:
         if role is Role.AGENT:
             agent_ids.append(user.id)
     to_assign: list[Case] = []
+    drawn: list[tuple[Case, CaseStatus]] = []
     for spec in CLIENTS:
         client, contract = clients[spec.code]
-        to_assign += _cases(db, rng, spec, client, contract, today)
+        assign, statuses = _cases(db, rng, spec, client, contract, today)
+        to_assign += assign
+        drawn += statuses
     db.flush()
+    _move_to_drawn_statuses(db, drawn)
     _assignment(db, users, [case.id for case in to_assign])
     _contact_history(db, rng, agent_ids, clients["DEMO"][0].id)
     _agents_work(db, random.Random(SEED + 1), users["supervisor@example.com"])  # noqa: S311
     integrity.verify_ledger(db)
     return True
+
+
+def _move_to_drawn_statuses(db: Session, drawn: list[tuple[Case, CaseStatus]]) -> None:
+    """Each new case to the status drawn for it, recorded; a closed one for one of the
+    reasons a person decides, in turn."""
+    reasons = case_status.DECIDED_CLOSE_REASONS
+    for n, (case, to) in enumerate(drawn):
+        if to is not CaseStatus.NEW:
+            case_status.change(
+                db,
+                case=case,
+                to=to,
+                reason=f"demo data: placed as {to.value}",
+                by_user_id=None,
+                close_reason=reasons[n % len(reasons)] if to is CaseStatus.CLOSED else None,
+            )
+    db.flush()
 
 
 def _assignment(db: Session, users: Mapping[str, int], case_ids: list[int]) -> None:
@@ -569,14 +593,16 @@ def _cases(
     client: Client,
     contract: Contract,
     today: date,
-) -> list[Case]:
-    """The client's cases, unassigned; returns those the rules are to give out."""
+) -> tuple[list[Case], list[tuple[Case, CaseStatus]]]:
+    """The client's cases, new and unassigned; returns those the rules are to give out,
+    and each case with the status drawn for it."""
     fake = Faker(spec.locale)
     fake.seed_instance(SEED + len(spec.code))
     statuses, weights = zip(*STATUS_WEIGHTS.items(), strict=True)
     made = 0
     n = 0
     to_assign = []
+    drawn = []
     while made < spec.cases:
         n += 1
         consumer = _consumer(fake, rng, spec, n, client.id)
@@ -612,7 +638,7 @@ def _cases(
                 product=spec.product,
                 delinquency_date=charge_off - timedelta(days=rng.randint(60, 180)),
                 charge_off_date=charge_off,
-                status=status,
+                status=CaseStatus.NEW,
                 placed_at=placed_at,
                 # Reached once, halfway through its life so far, if the status says so.
                 last_contact_at=placed_at + (clock.now() - placed_at) / 2
@@ -621,6 +647,7 @@ def _cases(
             )
             case.priority = queue.priority(case) if status.is_open else 0
             db.add(case)
+            drawn.append((case, status))
             if assigned:
                 to_assign.append(case)
-    return to_assign
+    return to_assign, drawn

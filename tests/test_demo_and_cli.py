@@ -16,13 +16,16 @@ from typer.testing import CliRunner
 
 from agency.auth.models import Role, User
 from agency.cases.models import (
+    CLOSED_STATUSES,
     AgentProfile,
     AssignmentChange,
     AssignmentRule,
     Callback,
     Case,
     CaseNote,
+    CaseStatus,
     Consumer,
+    StatusChange,
     Team,
 )
 from agency.cli import app
@@ -123,6 +126,17 @@ def test_demo_loads_once_and_is_realistic(bound_engine: Engine) -> None:
         assert db.scalar(select(func.count()).select_from(PaymentPlan)) > 50
         assert db.scalar(select(func.count()).select_from(Callback)) > 20
         assert db.scalar(select(func.count()).select_from(CaseNote)) > 20
+        # Every status came through the status machine: a final one with its close reason.
+        unrecorded = select(func.count()).where(
+            Case.status != CaseStatus.NEW,
+            ~select(StatusChange.id).where(StatusChange.case_id == Case.id).exists(),
+        )
+        assert db.scalar(unrecorded) == 0
+        reasons = db.execute(
+            select(Case.status, Case.close_reason).where(Case.status.in_(CLOSED_STATUSES))
+        ).all()
+        assert {status for status, _ in reasons} == set(CLOSED_STATUSES)
+        assert all(reason is not None for _, reason in reasons)
 
     again = runner.invoke(app, ["demo"])
     assert again.exit_code == 0

@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
@@ -42,7 +41,8 @@ from agency.compliance.validation import validation_period_end
 from agency.kit import clock
 from agency.kit.phones import parse_phone
 from agency.kit.timezones import candidate_zones
-from agency.payments.models import Installment, InstallmentStatus, PaymentPlan, PlanKind, PlanStatus
+from agency.payments import service as payments_service
+from agency.payments.schemas import PlanSummary
 
 # What an agent records after a call, and what the ledger knows it as.
 AgentOutcome = Literal[
@@ -287,7 +287,7 @@ def _requeue(db: Session, case: Case, at: datetime) -> None:
 
 def record_promise(
     db: Session, *, case: Case, actor_id: int, amount_minor: int, due: date
-) -> PaymentPlan:
+) -> PlanSummary:
     """A promise to pay ``amount_minor`` on ``due``: a one-installment plan.  The case
     becomes a promise and comes back to the queue on the due date, ahead of the rest.
     An earlier promise still open is replaced (cancelled)."""
@@ -310,32 +310,14 @@ def record_promise(
             reason=f"promise to pay {case.bucket(amount_minor)} on {due.isoformat()}",
             by_user_id=actor_id,
         )
-    now = clock.now()
-    earlier = repo.open_promises(db, case.id)
-    for plan in earlier:
-        plan.status, plan.ended_at = PlanStatus.CANCELLED, now
-    if earlier:
-        db.execute(
-            update(Installment)
-            .where(
-                Installment.plan_id.in_([p.id for p in earlier]),
-                Installment.status == InstallmentStatus.DUE,
-            )
-            .values(status=InstallmentStatus.CANCELLED)
-            .execution_options(synchronize_session=False)
-        )
-    plan = PaymentPlan(
+    plan = payments_service.record_promise(
+        db,
         case_id=case.id,
-        kind=PlanKind.PROMISE,
-        status=PlanStatus.ACTIVE,
         currency=case.currency,
-        total_minor=amount_minor,
-        created_by_id=actor_id,
-        created_at=now,
+        amount_minor=amount_minor,
+        due=due,
+        by_user_id=actor_id,
     )
-    db.add(plan)
-    db.flush()
-    db.add(Installment(plan_id=plan.id, due_date=due, amount_minor=amount_minor))
     when = start_of_local_day(due, zones)
     case.next_action_at = when
     queue.make_workable(case, at=when)

@@ -58,7 +58,8 @@ from agency.kit.emails import BadEmail, normalize_email
 from agency.kit.money import Money
 from agency.kit.pagination import Page, PageRequest, paginate
 from agency.kit.phones import parse_phone
-from agency.payments.models import PaymentPlan, PlanKind, PlanStatus
+from agency.payments import service as payments_service
+from agency.payments.schemas import PlanSummary
 from agency.referrals.models import Placement
 
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
@@ -199,13 +200,12 @@ def _supervisor_filtered(query: Select[Case], filters: CaseFilters) -> Select[Ca
         elif filters.today == "contacted":
             query = query.where(Case.last_contact_at >= since)
         else:
+            promises = payments_service.promises_made(since=since)
             query = query.where(
                 exists().where(
-                    PaymentPlan.case_id == Case.id,
-                    PaymentPlan.kind == PlanKind.PROMISE,
-                    PaymentPlan.created_at >= since,
+                    promises.c.case_id == Case.id,
                     *(
-                        [PaymentPlan.created_by_id == Case.assigned_agent_id]
+                        [promises.c.created_by_id == Case.assigned_agent_id]
                         if filters.agent is not None
                         else []
                     ),
@@ -882,14 +882,11 @@ def today_per_agent(db: Session, since: datetime) -> dict[int, Today]:
     found: dict[int, Today] = {}
     for agent_id, worked, contacted in db.execute(worked_or_reached):
         found[agent_id] = Today(int(worked or 0), int(contacted or 0), 0)
+    promises = payments_service.promises_made(since=since)
     promised = (
         select(Case.assigned_agent_id, func.count(func.distinct(Case.id)))
-        .join(PaymentPlan, PaymentPlan.case_id == Case.id)
-        .where(
-            PaymentPlan.kind == PlanKind.PROMISE,
-            PaymentPlan.created_at >= since,
-            PaymentPlan.created_by_id == Case.assigned_agent_id,
-        )
+        .join(promises, promises.c.case_id == Case.id)
+        .where(promises.c.created_by_id == Case.assigned_agent_id)
         .group_by(Case.assigned_agent_id)
     )
     for holder, n in db.execute(promised):
@@ -1092,18 +1089,6 @@ def attempt_has_outcome(db: Session, attempt_id: int) -> bool:
     return bool(db.scalar(select(exists().where(LedgerEntry.attempt_id == attempt_id))))
 
 
-def open_promises(db: Session, case_id: int) -> list[PaymentPlan]:
-    return list(
-        db.scalars(
-            select(PaymentPlan).where(
-                PaymentPlan.case_id == case_id,
-                PaymentPlan.kind == PlanKind.PROMISE,
-                PaymentPlan.status == PlanStatus.ACTIVE,
-            )
-        )
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class CaseHistory:
     """What the case page's timeline and status history show, newest first, each source
@@ -1112,7 +1097,7 @@ class CaseHistory:
     entries: list[LedgerEntry]
     notes: list[CaseNote]
     status_changes: list[StatusChange]
-    plans: list[PaymentPlan]
+    plans: list[PlanSummary]
     callbacks: list[Callback]
     names: dict[int, str]
 
@@ -1153,15 +1138,8 @@ def case_history(db: Session, case_id: int, *, limit: int | None) -> CaseHistory
             )
         )
     )
-    plans = list(
-        db.scalars(
-            capped(
-                select(PaymentPlan)
-                .options(selectinload(PaymentPlan.installments))
-                .where(PaymentPlan.case_id == case_id)
-                .order_by(PaymentPlan.created_at.desc(), PaymentPlan.id.desc())
-            )
-        )
+    plans = payments_service.plans_of_case(
+        db, case_id=case_id, limit=None if limit is None else limit + 1
     )
     callbacks = list(
         db.scalars(

@@ -1,7 +1,18 @@
-"""The cases domain's entry points for other domains and for views.
+"""Cases as intake and the lists see them: placing accounts, the client's maintenance
+instructions, and the scoped case list and totals.
 
-Reading is scoped by the viewer in the repository; the rules of working a case (status
-machine, assignment, actions) arrive with the agent workspace.
+- Placing (``place_accounts``): each account's consumer matched or made
+  (``agency.cases.matching``), its contact points, its new case and the possible same
+  people it raises, written in bulk (``agency.kit.bulk``); the preview of those pairs
+  (``possible_pairs``).
+- Maintenance (``apply_maintenance``): recall, update, adjust or a direct payment on an
+  open case; a recall and a payment that clears the balance close the case through the
+  status machine (``agency.cases.status``).
+- Lists: the cases a viewer may see and their totals (scoped in the repository); and
+  ``refresh_statistics``, for the planner while a large placement grows the tables.
+
+Working a case lives elsewhere: the agent's actions in ``agency.cases.actions``, the
+status machine in ``agency.cases.status``, assignment in ``agency.cases.assignment``.
 """
 
 from __future__ import annotations

@@ -5,17 +5,25 @@
      └────────┴────────────┴────────────┴──────────┴──► disputed, hold, paid, settled,
                                                         recalled, closed (with a reason)
 
-A broken promise or a defaulted plan goes back to ``active``; ``disputed`` and ``hold``
-go back to ``active`` when they are resolved.  ``paid``, ``settled``, ``recalled`` and
-``closed`` are final here (a payment reversal reopens a case in the payments domain).
-Every transition is recorded as a ``StatusChange`` with who and why.
+A working case may also step back down the ladder (a promise or a plan to ``active``),
+and ``disputed`` and ``hold`` go back to ``active`` when they are resolved.  ``paid``,
+``settled``, ``recalled`` and ``closed`` are final: nothing leaves them.  Every status a
+case takes after ``new`` comes through ``change`` (``advance`` for the status an action
+implies), which records a ``StatusChange`` with who and why, and on a final status sets
+``closed_at`` and the close reason (implied for paid, settled and recalled) and ends the
+lease.
 
-Most statuses stand for facts and come only from recording the fact: a call's outcome
-(active, contacted), a promise (promise), a plan, a dispute (disputed, or hold within the
-validation period), a cease request or an attorney (hold), payments (paid, settled), the
-client's recall (recalled).  What a person decides by hand (``check_decision``) is only to
-close a case for a reason that is a judgement, or to resume collection on a disputed or
-held case once nothing in force stops it.
+Most statuses stand for facts and come only from recording the fact
+(``agency.cases.actions`` unless named): being given out by assignment (active), a
+call's outcome (active, contacted), a callback agreed (contacted), a promise to pay
+(promise), a dispute (disputed, or hold within the validation period), a cease request
+or an attorney (hold), a death or a bankruptcy (closed for that reason), and from the
+client's maintenance instructions (``agency.cases.service``) a recall (recalled) and a
+direct payment that clears the balance (paid).  Nothing records a plan or a settlement
+yet, so ``plan`` and ``settled`` are reached only by the demo data.  What a person
+decides by hand (``check_decision``) is only to close a case for a reason that is a
+judgement, or to resume collection on a disputed or held case once nothing in force
+stops it.
 """
 
 from __future__ import annotations
@@ -78,7 +86,9 @@ def change(
     by_user_id: int | None,
     close_reason: CloseReason | None = None,
 ) -> StatusChange:
-    """Move ``case`` to ``to`` if the machine allows it, and record the transition."""
+    """Move ``case`` to ``to`` if the machine allows it, and record the transition; a
+    final status also stamps ``closed_at``, sets the close reason (``close_reason``, or
+    the one the status implies) and ends the lease.  Raises ``CaseError`` otherwise."""
     check(case.status, to, close_reason)
     reason = reason.strip()
     if not reason:

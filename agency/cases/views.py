@@ -36,7 +36,6 @@ from agency.kit.params import RowId
 from agency.kit.templates import is_htmx, render, when, when_with_consumer
 from agency.kit.timezones import zones_for_phone_digits
 from agency.kit.values import BadValue, parse_amount
-from agency.payments.models import PlanKind
 
 router = APIRouter()
 Paging = Annotated[PageRequest, Depends(page_request)]
@@ -311,11 +310,11 @@ def _timeline(
         for change in history.status_changes
     ]
     for plan in history.plans:
-        dates = ", ".join(i.due_date.isoformat() for i in plan.installments)
+        dates = ", ".join(due.isoformat() for due in plan.due_dates)
         items.append(
             TimelineItem(
                 plan.created_at,
-                "promise" if plan.kind is PlanKind.PROMISE else "plan",
+                "promise" if plan.is_promise else "plan",
                 f"{plan.kind.value} of {plan.total.format()}",
                 f"due {dates} · {plan.status.value}",
                 _who(names, plan.created_by_id),

@@ -1,1 +1,1 @@
-"""Payment plans, promises, settlements, installments and payments."""
+"""Payment plans, promises and settlements, and their installments."""

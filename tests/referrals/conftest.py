@@ -10,14 +10,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from agency.cases.models import Case, CaseStatus, StatusChange
 from agency.cli import app
 from agency.db import session_scope
 from tests.fixtures.factories import ClientFactory, ContractFactory, bind
 
 Place = Callable[..., tuple[int, dict[str, Any]]]
+
+
+def status_moves(db: Session) -> list[tuple[str, CaseStatus, str]]:
+    """Every recorded status change, oldest first: (case reference, new status, reason)."""
+    moves = db.execute(
+        select(Case.client_reference, StatusChange.to_status, StatusChange.reason)
+        .join(Case, Case.id == StatusChange.case_id)
+        .order_by(StatusChange.id)
+    ).all()
+    return [(reference, to, reason) for reference, to, reason in moves]
 
 
 @pytest.fixture

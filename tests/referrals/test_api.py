@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases.models import Case, CaseStatus, Consumer, ContactPoint
+from agency.cases.models import Case, CaseStatus, CloseReason, Consumer, ContactPoint
 from agency.clients import service as clients_service
 from agency.clients.models import ApiKey, Client
 from agency.referrals.models import Placement, ReplacementPolicy
 from tests.fixtures.factories import ClientFactory, ContractFactory, LayoutFactory, UserFactory
 from tests.fixtures.web import post_form, sign_in
+from tests.referrals.conftest import status_moves
 
 
 def account(reference: str, **changes: Any) -> dict[str, Any]:
@@ -276,8 +277,18 @@ def test_account_actions(client: TestClient, db: Session, auth: dict[str, str]) 
     ]
     assert client.post("/api/v1/accounts/A1/explode", headers=auth).status_code == 422
 
-    states = dict(db.execute(select(Case.client_reference, Case.status)).all())
-    assert states == {"A1": CaseStatus.NEW, "A2": CaseStatus.PAID, "A3": CaseStatus.RECALLED}
+    states = db.execute(
+        select(Case.client_reference, Case.status, Case.close_reason).order_by(Case.id)
+    ).all()
+    assert [tuple(state) for state in states] == [
+        ("A1", CaseStatus.NEW, None),
+        ("A2", CaseStatus.PAID, CloseReason.PAID_IN_FULL),
+        ("A3", CaseStatus.RECALLED, CloseReason.RECALLED),
+    ]
+    assert status_moves(db) == [
+        ("A2", CaseStatus.PAID, "paid in full: a direct payment to the client cleared the balance"),
+        ("A3", CaseStatus.RECALLED, "recalled by the client"),
+    ]
     assert db.scalar(select(Case.principal_minor).where(Case.client_reference == "A1")) == 9950
 
 

@@ -10,11 +10,10 @@ from agency.cases.models import (
     CaseStatus,
     CloseReason,
     ContactPoint,
-    StatusChange,
 )
 from agency.db import session_scope
 from tests.fixtures.referral_files import csv_text, errors_of, good
-from tests.referrals.conftest import Place
+from tests.referrals.conftest import Place, status_moves
 
 MAINTENANCE = ["client_reference", "action", "amount", "payment_date", "reason", "email", "phone"]
 
@@ -72,12 +71,8 @@ def test_each_action_and_each_refusal(place: Place) -> None:
         CloseReason.PAID_IN_FULL,
     )
     with session_scope() as db:
-        moves = db.execute(
-            select(Case.client_reference, StatusChange.to_status, StatusChange.reason)
-            .join(Case, Case.id == StatusChange.case_id)
-            .order_by(StatusChange.id)
-        ).all()
-    assert [tuple(move) for move in moves] == [
+        moves = status_moves(db)
+    assert moves == [
         ("A1", CaseStatus.RECALLED, "recalled by the client"),
         ("A3", CaseStatus.PAID, "paid in full: a direct payment to the client cleared the balance"),
     ]
