@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    Subquery,
     and_,
     case,
     cast,
@@ -59,6 +60,7 @@ from agency.kit.money import Money
 from agency.kit.pagination import Page, PageRequest, paginate
 from agency.kit.phones import parse_phone
 from agency.payments import service as payments_service
+from agency.payments.models import PaymentPlan, PlanKind
 from agency.payments.schemas import PlanSummary
 from agency.referrals.models import Placement
 
@@ -200,7 +202,7 @@ def _supervisor_filtered(query: Select[Case], filters: CaseFilters) -> Select[Ca
         elif filters.today == "contacted":
             query = query.where(Case.last_contact_at >= since)
         else:
-            promises = payments_service.promises_made(since=since)
+            promises = _promises_made(since)
             query = query.where(
                 exists().where(
                     promises.c.case_id == Case.id,
@@ -864,6 +866,19 @@ class Today:
     promised: int = 0
 
 
+def _promises_made(since: datetime) -> Subquery:
+    """The promises made since ``since``, as rows of (``case_id``, ``created_by_id``).
+
+    A documented read-only join on payments' table (design.md §3, rule 6): the
+    supervisor's "promised today" filter and counts test it per case; payments writes it
+    (``payments.service.record_promise``)."""
+    return (
+        select(PaymentPlan.case_id, PaymentPlan.created_by_id)
+        .where(PaymentPlan.kind == PlanKind.PROMISE, PaymentPlan.created_at >= since)
+        .subquery("promises")
+    )
+
+
 def today_per_agent(db: Session, since: datetime) -> dict[int, Today]:
     """Per holder: cases called since ``since``, reached since, and given a promise since
     by their holder (the same sets the case list's ``today`` filter shows)."""
@@ -882,7 +897,7 @@ def today_per_agent(db: Session, since: datetime) -> dict[int, Today]:
     found: dict[int, Today] = {}
     for agent_id, worked, contacted in db.execute(worked_or_reached):
         found[agent_id] = Today(int(worked or 0), int(contacted or 0), 0)
-    promises = payments_service.promises_made(since=since)
+    promises = _promises_made(since)
     promised = (
         select(Case.assigned_agent_id, func.count(func.distinct(Case.id)))
         .join(promises, promises.c.case_id == Case.id)

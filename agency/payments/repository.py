@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
-from sqlalchemy import Subquery, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from agency.payments.models import Installment, InstallmentStatus, PaymentPlan, PlanKind, PlanStatus
@@ -43,13 +42,3 @@ def plans_of_case(db: Session, case_id: int, *, limit: int | None) -> list[Payme
         .order_by(PaymentPlan.created_at.desc(), PaymentPlan.id.desc())
     )
     return list(db.scalars(query if limit is None else query.limit(limit)))
-
-
-def promises_made(since: datetime) -> Subquery:
-    """The promises made since ``since`` as rows of (``case_id``, ``created_by_id``), for
-    another domain's query to join or test (the supervisor's "promised today")."""
-    return (
-        select(PaymentPlan.case_id, PaymentPlan.created_by_id)
-        .where(PaymentPlan.kind == PlanKind.PROMISE, PaymentPlan.created_at >= since)
-        .subquery("promises")
-    )

@@ -4,9 +4,8 @@ domain sits below cases and never imports it)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import Subquery
 from sqlalchemy.orm import Session
 
 from agency.kit import clock
@@ -55,9 +54,3 @@ def plans_of_case(db: Session, *, case_id: int, limit: int | None) -> list[PlanS
         PlanSummary.of(plan, tuple(i.due_date for i in plan.installments))
         for plan in repository.plans_of_case(db, case_id, limit=limit)
     ]
-
-
-def promises_made(*, since: datetime) -> Subquery:
-    """The promises made since ``since`` as rows of (``case_id``, ``created_by_id``), for
-    a query of another domain to join or test."""
-    return repository.promises_made(since)

@@ -51,12 +51,3 @@ def test_a_new_promise_cancels_the_open_one_and_its_installment_due(db: Session)
     assert [p.id for p in service.plans_of_case(db, case_id=case.id, limit=1)] == [second.id]
     other = CaseFactory()
     assert service.plans_of_case(db, case_id=other.id, limit=None) == []
-
-
-def test_promises_made_since_a_moment(db: Session) -> None:
-    case, agent = CaseFactory(), UserFactory()
-    for at, by in ((NOW - timedelta(days=1), agent.id), (NOW + timedelta(hours=1), None)):
-        promise(db, case.id, 100, date(2025, 6, 20), at=at, by=by)
-    promises = service.promises_made(since=NOW)
-    made = db.execute(select(promises.c.case_id, promises.c.created_by_id)).all()
-    assert [tuple(row) for row in made] == [(case.id, None)]
