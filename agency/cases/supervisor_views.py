@@ -35,7 +35,7 @@ from agency.cases.schemas import (
     TeamForm,
 )
 from agency.clients import service as clients_service
-from agency.compliance.catalogue import describe
+from agency.compliance.service import describe
 from agency.db import DbSession
 from agency.kit import clock, flash
 from agency.kit.errors import NotFound

@@ -18,14 +18,14 @@ from datetime import datetime, time
 from typing import Literal
 
 ContactChannel = Literal["phone", "email", "address"]
-Channel = Literal["call", "sms", "email", "letter", "credit_report"]
+AttemptChannel = Literal["call", "sms", "email", "letter", "credit_report"]
 """How an attempt reaches the person.  ``credit_report`` (gate only) is furnishing the
 debt to a credit bureau, which US-REGF-PASSIVE governs; the scenario format does not
 accept it."""
 Direction = Literal["outbound", "inbound"]
 Outcome = Literal["not_connected", "no_answer", "voicemail", "conversation", "delivered", "failed"]
 
-CHANNELS: tuple[Channel, ...] = ("call", "sms", "email", "letter")
+CHANNELS: tuple[AttemptChannel, ...] = ("call", "sms", "email", "letter")
 OUTCOMES: tuple[Outcome, ...] = (
     "not_connected",
     "no_answer",
@@ -35,12 +35,16 @@ OUTCOMES: tuple[Outcome, ...] = (
     "failed",
 )
 # The channel of contact point each attempt channel needs.
-POINT_CHANNEL: dict[Channel, ContactChannel] = {
+POINT_CHANNEL: dict[AttemptChannel, ContactChannel] = {
     "call": "phone",
     "sms": "phone",
     "email": "email",
     "letter": "address",
 }
+
+
+# A contact point's flags, as ``ContactPointFacts`` and the ``ContactPoint`` row name them.
+POINT_FLAGS = ("consent", "opted_out", "do_not_call", "do_not_use", "workplace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,7 @@ class CaseFacts:
 @dataclass(frozen=True, slots=True)
 class HistoryEvent:
     at: datetime
-    channel: Channel
+    channel: AttemptChannel
     direction: Direction
     contact_point: str | None
     case_ids: tuple[str, ...]
@@ -129,7 +133,7 @@ class Consent:
 @dataclass(frozen=True, slots=True)
 class Attempt:
     at: datetime
-    channel: Channel
+    channel: AttemptChannel
     contact_point: str
     case_ids: tuple[str, ...]
     automated: bool = False

@@ -26,9 +26,9 @@ from agency.compliance.facts import (
     OUTCOMES,
     POINT_CHANNEL,
     Attempt,
+    AttemptChannel,
     Attorney,
     CaseFacts,
-    Channel,
     Consent,
     ConsumerFacts,
     ContactChannel,
@@ -323,7 +323,7 @@ def _event(value: object, path: str, known_cases: set[str]) -> HistoryEvent:
     case_ids = () if obj.get("case_ids") is None else _ids(obj["case_ids"], f"{path}.case_ids")
     return HistoryEvent(
         at=_instant(obj["at"], f"{path}.at"),
-        channel=cast(Channel, _choice(obj["channel"], f"{path}.channel", CHANNELS)),
+        channel=cast(AttemptChannel, _choice(obj["channel"], f"{path}.channel", CHANNELS)),
         direction=cast(Direction, _choice(obj["direction"], f"{path}.direction", DIRECTIONS)),
         contact_point=point,
         case_ids=tuple(c for c in case_ids if c in known_cases),
@@ -346,7 +346,7 @@ def _attempt(value: object, points: dict[str, ContactPointFacts], known_cases: s
     obj = _object(
         value, path, ("at", "channel", "contact_point", "case_ids"), ("automated", "template")
     )
-    channel = cast(Channel, _choice(obj["channel"], f"{path}.channel", CHANNELS))
+    channel = cast(AttemptChannel, _choice(obj["channel"], f"{path}.channel", CHANNELS))
     point_id = _required_string(obj, "contact_point", path)
     point = points.get(point_id)
     if point is None:
