@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Literal
 
+# A contact point's channel: the values of ``agency.cases.models.Channel``.
 ContactChannel = Literal["phone", "email", "address"]
 AttemptChannel = Literal["call", "sms", "email", "letter", "credit_report"]
 """How an attempt reaches the person.  ``credit_report`` (gate only) is furnishing the

@@ -25,6 +25,7 @@ from agency.compliance.facts import (
     CHANNELS,
     OUTCOMES,
     POINT_CHANNEL,
+    POINT_FLAGS,
     Attempt,
     AttemptChannel,
     Attorney,
@@ -171,15 +172,7 @@ def _point(value: object, path: str) -> ContactPointFacts:
         value,
         path,
         ("id", "channel"),
-        (
-            "value",
-            "kind",
-            "consent",
-            "opted_out",
-            "do_not_call",
-            "do_not_use",
-            "workplace",
-        ),
+        ("value", "kind", *POINT_FLAGS),
     )
     point_id = _required_string(obj, "id", path)
     channel = cast(ContactChannel, _choice(obj["channel"], f"{path}.channel", CONTACT_CHANNELS))
@@ -193,16 +186,13 @@ def _point(value: object, path: str) -> ContactPointFacts:
             _fail(f"{path}.value", f"must be an E.164 phone number like +13125550100: {text!r}")
         if channel == "email" and "@" not in text:
             _fail(f"{path}.value", f"must be an e-mail address: {text!r}")
+    flags: dict[str, Any] = {name: _bool(obj, name, path) for name in POINT_FLAGS}
     return ContactPointFacts(
         id=point_id,
         channel=channel,
         value=text,
         kind=kind,
-        consent=_bool(obj, "consent", path),
-        opted_out=_bool(obj, "opted_out", path),
-        do_not_call=_bool(obj, "do_not_call", path),
-        do_not_use=_bool(obj, "do_not_use", path),
-        workplace=_bool(obj, "workplace", path),
+        **flags,
     )
 
 
