@@ -3,7 +3,7 @@
 Plain frozen dataclasses, no database: the engine (``engine.evaluate``) is a pure function
 of these.  Two producers build them — the scenario reader (``scenario.py``: the JSON
 format of ``../shared/compliance-rules.md``, for ``agency compliance evaluate`` and the
-"what if" tools) and the gate (``service.py``: from the database) — so the field names and
+"what if" tools) and the gate (``gather.py``: from the database) — so the field names and
 meanings follow the scenario format exactly.  Fields the scenario format does not have
 (marked *gate only*) default to values that change nothing.
 
@@ -145,8 +145,8 @@ class Attempt:
 class Policy:
     """A client's values for the rules the catalogue marks C or *policy*.
 
-    Compliance officers change these per client (stored, versioned and audited by the
-    service); the defaults are the catalogue's.
+    Compliance officers change these per client (stored, versioned and audited by
+    ``policies``); the defaults are the catalogue's.
     """
 
     # US-REGF-TIME: an attempt must be allowed in every candidate zone (C).

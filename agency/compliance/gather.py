@@ -67,6 +67,8 @@ class Record:
 def read(
     db: Session, *, consumer_id: int, channel: AttemptChannel, case_ids: Sequence[int]
 ) -> Record:
+    """What the gate reads of the consumer for a contact about ``case_ids`` by
+    ``channel``, whichever point it goes to; ComplianceError says what does not fit."""
     if channel not in (*CHANNELS, "credit_report"):
         raise ComplianceError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
     consumer = repo.consumer_with_points_and_cases(db, consumer_id)
