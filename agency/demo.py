@@ -345,7 +345,7 @@ def _agents_work(db: Session, rng: random.Random, supervisor_id: int) -> None:
         )
     )
     zones_by_consumer = {
-        consumer.id: actions.zones_of(consumer)
+        consumer.id: compliance_service.consumer_zones(db, consumer=consumer)
         for consumer in db.scalars(
             select(Consumer).where(Consumer.id.in_({c.consumer_id for c in open_cases}))
         )

@@ -33,11 +33,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from agency.compliance.engine import candidate_zones, evaluate
+from agency.compliance.engine import evaluate
 from agency.compliance.facts import (
     Attempt,
+    AttemptChannel,
     CaseFacts,
-    Channel,
     Consent,
     ConsumerFacts,
     ContactPointFacts,
@@ -47,6 +47,7 @@ from agency.compliance.facts import (
     Outcome,
 )
 from agency.compliance.rules.base import zone_info
+from agency.compliance.zones import candidate_zones
 
 # (label, country, region, postal code, home phone, mobile phone, weight)
 CONSUMERS = [
@@ -62,7 +63,7 @@ CONSUMERS = [
     ("CA-QC", "CA", "QC", "H2X 1Y4", "+15145550100", "+15145550101", 1),
     ("UK", "GB", None, "SW1A 1AA", "+442079460000", "+447700900123", 1),
 ]
-CHANNEL_MIX: list[tuple[Channel, Outcome, float]] = [
+CHANNEL_MIX: list[tuple[AttemptChannel, Outcome, float]] = [
     ("call", "not_connected", 0.10),
     ("call", "no_answer", 0.20),
     ("call", "voicemail", 0.15),

@@ -30,17 +30,11 @@ from agency.cases.models import (
     CaseStatus,
     Channel,
     CloseReason,
-    Consumer,
     ContactPoint,
 )
-from agency.compliance import repository as compliance_repo
 from agency.compliance import service as compliance
-from agency.compliance.facts import Decision, Outcome
-from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry, Source
-from agency.compliance.validation import validation_period_end
+from agency.compliance.service import Decision, FactKind, LedgerEntry, Outcome, Source
 from agency.kit import clock
-from agency.kit.phones import parse_phone
-from agency.kit.timezones import candidate_zones
 from agency.payments import service as payments_service
 from agency.payments.schemas import PlanSummary
 
@@ -61,7 +55,6 @@ RETRY_AFTER_REACH = timedelta(days=1)
 PROMISE_MAX_DAYS = 90
 CALLBACK_MAX_DAYS = 30
 NOTE_MAX_CHARS = 5000
-DISPUTE_HOLD_RULE = "US-REGF-DISPUTE-HOLD"
 DISPUTE_HOLD_REASON = "dispute within the validation period: verification required"
 
 
@@ -101,28 +94,6 @@ def _release_lease(case: Case, actor_id: int) -> None:
 
 
 # ---- the consumer's calendar -------------------------------------------------------------
-
-
-def zones_of(consumer: Consumer) -> list[str]:
-    """The consumer's candidate time zones (UTC when we know none)."""
-    zones = {*consumer.timezones, *([consumer.stated_timezone] if consumer.stated_timezone else [])}
-    return sorted(zone for zone in zones if zone) or ["UTC"]
-
-
-def placed_zones(case: Case, points: Sequence[ContactPoint]) -> list[str]:
-    """The zones the case's own placement gives (its location as placed, and the
-    geographical phones among ``points``), UTC when none: the consumer's local time for
-    a merchant, whom another client's address or phones must not show."""
-    phones = [parse_phone(p.value, case.country) for p in points if p.channel is Channel.PHONE]
-    zones = candidate_zones(
-        country=case.country,
-        region=case.region,
-        postal_code=case.postal_code,
-        phone_zones=tuple(
-            zone for phone in phones if phone is not None for zone in phone.timezones
-        ),
-    )
-    return list(zones) or ["UTC"]
 
 
 def local_today(zones: Sequence[str], now: datetime | None = None) -> date:
@@ -216,17 +187,12 @@ def record_call_outcome(
     """
     if outcome not in AGENT_OUTCOMES:
         raise CaseError(f"outcome: choose one of {', '.join(AGENT_OUTCOMES)}")
-    attempt = db.get(LedgerEntry, attempt_id)
-    if (
-        attempt is None
-        or attempt.kind is not EntryKind.ATTEMPT
-        or attempt.channel != "call"
-        or case.id not in (attempt.case_ids or [])
-    ):
+    attempt = compliance.attempt(db, attempt_id)
+    if attempt is None or attempt.channel != "call" or case.id not in (attempt.case_ids or []):
         raise CaseError("attempt: not a call about this case")
     if not attempt.allowed:
         raise CaseError("attempt: that call was blocked; it has no outcome")
-    if repo.attempt_has_outcome(db, attempt_id):
+    if compliance.attempt_has_outcome(db, attempt_id):
         raise CaseError("attempt: its outcome is already recorded")
     ledger_outcome = AGENT_OUTCOMES[outcome][1]
     detail = {"agent_outcome": outcome} if outcome == "right_party_contact" else {}
@@ -296,7 +262,7 @@ def record_promise(
         raise CaseError("amount: must be more than zero")
     if amount_minor > case.balance.minor:
         raise CaseError(f"amount: must be at most the balance, {case.balance.format()}")
-    zones = zones_of(repo.consumer_of(db, case))
+    zones = compliance.consumer_zones(db, consumer=repo.consumer_of(db, case))
     today = local_today(zones)
     if due < today:
         raise CaseError("date: cannot be in the past")
@@ -383,43 +349,13 @@ def record_callback(
     return callback
 
 
-def _facts_in_force(db: Session, consumer_id: int) -> list[ComplianceFact]:
-    """The consumer's facts not ended by a later ``withdrawn``, in id order."""
-    facts = compliance_repo.facts_of(db, consumer_id)
-    withdrawn = {int(f.detail["fact_id"]) for f in facts if f.kind is FactKind.WITHDRAWN}
-    return [f for f in facts if f.kind is not FactKind.WITHDRAWN and f.id not in withdrawn]
-
-
-def validation_sent_at(db: Session, case: Case) -> datetime | None:
-    """When this case's validation notice was sent (the earliest such fact), if it was."""
-    sent = [
-        fact.effective_at
-        for fact in _facts_in_force(db, case.consumer_id)
-        if fact.kind is FactKind.VALIDATION_SENT and fact.case_id == case.id
-    ]
-    return min(sent) if sent else None
-
-
-def within_validation_period(
-    received: date, sent_at: datetime | None, zones: Sequence[str]
-) -> bool:
-    """Whether a dispute received on ``received`` is within the validation period: the
-    notice was not sent yet (the period has not begun), or ``received`` is on or before
-    the period's end in one of the consumer's zones (as the gate reads it)."""
-    if sent_at is None:
-        return True
-    return any(
-        received <= validation_period_end(sent_at.astimezone(ZoneInfo(zone))) for zone in zones
-    )
-
-
 def record_dispute(db: Session, *, case: Case, actor_id: int, written: bool, received: date) -> str:
     """The consumer disputes the debt.  A written dispute received within the validation
     period stops collection until verification is sent (FDCPA 809(b), 12 CFR
     1006.38(d)(2)): the case goes on hold and out of the queue.  An oral or late dispute
     does not stop collection but marks the debt disputed.  Returns the new status."""
     _open(case)
-    zones = zones_of(repo.consumer_of(db, case))
+    zones = compliance.consumer_zones(db, consumer=repo.consumer_of(db, case))
     now = clock.now()
     at = _received_at(received, zones, now)
     _fact(
@@ -430,14 +366,14 @@ def record_dispute(db: Session, *, case: Case, actor_id: int, written: bool, rec
         effective_at=at,
         detail={"written": written},
     )
-    holds = written and within_validation_period(received, validation_sent_at(db, case), zones)
+    hold = compliance.dispute_hold(db, case=case, written=written, received=received, zones=zones)
     how = "written" if written else "oral"
-    if holds:
+    if hold is not None:
         if case.status is not CaseStatus.HOLD:
             status.change(
                 db, case=case, to=CaseStatus.HOLD, reason=DISPUTE_HOLD_REASON, by_user_id=actor_id
             )
-        queue.defer(case, until=queue.FOREVER, rules=[DISPUTE_HOLD_RULE])
+        queue.defer(case, until=queue.FOREVER, rules=[hold])
         return CaseStatus.HOLD.value
     if case.status not in (CaseStatus.DISPUTED, CaseStatus.HOLD):
         status.change(
@@ -455,7 +391,7 @@ def record_cease(db: Session, *, case: Case, actor_id: int, received: date) -> N
     """A written request to stop communicating, or a refusal to pay (12 CFR 1006.6(c)):
     every channel is blocked from now on; the case goes on hold."""
     _open(case)
-    zones = zones_of(repo.consumer_of(db, case))
+    zones = compliance.consumer_zones(db, consumer=repo.consumer_of(db, case))
     _fact(
         db,
         case=case,
@@ -463,7 +399,7 @@ def record_cease(db: Session, *, case: Case, actor_id: int, received: date) -> N
         kind=FactKind.CEASE,
         effective_at=_received_at(received, zones, clock.now()),
     )
-    _hold(db, case, actor_id, reason="cease communication received", rule="US-REGF-CEASE")
+    _hold(db, case, actor_id, reason="cease communication received", kind=FactKind.CEASE)
 
 
 def record_attorney(
@@ -486,13 +422,14 @@ def record_attorney(
         kind=FactKind.ATTORNEY,
         detail={"name": name, "phone": phone, "email": email, "address": address},
     )
-    _hold(db, case, actor_id, reason="represented by an attorney", rule="US-REGF-ATTORNEY")
+    _hold(db, case, actor_id, reason="represented by an attorney", kind=FactKind.ATTORNEY)
 
 
-def _hold(db: Session, case: Case, actor_id: int, *, reason: str, rule: str) -> None:
+def _hold(db: Session, case: Case, actor_id: int, *, reason: str, kind: FactKind) -> None:
+    """Put ``case`` on hold, out of the queue, under the rule a ``kind`` fact invokes."""
     if case.status is not CaseStatus.HOLD:
         status.change(db, case=case, to=CaseStatus.HOLD, reason=reason, by_user_id=actor_id)
-    queue.defer(case, until=queue.FOREVER, rules=[rule])
+    queue.defer(case, until=queue.FOREVER, rules=[compliance.hold_rule(kind)])
 
 
 def record_inconvenient_time(
@@ -603,7 +540,7 @@ def change_status(
     working status is offered by the queue again (the gate still checks each pick)."""
     status.check_decision(case, to, close_reason)
     if to is CaseStatus.ACTIVE:
-        standing = standing_stops(db, case)
+        standing = compliance.standing_stops(db, case=case)
         if standing:
             raise CaseError(f"status: collection cannot resume while {'; '.join(standing)}")
     was_working = case.status in _WORKING
@@ -613,28 +550,6 @@ def change_status(
     if to in _WORKING and not was_working:
         queue.make_workable(case)
         case.priority = queue.priority(case)
-
-
-def standing_stops(db: Session, case: Case) -> list[str]:
-    """What in force still stops collection on ``case``, in words: a cease request, an
-    attorney for this debt, a dispute of it with no verification sent since."""
-    live = _facts_in_force(db, case.consumer_id)
-    stops = []
-    cease = next((f for f in live if f.kind is FactKind.CEASE), None)
-    if cease is not None:
-        stops.append(f"the cease request received {cease.effective_at:%Y-%m-%d} is in force")
-    if any(f.kind is FactKind.ATTORNEY and f.case_id in (None, case.id) for f in live):
-        stops.append("the consumer is represented by an attorney for this debt")
-    mine = [f for f in live if f.case_id == case.id]
-    dispute = next((f for f in reversed(mine) if f.kind is FactKind.DISPUTE), None)
-    if dispute is not None and not any(
-        f.kind is FactKind.VERIFICATION_SENT and f.id > dispute.id for f in mine
-    ):
-        stops.append(
-            f"the dispute received {dispute.effective_at:%Y-%m-%d} has had no verification "
-            "sent (compliance records it when it is sent)"
-        )
-    return stops
 
 
 _WORKING = frozenset({CaseStatus.NEW, CaseStatus.ACTIVE, CaseStatus.CONTACTED, CaseStatus.PROMISE})

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from agency.cases import matching, repository
 from agency.cases.errors import CaseError
 from agency.cases.models import Case, PairDecision
+from agency.compliance import service as compliance
 from agency.kit import clock
 
 
@@ -79,7 +80,7 @@ def decide_pair(
         cases = repository.cases_by_ids(db, [pair.case_id, pair.other_case_id])
         source, target = cases[pair.case_id].consumer_id, cases[pair.other_case_id].consumer_id
         if source != target:
-            if repository.has_contact_history(db, source):
+            if compliance.has_contact_history(db, source):
                 raise CaseError(
                     f"decision: account {cases[pair.case_id].client_reference} has been "
                     "contacted as a person of its own; the ledger is kept per person, so "

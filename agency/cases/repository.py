@@ -52,7 +52,7 @@ from agency.cases.models import (
 )
 from agency.cases.schemas import CaseFilters
 from agency.clients.models import Client
-from agency.compliance.models import ComplianceFact, LedgerCase, LedgerEntry
+from agency.compliance.service import LedgerEntry
 from agency.kit import clock
 from agency.kit.bulk import one_of
 from agency.kit.emails import BadEmail, normalize_email
@@ -1100,10 +1100,6 @@ def other_open_cases(db: Session, viewer: Viewer, case: Case) -> list[Case]:
     return list(db.scalars(scope_cases(query, viewer)))
 
 
-def attempt_has_outcome(db: Session, attempt_id: int) -> bool:
-    return bool(db.scalar(select(exists().where(LedgerEntry.attempt_id == attempt_id))))
-
-
 @dataclass(frozen=True, slots=True)
 class CaseHistory:
     """What the case page's timeline and status history show, newest first, each source
@@ -1117,24 +1113,16 @@ class CaseHistory:
     names: dict[int, str]
 
 
-def case_history(db: Session, case_id: int, *, limit: int | None) -> CaseHistory:
-    """The ledger entries about this case (through the ledger's case index), its notes,
-    status changes, promises and plans (with installments) and callbacks, and the names
-    of the people behind them: a fixed number of statements, whatever the history."""
+def case_history(
+    db: Session, case_id: int, *, limit: int | None, entries: list[LedgerEntry]
+) -> CaseHistory:
+    """The case's notes, status changes, promises and plans (with installments) and
+    callbacks, with its ledger ``entries`` (``compliance.case_ledger``), and the names of
+    the people behind them all: a fixed number of statements, whatever the history."""
 
     def capped(query: Select[Any]) -> Select[Any]:
         return query if limit is None else query.limit(limit + 1)
 
-    about_case = select(LedgerCase.entry_id).where(LedgerCase.case_id == case_id)
-    entries = list(
-        db.scalars(
-            capped(
-                select(LedgerEntry)
-                .where(LedgerEntry.id.in_(about_case))
-                .order_by(LedgerEntry.id.desc())
-            )
-        )
-    )
     notes = list(
         db.scalars(
             capped(
@@ -1225,14 +1213,6 @@ def cases_by_ids(db: Session, case_ids: Sequence[int]) -> dict[int, Case]:
     if not case_ids:
         return {}
     return {case.id: case for case in db.scalars(select(Case).where(Case.id.in_(case_ids)))}
-
-
-def has_contact_history(db: Session, consumer_id: int) -> bool:
-    """Whether the ledger or the compliance facts hold anything of this consumer (they
-    are append-only and kept per person: such a consumer cannot be folded into another)."""
-    ledger = exists().where(LedgerEntry.consumer_id == consumer_id)
-    facts = exists().where(ComplianceFact.consumer_id == consumer_id)
-    return bool(db.scalar(select(or_(ledger, facts))))
 
 
 def fold_consumer(db: Session, *, source_id: int, target_id: int) -> None:

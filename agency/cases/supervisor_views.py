@@ -22,7 +22,7 @@ from agency.cases.models import Team
 from agency.cases.queue import NO_PHONE
 from agency.cases.supervisor_shared import Supervisor
 from agency.clients import service as clients_service
-from agency.compliance.catalogue import describe
+from agency.compliance.service import describe
 from agency.db import DbSession
 from agency.kit import clock
 from agency.kit.templates import render

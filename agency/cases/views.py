@@ -22,10 +22,15 @@ from agency.cases.errors import CaseError
 from agency.cases.models import Case, CaseStatus, Channel, CloseReason, ContactPoint
 from agency.cases.schemas import CaseFilters, case_filters
 from agency.clients import service as clients_service
-from agency.compliance.catalogue import RuleDescription, describe
-from agency.compliance.evidence import mask_contact
-from agency.compliance.models import EntryKind, LedgerEntry
-from agency.compliance.service import ComplianceError
+from agency.compliance import service as compliance
+from agency.compliance.service import (
+    ComplianceError,
+    EntryKind,
+    LedgerEntry,
+    RuleDescription,
+    describe,
+    mask_contact,
+)
 from agency.db import DbSession
 from agency.kit import clock
 from agency.kit.errors import NotFound, ResponseError
@@ -195,17 +200,7 @@ def _point_view(point: ContactPoint, consumer_zones: Sequence[str], now: datetim
     zones: Sequence[str] = consumer_zones
     if point.channel is Channel.PHONE and point.value.startswith("+"):
         zones = zones_for_phone_digits(point.value[1:]) or consumer_zones
-    flags = tuple(
-        name
-        for name, on in (
-            ("consent", point.consent),
-            ("opted out", point.opted_out),
-            ("do not call", point.do_not_call),
-            ("do not use", point.do_not_use),
-            ("workplace", point.workplace),
-        )
-        if on
-    )
+    flags = compliance.flag_words(point)
     shown = (
         point.value
         if point.channel is Channel.ADDRESS
@@ -374,16 +369,17 @@ def _case_page(
     now = clock.now()
     points = repository.points_seen_of(viewer, case.consumer.contact_points)
     # A merchant's local times come from its own placement, never another client's data.
-    zones = (
-        actions.placed_zones(case, points)
-        if viewer.is_merchant
-        else actions.zones_of(case.consumer)
+    zones = compliance.consumer_zones(
+        db, consumer=case.consumer, placed=case if viewer.is_merchant else None, points=points
     )
     team_id = repository.agent_team_id(db, viewer.user_id) if viewer.role is Role.AGENT else None
     can_act = actions.may_work(
         case, user_id=viewer.user_id, role=viewer.role, team_id=team_id, now=now
     )
-    history = repository.case_history(db, case.id, limit=None if show_all else TIMELINE_CAP)
+    limit = None if show_all else TIMELINE_CAP
+    history = repository.case_history(
+        db, case.id, limit=limit, entries=compliance.case_ledger(db, case_id=case.id, limit=limit)
+    )
     point_map = {point.id: point for point in case.consumer.contact_points}
     timeline, more = _timeline(
         history,
@@ -619,8 +615,9 @@ def record(
             actions.record_promise(db, case=case, actor_id=actor, amount_minor=amount, due=due)
             return f"Promise to pay {case.bucket(amount)} on {due.isoformat()} recorded."
         if kind == "callback":
-            zone = values.get("zone") or actions.zones_of(case.consumer)[0]
-            if zone not in actions.zones_of(case.consumer):
+            zones = compliance.consumer_zones(db, consumer=case.consumer)
+            zone = values.get("zone") or zones[0]
+            if zone not in zones:
                 raise CaseError("time: choose one of the consumer's time zones")
             try:
                 local = datetime.fromisoformat(values.get("due_at", "").strip())

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from agency.compliance import checkpoints
 from agency.compliance import repository as repo
 from agency.compliance.checkpoints import Checkpoint
+from agency.compliance.errors import ComplianceError
 from agency.compliance.findings import RECORD, Finding
 from agency.compliance.keys import LedgerKeys, ledger_keys
 from agency.compliance.models import LedgerAlarm, LedgerAlarmAck
-from agency.compliance.service import ComplianceError
 from agency.kit import clock
 
 ALARM = "agency-ledger-alarm"

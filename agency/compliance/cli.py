@@ -113,7 +113,7 @@ def acknowledge_alarm_command(
     from agency.auth import service as auth_service
     from agency.auth.models import Role
     from agency.compliance import alarms
-    from agency.compliance.service import ComplianceError
+    from agency.compliance.errors import ComplianceError
     from agency.db import session_scope
     from agency.kit.errors import NotFound
 

@@ -3,7 +3,7 @@
 Plain frozen dataclasses, no database: the engine (``engine.evaluate``) is a pure function
 of these.  Two producers build them — the scenario reader (``scenario.py``: the JSON
 format of ``../shared/compliance-rules.md``, for ``agency compliance evaluate`` and the
-"what if" tools) and the gate (``service.py``: from the database) — so the field names and
+"what if" tools) and the gate (``gather.py``: from the database) — so the field names and
 meanings follow the scenario format exactly.  Fields the scenario format does not have
 (marked *gate only*) default to values that change nothing.
 
@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Literal
 
+# A contact point's channel: the values of ``agency.cases.models.Channel``.
 ContactChannel = Literal["phone", "email", "address"]
-Channel = Literal["call", "sms", "email", "letter", "credit_report"]
+AttemptChannel = Literal["call", "sms", "email", "letter", "credit_report"]
 """How an attempt reaches the person.  ``credit_report`` (gate only) is furnishing the
 debt to a credit bureau, which US-REGF-PASSIVE governs; the scenario format does not
 accept it."""
 Direction = Literal["outbound", "inbound"]
 Outcome = Literal["not_connected", "no_answer", "voicemail", "conversation", "delivered", "failed"]
 
-CHANNELS: tuple[Channel, ...] = ("call", "sms", "email", "letter")
+CHANNELS: tuple[AttemptChannel, ...] = ("call", "sms", "email", "letter")
 OUTCOMES: tuple[Outcome, ...] = (
     "not_connected",
     "no_answer",
@@ -35,12 +36,16 @@ OUTCOMES: tuple[Outcome, ...] = (
     "failed",
 )
 # The channel of contact point each attempt channel needs.
-POINT_CHANNEL: dict[Channel, ContactChannel] = {
+POINT_CHANNEL: dict[AttemptChannel, ContactChannel] = {
     "call": "phone",
     "sms": "phone",
     "email": "email",
     "letter": "address",
 }
+
+
+# A contact point's flags, as ``ContactPointFacts`` and the ``ContactPoint`` row name them.
+POINT_FLAGS = ("consent", "opted_out", "do_not_call", "do_not_use", "workplace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +115,7 @@ class CaseFacts:
 @dataclass(frozen=True, slots=True)
 class HistoryEvent:
     at: datetime
-    channel: Channel
+    channel: AttemptChannel
     direction: Direction
     contact_point: str | None
     case_ids: tuple[str, ...]
@@ -129,7 +134,7 @@ class Consent:
 @dataclass(frozen=True, slots=True)
 class Attempt:
     at: datetime
-    channel: Channel
+    channel: AttemptChannel
     contact_point: str
     case_ids: tuple[str, ...]
     automated: bool = False
@@ -140,8 +145,8 @@ class Attempt:
 class Policy:
     """A client's values for the rules the catalogue marks C or *policy*.
 
-    Compliance officers change these per client (stored, versioned and audited by the
-    service); the defaults are the catalogue's.
+    Compliance officers change these per client (stored, versioned and audited by
+    ``policies``); the defaults are the catalogue's.
     """
 
     # US-REGF-TIME: an attempt must be allowed in every candidate zone (C).

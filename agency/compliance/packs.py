@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from agency.compliance.facts import CHANNELS, Channel
+from agency.compliance.facts import CHANNELS, AttemptChannel
 from agency.compliance.rules import (
     AgencyElectronicCap,
     AgencyPreferences,
@@ -104,7 +104,7 @@ def normalize_country(country: str) -> str:
 
 @lru_cache(maxsize=4096)
 def rules_for(
-    country: str, regions: frozenset[str], nyc: bool, channel: Channel
+    country: str, regions: frozenset[str], nyc: bool, channel: AttemptChannel
 ) -> tuple[Rule, ...]:
     """Every rule that governs ``channel`` for a consumer of ``country`` in ``regions``
     (and New York City when ``nyc``), in a fixed order."""

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, Select, bindparam, exists, func, select, text
+from sqlalchemy import BigInteger, Row, Select, bindparam, exists, func, or_, select, text
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from agency.auth.models import Role, User
@@ -164,6 +164,34 @@ def entry(db: Session, entry_id: int) -> LedgerEntry:
     if found is None:
         raise NotFound("There is no such ledger entry.")
     return found
+
+
+def attempt(db: Session, attempt_id: int) -> LedgerEntry | None:
+    """The ledger entry ``attempt_id`` when it is an attempt, else None."""
+    found = db.get(LedgerEntry, attempt_id)
+    return found if found is not None and found.kind is EntryKind.ATTEMPT else None
+
+
+def attempt_has_outcome(db: Session, attempt_id: int) -> bool:
+    return bool(db.scalar(select(exists().where(LedgerEntry.attempt_id == attempt_id))))
+
+
+def case_ledger(db: Session, *, case_id: int, limit: int | None) -> list[LedgerEntry]:
+    """The ledger entries about one case (through the ledger's case index), newest first;
+    at most ``limit`` + 1 (so a page can say "more")."""
+    about_case = select(LedgerCase.entry_id).where(LedgerCase.case_id == case_id)
+    query = (
+        select(LedgerEntry).where(LedgerEntry.id.in_(about_case)).order_by(LedgerEntry.id.desc())
+    )
+    return list(db.scalars(query if limit is None else query.limit(limit + 1)))
+
+
+def has_contact_history(db: Session, consumer_id: int) -> bool:
+    """Whether the ledger or the compliance facts hold anything of this consumer (they
+    are append-only and kept per person: such a consumer cannot be folded into another)."""
+    ledger = exists().where(LedgerEntry.consumer_id == consumer_id)
+    facts = exists().where(ComplianceFact.consumer_id == consumer_id)
+    return bool(db.scalar(select(or_(ledger, facts))))
 
 
 def entries_in_chain_order(db: Session, *, batch: int = 5_000) -> Iterator[Row[Any]]:
@@ -436,6 +464,16 @@ def cases_matching(db: Session, text_value: str) -> list[Case]:
             .where(func.lower(Case.client_reference) == value.lower())
             .order_by(Case.id)
             .limit(50)
+        )
+    )
+
+
+def contact_points_of(db: Session, consumer_id: int) -> list[ContactPoint]:
+    return list(
+        db.scalars(
+            select(ContactPoint)
+            .where(ContactPoint.consumer_id == consumer_id)
+            .order_by(ContactPoint.id)
         )
     )
 

@@ -25,10 +25,11 @@ from agency.compliance.facts import (
     CHANNELS,
     OUTCOMES,
     POINT_CHANNEL,
+    POINT_FLAGS,
     Attempt,
+    AttemptChannel,
     Attorney,
     CaseFacts,
-    Channel,
     Consent,
     ConsumerFacts,
     ContactChannel,
@@ -171,15 +172,7 @@ def _point(value: object, path: str) -> ContactPointFacts:
         value,
         path,
         ("id", "channel"),
-        (
-            "value",
-            "kind",
-            "consent",
-            "opted_out",
-            "do_not_call",
-            "do_not_use",
-            "workplace",
-        ),
+        ("value", "kind", *POINT_FLAGS),
     )
     point_id = _required_string(obj, "id", path)
     channel = cast(ContactChannel, _choice(obj["channel"], f"{path}.channel", CONTACT_CHANNELS))
@@ -193,16 +186,13 @@ def _point(value: object, path: str) -> ContactPointFacts:
             _fail(f"{path}.value", f"must be an E.164 phone number like +13125550100: {text!r}")
         if channel == "email" and "@" not in text:
             _fail(f"{path}.value", f"must be an e-mail address: {text!r}")
+    flags: dict[str, Any] = {name: _bool(obj, name, path) for name in POINT_FLAGS}
     return ContactPointFacts(
         id=point_id,
         channel=channel,
         value=text,
         kind=kind,
-        consent=_bool(obj, "consent", path),
-        opted_out=_bool(obj, "opted_out", path),
-        do_not_call=_bool(obj, "do_not_call", path),
-        do_not_use=_bool(obj, "do_not_use", path),
-        workplace=_bool(obj, "workplace", path),
+        **flags,
     )
 
 
@@ -323,7 +313,7 @@ def _event(value: object, path: str, known_cases: set[str]) -> HistoryEvent:
     case_ids = () if obj.get("case_ids") is None else _ids(obj["case_ids"], f"{path}.case_ids")
     return HistoryEvent(
         at=_instant(obj["at"], f"{path}.at"),
-        channel=cast(Channel, _choice(obj["channel"], f"{path}.channel", CHANNELS)),
+        channel=cast(AttemptChannel, _choice(obj["channel"], f"{path}.channel", CHANNELS)),
         direction=cast(Direction, _choice(obj["direction"], f"{path}.direction", DIRECTIONS)),
         contact_point=point,
         case_ids=tuple(c for c in case_ids if c in known_cases),
@@ -346,7 +336,7 @@ def _attempt(value: object, points: dict[str, ContactPointFacts], known_cases: s
     obj = _object(
         value, path, ("at", "channel", "contact_point", "case_ids"), ("automated", "template")
     )
-    channel = cast(Channel, _choice(obj["channel"], f"{path}.channel", CHANNELS))
+    channel = cast(AttemptChannel, _choice(obj["channel"], f"{path}.channel", CHANNELS))
     point_id = _required_string(obj, "contact_point", path)
     point = points.get(point_id)
     if point is None:

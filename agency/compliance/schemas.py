@@ -83,7 +83,7 @@ FACT_DAYS = ("0", "1", "2", "3", "4", "5", "6")
 
 
 class FactForm(_Form):
-    """An officer records a compliance fact about a consumer (``service.record_fact``)."""
+    """An officer records a compliance fact about a consumer (``recording.record_fact``)."""
 
     kind: FactKind
     case_id: int | None = Field(default=None, ge=1, le=2**62)
@@ -116,7 +116,7 @@ class FactForm(_Form):
         return str(value).lower() in ("on", "true", "1", "yes")
 
     def detail(self) -> dict[str, Any]:
-        """The fact's details in the shape ``service.record_fact`` takes."""
+        """The fact's details in the shape ``recording.record_fact`` takes."""
         if self.kind is FactKind.DISPUTE:
             return {"written": self.written}
         if self.kind is FactKind.ATTORNEY:

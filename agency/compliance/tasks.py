@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from agency.compliance import integrity, service
+from agency.compliance import integrity, retention
 from agency.db import session_scope
 from agency.worker import celery_app
 
@@ -31,4 +31,4 @@ def verify_ledger() -> bool:
 def purge_expired_records() -> int:
     """Retention: remove contact records past their period (daily)."""
     with session_scope() as db:
-        return service.purge_expired(db)
+        return retention.purge_expired(db)

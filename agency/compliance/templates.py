@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agency.compliance.facts import Channel
+from agency.compliance.facts import AttemptChannel
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
     id: str
     title: str
-    channels: frozenset[Channel]
+    channels: frozenset[AttemptChannel]
     full_mini_miranda: bool = True
     debt_collector_line: bool = True
     opt_out_instruction: bool = False
@@ -36,7 +36,7 @@ class Template:
     opt_out_confirmation: bool = False
 
 
-def _t(id: str, title: str, *channels: Channel, **traits: bool) -> Template:
+def _t(id: str, title: str, *channels: AttemptChannel, **traits: bool) -> Template:
     return Template(id=id, title=title, channels=frozenset(channels), **traits)
 
 

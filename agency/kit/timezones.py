@@ -320,14 +320,21 @@ def candidate_zones(
     postal_code: str | None,
     phone_zones: tuple[str, ...] = (),
     stated: str | None = None,
+    all_signals: bool = True,
 ) -> tuple[str, ...]:
     """The zones the consumer may be in: every signal's zones together (sorted, unique);
-    with no signal at all, every zone of the region, else of the country."""
-    found: set[str] = set(phone_zones)
-    if postal_code:
-        found.update(zones_for_postal_code(country, postal_code))
-    if stated:
-        found.add(stated)
+    with no signal at all, every zone of the region, else of the country.
+    ``all_signals=False`` takes only the first signal that names a zone: the postal
+    code, else the stated zone, else the phones."""
+    signals = (
+        zones_for_postal_code(country, postal_code) if postal_code else (),
+        (stated,) if stated else (),
+        phone_zones,
+    )
+    if all_signals:
+        found = {zone for signal in signals for zone in signal}
+    else:
+        found = set(next((signal for signal in signals if signal), ()))
     if not found:
         found.update(zones_for_region(country, region))
     return tuple(sorted(found))

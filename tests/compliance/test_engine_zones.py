@@ -6,9 +6,10 @@ import pytest
 
 from agency.compliance import packs
 from agency.compliance.catalogue import CATALOGUE, describe, retention_years
-from agency.compliance.engine import RULE_SET, candidate_zones
+from agency.compliance.engine import RULE_SET
 from agency.compliance.facts import ConsumerFacts, ContactPointFacts
 from agency.compliance.templates import TEMPLATES
+from agency.compliance.zones import candidate_zones
 from agency.kit.timezones import (
     ca_province_for_postal_code,
     is_nyc_postal_code,

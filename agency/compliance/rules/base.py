@@ -38,8 +38,8 @@ from zoneinfo import ZoneInfo
 from agency.compliance.facts import (
     POINT_CHANNEL,
     Attempt,
+    AttemptChannel,
     CaseFacts,
-    Channel,
     ConsumerFacts,
     ContactPointFacts,
     Facts,
@@ -52,9 +52,9 @@ Verdict = datetime | None
 NEVER = datetime.max.replace(tzinfo=UTC)
 """Blocked, and no later instant helps."""
 
-COMMUNICATIONS: frozenset[Channel] = frozenset({"call", "sms", "email", "letter"})
-PHONE_CHANNELS: frozenset[Channel] = frozenset({"call", "sms"})
-ELECTRONIC: frozenset[Channel] = frozenset({"call", "sms", "email"})
+COMMUNICATIONS: frozenset[AttemptChannel] = frozenset({"call", "sms", "email", "letter"})
+PHONE_CHANNELS: frozenset[AttemptChannel] = frozenset({"call", "sms"})
+ELECTRONIC: frozenset[AttemptChannel] = frozenset({"call", "sms", "email"})
 CONTACT_OUTCOMES = frozenset({"conversation", "voicemail", "delivered"})
 NOT_CONNECTED = frozenset({"not_connected", "failed"})
 # The longest window any rule counts over (30 local days), plus slack for zone offsets.
@@ -192,7 +192,7 @@ class Context:
         self.consumer: ConsumerFacts = facts.consumer
         self.attempt: Attempt = attempt
         self.policy: Policy = facts.policy
-        self.channel: Channel = attempt.channel
+        self.channel: AttemptChannel = attempt.channel
         self.zones = zones
         self.tzs = tuple([zone_info(zone) for zone in zones])
         wanted = attempt.contact_point
@@ -269,7 +269,7 @@ class Context:
             )
         return found
 
-    def delivered(self, channel: Channel, case_id: str) -> list[datetime]:
+    def delivered(self, channel: AttemptChannel, case_id: str) -> list[datetime]:
         key = ("delivered", channel, case_id)
         found = self._cache.get(key)
         if found is None:
@@ -524,7 +524,7 @@ class Rule:
 
     __slots__ = ()
     id: ClassVar[str] = ""
-    channels: ClassVar[frozenset[Channel]] = COMMUNICATIONS
+    channels: ClassVar[frozenset[AttemptChannel]] = COMMUNICATIONS
 
     def check(self, ctx: Context, m: Moment) -> Verdict:
         raise NotImplementedError

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from agency.compliance.facts import Channel
+from agency.compliance.facts import AttemptChannel
 from agency.compliance.rules.base import (
     COMMUNICATIONS,
     ELECTRONIC,
@@ -95,7 +95,7 @@ class LocalHours(Rule):
 
     weekly: tuple[Hours | None, ...] = every_day(0, 1440)
     holidays: tuple[str, str | None] | None = None
-    hours_channels: frozenset[Channel] = ELECTRONIC
+    hours_channels: frozenset[AttemptChannel] = ELECTRONIC
 
     def check(self, ctx: Context, m: Moment) -> Verdict:
         week = self.weekly if ctx.channel in self.hours_channels else every_day(0, 1440)
@@ -113,10 +113,10 @@ class AuAcccHours(LocalHours):
     """
 
     id: ClassVar[str] = "AU-ACCC-HOURS"
-    channels: ClassVar[frozenset[Channel]] = ELECTRONIC
+    channels: ClassVar[frozenset[AttemptChannel]] = ELECTRONIC
     weekly: tuple[Hours | None, ...] = ((450, 1260),) * 5 + ((540, 1260),) * 2
     holidays: tuple[str, str | None] | None = ("AU", None)
-    hours_channels: frozenset[Channel] = frozenset({"call", "sms"})
+    hours_channels: frozenset[AttemptChannel] = frozenset({"call", "sms"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,7 @@ class CaOnHours(LocalHours):
     """
 
     id: ClassVar[str] = "CA-ON-HOURS"
-    channels: ClassVar[frozenset[Channel]] = ELECTRONIC
+    channels: ClassVar[frozenset[AttemptChannel]] = ELECTRONIC
     weekly: tuple[Hours | None, ...] = ((420, 1260),) * 6 + ((780, 1020),)
     holidays: tuple[str, str | None] | None = ("CA", "ON")
 
@@ -144,7 +144,7 @@ class CaQcHours(LocalHours):
     """
 
     id: ClassVar[str] = "CA-QC-HOURS"
-    channels: ClassVar[frozenset[Channel]] = ELECTRONIC
+    channels: ClassVar[frozenset[AttemptChannel]] = ELECTRONIC
     weekly: tuple[Hours | None, ...] = ((480, 1200),) * 6 + (None,)
     holidays: tuple[str, str | None] | None = ("CA", "QC")
 
@@ -162,7 +162,7 @@ class CaOnFreq(Rule):
     """
 
     id: ClassVar[str] = "CA-ON-FREQ"
-    channels: ClassVar[frozenset[Channel]] = ELECTRONIC
+    channels: ClassVar[frozenset[AttemptChannel]] = ELECTRONIC
     notice_wait: timedelta = field(default=timedelta(days=6))
     limit: int = 3
     days: int = 7
@@ -233,7 +233,7 @@ class UkConcPolicy(Rule):
     """
 
     id: ClassVar[str] = "UK-CONC-POLICY"
-    channels: ClassVar[frozenset[Channel]] = COMMUNICATIONS
+    channels: ClassVar[frozenset[AttemptChannel]] = COMMUNICATIONS
 
     def check(self, ctx: Context, m: Moment) -> Verdict:
         policy = ctx.policy

@@ -7,11 +7,12 @@ defaults; ``packs.py`` decides which rules apply to whom.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import ClassVar
 
-from agency.compliance.facts import Channel
+from agency.compliance.facts import AttemptChannel
 from agency.compliance.rules.base import (
     COMMUNICATIONS,
     NEVER,
@@ -30,8 +31,8 @@ from agency.compliance.rules.base import (
 )
 from agency.compliance.validation import validation_period_end
 
-_SMS_EMAIL: frozenset[Channel] = frozenset({"sms", "email"})
-_CALL: frozenset[Channel] = frozenset({"call"})
+_SMS_EMAIL: frozenset[AttemptChannel] = frozenset({"sms", "email"})
+_CALL: frozenset[AttemptChannel] = frozenset({"call"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ class RegF7in7(Rule):
     """
 
     id: ClassVar[str] = "US-REGF-7IN7"
-    channels: ClassVar[frozenset[Channel]] = _CALL
+    channels: ClassVar[frozenset[AttemptChannel]] = _CALL
     limit: int = 7
     days: int = 7
 
@@ -133,7 +134,7 @@ class RegF7DayConvo(Rule):
     """
 
     id: ClassVar[str] = "US-REGF-7DAY-CONVO"
-    channels: ClassVar[frozenset[Channel]] = _CALL
+    channels: ClassVar[frozenset[AttemptChannel]] = _CALL
     days: int = 7
 
     def check(self, ctx: Context, m: Moment) -> Verdict:
@@ -307,7 +308,7 @@ class RegFEOptOut(Rule):
     """
 
     id: ClassVar[str] = "US-REGF-EOPTOUT"
-    channels: ClassVar[frozenset[Channel]] = _SMS_EMAIL
+    channels: ClassVar[frozenset[AttemptChannel]] = _SMS_EMAIL
 
     def check(self, ctx: Context, m: Moment) -> Verdict:
         if ctx.point.opted_out and not confirmation_allowed(ctx):
@@ -352,6 +353,22 @@ class RegFValidation(Rule):
         return worst
 
 
+def within_validation_period(
+    disputed: datetime | date, sent_at: datetime | None, zones: Iterable[tzinfo]
+) -> bool:
+    """Whether a dispute received at ``disputed`` (an instant, or the day it came) falls
+    within the validation period (US-REGF-DISPUTE-HOLD): the notice was not sent yet (the
+    period has not begun), or the dispute's local date is on or before the period's end
+    in one of the consumer's ``zones``."""
+    if sent_at is None:
+        return True
+    return any(
+        (disputed.astimezone(tz).date() if isinstance(disputed, datetime) else disputed)
+        <= validation_period_end(sent_at.astimezone(tz))
+        for tz in zones
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RegFDisputeHold(Rule):
     """US-REGF-DISPUTE-HOLD — FDCPA 809(b); 12 CFR 1006.38(d)(2).
@@ -366,7 +383,7 @@ class RegFDisputeHold(Rule):
     """
 
     id: ClassVar[str] = "US-REGF-DISPUTE-HOLD"
-    channels: ClassVar[frozenset[Channel]] = COMMUNICATIONS | {"credit_report"}
+    channels: ClassVar[frozenset[AttemptChannel]] = COMMUNICATIONS | {"credit_report"}
 
     def check(self, ctx: Context, m: Moment) -> Verdict:
         template = ctx.template
@@ -381,11 +398,7 @@ class RegFDisputeHold(Rule):
             verified = case.verification_sent_at
             if verified is not None and verified <= t:
                 continue
-            sent = case.validation_sent_at
-            if sent is not None and not any(
-                disputed.astimezone(tz).date() <= validation_period_end(sent.astimezone(tz))
-                for tz in ctx.tzs
-            ):
+            if not within_validation_period(disputed, case.validation_sent_at, ctx.tzs):
                 continue
             worst = later(worst, verified if verified is not None else NEVER)
         return worst
@@ -419,7 +432,7 @@ class RegFPassive(Rule):
     """
 
     id: ClassVar[str] = "US-REGF-PASSIVE"
-    channels: ClassVar[frozenset[Channel]] = frozenset({"credit_report"})
+    channels: ClassVar[frozenset[AttemptChannel]] = frozenset({"credit_report"})
     wait: timedelta = timedelta(days=14)
 
     def check(self, ctx: Context, m: Moment) -> Verdict:
@@ -490,7 +503,7 @@ class TcpaConsent(Rule):
     """
 
     id: ClassVar[str] = "US-TCPA-CONSENT"
-    channels: ClassVar[frozenset[Channel]] = PHONE_CHANNELS
+    channels: ClassVar[frozenset[AttemptChannel]] = PHONE_CHANNELS
 
     def check(self, ctx: Context, m: Moment) -> Verdict:
         if not ctx.attempt.automated or ctx.point.consent:
@@ -510,7 +523,7 @@ class TcpaRevoke(Rule):
     """
 
     id: ClassVar[str] = "US-TCPA-REVOKE"
-    channels: ClassVar[frozenset[Channel]] = PHONE_CHANNELS
+    channels: ClassVar[frozenset[AttemptChannel]] = PHONE_CHANNELS
 
     def check(self, ctx: Context, m: Moment) -> Verdict:
         revoked = ctx.point.consent_revoked_at
@@ -531,7 +544,7 @@ class AgencyElectronicCap(Rule):
     """
 
     id: ClassVar[str] = "AGENCY-ELECTRONIC-CAP"
-    channels: ClassVar[frozenset[Channel]] = _SMS_EMAIL
+    channels: ClassVar[frozenset[AttemptChannel]] = _SMS_EMAIL
     days: int = 7
 
     def check(self, ctx: Context, m: Moment) -> Verdict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from agency.compliance.facts import Channel, ContactPointFacts
+from agency.compliance.facts import AttemptChannel, ContactPointFacts
 from agency.compliance.rules.base import (
     COMMUNICATIONS,
     CONTACT_OUTCOMES,
@@ -31,7 +31,7 @@ from agency.compliance.rules.base import (
     window_block,
 )
 
-_CALL: frozenset[Channel] = frozenset({"call"})
+_CALL: frozenset[AttemptChannel] = frozenset({"call"})
 
 
 def _is_work(point: ContactPointFacts) -> bool:
@@ -50,7 +50,7 @@ class MaCalls(Rule):
     """
 
     id: ClassVar[str] = "US-MA-CALLS"
-    channels: ClassVar[frozenset[Channel]] = PHONE_CHANNELS
+    channels: ClassVar[frozenset[AttemptChannel]] = PHONE_CHANNELS
     personal_limit: int = 2
     personal_days: int = 7
     work_limit: int = 2
@@ -94,7 +94,7 @@ class WaFreq(Rule):
     """
 
     id: ClassVar[str] = "US-WA-FREQ"
-    channels: ClassVar[frozenset[Channel]] = COMMUNICATIONS
+    channels: ClassVar[frozenset[AttemptChannel]] = COMMUNICATIONS
     week_limit: int = 3
     workplace_limit: int = 1
     mobile_daily_limit: int = 2
@@ -143,7 +143,7 @@ class NyDfs(Rule):
     """
 
     id: ClassVar[str] = "US-NY-DFS"
-    channels: ClassVar[frozenset[Channel]] = ELECTRONIC
+    channels: ClassVar[frozenset[AttemptChannel]] = ELECTRONIC
     attempt_limit: int = 3
     conversation_limit: int = 1
     days: int = 7
@@ -185,7 +185,7 @@ class NycFreq(Rule):
     """
 
     id: ClassVar[str] = "US-NYC-FREQ"
-    channels: ClassVar[frozenset[Channel]] = COMMUNICATIONS
+    channels: ClassVar[frozenset[AttemptChannel]] = COMMUNICATIONS
     days: int = 7
 
     def check(self, ctx: Context, m: Moment) -> Verdict:

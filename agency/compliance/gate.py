@@ -1,0 +1,149 @@
+"""The compliance gate: ``gate()`` is the one entry point every sending path uses (agent
+actions, strategy steps, retries).  It locks the consumer's ledger chain, gathers the
+facts from the database (``gather``), asks the pure engine, appends the decision to the
+ledger and returns it.  ``what_if`` and ``what_if_each`` ask the same question and write
+nothing.  Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from agency.cases.models import Case, ContactPoint
+from agency.compliance import engine, gather
+from agency.compliance import repository as repo
+from agency.compliance.facts import POINT_CHANNEL, AttemptChannel, Decision
+from agency.compliance.ledger import append
+from agency.compliance.models import EntryKind, LedgerEntry, Source
+from agency.kit import clock
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    entry: LedgerEntry
+    decision: Decision
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision.allowed
+
+
+def gate(
+    db: Session,
+    *,
+    consumer_id: int,
+    channel: AttemptChannel,
+    contact_point_id: int,
+    case_ids: Sequence[int],
+    actor_id: int | None,
+    source: Source,
+    automated: bool = False,
+    template: str | None = None,
+) -> GateResult:
+    """Decide whether this contact may happen now, and write the decision to the ledger.
+
+    Every path that would call, text, e-mail or write to a consumer (or report them to a
+    bureau) must come through here and act only on ``allowed``.
+    """
+    repo.lock_chain(db, consumer_id)
+    now = clock.now()
+    gathered = gather.gather(
+        db,
+        consumer_id=consumer_id,
+        channel=channel,
+        contact_point_id=contact_point_id,
+        case_ids=case_ids,
+        at=now,
+        automated=automated,
+        template=template,
+    )
+    decision = engine.evaluate(gathered.facts)
+    versions = gathered.policy_versions
+    entry = append(
+        db,
+        head=gathered.chain_head,
+        consumer_id=consumer_id,
+        kind=EntryKind.ATTEMPT,
+        at=now,
+        actor_id=actor_id,
+        source=source,
+        channel=channel,
+        direction="outbound",
+        contact_point_id=contact_point_id,
+        case_ids=case_ids,
+        allowed=decision.allowed,
+        blocked_by=list(decision.blocked_by),
+        next_allowed_at=decision.next_allowed_at,
+        rule_set=decision.rule_set,
+        policy_version=_single_version(versions),
+        timezones=list(decision.timezones),
+        automated=automated,
+        template=template,
+        detail={"policy_versions": versions} if len(versions) > 1 else {},
+    )
+    return GateResult(entry=entry, decision=decision)
+
+
+def what_if(
+    db: Session,
+    *,
+    consumer_id: int,
+    channel: AttemptChannel,
+    contact_point_id: int,
+    case_ids: Sequence[int],
+    at: datetime,
+    automated: bool = False,
+    template: str | None = None,
+) -> Decision:
+    """The decision the gate would give for this contact at ``at``, written nowhere."""
+    gathered = gather.gather(
+        db,
+        consumer_id=consumer_id,
+        channel=channel,
+        contact_point_id=contact_point_id,
+        case_ids=case_ids,
+        at=at,
+        automated=automated,
+        template=template,
+    )
+    return engine.evaluate(gathered.facts)
+
+
+@dataclass(frozen=True, slots=True)
+class PointDecisions:
+    """``what_if_each``'s answer: the cases asked about, as the gate read them, and a
+    decision for each contact point."""
+
+    cases: tuple[Case, ...]
+    decisions: list[tuple[ContactPoint, Decision]]
+
+
+def what_if_each(
+    db: Session,
+    *,
+    consumer_id: int,
+    channel: AttemptChannel,
+    case_ids: Sequence[int],
+    at: datetime,
+) -> PointDecisions:
+    """``what_if`` for each of the consumer's contact points that can take ``channel``
+    (every phone, for a call), read from the database once: the queue's question
+    "could anyone call this consumer now, and if not, when?"."""
+    record = gather.read(db, consumer_id=consumer_id, channel=channel, case_ids=case_ids)
+    needed = POINT_CHANNEL.get(channel)
+    return PointDecisions(
+        cases=record.cases,
+        decisions=[
+            (point, engine.evaluate(gather.facts_for(record, point=point, channel=channel, at=at)))
+            for point in record.consumer.contact_points
+            if needed is None or point.channel.value == needed
+        ],
+    )
+
+
+def _single_version(versions: Mapping[str, int]) -> int | None:
+    return next(iter(versions.values())) if len(versions) == 1 else None
