@@ -11,6 +11,7 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agency.cases.models import AssignmentStrategy, CaseStatus
+from agency.kit.forms import BlankIsNone
 from agency.kit.params import MAX_ID, IdField
 
 
@@ -219,10 +220,6 @@ _CURRENCY = r"^[A-Z]{3}$"
 _AREA = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")  # US, US-CA, AU-NSW
 
 
-def _blank(value: object) -> object:
-    return None if isinstance(value, str) and value.strip() == "" else value
-
-
 def _words(value: object) -> list[str]:
     """A list from a form's comma- or space-separated text (or an already parsed list)."""
     if isinstance(value, str):
@@ -243,44 +240,31 @@ class RuleForm(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     strategy: AssignmentStrategy
     is_active: bool = False
-    client_id: IdField | None = None
-    min_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
-    max_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
-    balance_currency: str | None = Field(
+    client_id: Annotated[IdField | None, BlankIsNone] = None
+    min_balance: Annotated[Decimal | None, BlankIsNone] = Field(
+        default=None, ge=0, max_digits=15, decimal_places=3
+    )
+    max_balance: Annotated[Decimal | None, BlankIsNone] = Field(
+        default=None, ge=0, max_digits=15, decimal_places=3
+    )
+    balance_currency: Annotated[str | None, BlankIsNone] = Field(
         default=None, pattern=_CURRENCY, description="a three-letter currency code, such as USD"
     )
-    country: str | None = Field(
+    country: Annotated[str | None, BlankIsNone] = Field(
         default=None, pattern=_COUNTRY, description="a two-letter country code, such as US"
     )
-    region: str | None = Field(
+    region: Annotated[str | None, BlankIsNone] = Field(
         default=None,
         pattern=_REGION_CODE,
         description="a region code of one to three letters or digits, such as CA",
     )
-    language: str | None = Field(
+    language: Annotated[str | None, BlankIsNone] = Field(
         default=None, pattern=_LANGUAGE, description="a two-letter language code, such as en"
     )
-    min_age_days: int | None = Field(default=None, ge=0, le=36500)
-    max_age_days: int | None = Field(default=None, ge=0, le=36500)
-    team_id: IdField | None = None
+    min_age_days: Annotated[int | None, BlankIsNone] = Field(default=None, ge=0, le=36500)
+    max_age_days: Annotated[int | None, BlankIsNone] = Field(default=None, ge=0, le=36500)
+    team_id: Annotated[IdField | None, BlankIsNone] = None
     agent_ids: list[IdField] = Field(default_factory=list, max_length=500)
-
-    @field_validator(
-        "client_id",
-        "min_balance",
-        "max_balance",
-        "balance_currency",
-        "country",
-        "region",
-        "language",
-        "min_age_days",
-        "max_age_days",
-        "team_id",
-        mode="before",
-    )
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return _blank(value)
 
     @field_validator("country", "region", "balance_currency", mode="before")
     @classmethod
@@ -310,15 +294,10 @@ class AgentProfileForm(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    team_id: IdField | None = None
-    capacity: int | None = Field(default=None, ge=0, le=1_000_000)
+    team_id: Annotated[IdField | None, BlankIsNone] = None
+    capacity: Annotated[int | None, BlankIsNone] = Field(default=None, ge=0, le=1_000_000)
     languages: list[str] = Field(default_factory=list, max_length=20)
     regions: list[str] = Field(default_factory=list, max_length=100)
-
-    @field_validator("team_id", "capacity", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return _blank(value)
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -369,12 +348,7 @@ class RebalanceForm(BaseModel):
     from_agent_id: IdField
     to_agent_ids: list[IdField] = Field(default_factory=list, max_length=500)
     reason: str = Field(min_length=1, max_length=500)
-    limit: int | None = Field(default=None, ge=1, le=1_000_000)
-
-    @field_validator("limit", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return _blank(value)
+    limit: Annotated[int | None, BlankIsNone] = Field(default=None, ge=1, le=1_000_000)
 
     @field_validator("to_agent_ids", mode="before")
     @classmethod

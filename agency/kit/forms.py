@@ -2,6 +2,7 @@
 
 Views re-render the form with ``errors`` (field name -> message) and status 422; services
 raise ``FormError`` for rules a schema cannot check alone (uniqueness, references).
+``BlankIsNone`` makes a field left blank (a page posts every control) no value.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -22,11 +23,21 @@ T = TypeVar("T")
 
 
 class FormError(Exception):
-    """Business validation failed; ``errors`` maps field names to readable messages."""
+    """Business validation failed; ``errors`` maps field names to readable messages
+    (``"__all__"``: a message about the whole form)."""
 
     def __init__(self, errors: Mapping[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = dict(errors)
+
+
+def blank_to_none(value: object) -> object:
+    """A form's text left blank (empty or only spaces) is no value."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# A field a blank control leaves at None: ``Annotated[date | None, BlankIsNone] = None``.
+BlankIsNone = BeforeValidator(blank_to_none)
 
 
 _PHRASES = {
