@@ -31,7 +31,7 @@ from agency.auth.permissions import (
     NotAuthenticated,
     clear_session_cookie,
 )
-from agency.cases import bulk_move_views, supervisor_views
+from agency.cases import action_views, bulk_move_views, supervisor_views
 from agency.cases import views as cases_views
 from agency.clients import views as clients_views
 from agency.compliance import api as compliance_api
@@ -353,6 +353,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(auth_views.router, include_in_schema=False)
     app.include_router(clients_views.router, include_in_schema=False)
     app.include_router(cases_views.router, include_in_schema=False)
+    app.include_router(action_views.router, include_in_schema=False)
     app.include_router(supervisor_views.router, include_in_schema=False)
     app.include_router(bulk_move_views.router, include_in_schema=False)
     app.include_router(referrals_views.router, include_in_schema=False)
