@@ -1,9 +1,9 @@
-"""``CaseError``: a case action refused, with the field it is about in the words of the
-sentence a person reads, and the case page's control each such field belongs on."""
+"""``CaseError``: a case action refused, naming its field in the words of the sentence a
+person reads; and the case page's control each such field belongs on."""
 
 from __future__ import annotations
 
-from agency.kit.forms import FormError
+from agency.kit.forms import FieldRefusal
 
 # The control of the case page's forms that shows a refusal about each subject.
 CONTROLS = {
@@ -27,26 +27,12 @@ CONTROLS = {
 }
 
 
-class CaseError(FormError):
-    """A case action that cannot be done: ``subject`` is what is wrong as the sentence
-    names it ("date"), ``message`` why ("cannot be in the past").
-
-    ``str()`` is the two as one line ("date: cannot be in the past"); ``errors`` holds that
-    line as a sentence for the whole form ("Date: cannot be in the past") and ``message``
-    on the subject's control (``due_date``) when the case page has one.
-    """
+class CaseError(FieldRefusal):
+    """A case action that cannot be done: ``CaseError("date", "cannot be in the past")``,
+    shown on the case page's control for that subject (``CONTROLS``), if it has one."""
 
     def __init__(self, subject: str, message: str) -> None:
-        self.subject = subject
-        self.message = message
-        line = f"{subject}: {message}"
-        errors = {"__all__": line[:1].upper() + line[1:]}
-        if subject in CONTROLS:
-            errors[CONTROLS[subject]] = message
-        super().__init__(errors)
-
-    def __str__(self) -> str:
-        return f"{self.subject}: {self.message}"
+        super().__init__(subject, message, control=CONTROLS.get(subject))
 
     @classmethod
     def worded(cls, line: str) -> CaseError:

@@ -21,14 +21,11 @@ def refusal(form: type[schemas.ActionForm], values: dict[str, object], **context
     return str(refused.value)
 
 
-def test_a_case_error_is_a_form_error_with_its_sentence_and_its_control() -> None:
+def test_a_case_error_shows_on_the_control_of_its_subject() -> None:
     error = CaseError("date", "cannot be in the past")
     assert isinstance(error, FormError)
     assert str(error) == "date: cannot be in the past"
-    assert error.errors == {
-        "__all__": "Date: cannot be in the past",
-        "due_date": "cannot be in the past",
-    }
+    assert error.errors["due_date"] == "cannot be in the past"
     # A subject the case page has no control for: the sentence only.
     assert CaseError("case", "it is not in a team pool").errors == {
         "__all__": "Case: it is not in a team pool"
