@@ -181,7 +181,7 @@ def create_user(
             )
             user = auth_service.create_user(db, data=data)
         except FormError as exc:
-            _fail("; ".join(f"{field}: {message}" for field, message in exc.errors.items()))
+            _fail(str(exc))
             return
         typer.echo(f"created {user.role.value} {user.email} (id {user.id})")
 

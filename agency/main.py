@@ -27,6 +27,7 @@ from agency.auth import views as auth_views
 from agency.auth.hashing import HashingBusy
 from agency.auth.permissions import Forbidden, NotAuthenticated, clear_session_cookie
 from agency.cases import (
+    action_views,
     bulk_move_views,
     client_views,
     reassign_views,
@@ -359,6 +360,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(user_views.router, include_in_schema=False)
     app.include_router(cases_views.router, include_in_schema=False)
     app.include_router(client_views.router, include_in_schema=False)
+    app.include_router(action_views.router, include_in_schema=False)
     app.include_router(supervisor_views.router, include_in_schema=False)
     app.include_router(rule_views.router, include_in_schema=False)
     app.include_router(team_views.router, include_in_schema=False)

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from agency.auth.models import Role
+from agency.kit.forms import BlankIsNone
 from agency.kit.params import IdField
 from agency.kit.timezones import user_zone_names
 
 MIN_PASSWORD_LENGTH = 10
-
-
-def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(BaseModel):
@@ -29,14 +28,9 @@ class UserForm(BaseModel):
     email: EmailStr
     full_name: str = Field(min_length=1, max_length=120)
     role: Role
-    client_id: IdField | None = None
+    client_id: Annotated[IdField | None, BlankIsNone] = None
     is_active: bool = False
     password: str = Field(default="", max_length=1024)
-
-    @field_validator("client_id", mode="before")
-    @classmethod
-    def _blank_client(cls, value: object) -> object:
-        return None if _strip(value) == "" else value
 
     @field_validator("client_id")
     @classmethod

@@ -5,8 +5,9 @@ Each action is one function taking the session, the case and the acting user's i
 updates the facts the gate reads (through ``agency.compliance.service``), the case's
 status (through ``agency.cases.status``, so every transition is recorded) and its place
 in the queue (``agency.cases.queue``).  Services flush, never commit: the request's one
-transaction keeps an action whole or drops it whole.  Errors are ``CaseError`` or
-``ComplianceError`` whose message starts with the field it is about.
+transaction keeps an action whole or drops it whole.  A refusal is a ``CaseError``
+naming the field it is about, or compliance's ``ComplianceError`` whose message starts
+with that field.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def may_work(
 
 def _open(case: Case) -> None:
     if not case.status.is_open:
-        raise CaseError(f"status: the case is {case.status.value}; nothing more can be recorded")
+        raise CaseError("status", f"the case is {case.status.value}; nothing more can be recorded")
 
 
 def _release_lease(case: Case, actor_id: int) -> None:
@@ -111,7 +112,7 @@ def _received_at(day: date, zones: Sequence[str], now: datetime) -> datetime:
     """An instant on ``day`` in the consumer's zones for a fact received that day: noon
     local (the same date everywhere they may be), or now if that is still ahead."""
     if day > max(now.astimezone(ZoneInfo(zone)).date() for zone in zones):
-        raise CaseError("received: cannot be in the future")
+        raise CaseError("received", "cannot be in the future")
     noon = datetime.combine(day, time(12), ZoneInfo(zones[0])).astimezone(UTC)
     return min(noon, now)
 
@@ -148,14 +149,14 @@ def place_call(
     if contact_point_id is None:
         phones = queue.phones(db, case.consumer_id)  # unmarked numbers first
         if not phones:
-            raise CaseError("phone: this consumer has no phone number")
+            raise CaseError("phone", "this consumer has no phone number")
         phone = phones[0]
     else:
         found = db.get(ContactPoint, contact_point_id)
         if found is None or found.consumer_id != case.consumer_id:
-            raise CaseError("phone: not one of this consumer's numbers")
+            raise CaseError("phone", "not one of this consumer's numbers")
         if found.channel is not Channel.PHONE:
-            raise CaseError("phone: that contact point is not a phone number")
+            raise CaseError("phone", "that contact point is not a phone number")
         phone = found
     result = compliance.gate(
         db,
@@ -186,14 +187,14 @@ def record_call_outcome(
     next day after reaching them) or when the gate next allows a call, whichever is later.
     """
     if outcome not in AGENT_OUTCOMES:
-        raise CaseError(f"outcome: choose one of {', '.join(AGENT_OUTCOMES)}")
+        raise CaseError("outcome", f"choose one of {', '.join(AGENT_OUTCOMES)}")
     attempt = compliance.attempt(db, attempt_id)
     if attempt is None or attempt.channel != "call" or case.id not in (attempt.case_ids or []):
-        raise CaseError("attempt: not a call about this case")
+        raise CaseError("attempt", "not a call about this case")
     if not attempt.allowed:
-        raise CaseError("attempt: that call was blocked; it has no outcome")
+        raise CaseError("attempt", "that call was blocked; it has no outcome")
     if compliance.attempt_has_outcome(db, attempt_id):
-        raise CaseError("attempt: its outcome is already recorded")
+        raise CaseError("attempt", "its outcome is already recorded")
     ledger_outcome = AGENT_OUTCOMES[outcome][1]
     detail = {"agent_outcome": outcome} if outcome == "right_party_contact" else {}
     entry = compliance.record_outcome(
@@ -259,15 +260,15 @@ def record_promise(
     An earlier promise still open is replaced (cancelled)."""
     _open(case)
     if amount_minor <= 0:
-        raise CaseError("amount: must be more than zero")
+        raise CaseError("amount", "must be more than zero")
     if amount_minor > case.balance.minor:
-        raise CaseError(f"amount: must be at most the balance, {case.balance.format()}")
+        raise CaseError("amount", f"must be at most the balance, {case.balance.format()}")
     zones = compliance.consumer_zones(db, consumer=repo.consumer_of(db, case))
     today = local_today(zones)
     if due < today:
-        raise CaseError("date: cannot be in the past")
+        raise CaseError("date", "cannot be in the past")
     if due > today + timedelta(days=PROMISE_MAX_DAYS):
-        raise CaseError(f"date: at most {PROMISE_MAX_DAYS} days ahead")
+        raise CaseError("date", f"at most {PROMISE_MAX_DAYS} days ahead")
     if case.status is not CaseStatus.PROMISE:
         status.change(
             db,
@@ -307,11 +308,11 @@ def record_callback(
     _open(case)
     now = clock.now()
     if due_at.tzinfo is None:
-        raise CaseError("time: give the time with its time zone")
+        raise CaseError("time", "give the time with its time zone")
     if due_at <= now:
-        raise CaseError("time: must be in the future")
+        raise CaseError("time", "must be in the future")
     if due_at > now + timedelta(days=CALLBACK_MAX_DAYS):
-        raise CaseError(f"time: at most {CALLBACK_MAX_DAYS} days ahead")
+        raise CaseError("time", f"at most {CALLBACK_MAX_DAYS} days ahead")
     if contact_point_id is not None:
         point = db.get(ContactPoint, contact_point_id)
         if (
@@ -319,7 +320,7 @@ def record_callback(
             or point.consumer_id != case.consumer_id
             or point.channel is not Channel.PHONE
         ):
-            raise CaseError("phone: not one of this consumer's numbers")
+            raise CaseError("phone", "not one of this consumer's numbers")
     _fact(
         db,
         case=case,
@@ -473,7 +474,7 @@ def record_wrong_number(db: Session, *, case: Case, actor_id: int, contact_point
     _open(case)
     point = db.get(ContactPoint, contact_point_id)
     if point is None or point.consumer_id != case.consumer_id or point.channel is not Channel.PHONE:
-        raise CaseError("phone: not one of this consumer's numbers")
+        raise CaseError("phone", "not one of this consumer's numbers")
     _fact(
         db,
         case=case,
@@ -515,9 +516,9 @@ def add_note(db: Session, *, case: Case, actor_id: int, body: str) -> CaseNote:
     """A note on the case: kept forever, never edited (a correction is a new note)."""
     text = body.strip()
     if not text:
-        raise CaseError("note: write something")
+        raise CaseError("note", "write something")
     if len(text) > NOTE_MAX_CHARS:
-        raise CaseError(f"note: at most {NOTE_MAX_CHARS} characters ({len(text)} given)")
+        raise CaseError("note", f"at most {NOTE_MAX_CHARS} characters ({len(text)} given)")
     note = CaseNote(case_id=case.id, author_id=actor_id, body=text, at=clock.now())
     db.add(note)
     db.flush()
@@ -542,7 +543,7 @@ def change_status(
     if to is CaseStatus.ACTIVE:
         standing = compliance.standing_stops(db, case=case)
         if standing:
-            raise CaseError(f"status: collection cannot resume while {'; '.join(standing)}")
+            raise CaseError("status", f"collection cannot resume while {'; '.join(standing)}")
     was_working = case.status in _WORKING
     status.change(
         db, case=case, to=to, reason=reason, by_user_id=actor_id, close_reason=close_reason

@@ -333,7 +333,7 @@ def take_from_pool(db: Session, *, case: Case, agent_id: int) -> AssignmentChang
     """The agent acted on ``case``, from their team's pool: it is theirs now (the case
     keeps its team, so it returns to that pool if the agent goes)."""
     if case.assigned_agent_id is not None:
-        raise CaseError("case: it is not in a team pool (an agent already holds it)")
+        raise CaseError("case", "it is not in a team pool (an agent already holds it)")
     return move_case(
         db,
         case,

@@ -75,16 +75,17 @@ def decide_pair(
     if pair is None or pair.placement_id != placement_id:
         raise LookupError("possible same person")
     if pair.decision is not None:
-        raise CaseError(f"decision: this pair was already decided ({pair.decision})")
+        raise CaseError("decision", f"this pair was already decided ({pair.decision})")
     if decision is PairDecision.SAME:
         cases = repository.cases_by_ids(db, [pair.case_id, pair.other_case_id])
         source, target = cases[pair.case_id].consumer_id, cases[pair.other_case_id].consumer_id
         if source != target:
             if compliance.has_contact_history(db, source):
                 raise CaseError(
-                    f"decision: account {cases[pair.case_id].client_reference} has been "
+                    "decision",
+                    f"account {cases[pair.case_id].client_reference} has been "
                     "contacted as a person of its own; the ledger is kept per person, so "
-                    "the two cannot be joined any more"
+                    "the two cannot be joined any more",
                 )
             repository.fold_consumer(db, source_id=source, target_id=target)
     pair.decision = decision.value

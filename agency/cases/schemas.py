@@ -1,17 +1,34 @@
+"""The cases domain's forms and values: the case list's filters, the accounts placed with
+us (built by referral intake), the supervisor's assignment forms, and the case page's
+action forms with ``read_action``, which refuses in the page's words."""
+
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from agency.cases.models import AssignmentStrategy, CaseStatus
+from agency.cases.errors import CaseError
+from agency.cases.models import AssignmentStrategy, CaseStatus, CloseReason
+from agency.kit.forms import BlankIsNone, phrase
 from agency.kit.params import MAX_ID, IdField
+from agency.kit.values import parse_amount
 
 
 class CaseFilters(BaseModel):
@@ -219,10 +236,6 @@ _CURRENCY = r"^[A-Z]{3}$"
 _AREA = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")  # US, US-CA, AU-NSW
 
 
-def _blank(value: object) -> object:
-    return None if isinstance(value, str) and value.strip() == "" else value
-
-
 def _words(value: object) -> list[str]:
     """A list from a form's comma- or space-separated text (or an already parsed list)."""
     if isinstance(value, str):
@@ -243,44 +256,31 @@ class RuleForm(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     strategy: AssignmentStrategy
     is_active: bool = False
-    client_id: IdField | None = None
-    min_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
-    max_balance: Decimal | None = Field(default=None, ge=0, max_digits=15, decimal_places=3)
-    balance_currency: str | None = Field(
+    client_id: Annotated[IdField | None, BlankIsNone] = None
+    min_balance: Annotated[Decimal | None, BlankIsNone] = Field(
+        default=None, ge=0, max_digits=15, decimal_places=3
+    )
+    max_balance: Annotated[Decimal | None, BlankIsNone] = Field(
+        default=None, ge=0, max_digits=15, decimal_places=3
+    )
+    balance_currency: Annotated[str | None, BlankIsNone] = Field(
         default=None, pattern=_CURRENCY, description="a three-letter currency code, such as USD"
     )
-    country: str | None = Field(
+    country: Annotated[str | None, BlankIsNone] = Field(
         default=None, pattern=_COUNTRY, description="a two-letter country code, such as US"
     )
-    region: str | None = Field(
+    region: Annotated[str | None, BlankIsNone] = Field(
         default=None,
         pattern=_REGION_CODE,
         description="a region code of one to three letters or digits, such as CA",
     )
-    language: str | None = Field(
+    language: Annotated[str | None, BlankIsNone] = Field(
         default=None, pattern=_LANGUAGE, description="a two-letter language code, such as en"
     )
-    min_age_days: int | None = Field(default=None, ge=0, le=36500)
-    max_age_days: int | None = Field(default=None, ge=0, le=36500)
-    team_id: IdField | None = None
+    min_age_days: Annotated[int | None, BlankIsNone] = Field(default=None, ge=0, le=36500)
+    max_age_days: Annotated[int | None, BlankIsNone] = Field(default=None, ge=0, le=36500)
+    team_id: Annotated[IdField | None, BlankIsNone] = None
     agent_ids: list[IdField] = Field(default_factory=list, max_length=500)
-
-    @field_validator(
-        "client_id",
-        "min_balance",
-        "max_balance",
-        "balance_currency",
-        "country",
-        "region",
-        "language",
-        "min_age_days",
-        "max_age_days",
-        "team_id",
-        mode="before",
-    )
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return _blank(value)
 
     @field_validator("country", "region", "balance_currency", mode="before")
     @classmethod
@@ -310,15 +310,10 @@ class AgentProfileForm(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    team_id: IdField | None = None
-    capacity: int | None = Field(default=None, ge=0, le=1_000_000)
+    team_id: Annotated[IdField | None, BlankIsNone] = None
+    capacity: Annotated[int | None, BlankIsNone] = Field(default=None, ge=0, le=1_000_000)
     languages: list[str] = Field(default_factory=list, max_length=20)
     regions: list[str] = Field(default_factory=list, max_length=100)
-
-    @field_validator("team_id", "capacity", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return _blank(value)
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -369,14 +364,218 @@ class RebalanceForm(BaseModel):
     from_agent_id: IdField
     to_agent_ids: list[IdField] = Field(default_factory=list, max_length=500)
     reason: str = Field(min_length=1, max_length=500)
-    limit: int | None = Field(default=None, ge=1, le=1_000_000)
-
-    @field_validator("limit", mode="before")
-    @classmethod
-    def _empty_is_none(cls, value: object) -> object:
-        return _blank(value)
+    limit: Annotated[int | None, BlankIsNone] = Field(default=None, ge=1, le=1_000_000)
 
     @field_validator("to_agent_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         return _words(value)
+
+
+# ---- the case page's action forms (agency.cases.action_views, agency.cases.recording) --
+#
+# Each reads the text the page posts (every control, blank ones too; one not posted at
+# all reads as blank) and refuses with the words the page shows: a field's ``title`` is
+# how the sentence names it ("date: a date, YYYY-MM-DD").  The first refusal is shown.
+
+_LONGEST_ID = 18  # digits: a larger number names no row (kit.params.MAX_ID)
+
+
+def _chosen_id(value: object) -> int:
+    raw = str(value).strip()
+    if not raw.isdecimal() or len(raw) > _LONGEST_ID:
+        raise ValueError("choose one")
+    return int(raw)
+
+
+def _day(value: object) -> date:
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError("a date, YYYY-MM-DD") from None
+
+
+ChosenId = Annotated[int, BeforeValidator(_chosen_id)]
+OptionalId = Annotated[ChosenId | None, BlankIsNone]
+Day = Annotated[date, BeforeValidator(_day)]
+
+
+class ActionForm(BaseModel):
+    """What every action form shares: a control not posted reads as left blank."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_is_blank(cls, data: object) -> object:
+        if not isinstance(data, Mapping):
+            return data
+        blank = {info.alias or name: "" for name, info in cls.model_fields.items()}
+        return {**blank, **data}
+
+
+class CallForm(ActionForm):
+    """Ask the gate for a call (no phone chosen: the consumer's best number)."""
+
+    contact_point_id: OptionalId = Field(title="phone")
+
+
+class OutcomeForm(ActionForm):
+    """What became of an allowed call (``outcome`` is checked by the action)."""
+
+    attempt_id: ChosenId = Field(title="attempt")
+    outcome: str = Field(title="outcome")
+
+
+class PromiseForm(ActionForm):
+    """A promise to pay: the amount in major units of the case's currency (validation
+    context ``currency``), read as minor units."""
+
+    amount: int = Field(title="amount")
+    due_date: Day = Field(title="date")
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _minor_units(cls, value: object, info: ValidationInfo) -> int:
+        return parse_amount(str(value), str((info.context or {})["currency"]))
+
+
+class CallbackForm(ActionForm):
+    """A callback the consumer agreed to, at their local time in ``zone``: one of their
+    zones (validation context ``zones``, the first when none is chosen)."""
+
+    zone: str = Field(title="time")
+    due_at: datetime = Field(title="time")
+    contact_point_id: OptionalId = Field(title="phone")
+
+    @field_validator("zone", mode="before")
+    @classmethod
+    def _consumer_zone(cls, value: object, info: ValidationInfo) -> str:
+        zones = list((info.context or {})["zones"])
+        zone = str(value or zones[0])
+        if zone not in zones:
+            raise ValueError("choose one of the consumer's time zones")
+        return zone
+
+    @field_validator("due_at", mode="before")
+    @classmethod
+    def _local_time(cls, value: object) -> datetime:
+        try:
+            local = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError("a date and time, YYYY-MM-DD HH:MM") from None
+        if local.tzinfo is not None:
+            raise ValueError("give the consumer's local time")
+        return local
+
+    @property
+    def at(self) -> datetime:
+        """The callback's instant: ``due_at`` in ``zone``."""
+        return self.due_at.replace(tzinfo=ZoneInfo(self.zone))
+
+
+class DisputeForm(ActionForm):
+    written: bool = Field(title="written")
+    received: Day = Field(title="received")
+
+    @field_validator("written", mode="before")
+    @classmethod
+    def _ticked(cls, value: object) -> bool:
+        return value in ("on", "true", "1", "yes")
+
+
+class CeaseForm(ActionForm):
+    received: Day = Field(title="received")
+
+
+class AttorneyForm(ActionForm):
+    """The attorney's name and how to reach them (compliance checks what is given)."""
+
+    attorney_name: str = Field(title="attorney name")
+    attorney_phone: Annotated[str | None, BlankIsNone] = Field(title="attorney")
+    attorney_email: Annotated[str | None, BlankIsNone] = Field(title="attorney")
+    attorney_address: Annotated[str | None, BlankIsNone] = Field(title="attorney")
+
+
+class InconvenientTimeForm(ActionForm):
+    """Local times the consumer said are inconvenient; ``days`` 0 = Monday, none ticked
+    = every day (compliance checks the times)."""
+
+    start: str = Field(alias="from", title="inconvenient time")
+    end: str = Field(alias="to", title="inconvenient time")
+    days: list[int] | None = Field(title="inconvenient time")
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _weekdays(cls, value: object) -> list[int] | None:
+        ticked = [str(day) for day in value] if isinstance(value, list) else []
+        if any(not day.isdigit() for day in ticked):
+            raise ValueError("days are Monday to Sunday")
+        return [int(day) for day in ticked] or None
+
+
+class PointForm(ActionForm):
+    """A workplace restriction on one of the consumer's contact points."""
+
+    contact_point_id: ChosenId = Field(title="contact point")
+
+
+class PhoneForm(ActionForm):
+    """A wrong number: one of the consumer's phones."""
+
+    contact_point_id: ChosenId = Field(title="phone")
+
+
+class DeceasedForm(ActionForm):
+    """The consumer has died (this closes the case): nothing to fill in."""
+
+
+class BankruptcyForm(ActionForm):
+    """The consumer filed for bankruptcy (this closes the case): nothing to fill in."""
+
+
+class NoteForm(ActionForm):
+    body: str = Field(title="note")
+
+
+def _close_reason(value: object) -> CloseReason | None:
+    try:
+        return None if value is None else CloseReason(str(value))
+    except ValueError:
+        raise ValueError("choose one") from None
+
+
+class StatusForm(ActionForm):
+    """A person's decision on the status, with a reason (and a close reason to close)."""
+
+    to: CaseStatus = Field(title="status")
+    close_reason: Annotated[CloseReason | None, BeforeValidator(_close_reason), BlankIsNone] = (
+        Field(title="close reason")
+    )
+    reason: str = Field(title="reason")
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _status(cls, value: object) -> CaseStatus:
+        try:
+            return CaseStatus(str(value))
+        except ValueError:
+            raise ValueError("choose the new status") from None
+
+
+A = TypeVar("A", bound=ActionForm)
+
+
+def read_action(form: type[A], values: Mapping[str, object], **context: object) -> A:
+    """``values`` as ``form``, or ``CaseError`` naming the first field refused."""
+    try:
+        return form.model_validate(dict(values), context=context)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0])
+        info = form.model_fields.get(name) or next(
+            (f for f in form.model_fields.values() if f.alias == name), None
+        )
+        cause = (error.get("ctx") or {}).get("error")
+        message = str(cause) if isinstance(cause, ValueError) else phrase(error)
+        raise CaseError((info.title if info else None) or name, message) from None

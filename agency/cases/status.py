@@ -65,16 +65,17 @@ def allowed_next(status: CaseStatus) -> list[CaseStatus]:
 def check(current: CaseStatus, target: CaseStatus, close_reason: CloseReason | None = None) -> None:
     """Raise ``CaseError`` when ``current`` → ``target`` is not a legal transition."""
     if target is current:
-        raise CaseError(f"status: the case is already {current.value}")
+        raise CaseError("status", f"the case is already {current.value}")
     if target not in TRANSITIONS[current]:
         if current in CLOSED_STATUSES:
-            raise CaseError(f"status: the case is {current.value}; it cannot change any more")
+            raise CaseError("status", f"the case is {current.value}; it cannot change any more")
         raise CaseError(
-            f"status: a {current.value} case cannot become {target.value} "
-            f"(it can become {', '.join(s.value for s in allowed_next(current))})"
+            "status",
+            f"a {current.value} case cannot become {target.value} "
+            f"(it can become {', '.join(s.value for s in allowed_next(current))})",
         )
     if target is S.CLOSED and close_reason is None:
-        raise CaseError("close reason: say why the case is closed")
+        raise CaseError("close reason", "say why the case is closed")
 
 
 def change(
@@ -92,7 +93,7 @@ def change(
     check(case.status, to, close_reason)
     reason = reason.strip()
     if not reason:
-        raise CaseError("reason: say why the status changes")
+        raise CaseError("reason", "say why the status changes")
     now = clock.now()
     record = StatusChange(
         case_id=case.id,
@@ -152,21 +153,22 @@ def check_decision(case: Case, target: CaseStatus, close_reason: CloseReason | N
     """Raise ``CaseError`` with a sentence when a person may not move ``case`` to
     ``target`` by hand: a status that stands for a fact names the way to record it."""
     if not case.status.is_open:
-        raise CaseError(f"status: the case is {case.status.value}; it cannot change any more")
+        raise CaseError("status", f"the case is {case.status.value}; it cannot change any more")
     if target is case.status:
-        raise CaseError(f"status: the case is already {case.status.value}")
+        raise CaseError("status", f"the case is already {case.status.value}")
     if target not in decisions(case.status):
         if target is S.PAID:
             raise CaseError(
-                "status: a case is paid when posted payments clear its balance "
-                f"({case.balance.format()} is still owed)"
+                "status",
+                "a case is paid when posted payments clear its balance "
+                f"({case.balance.format()} is still owed)",
             )
-        raise CaseError(f"status: {_COMES_FROM[target]}")
+        raise CaseError("status", _COMES_FROM[target])
     if target is S.CLOSED:
         if close_reason is None:
-            raise CaseError("close reason: say why the case is closed")
+            raise CaseError("close reason", "say why the case is closed")
         if close_reason not in DECIDED_CLOSE_REASONS:
-            raise CaseError(f"close reason: {_REASON_COMES_FROM[close_reason]}")
+            raise CaseError("close reason", _REASON_COMES_FROM[close_reason])
 
 
 # The working ladder: an action's implied status only ever moves a case up it.

@@ -1,11 +1,11 @@
-"""Case lists and the case page, and the compliance officer's consumer list.  Every query
-goes through the scoped repository."""
+"""Case lists and the case page (its actions post to ``agency.cases.action_views``), and
+the compliance officer's consumer list.  Every query goes through the scoped repository."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -16,15 +16,13 @@ from starlette.responses import Response
 
 from agency.auth import service as auth_service
 from agency.auth.models import Role, User
-from agency.auth.permissions import CurrentViewer, Forbidden, Viewer, require
-from agency.cases import actions, assignment, picker, queue, repository, status
-from agency.cases.errors import CaseError
-from agency.cases.models import Case, CaseStatus, Channel, CloseReason, ContactPoint
+from agency.auth.permissions import CurrentViewer, Viewer, require
+from agency.cases import actions, picker, queue, repository, status
+from agency.cases.models import CaseStatus, Channel, ContactPoint
 from agency.cases.schemas import CaseFilters, case_filters
 from agency.clients import service as clients_service
 from agency.compliance import service as compliance
 from agency.compliance.service import (
-    ComplianceError,
     EntryKind,
     LedgerEntry,
     RuleDescription,
@@ -33,14 +31,11 @@ from agency.compliance.service import (
 )
 from agency.db import DbSession
 from agency.kit import clock
-from agency.kit.errors import NotFound, ResponseError
-from agency.kit.forms import PostedForm, form_values
-from agency.kit.money import MoneyError
+from agency.kit.errors import NotFound
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.params import RowId
 from agency.kit.templates import is_htmx, render, when, when_with_consumer
 from agency.kit.timezones import zones_for_phone_digits
-from agency.kit.values import BadValue, parse_amount
 
 router = APIRouter()
 Paging = Annotated[PageRequest, Depends(page_request)]
@@ -111,18 +106,6 @@ def consumer_suggestions(
 
 Workers = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
 TIMELINE_CAP = 200
-RECORD_KINDS = {
-    "promise": "Promise to pay",
-    "callback": "Callback",
-    "dispute": "Dispute",
-    "cease": "Cease request",
-    "attorney": "Attorney",
-    "inconvenient_time": "Inconvenient times",
-    "workplace": "Workplace restriction",
-    "wrong_number": "Wrong number",
-    "deceased": "Deceased",
-    "bankruptcy": "Bankruptcy",
-}
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -350,7 +333,7 @@ def _pending_attempt(
     return None
 
 
-def _case_page(
+def case_page(
     request: Request,
     db: Session,
     viewer: Viewer,
@@ -422,7 +405,6 @@ def _case_page(
             "outcomes": [(key, label) for key, (label, _) in actions.AGENT_OUTCOMES.items()],
             "phones": phones,
             "callable_phones": [p for p in phones if not (p.do_not_call or p.do_not_use)],
-            "record_kinds": RECORD_KINDS,
             "form": form,
             "values": values or {},
             "errors": errors or {},
@@ -448,307 +430,4 @@ def case_detail(
 ) -> Response:
     """The case page: consumer, debt, timeline and (for who may work it) the actions.
     Each panel is a named block: an htmx request targeting ``panel-…`` gets that block."""
-    return _case_page(request, db, viewer, case_id, show_all=timeline == "all")
-
-
-def _workable_case(db: Session, viewer: Viewer, case_id: int) -> Case:
-    """The case an action changes; 404 when the viewer may not see it, 403 when they may
-    see it but not work it (another agent's book)."""
-    case = repository.case_for_update(db, viewer, case_id)
-    if case is None:
-        raise NotFound("case")
-    team_id = repository.agent_team_id(db, viewer.user_id) if viewer.role is Role.AGENT else None
-    if not actions.may_work(case, user_id=viewer.user_id, role=viewer.role, team_id=team_id):
-        raise Forbidden
-    return case
-
-
-# Where a service's "field: message" error belongs on each form.
-_FIELDS = {
-    "amount": "amount",
-    "date": "due_date",
-    "time": "due_at",
-    "phone": "contact_point_id",
-    "contact point": "contact_point_id",
-    "received": "received",
-    "effective date": "received",
-    "attorney name": "attorney_name",
-    "attorney": "attorney_name",
-    "inconvenient time": "from",
-    "note": "body",
-    "status": "to",
-    "reason": "reason",
-    "close reason": "close_reason",
-    "outcome": "outcome",
-    "attempt": "outcome",
-    "kind": "kind",
-}
-
-
-def _errors(message: str) -> dict[str, str]:
-    prefix, _, rest = message.partition(":")
-    sentence = message[:1].upper() + message[1:]
-    errors = {"__all__": sentence}
-    field = _FIELDS.get(prefix.strip())
-    if field and rest:
-        errors[field] = rest.strip()
-    return errors
-
-
-def _act(
-    request: Request,
-    db: Session,
-    viewer: Viewer,
-    case_id: int,
-    *,
-    form: str,
-    values: Mapping[str, Any],
-    run: Callable[[Case], str | actions.CallResult],
-) -> Response:
-    """Run one action (an agent's first on a case of their team's pool makes the case
-    theirs); on a refusal roll it back and show the form again with the error
-    next to its field (422 for a page, 200 for an htmx swap, which htmx would not do
-    for a 4xx)."""
-    case = _workable_case(db, viewer, case_id)
-    try:
-        with db.begin_nested():
-            if viewer.role is Role.AGENT and case.assigned_agent_id is None:
-                assignment.take_from_pool(db, case=case, agent_id=viewer.user_id)
-            result = run(case)
-    except (CaseError, ComplianceError, ValueError) as exc:
-        response = _case_page(
-            request, db, viewer, case_id, form=form, values=values, errors=_errors(str(exc))
-        )
-        if response.status_code == 422:
-            raise ResponseError(response) from exc
-        return response
-    if isinstance(result, actions.CallResult):
-        return _case_page(request, db, viewer, case_id, call=result)
-    return _case_page(request, db, viewer, case_id, message=result)
-
-
-def _int(values: Mapping[str, str], name: str, label: str) -> int:
-    raw = values.get(name, "").strip()
-    if not raw.isdigit() or len(raw) > 18:
-        raise CaseError(f"{label}: choose one")
-    return int(raw)
-
-
-def _date(values: Mapping[str, str], name: str, label: str) -> date:
-    raw = values.get(name, "").strip()
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise CaseError(f"{label}: a date, YYYY-MM-DD") from None
-
-
-@router.post("/cases/{case_id}/call")
-def call(
-    request: Request,
-    posted: PostedForm,
-    db: DbSession,
-    viewer: CurrentViewer,
-    _: Workers,
-    case_id: RowId,
-) -> Response:
-    """Ask the gate for a call; the number shows only when it allows it."""
-    values = form_values(posted)
-
-    def run(case: Case) -> actions.CallResult:
-        raw = values.get("contact_point_id", "").strip()
-        point_id = _int(values, "contact_point_id", "phone") if raw else None
-        return actions.place_call(db, case=case, actor_id=viewer.user_id, contact_point_id=point_id)
-
-    return _act(request, db, viewer, case_id, form="call", values=values, run=run)
-
-
-@router.post("/cases/{case_id}/outcome")
-def call_outcome(
-    request: Request,
-    posted: PostedForm,
-    db: DbSession,
-    viewer: CurrentViewer,
-    _: Workers,
-    case_id: RowId,
-) -> Response:
-    """What became of the call: no answer, voicemail, wrong number, right-party contact,
-    conversation."""
-    values = form_values(posted)
-
-    def run(case: Case) -> str:
-        outcome = values.get("outcome", "")
-        actions.record_call_outcome(
-            db,
-            case=case,
-            actor_id=viewer.user_id,
-            attempt_id=_int(values, "attempt_id", "attempt"),
-            outcome=outcome,
-        )
-        return f"Outcome recorded: {actions.AGENT_OUTCOMES[outcome][0].lower()}."
-
-    return _act(request, db, viewer, case_id, form="outcome", values=values, run=run)
-
-
-@router.post("/cases/{case_id}/record")
-def record(
-    request: Request,
-    posted: PostedForm,
-    db: DbSession,
-    viewer: CurrentViewer,
-    _: Workers,
-    case_id: RowId,
-) -> Response:
-    """Record what the consumer said (``kind``: promise, callback, dispute, cease,
-    attorney, inconvenient_time, workplace, wrong_number, deceased, bankruptcy)."""
-    values = form_values(posted)
-    kind = values.get("kind", "")
-    days = [str(d) for d in posted.getlist("days") if isinstance(d, str)]
-
-    def run(case: Case) -> str:
-        actor = viewer.user_id
-        if kind == "promise":
-            try:
-                amount = parse_amount(values.get("amount", ""), case.currency)
-            except (BadValue, MoneyError) as exc:
-                raise CaseError(f"amount: {exc}") from None
-            due = _date(values, "due_date", "date")
-            actions.record_promise(db, case=case, actor_id=actor, amount_minor=amount, due=due)
-            return f"Promise to pay {case.bucket(amount)} on {due.isoformat()} recorded."
-        if kind == "callback":
-            zones = compliance.consumer_zones(db, consumer=case.consumer)
-            zone = values.get("zone") or zones[0]
-            if zone not in zones:
-                raise CaseError("time: choose one of the consumer's time zones")
-            try:
-                local = datetime.fromisoformat(values.get("due_at", "").strip())
-            except ValueError:
-                raise CaseError("time: a date and time, YYYY-MM-DD HH:MM") from None
-            if local.tzinfo is not None:
-                raise CaseError("time: give the consumer's local time")
-            due_at = local.replace(tzinfo=ZoneInfo(zone))
-            raw_point = values.get("contact_point_id", "").strip()
-            point_id = _int(values, "contact_point_id", "phone") if raw_point else None
-            actions.record_callback(
-                db, case=case, actor_id=actor, due_at=due_at, contact_point_id=point_id
-            )
-            return f"Callback set for {local:%Y-%m-%d %H:%M} ({zone})."
-        if kind == "dispute":
-            written = values.get("written") in ("on", "true", "1", "yes")
-            received = _date(values, "received", "received")
-            new = actions.record_dispute(
-                db, case=case, actor_id=actor, written=written, received=received
-            )
-            if new == CaseStatus.HOLD.value:
-                return (
-                    "Dispute recorded within the validation period: the case is on hold "
-                    "until verification is sent."
-                )
-            return f"Dispute recorded; the case is {new}."
-        if kind == "cease":
-            received = _date(values, "received", "received")
-            actions.record_cease(db, case=case, actor_id=actor, received=received)
-            return "Cease request recorded; the case is on hold."
-        if kind == "attorney":
-            actions.record_attorney(
-                db,
-                case=case,
-                actor_id=actor,
-                name=values.get("attorney_name", ""),
-                phone=values.get("attorney_phone") or None,
-                email=values.get("attorney_email") or None,
-                address=values.get("attorney_address") or None,
-            )
-            return "Attorney recorded; the case is on hold."
-        if kind == "inconvenient_time":
-            if any(not d.isdigit() for d in days):
-                raise CaseError("inconvenient time: days are Monday to Sunday")
-            actions.record_inconvenient_time(
-                db,
-                case=case,
-                actor_id=actor,
-                start=values.get("from", ""),
-                end=values.get("to", ""),
-                days=[int(d) for d in days] or None,
-            )
-            return "Inconvenient times recorded."
-        if kind == "workplace":
-            actions.record_workplace_restriction(
-                db,
-                case=case,
-                actor_id=actor,
-                contact_point_id=_int(values, "contact_point_id", "contact point"),
-            )
-            return "Workplace restriction recorded."
-        if kind == "wrong_number":
-            actions.record_wrong_number(
-                db,
-                case=case,
-                actor_id=actor,
-                contact_point_id=_int(values, "contact_point_id", "phone"),
-            )
-            return "Wrong number recorded; it will not be called again."
-        if kind == "deceased":
-            actions.record_deceased(db, case=case, actor_id=actor)
-            return "Recorded as deceased; the case is closed."
-        if kind == "bankruptcy":
-            actions.record_bankruptcy(db, case=case, actor_id=actor)
-            return "Bankruptcy recorded; the case is closed."
-        raise CaseError(f"kind: choose one of {', '.join(RECORD_KINDS)}")
-
-    return _act(request, db, viewer, case_id, form=kind, values=values, run=run)
-
-
-@router.post("/cases/{case_id}/notes")
-def add_note(
-    request: Request,
-    posted: PostedForm,
-    db: DbSession,
-    viewer: CurrentViewer,
-    _: Workers,
-    case_id: RowId,
-) -> Response:
-    """A note: kept forever, never edited."""
-    values = form_values(posted)
-
-    def run(case: Case) -> str:
-        actions.add_note(db, case=case, actor_id=viewer.user_id, body=values.get("body", ""))
-        return "Note added."
-
-    return _act(request, db, viewer, case_id, form="note", values=values, run=run)
-
-
-@router.post("/cases/{case_id}/status")
-def change_status(
-    request: Request,
-    posted: PostedForm,
-    db: DbSession,
-    viewer: CurrentViewer,
-    _: Workers,
-    case_id: RowId,
-) -> Response:
-    """A person's decision, with a reason: close the case (``to=closed`` and a close
-    reason that is a judgement) or resume a disputed or held one (``to=active``).
-    Statuses that stand for facts are refused with the way to record the fact."""
-    values = form_values(posted)
-
-    def run(case: Case) -> str:
-        try:
-            to = CaseStatus(values.get("to", ""))
-        except ValueError:
-            raise CaseError("status: choose the new status") from None
-        raw_reason = values.get("close_reason", "")
-        try:
-            close_reason = CloseReason(raw_reason) if raw_reason else None
-        except ValueError:
-            raise CaseError("close reason: choose one") from None
-        actions.change_status(
-            db,
-            case=case,
-            actor_id=viewer.user_id,
-            to=to,
-            reason=values.get("reason", ""),
-            close_reason=close_reason,
-        )
-        return f"The case is now {to.value}."
-
-    return _act(request, db, viewer, case_id, form="status", values=values, run=run)
+    return case_page(request, db, viewer, case_id, show_all=timeline == "all")

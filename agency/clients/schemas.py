@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from agency.kit.forms import BlankIsNone
 from agency.kit.money import MoneyError, check_currency
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,19}$")
@@ -41,10 +42,6 @@ def _currency(value: str) -> str:
 
 def _percent_text(value: object) -> object:
     return value.strip().removesuffix("%").strip() if isinstance(value, str) else value
-
-
-def _blank_to_none(value: object) -> object:
-    return None if isinstance(value, str) and value.strip() == "" else value
 
 
 ClientCode = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_client_code)]
@@ -75,7 +72,7 @@ class ContractForm(BaseModel):
     contingency_rate: Percent
     settlement_floor: Percent
     effective_from: date
-    effective_to: Annotated[date | None, BeforeValidator(_blank_to_none)] = None
+    effective_to: Annotated[date | None, BlankIsNone] = None
 
     @field_validator("effective_to")
     @classmethod

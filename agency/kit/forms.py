@@ -1,7 +1,9 @@
 """HTML form handling: parse into a pydantic schema, or collect errors per field.
 
 Views re-render the form with ``errors`` (field name -> message) and status 422; services
-raise ``FormError`` for rules a schema cannot check alone (uniqueness, references).
+raise ``FormError`` for rules a schema cannot check alone (uniqueness, references), or
+``FieldRefusal`` for one field named in words ("date: cannot be in the past").
+``BlankIsNone`` makes a field left blank (a page posts every control) no value.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -22,11 +24,43 @@ T = TypeVar("T")
 
 
 class FormError(Exception):
-    """Business validation failed; ``errors`` maps field names to readable messages."""
+    """Business validation failed; ``errors`` maps field names to readable messages
+    (``"__all__"``: a message about the whole form)."""
 
     def __init__(self, errors: Mapping[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = dict(errors)
+
+
+class FieldRefusal(FormError):
+    """A service's refusal about one field: ``subject`` names it as the sentence does
+    ("date"), ``message`` says why ("cannot be in the past").
+
+    ``str()`` is the two as one line ("date: cannot be in the past"); ``errors`` holds
+    that line as a sentence for the whole form ("Date: cannot be in the past") and
+    ``message`` on ``control``, the form's field that shows it, when there is one.
+    """
+
+    def __init__(self, subject: str, message: str, *, control: str | None = None) -> None:
+        line = f"{subject}: {message}"
+        errors = {"__all__": line[:1].upper() + line[1:]}
+        if control is not None:
+            errors[control] = message
+        super().__init__(errors)
+        self.subject = subject
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}"
+
+
+def blank_to_none(value: object) -> object:
+    """A form's text left blank (empty or only spaces) is no value."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# A field a blank control leaves at None: ``Annotated[date | None, BlankIsNone] = None``.
+BlankIsNone = BeforeValidator(blank_to_none)
 
 
 _PHRASES = {
