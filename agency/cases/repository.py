@@ -52,16 +52,13 @@ from agency.cases.models import (
 )
 from agency.cases.schemas import CaseFilters
 from agency.clients.models import Client
-from agency.compliance.service import LedgerEntry
 from agency.kit import clock
 from agency.kit.bulk import one_of
 from agency.kit.emails import BadEmail, normalize_email
 from agency.kit.money import Money
 from agency.kit.pagination import Page, PageRequest, paginate
 from agency.kit.phones import parse_phone
-from agency.payments import service as payments_service
 from agency.payments.models import PaymentPlan, PlanKind
-from agency.payments.schemas import PlanSummary
 from agency.referrals.models import Placement
 
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
@@ -1100,25 +1097,11 @@ def other_open_cases(db: Session, viewer: Viewer, case: Case) -> list[Case]:
     return list(db.scalars(scope_cases(query, viewer)))
 
 
-@dataclass(frozen=True, slots=True)
-class CaseHistory:
-    """What the case page's timeline and status history show, newest first, each source
-    read with one statement and at most ``limit`` + 1 rows (so the page can say "more")."""
-
-    entries: list[LedgerEntry]
-    notes: list[CaseNote]
-    status_changes: list[StatusChange]
-    plans: list[PlanSummary]
-    callbacks: list[Callback]
-    names: dict[int, str]
-
-
-def case_history(
-    db: Session, case_id: int, *, limit: int | None, entries: list[LedgerEntry]
-) -> CaseHistory:
-    """The case's notes, status changes, promises and plans (with installments) and
-    callbacks, with its ledger ``entries`` (``compliance.case_ledger``), and the names of
-    the people behind them all: a fixed number of statements, whatever the history."""
+def case_records(
+    db: Session, case_id: int, *, limit: int | None
+) -> tuple[list[CaseNote], list[StatusChange], list[Callback]]:
+    """The case's notes, status changes and callbacks, newest first, each read with one
+    statement and at most ``limit`` + 1 rows (so the page can say "more")."""
 
     def capped(query: Select[Any]) -> Select[Any]:
         return query if limit is None else query.limit(limit + 1)
@@ -1141,9 +1124,6 @@ def case_history(
             )
         )
     )
-    plans = payments_service.plans_of_case(
-        db, case_id=case_id, limit=None if limit is None else limit + 1
-    )
     callbacks = list(
         db.scalars(
             capped(
@@ -1153,18 +1133,7 @@ def case_history(
             )
         )
     )
-    people = {
-        *(e.actor_id for e in entries),
-        *(n.author_id for n in notes),
-        *(s.by_user_id for s in changes),
-        *(p.created_by_id for p in plans),
-        *(c.created_by_id for c in callbacks),
-    }
-    ids = sorted(p for p in people if p is not None)
-    names = (
-        {u.id: u.full_name for u in db.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    )
-    return CaseHistory(entries, notes, changes, plans, callbacks, names)
+    return notes, changes, callbacks
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from agency.auth import service as auth_service
 from agency.auth.models import Role, User
 from agency.auth.permissions import CurrentViewer, Viewer, require
 from agency.cases import actions, picker, queue, repository, status
+from agency.cases.history import CaseHistory, case_history
 from agency.cases.models import CaseStatus, Channel, ContactPoint
 from agency.cases.schemas import CaseFilters, case_filters
 from agency.clients import service as clients_service
@@ -260,7 +261,7 @@ def _entry_item(
 
 
 def _timeline(
-    history: repository.CaseHistory,
+    history: CaseHistory,
     points: Mapping[int, ContactPoint],
     *,
     cap: int | None,
@@ -316,9 +317,7 @@ def _timeline(
     return items, False
 
 
-def _pending_attempt(
-    history: repository.CaseHistory, viewer: Viewer, now: datetime
-) -> LedgerEntry | None:
+def _pending_attempt(history: CaseHistory, viewer: Viewer, now: datetime) -> LedgerEntry | None:
     """The viewer's latest allowed call about this case that still wants its outcome."""
     answered = {e.attempt_id for e in history.entries if e.kind is EntryKind.OUTCOME}
     for entry in history.entries:  # newest first
@@ -360,9 +359,7 @@ def case_page(
         case, user_id=viewer.user_id, role=viewer.role, team_id=team_id, now=now
     )
     limit = None if show_all else TIMELINE_CAP
-    history = repository.case_history(
-        db, case.id, limit=limit, entries=compliance.case_ledger(db, case_id=case.id, limit=limit)
-    )
+    history = case_history(db, case_id=case.id, limit=limit)
     point_map = {point.id: point for point in case.consumer.contact_points}
     timeline, more = _timeline(
         history,
