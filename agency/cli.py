@@ -212,8 +212,9 @@ def referrals_import(
 
     from agency.clients import service as clients_service
     from agency.db import get_sessionmaker, session_scope
+    from agency.referrals import file_placements, outcomes
     from agency.referrals import repository as referrals_repository
-    from agency.referrals import service as referrals
+    from agency.referrals.errors import IntakeError
     from agency.referrals.models import PlacementSource
     from agency.referrals.reading import Unreadable
     from agency.referrals.tasks import run_placement
@@ -239,12 +240,12 @@ def referrals_import(
                 )
                 raise typer.Exit(2)
         if dry_run:
-            outcome = referrals.dry_run(db, client=found, path=path, layout=chosen)
+            outcome = outcomes.dry_run(db, client=found, path=path, layout=chosen)
             db.rollback()
         else:
             db.rollback()  # hold no transaction open while the placement runs
             with session_scope() as scope:
-                placement, created = referrals.open_file_placement(
+                placement, created = file_placements.open_file_placement(
                     scope,
                     client=found,
                     path=path,
@@ -254,14 +255,14 @@ def referrals_import(
                     user_id=None,
                 )
                 if created:
-                    referrals.mark_queued_here(scope, placement=placement)
+                    file_placements.mark_queued_here(scope, placement=placement)
                 placement_id = placement.id
             if created:
                 run_placement(placement_id)
             with session_scope() as scope:
                 placement_row = referrals_repository.placement(scope, placement_id)
                 assert placement_row is not None
-                outcome = referrals.outcome_of(scope, placement_row)
+                outcome = outcomes.outcome_of(scope, placement_row)
                 failure = placement_row.failure
             if outcome.status == "failed":  # refused once read through (the limits)
                 _fail(f"{path.name}: {failure}")
@@ -269,7 +270,7 @@ def referrals_import(
     except Unreadable as exc:
         _fail(f"{path.name}: {exc}")
         return
-    except referrals.IntakeError as exc:
+    except IntakeError as exc:
         _fail(str(exc))
         return
     except typer.Exit:  # a usage error or a refused file, already said
