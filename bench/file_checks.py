@@ -216,7 +216,7 @@ def setup_database(folder: Path) -> dict[str, str]:
         "from datetime import date\n"
         "from decimal import Decimal\n"
         "from alembic import command\n"
-        "from agency.cli import alembic_config\n"
+        "from agency.db import alembic_config\n"
         "from agency.db import session_scope\n"
         "from agency.clients import service\n"
         "from agency.clients.schemas import ClientForm, ContractForm\n"
