@@ -1,4 +1,5 @@
-"""Database plumbing: the declarative Base, the engine, and the two unit-of-work scopes.
+"""Database plumbing: the declarative Base, the engine, the two unit-of-work scopes, and
+the schema's migrations (``alembic_config``, ``pending_migrations``).
 
 House rule 1 (design.md §3): a request or a task opens one session and commits once, on
 success; services only ``flush()``.  HTTP routes get their session from ``get_session``
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import psycopg
 from fastapi import Depends, Request
@@ -48,7 +49,10 @@ from sqlalchemy.orm import (
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from starlette.concurrency import run_in_threadpool
 
-from agency.config import VAR, get_settings
+from agency.config import ROOT, VAR, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger("agency.db")
 _READING = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -340,3 +344,24 @@ def run_touches(session: Session) -> None:
 # scope="function": the commit happens before the response is sent, so a failed commit
 # is an error response rather than a success the client wrongly believes.
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration for the schema's migrations (``migrations/``)."""
+    from alembic.config import Config
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["configure_logging"] = False  # keep the CLI's own logging setup
+    return config
+
+
+def pending_migrations() -> bool:
+    """True when the database is behind the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with get_engine().connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current != heads

@@ -71,11 +71,10 @@ def setup(entries: int, seed: int = 3) -> tuple[int, int, int]:
         ContactPoint,
         StatusChange,
     )
-    from agency.cli import alembic_config
     from agency.clients.models import Client, Contract
     from agency.compliance import service
     from agency.compliance.models import FactKind, LedgerCase, Source
-    from agency.db import session_scope
+    from agency.db import alembic_config, session_scope
     from agency.kit import clock
     from agency.kit.phones import parse_phone
     from agency.kit.timezones import candidate_zones

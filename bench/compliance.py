@@ -240,11 +240,10 @@ def bench_gate(url: str, consumers: int, history: int, seconds: float) -> dict[s
     agency.db.get_sessionmaker.cache_clear()
     from agency.cases import service as cases_service
     from agency.cases.models import Case, Channel, Consumer, ContactPoint
-    from agency.cli import alembic_config
     from agency.clients.models import Client, Contract
     from agency.compliance import service
     from agency.compliance.models import LedgerEntry, Source
-    from agency.db import get_engine, session_scope
+    from agency.db import alembic_config, get_engine, session_scope
     from agency.kit import clock as agency_clock
     from agency.kit.timezones import candidate_zones as zones
     from agency.kit.timezones import zones_for_phone_digits

@@ -169,7 +169,7 @@ def ours(path: Path) -> dict[str, object]:
     """An upload's work below the web layer: open the placement, check the file."""
     from agency.clients import service as clients_service
     from agency.db import get_sessionmaker
-    from agency.referrals import service
+    from agency.referrals import file_placements, previewing
     from agency.referrals.models import PlacementSource
     from agency.referrals.reading import Unreadable
 
@@ -177,7 +177,7 @@ def ours(path: Path) -> dict[str, object]:
     try:
         client = clients_service.get_client_by_code(db, code="BENCH")
         assert client is not None
-        placement, _ = service.open_file_placement(
+        placement, _ = file_placements.open_file_placement(
             db,
             client=client,
             path=path,
@@ -186,7 +186,7 @@ def ours(path: Path) -> dict[str, object]:
             layout=None,
             user_id=None,
         )
-        preview = service.refresh_preview(db, placement=placement, client=client)
+        preview = previewing.refresh_preview(db, placement=placement, client=client)
         return {
             "rows": preview["total_rows"],
             "checked": preview["checked_rows"],
@@ -216,7 +216,7 @@ def setup_database(folder: Path) -> dict[str, str]:
         "from datetime import date\n"
         "from decimal import Decimal\n"
         "from alembic import command\n"
-        "from agency.cli import alembic_config\n"
+        "from agency.db import alembic_config\n"
         "from agency.db import session_scope\n"
         "from agency.clients import service\n"
         "from agency.clients.schemas import ClientForm, ContractForm\n"
@@ -292,7 +292,8 @@ def main() -> None:
         if kind == "ours":  # imports are not the file check's time
             import agency.clients.service
             import agency.db
-            import agency.referrals.service  # noqa: F401
+            import agency.referrals.file_placements
+            import agency.referrals.previewing  # noqa: F401
         started = time.perf_counter()
         said = (raw if kind == "raw" else ours)(Path(name))
         print(json.dumps({**said, "seconds": round(time.perf_counter() - started, 2)}))

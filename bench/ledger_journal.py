@@ -62,8 +62,7 @@ def setup() -> list[int]:
     from alembic import command
 
     from agency.cases.models import Consumer
-    from agency.cli import alembic_config
-    from agency.db import session_scope
+    from agency.db import alembic_config, session_scope
 
     command.upgrade(alembic_config(), "head")
     with session_scope() as db:

@@ -29,9 +29,8 @@ from sqlalchemy.orm import Session
 
 import agency.db
 import agency.worker
-from agency.cli import alembic_config
 from agency.config import get_settings
-from agency.db import create_engine, get_session, run_touches
+from agency.db import alembic_config, create_engine, get_session, run_touches
 from agency.main import create_app
 from tests.fixtures import factories
 

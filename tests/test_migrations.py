@@ -17,10 +17,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
-from agency.cli import alembic_config
 from agency.compliance import integrity
 from agency.compliance.models import LedgerEntry
-from agency.db import Base, Json, UTCDateTime, create_engine
+from agency.db import Base, Json, UTCDateTime, alembic_config, create_engine
 from tests.conftest import BACKENDS, postgres_database
 
 

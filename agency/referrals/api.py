@@ -17,7 +17,8 @@ from agency.kit.bodies import RawBody
 from agency.kit.errors import COMMON_API_ERRORS, ApiError, NotFound, api_responses
 from agency.kit.json_input import JsonInputError, load_json
 from agency.kit.params import MAX_ID
-from agency.referrals import repository, service
+from agency.referrals import push, repository
+from agency.referrals.errors import IntakeError
 from agency.referrals.schemas import (
     MAX_PUSH,
     AccountAction,
@@ -87,7 +88,7 @@ def push_placement(
         json.dumps(body, sort_keys=True, default=str).encode()
     ).hexdigest()
     try:
-        response, created = service.push_accounts(
+        response, created = push.push_accounts(
             db,
             client=client,
             api_key_id=caller.key_id,
@@ -96,9 +97,9 @@ def push_placement(
             request_hash=request_hash,
             layout=chosen,
         )
-    except service.IdempotencyConflict as exc:
+    except push.IdempotencyConflict as exc:
         raise ApiError(409, str(exc)) from exc
-    except service.IntakeError as exc:
+    except IntakeError as exc:
         raise ApiError(422, str(exc)) from exc
     return JSONResponse(response, status_code=201 if created else 200)
 
@@ -115,9 +116,9 @@ def _placement(db: DbSession, caller_client_id: int, placement_id: int) -> Any:
 )
 def get_placement(
     db: DbSession, caller: CurrentApiCaller, placement_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> dict[str, Any]:
+) -> PlacementSummary:
     """A placement's status and counts (file uploads and API pushes alike)."""
-    return service.summary_json(_placement(db, caller.client_id, placement_id))
+    return PlacementSummary.model_validate(_placement(db, caller.client_id, placement_id))
 
 
 @router.get(
@@ -171,7 +172,7 @@ def account_action(
     if not isinstance(body, dict):
         raise ApiError(422, "the body must be a JSON object")
     client = _client(db, caller.client_id)
-    placed = service.account_action(
+    placed = push.account_action(
         db,
         client=client,
         action=action.replace("-", "_"),

@@ -3,6 +3,6 @@ from (``agency.kit.sandbox``): the intake modules and the ZIP table (tens of MB,
 copy-on-write by every child instead of loaded by each)."""
 
 from agency.kit import timezones
-from agency.referrals import service as service
+from agency.referrals import file_check as file_check
 
 timezones.warm()

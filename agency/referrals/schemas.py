@@ -55,6 +55,11 @@ class AccountResult(BaseModel):
 
 
 class PlacementSummary(BaseModel):
+    """A placement's status and counts, the one JSON shape of a placement: made from the
+    ORM row (``PlacementSummary.model_validate(placement)``) by every answer that has one."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     kind: str
     source: str

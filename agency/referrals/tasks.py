@@ -12,8 +12,8 @@ import uuid
 
 from agency.config import get_settings
 from agency.db import session_scope
-from agency.referrals import service
-from agency.referrals.reading import Unreadable
+from agency.referrals import running, stored_files
+from agency.referrals.errors import IntakeError, Unreadable
 from agency.worker import celery_app, stopping
 
 log = logging.getLogger("agency.referrals")
@@ -30,35 +30,35 @@ def run_placement(placement_id: int) -> None:
     runner = uuid.uuid4().hex
     try:
         with session_scope() as db:
-            run = service.start_run(db, placement_id=placement_id, runner=runner)
+            run = running.start_run(db, placement_id=placement_id, runner=runner)
         if run is None:
             return
-        for batch in service.batches(service.run_rows(run), get_settings().placement_batch_rows):
+        for batch in running.batches(running.run_rows(run), get_settings().placement_batch_rows):
             if stopping.is_set():  # the server is shutting down: resume later
                 with session_scope() as db:
-                    service.release_run(db, run=run)
+                    running.release_run(db, run=run)
                 log.info("placement %s: stopped for shutdown; it resumes", placement_id)
                 return
             with session_scope() as db:
-                service.place_batch(db, run=run, rows=batch)
+                running.place_batch(db, run=run, rows=batch)
         with session_scope() as db:
-            service.finish_run(db, run=run)
-    except service.Superseded:
+            running.finish_run(db, run=run)
+    except running.Superseded:
         log.info("placement %s: taken over by another run", placement_id)
-    except (Unreadable, service.IntakeError) as exc:
+    except (Unreadable, IntakeError) as exc:
         with session_scope() as db:
-            service.fail_run(db, placement_id=placement_id, reason=str(exc))
+            running.fail_run(db, placement_id=placement_id, reason=str(exc))
 
 
 @celery_app.task(name="agency.referrals.tasks.resume_stalled_placements")
 def resume_stalled_placements() -> int:
     """Re-queue placements whose run stopped or whose job was lost (every minute)."""
     with session_scope() as db:
-        return len(service.resume_stalled(db))
+        return len(running.resume_stalled(db))
 
 
 @celery_app.task(name="agency.referrals.tasks.expire_stored_files")
 def expire_stored_files() -> int:
     """Delete the stored files of previews left unconfirmed, and strays (every hour)."""
     with session_scope() as db:
-        return service.expire_stored_files(db)
+        return stored_files.expire_stored_files(db)

@@ -28,7 +28,8 @@ from agency.kit.forms import FormError, PostedForm
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.params import RowId
 from agency.kit.templates import is_htmx, render
-from agency.referrals import repository, service
+from agency.referrals import exports, file_placements, layouts, previewing, repository
+from agency.referrals.errors import IntakeError
 from agency.referrals.fields import FIELDS
 from agency.referrals.models import Placement, PlacementSource, PlacementStatus
 from agency.referrals.reading import Unreadable
@@ -127,7 +128,7 @@ def upload(
         with path.open("wb") as out:
             shutil.copyfileobj(upload_file.file, out, 1024 * 1024)
         try:
-            placement, created = service.open_file_placement(
+            placement, created = file_placements.open_file_placement(
                 db,
                 client=client,
                 path=path,
@@ -137,10 +138,10 @@ def upload(
                 user_id=user.id,
             )
             if created:
-                service.refresh_preview(db, placement=placement, client=client)
+                previewing.refresh_preview(db, placement=placement, client=client)
         except Unreadable as exc:
             raise refuse(f"{upload_file.filename}: {exc}.", 422) from exc
-        except service.IntakeError as exc:
+        except IntakeError as exc:
             raise refuse(str(exc), 422) from exc
     target = f"/placements/{placement.id}" + ("" if created else "?again=1")
     return RedirectResponse(target, status_code=303)
@@ -245,10 +246,10 @@ def remap(
     placement = _placement(db, viewer, placement_id)
     client = _own_client(db, viewer)
     try:
-        service.set_mapping(
+        layouts.set_mapping(
             db, placement=placement, client=client, mapping=_mapping_from(posted, placement)
         )
-    except (service.IntakeError, Unreadable) as exc:
+    except (IntakeError, Unreadable) as exc:
         raise _refused(request, db, viewer, placement, exc) from exc
     return _placement_page(request, db, viewer, placement)
 
@@ -266,7 +267,7 @@ def keep_layout(
     placement = _placement(db, viewer, placement_id)
     client = _own_client(db, viewer)
     try:
-        layout = service.save_layout(
+        layout = layouts.save_layout(
             db,
             placement=placement,
             client=client,
@@ -278,7 +279,7 @@ def keep_layout(
             allow_short_rows=posted.get("short_rows") == "on",
             sheet=str(posted.get("sheet", "")) if placement.file_format == "xlsx" else None,
         )
-    except (FormError, service.IntakeError, Unreadable) as exc:
+    except (FormError, IntakeError, Unreadable) as exc:
         raise _refused(request, db, viewer, placement, exc) from exc
     return RedirectResponse(
         f"/placements/{placement.id}?layout_saved={layout.name}", status_code=303
@@ -292,8 +293,8 @@ def confirm(
     """Place the accounts: the job runs after this request and the page shows progress."""
     placement = _placement(db, viewer, placement_id)
     try:
-        service.queue(db, placement=placement)
-    except service.IntakeError as exc:
+        file_placements.queue(db, placement=placement)
+    except IntakeError as exc:
         raise ResponseError(
             _placement_page(request, db, viewer, placement, error=str(exc), status_code=409)
         ) from exc
@@ -345,7 +346,7 @@ def decide_pair(
 def rejected_csv(db: DbSession, _: Readers, viewer: CurrentViewer, placement_id: RowId) -> Response:
     placement = _placement(db, viewer, placement_id)
     # Built now: the request's session is closed before a streamed body would be read.
-    lines = list(service.rejected_rows_csv(db, placement=placement))
+    lines = list(exports.rejected_rows_csv(db, placement=placement))
     name = Path(placement.file_name or f"placement-{placement.id}").stem
     return StreamingResponse(
         iter(lines),

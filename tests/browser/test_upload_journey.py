@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from agency.auth.models import Role
 from agency.config import get_settings
 from agency.db import session_scope
-from agency.referrals import service
+from agency.referrals import running
 from tests.fixtures.factories import PASSWORD, ClientFactory, ContractFactory, UserFactory, bind
 from tests.fixtures.referral_files import csv_text, good
 
@@ -40,13 +40,13 @@ def test_upload_preview_confirm_progress_result(
 ) -> None:
     # Small, slightly slow batches, so the live progress can be seen before the end.
     monkeypatch.setattr(get_settings(), "placement_batch_rows", 20)
-    real = service.place_batch
+    real = running.place_batch
 
     def slow(db: Any, **kwargs: Any) -> Any:
         time.sleep(0.15)
         return real(db, **kwargs)
 
-    monkeypatch.setattr(service, "place_batch", slow)
+    monkeypatch.setattr(running, "place_batch", slow)
     rows = [
         good(
             f"W{n:03d}", email=f"w{n}@example.com" if n % 25 else "nope", phone=f"(312) 555-{n:04d}"

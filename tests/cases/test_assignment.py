@@ -29,7 +29,7 @@ from agency.clients.models import Client
 from agency.db import session_scope
 from agency.kit import clock
 from agency.kit.forms import FormError
-from agency.referrals import service as referrals_service
+from agency.referrals import file_placements
 from agency.referrals.models import PlacementSource
 from agency.worker import drain, run_job
 from tests.fixtures.factories import (
@@ -379,7 +379,7 @@ def test_the_job_after_a_placement_commit_assigns_and_a_second_run_changes_nothi
     with session_scope() as db:
         found = db.get(Client, client_id)
         assert found is not None
-        placement, _ = referrals_service.open_file_placement(
+        placement, _ = file_placements.open_file_placement(
             db,
             client=found,
             path=path,
@@ -388,7 +388,7 @@ def test_the_job_after_a_placement_commit_assigns_and_a_second_run_changes_nothi
             layout=None,
             user_id=None,
         )
-        referrals_service.mark_queued_here(db, placement=placement)
+        file_placements.mark_queued_here(db, placement=placement)
         placement_id = placement.id
     # On the in-process job thread, as the app runs it: the assignment job each committed
     # batch queues runs after the placement on the same thread (SQLite has one writer).

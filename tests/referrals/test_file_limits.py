@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from agency.clients.models import Client
 from agency.config import get_settings
-from agency.referrals import service
+from agency.referrals import file_check, file_placements
+from agency.referrals.models import PlacementSource
+from agency.referrals.previewing import refresh_preview
 from agency.referrals.reading import Unreadable
 from tests.fixtures.factories import ClientFactory, ContractFactory
 from tests.fixtures.referral_files import (
@@ -212,9 +214,9 @@ def test_the_preview_counts_the_rows_past_the_checked_ones(
     xlsx_path = tmp_path / "f.xlsx"
     book.save(xlsx_path)
     for path, rows in ((csv_path, 7), (xlsx_path, 4)):
-        whole = service.check_file(db, client=merchant, path=path, layout=None)
+        whole = file_check.check_file(db, client=merchant, path=path, layout=None)
         assert (whole.checked_rows, whole.total_rows) == (rows, rows)
-        part = service.check_file(db, client=merchant, path=path, layout=None, limit=2)
+        part = file_check.check_file(db, client=merchant, path=path, layout=None, limit=2)
         assert (part.checked_rows, part.total_rows) == (2, rows)
 
 
@@ -225,10 +227,10 @@ def test_the_preview_refuses_past_the_checked_rows_too(
     path = tmp_path / "f.xlsx"
     path.write_bytes(xlsx_file([HEADER, *(row(f"X{n}") for n in range(6))], dimension="A1:G7"))
     with pytest.raises(Unreadable, match=r"^the sheet's used range has 6 rows after the header"):
-        service.check_file(db, client=merchant, path=path, layout=None, limit=2)
+        file_check.check_file(db, client=merchant, path=path, layout=None, limit=2)
     path.write_bytes(xlsx_file([HEADER, *(row(f"X{n}") for n in range(6))], dimension="A1:G3"))
     with pytest.raises(Unreadable, match=r"^the sheet has more than 4 rows after the header$"):
-        service.check_file(db, client=merchant, path=path, layout=None, limit=2)
+        file_check.check_file(db, client=merchant, path=path, layout=None, limit=2)
 
 
 def test_the_stored_preview_quotes_no_more_than_a_short_value(
@@ -236,16 +238,16 @@ def test_the_stored_preview_quotes_no_more_than_a_short_value(
 ) -> None:
     path = tmp_path / "f.csv"
     path.write_text(csv_text([good("A1", principal="9" * 60_000, balance="")]))
-    placement, _ = service.open_file_placement(
+    placement, _ = file_placements.open_file_placement(
         db,
         client=merchant,
         path=path,
         file_name="f.csv",
-        source=service.PlacementSource.UPLOAD,
+        source=PlacementSource.UPLOAD,
         layout=None,
         user_id=None,
     )
-    preview = service.refresh_preview(db, placement=placement, client=merchant)
+    preview = refresh_preview(db, placement=placement, client=merchant)
     assert preview["errors"] == [
         {"row": 2, "column": "principal", "message": f"'{'9' * 40}'… is too long to be an amount"}
     ]

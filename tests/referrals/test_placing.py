@@ -18,7 +18,7 @@ from agency.config import get_settings
 from agency.db import session_scope
 from agency.kit import clock
 from agency.kit.crypto import pii_hash
-from agency.referrals import service, tasks
+from agency.referrals import file_placements, previewing, repository, running, tasks
 from agency.referrals.models import Layout, Placement, PlacementSource, PlacementStatus
 from agency.worker import drain
 from tests.fixtures.factories import ClientFactory, ContractFactory, bind
@@ -49,7 +49,7 @@ def open_upload(
     with session_scope() as db:
         client = db.get(Client, client_id)
         assert client is not None
-        placement, created = service.open_file_placement(
+        placement, created = file_placements.open_file_placement(
             db,
             client=client,
             path=path,
@@ -59,9 +59,9 @@ def open_upload(
             user_id=None,
         )
         if preview and created:
-            service.refresh_preview(db, placement=placement, client=client)
+            previewing.refresh_preview(db, placement=placement, client=client)
         if queue:
-            service.mark_queued_here(db, placement=placement)
+            file_placements.mark_queued_here(db, placement=placement)
     return placement, created
 
 
@@ -147,7 +147,7 @@ def test_national_ids_are_kept_only_as_keyed_hashes(bound_engine: Engine, tmp_pa
     with session_scope() as db:
         stored = db.scalar(select(Consumer.national_id_hash))
         assert stored == pii_hash("US:id:123456789")  # the keyed hash, never the digits
-        rejection = service.repository.rejections(db, placement_id)[0]
+        rejection = repository.rejections(db, placement_id)[0]
         assert "987-65-4321" not in str(rejection.cells)  # blanked in the rejected row too
         assert rejection.cells[COLUMNS.index("client_reference")] == "A2"
 
@@ -203,7 +203,7 @@ def test_a_run_that_stops_is_resumed_without_half_written_batches(
         good(f"A{n}", email=f"a{n}@example.com", phone=f"(312) 555-01{n:02d}") for n in range(10)
     ]
     rows[4]["email"] = "broken"
-    real: Callable[..., Any] = service.place_batch
+    real: Callable[..., Any] = running.place_batch
     calls = {"n": 0}
 
     def crash_in_second_batch(db: Any, **kwargs: Any) -> Any:
@@ -214,7 +214,7 @@ def test_a_run_that_stops_is_resumed_without_half_written_batches(
             raise RuntimeError("worker killed")  # after writing, before the commit
         return result
 
-    monkeypatch.setattr(service, "place_batch", crash_in_second_batch)
+    monkeypatch.setattr(running, "place_batch", crash_in_second_batch)
     with pytest.raises(RuntimeError):
         place_file(tmp_path, client_id, csv_text(rows))
     with session_scope() as db:
@@ -230,11 +230,11 @@ def test_a_run_that_stops_is_resumed_without_half_written_batches(
 
     # A live run is not disturbed; once its heartbeat is stale, the periodic job resumes it.
     with session_scope() as db:
-        assert service.resume_stalled(db) == []
-    monkeypatch.setattr(service, "place_batch", real)
+        assert running.resume_stalled(db) == []
+    monkeypatch.setattr(running, "place_batch", real)
     with clock.frozen(clock.now() + timedelta(minutes=3)):
         with session_scope() as db:
-            assert service.resume_stalled(db) == [placement_id]
+            assert running.resume_stalled(db) == [placement_id]
         drain()  # the job it queued runs on the in-process job thread
     with session_scope() as db:
         placement = db.get(Placement, placement_id)
@@ -276,15 +276,15 @@ def test_a_run_that_keeps_dying_is_given_up_and_says_so(
     def always_dies(db: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a fault at the same row every time")
 
-    monkeypatch.setattr(service, "place_batch", always_dies)
+    monkeypatch.setattr(running, "place_batch", always_dies)
     with pytest.raises(RuntimeError):
         place_file(tmp_path, client_id, csv_text([good("A1")]))
     at = clock.now()
-    for _ in range(service.MAX_RESUMES + 1):
+    for _ in range(running.MAX_RESUMES + 1):
         at += timedelta(minutes=3)
         with clock.frozen(at):
             with session_scope() as db:
-                service.resume_stalled(db)
+                running.resume_stalled(db)
             drain()
     with session_scope() as db:
         placement = db.scalar(select(Placement))
@@ -315,7 +315,7 @@ def test_a_run_reads_the_sheet_its_layout_names(bound_engine: Engine, tmp_path: 
         layout = Layout(client_id=client_id, name="two sheets", mapping={}, sheet="Accounts")
         db.add(layout)
         db.flush()
-        placement, _ = service.open_file_placement(
+        placement, _ = file_placements.open_file_placement(
             db,
             client=client,
             path=path,
@@ -324,12 +324,12 @@ def test_a_run_reads_the_sheet_its_layout_names(bound_engine: Engine, tmp_path: 
             layout=layout,
             user_id=None,
         )
-        service.mark_queued_here(db, placement=placement)
+        file_placements.mark_queued_here(db, placement=placement)
         placement_id = placement.id
     tasks.run_placement(placement_id)
     with session_scope() as db:
         done = db.get(Placement, placement_id)
         assert done is not None
         assert (done.status, done.rejected) == (PlacementStatus.COMPLETED, 1)
-        (rejection,) = service.repository.rejections(db, placement_id)
+        (rejection,) = repository.rejections(db, placement_id)
         assert rejection.cells[0] == "S1"  # a row of the "Accounts" sheet

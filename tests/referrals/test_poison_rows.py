@@ -15,13 +15,15 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from agency.cases import service as cases_service
 from agency.cases.models import Case
 from agency.cases.schemas import Account, Maintenance, Placed
+from agency.clients import service as clients_service
 from agency.clients.models import Client
 from agency.config import get_settings
 from agency.db import session_scope
 from agency.kit import money
-from agency.referrals import service, storing, values
+from agency.referrals import push, repository, storing, values
 from agency.referrals.models import Placement, PlacementStatus
 from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory, case_for
 from tests.fixtures.referral_files import csv_text, good, references_placed
@@ -30,7 +32,7 @@ from tests.referrals.test_placing import make_client, place_file
 
 def rejections_of(placement_id: int) -> list[tuple[int, list[dict[str, str]]]]:
     with session_scope() as db:
-        return [(r.row, r.errors) for r in service.repository.rejections(db, placement_id)]
+        return [(r.row, r.errors) for r in repository.rejections(db, placement_id)]
 
 
 def rows(count: int, **poisoned: dict[str, str]) -> list[dict[str, str]]:
@@ -147,7 +149,7 @@ def test_an_adjustment_may_not_take_a_balance_beyond_the_largest(db: Session) ->
     adjust = Maintenance(
         row=2, client_reference="A1", action="adjust", amount=100, reason="interest"
     )
-    (placed,) = service.cases_service.apply_maintenance(
+    (placed,) = cases_service.apply_maintenance(
         db, client_id=client.id, placement_id=None, items=[adjust]
     )
     assert placed.status == "rejected"
@@ -181,9 +183,7 @@ def test_pushed_amounts_beyond_reason_are_rejected_rows(
     client: Client = ClientFactory(code="ACME")
     ContractFactory(client=client, effective_from=date(2020, 1, 1))
     admin = UserFactory()
-    key, _ = service.clients_service.create_api_key(
-        db, client=client, name="t", created_by_id=admin.id
-    )
+    key, _ = clients_service.create_api_key(db, client=client, name="t", created_by_id=admin.id)
     account = {
         "client_reference": "A1",
         "first_name": "Jane",
@@ -192,7 +192,7 @@ def test_pushed_amounts_beyond_reason_are_rejected_rows(
         "postal_code": "60601",
         "itemization_date": "2026-01-15",
     }
-    response, _ = service.push_accounts(
+    response, _ = push.push_accounts(
         db,
         client=client,
         api_key_id=key.id,

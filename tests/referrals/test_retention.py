@@ -16,7 +16,8 @@ from agency.clients.models import Client
 from agency.config import get_settings
 from agency.db import session_scope
 from agency.kit import clock
-from agency.referrals import service, tasks
+from agency.referrals import file_placements, layouts, tasks
+from agency.referrals.errors import IntakeError
 from agency.referrals.models import Placement, PlacementStatus
 from tests.fixtures.referral_files import csv_text, good
 from tests.referrals.test_placing import make_client, open_upload, place_file
@@ -71,11 +72,11 @@ def test_an_unconfirmed_preview_loses_its_file_and_says_so(
         placement = db.get(Placement, placement_id)
         client = db.get(Client, client_id)
         assert placement is not None and client is not None
-        with pytest.raises(service.IntakeError) as confirming:
-            service.queue(db, placement=placement)
+        with pytest.raises(IntakeError) as confirming:
+            file_placements.queue(db, placement=placement)
         assert str(confirming.value) == message
-        with pytest.raises(service.IntakeError) as remapping:
-            service.set_mapping(db, placement=placement, client=client, mapping={})
+        with pytest.raises(IntakeError) as remapping:
+            layouts.set_mapping(db, placement=placement, client=client, mapping={})
         assert str(remapping.value) == message
 
     # The same file again: the placement takes the new copy, and is previewed afresh.

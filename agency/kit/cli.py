@@ -1,0 +1,22 @@
+"""What the ``agency`` command's parts share: the one-line error a command ends with, and
+the refusal to run on a database that is not migrated."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+
+
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    """Say ``agency: message`` in red on standard error and exit with ``code``."""
+    typer.secho(f"agency: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def require_migrated() -> None:
+    """Stop (exit 1) when the database is behind the newest migration."""
+    from agency.db import pending_migrations
+
+    if pending_migrations():
+        fail("the database is not migrated; run `agency migrate` first")
