@@ -22,8 +22,8 @@ from agency.clients import service as clients_service
 from agency.clients.models import Client
 from agency.config import get_settings
 from agency.db import session_scope
-from agency.kit import money
-from agency.referrals import push, repository, storing, values
+from agency.kit import money, values
+from agency.referrals import push, repository, storing
 from agency.referrals.models import Placement, PlacementStatus
 from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory, case_for
 from tests.fixtures.referral_files import csv_text, good, references_placed
