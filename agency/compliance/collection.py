@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from agency.cases.models import Case
 from agency.compliance import repository as repo
 from agency.compliance.gather import live_facts
 from agency.compliance.models import ComplianceFact, FactKind
@@ -21,6 +21,9 @@ from agency.compliance.rules.us_federal import (
     RegFDisputeHold,
     within_validation_period,
 )
+
+if TYPE_CHECKING:
+    from agency.cases.models import Case
 
 # The rule that stops collection once a fact of the kind is recorded.
 _HOLD_RULES = {

@@ -10,16 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from agency.cases.models import Case, ContactPoint
 from agency.compliance import engine, gather
 from agency.compliance import repository as repo
 from agency.compliance.facts import POINT_CHANNEL, AttemptChannel, Decision
 from agency.compliance.ledger import append
 from agency.compliance.models import EntryKind, LedgerEntry, Source
 from agency.kit import clock
+
+if TYPE_CHECKING:
+    from agency.cases.models import Case, ContactPoint
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
-from agency.cases.models import Case, Consumer, ContactPoint
 from agency.compliance import repository as repo
 from agency.compliance.chain import Head
 from agency.compliance.errors import ComplianceError
@@ -37,6 +36,9 @@ from agency.compliance.models import ComplianceFact, EntryKind, FactKind
 from agency.compliance.point_flags import flags_of
 from agency.compliance.policies import policy_from_values, strictest
 from agency.compliance.zones import candidate_zones
+
+if TYPE_CHECKING:
+    from agency.cases.models import Case, Consumer, ContactPoint
 
 
 @dataclass(frozen=True, slots=True)

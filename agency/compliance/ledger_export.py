@@ -10,17 +10,19 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from agency.cases.models import Consumer
 from agency.compliance import repository
 from agency.compliance.evidence import RuleText, mask_contact
 from agency.compliance.models import LedgerEntry
 from agency.compliance.names import rule_texts, user_names, who
 from agency.kit.spreadsheets import excel_safe
+
+if TYPE_CHECKING:
+    from agency.cases.models import Consumer
 
 CSV_BATCH = 1_000
 CSV_COLUMNS = (

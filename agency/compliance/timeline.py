@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from agency.cases.models import Case, Consumer, ContactPoint
 from agency.compliance import repository
 from agency.compliance.evidence import TimelineRow, mask_contact
 from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry
 from agency.compliance.names import rule_texts, user_names, who
 from agency.kit.clock import DAY_NAMES
 from agency.kit.errors import NotFound
+
+if TYPE_CHECKING:
+    from agency.cases.models import Case, Consumer, ContactPoint
 
 
 @dataclass(frozen=True, slots=True)

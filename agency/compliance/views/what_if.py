@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
@@ -15,7 +15,6 @@ from starlette.responses import Response
 
 from agency.auth.permissions import CurrentViewer
 from agency.cases import picker
-from agency.cases.models import Case, Consumer, ContactPoint
 from agency.compliance import repository, service
 from agency.compliance import templates as message_templates
 from agency.compliance.evidence import RuleText
@@ -26,6 +25,9 @@ from agency.compliance.views.common import Readers, form_status, labelled, servi
 from agency.db import DbSession
 from agency.kit.forms import FormError, parse
 from agency.kit.templates import render
+
+if TYPE_CHECKING:
+    from agency.cases.models import Case, Consumer, ContactPoint
 
 router = APIRouter()
 
