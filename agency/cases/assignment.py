@@ -36,7 +36,7 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from agency.auth import service as auth_service
-from agency.cases import repository, status
+from agency.cases import status
 from agency.cases.errors import CaseError
 from agency.cases.models import (
     AssignmentChange,
@@ -45,6 +45,7 @@ from agency.cases.models import (
     Case,
     CaseStatus,
 )
+from agency.cases.repository import assignment as assignment_repo
 from agency.kit import clock
 
 POOL_REASON = "taken from the team pool"
@@ -69,7 +70,7 @@ def roster(db: Session) -> dict[int, Agent]:
     """Every active agent with their profile (an agent without one: no team, no limit,
     no listed skills)."""
     users = auth_service.agents(db)
-    profiles = repository.agent_profiles(db, [user.id for user in users])
+    profiles = assignment_repo.agent_profiles(db, [user.id for user in users])
     agents: dict[int, Agent] = {}
     for user in users:
         profile = profiles.get(user.id)
@@ -94,7 +95,7 @@ class Loads:
     @classmethod
     def of(cls, db: Session, agent_ids: Iterable[int]) -> Loads:
         loads = cls()
-        for agent_id, currency, n, balance in repository.open_loads(db, list(agent_ids)):
+        for agent_id, currency, n, balance in assignment_repo.open_loads(db, list(agent_ids)):
             loads.counts[agent_id] = loads.counts.get(agent_id, 0) + n
             loads.balances[(agent_id, currency)] = balance
         return loads
@@ -255,7 +256,7 @@ class Outcome:
 def assign_new_cases(db: Session, *, placement_id: int) -> Outcome:
     """Assign the placement's cases that are still new and unassigned (the job after a
     placement commits).  Running it again changes nothing already assigned."""
-    return assign_cases(db, case_ids=repository.unassigned_new_case_ids(db, placement_id))
+    return assign_cases(db, case_ids=assignment_repo.unassigned_new_case_ids(db, placement_id))
 
 
 def assign_cases(db: Session, *, case_ids: Sequence[int]) -> Outcome:
@@ -265,7 +266,7 @@ def assign_cases(db: Session, *, case_ids: Sequence[int]) -> Outcome:
     the loads stay right); loads are read once and kept up to date as cases move.
     """
     now = clock.now()
-    rules = repository.assignment_rules(db, active_only=True, for_update=True)
+    rules = assignment_repo.assignment_rules(db, active_only=True, for_update=True)
     if not rules:  # nothing to apply: the cases wait for the supervisor
         return Outcome(unassigned=len(case_ids))
     agents = roster(db)
@@ -273,7 +274,7 @@ def assign_cases(db: Session, *, case_ids: Sequence[int]) -> Outcome:
     assigned = pooled = left = 0
     for start in range(0, len(case_ids), CHUNK):
         chunk = case_ids[start : start + CHUNK]
-        for case in repository.cases_to_assign(db, chunk, unassigned_only=True):
+        for case in assignment_repo.cases_to_assign(db, chunk, unassigned_only=True):
             where = _apply(db, rules, agents, loads, case, now)
             if where == "agent":
                 assigned += 1

@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from agency.cases import assignment, repository
+from agency.cases import assignment
 from agency.cases.models import AssignmentRule, AssignmentRuleEdit, AssignmentStrategy, RuleEdit
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import RuleForm
 from agency.clients import service as clients_service
 from agency.kit import money
@@ -80,7 +81,7 @@ def _check_rule(db: Session, data: RuleForm) -> Band:
         errors["max_age_days"] = "must not be less than the minimum age"
     if data.region is not None and data.country is None:
         errors["country"] = "is required when a region is set"
-    if data.team_id is not None and repository.team_by_id(db, data.team_id) is None:
+    if data.team_id is not None and assignment_repo.team_by_id(db, data.team_id) is None:
         errors["team_id"] = "must be an existing team"
     if data.agent_ids:
         agents = assignment.roster(db)
@@ -217,7 +218,7 @@ def create_rule(db: Session, *, data: RuleForm, by_user_id: int) -> AssignmentRu
     """A new rule, tried after every existing one but before the first active catch-all
     (a rule with no conditions, such as "Everything else"), which would leave it unused."""
     band = _check_rule(db, data)
-    existing = repository.assignment_rules(db, for_update=True)
+    existing = assignment_repo.assignment_rules(db, for_update=True)
     place = next((i for i, r in enumerate(existing) if r.is_active and catch_all(r)), None)
     rule = AssignmentRule(position=len(existing) if place is None else place)
     _fill(rule, data, band)
@@ -255,7 +256,7 @@ def move_rule(
 ) -> None:
     """Swap ``rule`` with its neighbour in the order; positions are renumbered 0..n-1.
     The rule moved records the move (its neighbour's new place follows from it)."""
-    ordered = repository.assignment_rules(db, for_update=True)
+    ordered = assignment_repo.assignment_rules(db, for_update=True)
     index = next(i for i, r in enumerate(ordered) if r.id == rule.id)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(ordered):

@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from agency.auth import service as auth_service
 from agency.auth.permissions import Viewer
-from agency.cases import assignment, reassign, repository
+from agency.cases import assignment, reassign
 from agency.cases.models import AssignmentChange, Case, MoveBatch
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import CaseFilters
 from agency.kit import clock
 from agency.kit.forms import FormError
@@ -54,7 +55,7 @@ class Slice:
     cases: int
 
 
-def slices(groups: Sequence[repository.MoveGroup]) -> list[Slice]:
+def slices(groups: Sequence[assignment_repo.MoveGroup]) -> list[Slice]:
     """The preview: cases per client and country, by client then country."""
     counts: dict[tuple[str, str], int] = {}
     for group in groups:
@@ -69,7 +70,7 @@ def _plural(n: int, word: str) -> str:
 
 def warnings(
     db: Session,
-    groups: Sequence[repository.MoveGroup],
+    groups: Sequence[assignment_repo.MoveGroup],
     *,
     to_agent_id: int | None,
     agent_name: str,
@@ -153,18 +154,18 @@ def move(
     """
     reason = reassign.reason_given(reason)
     reassign.check_target(db, assignment.roster(db), to_agent_id, to_team_id)
-    case_ids = repository.filtered_case_ids(db, viewer, filters)
+    case_ids = assignment_repo.filtered_case_ids(db, viewer, filters)
     if fingerprint(case_ids) != expected:
         raise _changed(case_ids)
     if to_agent_id is not None:
-        repository.lock_agent_profile(db, to_agent_id)
-    cases = repository.cases_to_assign(db, case_ids, unassigned_only=False)
-    now_matching = repository.filtered_case_ids(db, viewer, filters)
+        assignment_repo.lock_agent_profile(db, to_agent_id)
+    cases = assignment_repo.cases_to_assign(db, case_ids, unassigned_only=False)
+    now_matching = assignment_repo.filtered_case_ids(db, viewer, filters)
     if fingerprint(now_matching) != expected:
         raise _changed(now_matching)
     said = warnings(
         db,
-        repository.move_groups(db, case_ids),
+        assignment_repo.move_groups(db, case_ids),
         to_agent_id=to_agent_id,
         agent_name=_name(db, to_agent_id),
     )
@@ -239,12 +240,12 @@ def _left_because(
 
 def undo(db: Session, *, batch: MoveBatch, by_user_id: int) -> Undone:
     """Put back the cases ``batch`` moved that nobody touched since (see the module)."""
-    if not repository.mark_undone(db, batch.id, by_user_id=by_user_id, at=clock.now()):
+    if not assignment_repo.mark_undone(db, batch.id, by_user_id=by_user_id, at=clock.now()):
         return Undone(already=True)
-    changes = repository.batch_changes(db, batch.id)
+    changes = assignment_repo.batch_changes(db, batch.id)
     case_ids = [change.case_id for change in changes]
-    cases = {c.id: c for c in repository.cases_to_assign(db, case_ids, unassigned_only=False)}
-    latest = repository.latest_change_ids(db, case_ids)
+    cases = {c.id: c for c in assignment_repo.cases_to_assign(db, case_ids, unassigned_only=False)}
+    latest = assignment_repo.latest_change_ids(db, case_ids)
     agents = assignment.roster(db)
     result = Undone()
     for change in changes:

@@ -20,9 +20,10 @@ from starlette.responses import Response
 from agency.auth import service as auth_service
 from agency.auth.models import User
 from agency.auth.permissions import CurrentViewer, Viewer
-from agency.cases import bulk_move, repository
+from agency.cases import bulk_move
 from agency.cases.models import MoveBatch
 from agency.cases.reassign_views import move_targets
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import CaseFilters, ReassignForm
 from agency.cases.supervisor_shared import Supervisor, people_names
 from agency.clients import service as clients_service
@@ -76,7 +77,7 @@ def filter_words(db: Session, filters: CaseFilters, viewer: User) -> list[str]:
     elif isinstance(filters.agent, int):
         found = auth_service.users_by_ids(db, [filters.agent])
         words.append(f"agent {found[0].full_name if found else filters.agent}")
-    teams = {team.id: team.name for team in repository.teams(db)}
+    teams = {team.id: team.name for team in assignment_repo.teams(db)}
     return words + [said for _name, _value, said in filters.kept(teams)]
 
 
@@ -94,7 +95,7 @@ def _page(
     """The confirmation page for the filters in ``filter_values`` (already checked)."""
     given = given_filters(filter_values)
     filters = parse(CaseFilters, given)
-    case_ids = repository.filtered_case_ids(db, viewer, filters)
+    case_ids = assignment_repo.filtered_case_ids(db, viewer, filters)
     return render(
         request,
         "cases/assignment_reassign.html",
@@ -103,13 +104,13 @@ def _page(
             "hidden": {name: given.get(name, "") for name in FILTER_FIELDS},
             "query": urlencode(given),
             "matching": len(case_ids),
-            "slices": bulk_move.slices(repository.move_groups(db, case_ids)),
+            "slices": bulk_move.slices(assignment_repo.move_groups(db, case_ids)),
             "expected": bulk_move.fingerprint(case_ids),
             "targets": move_targets(db),
             "values": dict(values or {}),
             "errors": dict(errors or {}),
             "warnings": warnings or [],
-            "recent": repository.recent_moves(db),
+            "recent": assignment_repo.recent_moves(db),
         },
     )
 
@@ -167,7 +168,7 @@ def reassign(
 
 
 def _batch_or_404(db: Session, batch_id: int) -> MoveBatch:
-    batch = repository.move_batch(db, batch_id)
+    batch = assignment_repo.move_batch(db, batch_id)
     if batch is None:
         raise NotFound("move")
     return batch
@@ -178,7 +179,7 @@ def _batch_page(
 ) -> Response:
     people = {i for i in (batch.by_user_id, batch.to_agent_id, batch.undone_by_id) if i}
     names = people_names(db, people)
-    team = repository.team_by_id(db, batch.to_team_id) if batch.to_team_id else None
+    team = assignment_repo.team_by_id(db, batch.to_team_id) if batch.to_team_id else None
     return render(
         request,
         "cases/supervisor_move.html",

@@ -12,9 +12,10 @@ from itertools import combinations
 
 from sqlalchemy.orm import Session
 
-from agency.cases import matching, repository
+from agency.cases import matching
 from agency.cases.errors import CaseError
 from agency.cases.models import Case, PairDecision
+from agency.cases.repository import pairs as pairs_repo
 from agency.compliance import service as compliance
 from agency.kit import clock
 
@@ -37,8 +38,8 @@ class PairView:
 
 def pairs_of_placement(db: Session, *, placement_id: int, limit: int = 200) -> list[PairView]:
     """The possible same people a placement made (both cases are of its client)."""
-    pairs = repository.pairs_of_placement(db, placement_id, limit=limit)
-    cases = repository.cases_by_ids(
+    pairs = pairs_repo.pairs_of_placement(db, placement_id, limit=limit)
+    cases = pairs_repo.cases_by_ids(
         db, sorted({i for p in pairs for i in (p.case_id, p.other_case_id)})
     )
     return [
@@ -71,13 +72,13 @@ def decide_pair(
     no contact history of its own.  ``apart``: the two stay two people; the pair is not
     asked again.  A pair is decided once.
     """
-    pair = repository.pair_for_update(db, pair_id)
+    pair = pairs_repo.pair_for_update(db, pair_id)
     if pair is None or pair.placement_id != placement_id:
         raise LookupError("possible same person")
     if pair.decision is not None:
         raise CaseError("decision", f"this pair was already decided ({pair.decision})")
     if decision is PairDecision.SAME:
-        cases = repository.cases_by_ids(db, [pair.case_id, pair.other_case_id])
+        cases = pairs_repo.cases_by_ids(db, [pair.case_id, pair.other_case_id])
         source, target = cases[pair.case_id].consumer_id, cases[pair.other_case_id].consumer_id
         if source != target:
             if compliance.has_contact_history(db, source):
@@ -87,7 +88,7 @@ def decide_pair(
                     "contacted as a person of its own; the ledger is kept per person, so "
                     "the two cannot be joined any more",
                 )
-            repository.fold_consumer(db, source_id=source, target_id=target)
+            pairs_repo.fold_consumer(db, source_id=source, target_id=target)
     pair.decision = decision.value
     pair.decided_by_id = user_id
     pair.decided_at = clock.now()
@@ -109,7 +110,7 @@ def suspicious_links(db: Session, *, batch: int = 500) -> Iterator[SuspiciousLin
     matching made before it), for staff to review.  The date of birth is the consumer's,
     not the case's, so it tells nothing here."""
     after = 0
-    while rows := repository.suspicious_links(db, after_id=after, limit=batch):
+    while rows := pairs_repo.suspicious_links(db, after_id=after, limit=batch):
         for consumer, cases in rows:
             if any(
                 not matching.names_agree(a.first_name, a.last_name, b.first_name, b.last_name)

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from agency.cases import assignment, repository
+from agency.cases import assignment
 from agency.cases.models import Case
+from agency.cases.repository import assignment as assignment_repo
 from agency.kit.forms import FormError
 
 
@@ -35,7 +36,7 @@ def check_target(
         raise FormError({"to": "must be one agent or one team"})
     if to_agent_id is not None and to_agent_id not in agents:
         raise FormError({"to": "must be an active agent"})
-    if to_team_id is not None and repository.team_by_id(db, to_team_id) is None:
+    if to_team_id is not None and assignment_repo.team_by_id(db, to_team_id) is None:
         raise FormError({"to": "must be an existing team"})
 
 
@@ -62,7 +63,7 @@ def reassign(
     reason = reason_given(reason)
     check_target(db, assignment.roster(db), to_agent_id, to_team_id)
     moved = 0
-    for case in repository.cases_to_assign(db, case_ids, unassigned_only=False):
+    for case in assignment_repo.cases_to_assign(db, case_ids, unassigned_only=False):
         if already_there(case, to_agent_id=to_agent_id, to_team_id=to_team_id):
             continue
         assignment.move_case(
@@ -104,8 +105,10 @@ def rebalance(
     if errors:
         raise FormError(errors)
     loads = assignment.Loads.of(db, [from_agent_id, *targets_])
-    book = repository.open_case_ids_of_agent(db, from_agent_id)[:limit]
-    cases = {case.id: case for case in repository.cases_to_assign(db, book, unassigned_only=False)}
+    book = assignment_repo.open_case_ids_of_agent(db, from_agent_id)[:limit]
+    cases = {
+        case.id: case for case in assignment_repo.cases_to_assign(db, book, unassigned_only=False)
+    }
     moved = 0
     for case_id in book:  # biggest balance first
         case = cases.get(case_id)

@@ -18,6 +18,7 @@ from agency.auth import service as auth_service
 from agency.auth.permissions import CurrentViewer, Viewer
 from agency.cases import assignment, reassign, repository
 from agency.cases.models import Case
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import ReassignForm, RebalanceForm
 from agency.cases.supervisor_shared import Supervisor, people_names, posted_values, save_or_refuse
 from agency.db import DbSession
@@ -33,7 +34,7 @@ router = APIRouter()
 def move_targets(db: Session) -> list[tuple[str, str]]:
     """The choices of a "move to" select: agents, then teams' pools."""
     return [(f"agent:{a.id}", a.full_name) for a in auth_service.agents(db)] + [
-        (f"team:{t.id}", f"{t.name} (team pool)") for t in repository.teams(db)
+        (f"team:{t.id}", f"{t.name} (team pool)") for t in assignment_repo.teams(db)
     ]
 
 
@@ -55,7 +56,7 @@ def _assign_page(
     *,
     case: Case,
 ) -> Response:
-    history = repository.assignment_history(db, case.id)
+    history = assignment_repo.assignment_history(db, case.id)
     ids = {i for c in history for i in (c.from_agent_id, c.to_agent_id, c.by_user_id) if i}
     return render(
         request,
@@ -64,7 +65,7 @@ def _assign_page(
             "case": case,
             "history": history,
             "names": people_names(db, ids),
-            "teams": {team.id: team for team in repository.teams(db)},
+            "teams": {team.id: team for team in assignment_repo.teams(db)},
             "targets": move_targets(db),
             "values": values,
             "errors": errors or {},

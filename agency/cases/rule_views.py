@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from agency.auth import service as auth_service
-from agency.cases import assignment_rules, repository
+from agency.cases import assignment_rules
 from agency.cases.models import AssignmentRule, AssignmentStrategy
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import RuleForm
 from agency.cases.supervisor_shared import Supervisor, people_names, posted_values, save_or_refuse
 from agency.clients import service as clients_service
@@ -74,7 +75,7 @@ class Names:
     def of(cls, db: Session, user_ids: set[int]) -> Names:
         return cls(
             clients={c.id: c.name for c in clients_service.all_clients(db)},
-            teams={t.id: t.name for t in repository.teams(db)},
+            teams={t.id: t.name for t in assignment_repo.teams(db)},
             people=people_names(db, user_ids),
         )
 
@@ -126,7 +127,7 @@ class HistoryLine:
 
 def _history(db: Session, rule: AssignmentRule) -> list[HistoryLine]:
     """The rule's edits, newest first, each with the fields it changed."""
-    edits = repository.rule_edits(db, rule.id)[::-1]
+    edits = assignment_repo.rule_edits(db, rule.id)[::-1]
     people = {i for e in edits for i in e.rule["agent_ids"]}
     names = Names.of(db, people | {e.by_user_id for e in edits if e.by_user_id is not None})
     lines: list[HistoryLine] = []
@@ -145,7 +146,7 @@ def _history(db: Session, rule: AssignmentRule) -> list[HistoryLine]:
 
 
 def _rule_or_404(db: Session, rule_id: int) -> AssignmentRule:
-    rule = repository.assignment_rule(db, rule_id)
+    rule = assignment_repo.assignment_rule(db, rule_id)
     if rule is None:
         raise NotFound("assignment rule")
     return rule
@@ -154,7 +155,7 @@ def _rule_or_404(db: Session, rule_id: int) -> AssignmentRule:
 @router.get("/supervisor/rules")
 def rules(request: Request, db: DbSession, _: Supervisor) -> Response:
     """The rules in the order they are tried, with what each matches and whom it feeds."""
-    listed = repository.assignment_rules(db)
+    listed = assignment_repo.assignment_rules(db)
     names = Names.of(db, {i for r in listed for i in r.agent_ids or []})
     places = {rule.id: number for number, rule in enumerate(listed, start=1)}
     shadowed = assignment_rules.shadowing(listed)
@@ -199,7 +200,7 @@ def _rule_form(
             "errors": errors or {},
             "strategies": [(s.value, s.label) for s in AssignmentStrategy],
             "client_options": [(c.id, c.name) for c in clients_service.all_clients(db)],
-            "team_options": [(t.id, t.name) for t in repository.teams(db)],
+            "team_options": [(t.id, t.name) for t in assignment_repo.teams(db)],
             "agents": auth_service.agents(db),
             "ticked": set(values.get("agent_ids", "").split(",")),
             "history": _history(db, rule) if rule is not None else [],

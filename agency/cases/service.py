@@ -36,6 +36,7 @@ from agency.cases.models import (
     ContactPoint,
 )
 from agency.cases.repository import Totals
+from agency.cases.repository import placing as placing_repo
 from agency.cases.schemas import (
     Account,
     CaseFilters,
@@ -104,7 +105,7 @@ def place_accounts(
         first_row[account.client_reference] = account.row
         fresh.append(account)
 
-    open_cases = repository.open_cases_by_reference(
+    open_cases = placing_repo.open_cases_by_reference(
         db, client_id, [a.client_reference for a in fresh]
     )
     new_accounts: list[Account] = []
@@ -223,7 +224,7 @@ def _create_cases(
     )
     consumer_ids = [new_ids[new_index[o]] if isinstance(o, str) else o for o in owners]
 
-    held = repository.contact_values_of(
+    held = placing_repo.contact_values_of(
         db, sorted({cid for o, cid in zip(owners, consumer_ids, strict=True) if isinstance(o, int)})
     )
     contact_rows: list[dict[str, Any]] = []
@@ -288,7 +289,7 @@ def _create_cases(
 
 def _match(db: Session, client_id: int, accounts: Sequence[Account]) -> list[matching.Match]:
     """Each account's consumer (``cases.matching``), from two look-ups for the batch."""
-    by_national_id = repository.consumers_by_national_id(
+    by_national_id = placing_repo.consumers_by_national_id(
         db,
         sorted(
             {(a.national_id_hash, a.date_of_birth) for a in accounts if a.national_id_hash},
@@ -296,7 +297,7 @@ def _match(db: Session, client_id: int, accounts: Sequence[Account]) -> list[mat
         ),
     )
     contacts = [_contact_values(a) for a in accounts]
-    by_contact = repository.holders_by_contact(
+    by_contact = placing_repo.holders_by_contact(
         db, client_id, sorted({value for values in contacts for _, value in values})
     )
     return matching.match_accounts(accounts, contacts, by_national_id, by_contact)
@@ -382,11 +383,11 @@ def _widen_timezones(
         if isinstance(owner, int):
             extra.setdefault(consumer_id, set()).update(account.timezones)
     changed = {}
-    for consumer_id, zones in repository.zones_of(db, sorted(extra)).items():
+    for consumer_id, zones in placing_repo.zones_of(db, sorted(extra)).items():
         widened = sorted(set(zones) | extra[consumer_id])
         if widened != zones:
             changed[consumer_id] = widened
-    repository.set_zones(db, changed)
+    placing_repo.set_zones(db, changed)
 
 
 def _update_open_case(db: Session, case_id: int, account: Account, client_id: int) -> str | None:
@@ -417,7 +418,7 @@ def _update_open_case(db: Session, case_id: int, account: Account, client_id: in
     case.fees_minor = account.fees
     case.itemization_date = account.itemization_date or case.itemization_date
     case.itemization_amount_minor = account.amount_at_itemization
-    held = repository.contact_values_of(db, [case.consumer_id])
+    held = placing_repo.contact_values_of(db, [case.consumer_id])
     insert_rows(db, ContactPoint, _contact_rows(account, case.consumer_id, client_id, held))
     db.flush()
     return None
@@ -442,7 +443,7 @@ def apply_maintenance(
     """
     cases = {
         case.client_reference: case
-        for case in repository.open_cases_for_update(
+        for case in placing_repo.open_cases_for_update(
             db, client_id, sorted({item.client_reference for item in items})
         )
     }
@@ -492,7 +493,7 @@ def _apply(
         return None
     if item.action == "update":
         assert item.contact is not None
-        held = repository.contact_values_of(db, [case.consumer_id])
+        held = placing_repo.contact_values_of(db, [case.consumer_id])
         insert_rows(
             db,
             ContactPoint,

@@ -20,6 +20,7 @@ from agency.auth.models import User
 from agency.cases import repository
 from agency.cases.models import Team
 from agency.cases.queue import NO_PHONE
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.supervisor_shared import Supervisor
 from agency.clients import service as clients_service
 from agency.compliance.service import describe
@@ -46,8 +47,8 @@ class QueueRow:
 
     agent: User | None
     team: Team | None
-    stats: repository.QueueStats
-    today: repository.Today
+    stats: assignment_repo.QueueStats
+    today: assignment_repo.Today
     oldest_age: str
     capacity: int | None = None
 
@@ -103,32 +104,34 @@ def supervisor(request: Request, db: DbSession, _: Supervisor) -> Response:
     holds cases keeps a row so those cases are not lost from view.
     """
     now = clock.now()
-    book_stats, pool_stats, unassigned = repository.queue_stats(db, now)
-    today = repository.today_per_agent(db, clock.today(now)[0])
+    book_stats, pool_stats, unassigned = assignment_repo.queue_stats(db, now)
+    today = assignment_repo.today_per_agent(db, clock.today(now)[0])
     agents = {agent.id: agent for agent in auth_service.agents(db)}
     cells = repository.open_workload(db)
     holders = {i for i in book_stats if i not in agents}
     holders |= {i for i, _client in cells if i is not None and i not in agents}
     agents.update({u.id: u for u in auth_service.users_by_ids(db, sorted(holders))})
-    profiles = repository.agent_profiles(db)
-    teams = repository.teams(db)
+    profiles = assignment_repo.agent_profiles(db)
+    teams = assignment_repo.teams(db)
 
     def agent_row(user: User) -> QueueRow:
-        stats = book_stats.get(user.id, repository.QueueStats())
+        stats = book_stats.get(user.id, assignment_repo.QueueStats())
         profile = profiles.get(user.id)
         return QueueRow(
             agent=user,
             team=None,
             stats=stats,
-            today=today.get(user.id, repository.Today()),
+            today=today.get(user.id, assignment_repo.Today()),
             oldest_age=age(stats.oldest_workable_at, now),
             capacity=profile.capacity if profile else None,
         )
 
     blocks: dict[int | None, TeamBlock] = {}
     for team in teams:
-        stats = pool_stats.get(team.id, repository.QueueStats())
-        pool = QueueRow(None, team, stats, repository.Today(), age(stats.oldest_workable_at, now))
+        stats = pool_stats.get(team.id, assignment_repo.QueueStats())
+        pool = QueueRow(
+            None, team, stats, assignment_repo.Today(), age(stats.oldest_workable_at, now)
+        )
         blocks[team.id] = TeamBlock(team, pool)
     blocks[None] = TeamBlock(None, None)
     for user in sorted(agents.values(), key=lambda u: (u.full_name, u.id)):
@@ -139,7 +142,7 @@ def supervisor(request: Request, db: DbSession, _: Supervisor) -> Response:
     holds = sorted(
         (
             HoldRow(rule_id, _hold_title(rule_id), n)
-            for rule_id, n in repository.held_by_rule(db, now).items()
+            for rule_id, n in assignment_repo.held_by_rule(db, now).items()
         ),
         key=lambda row: (-row.cases, row.rule_id),
     )

@@ -17,8 +17,9 @@ from starlette.responses import Response
 
 from agency.auth import service as auth_service
 from agency.auth.models import Role, User
-from agency.cases import assignment, repository
+from agency.cases import assignment
 from agency.cases import teams as teams_service
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import AgentProfileForm, TeamForm
 from agency.cases.supervisor_shared import Supervisor, save_or_refuse
 from agency.db import DbSession
@@ -44,7 +45,7 @@ def _teams_page(
     refused: tuple[int, int] | None = None,
 ) -> Response:
     """``refused``: the team a deletion was refused for, and its open pool cases."""
-    profiles = repository.agent_profiles(db)
+    profiles = assignment_repo.agent_profiles(db)
     agents = auth_service.agents(db)
     members: dict[int, list[User]] = {}
     for agent in agents:
@@ -55,7 +56,7 @@ def _teams_page(
         request,
         "cases/supervisor_teams.html",
         {
-            "teams": repository.teams(db),
+            "teams": assignment_repo.teams(db),
             "members": members,
             "values": dict(values or {}),
             "errors": dict(errors or {}),
@@ -79,7 +80,7 @@ def save_team(
     team: Annotated[int | None, Query(ge=1, le=MAX_ID, description="the team to rename")] = None,
 ) -> Response:
     """Create a team, or rename one (``team``)."""
-    found = repository.team_by_id(db, team) if team is not None else None
+    found = assignment_repo.team_by_id(db, team) if team is not None else None
     if team is not None and found is None:
         raise NotFound("team")
     values = form_values(posted)
@@ -96,7 +97,7 @@ def save_team(
 @router.post("/supervisor/teams/{team_id}/delete")
 def delete_team(request: Request, db: DbSession, _: Supervisor, team_id: RowId) -> Response:
     """Delete a team, or say what still ties it (open pool cases, rules): 422."""
-    found = repository.team_by_id(db, team_id)
+    found = assignment_repo.team_by_id(db, team_id)
     if found is None:
         raise NotFound("team")
 
@@ -121,8 +122,8 @@ def agents(request: Request, db: DbSession, _: Supervisor) -> Response:
         "cases/supervisor_agents.html",
         {
             "agents": users,
-            "profiles": repository.agent_profiles(db),
-            "teams": {team.id: team for team in repository.teams(db)},
+            "profiles": assignment_repo.agent_profiles(db),
+            "teams": {team.id: team for team in assignment_repo.teams(db)},
             "loads": loads,
         },
     )
@@ -150,7 +151,7 @@ def _agent_form(
             "agent": agent,
             "values": values,
             "errors": errors or {},
-            "team_options": [(t.id, t.name) for t in repository.teams(db)],
+            "team_options": [(t.id, t.name) for t in assignment_repo.teams(db)],
         },
     )
 
@@ -158,7 +159,7 @@ def _agent_form(
 @router.get("/supervisor/agents/{user_id}")
 def agent_form(request: Request, db: DbSession, _: Supervisor, user_id: RowId) -> Response:
     agent = _agent_or_404(db, user_id)
-    profile = repository.agent_profiles(db, [user_id]).get(user_id)
+    profile = assignment_repo.agent_profiles(db, [user_id]).get(user_id)
     values = {
         "team_id": str(profile.team_id or "") if profile else "",
         "capacity": "" if profile is None or profile.capacity is None else str(profile.capacity),

@@ -9,15 +9,15 @@ from sqlalchemy.orm import Session
 
 from agency.auth import service as auth_service
 from agency.auth.models import Role
-from agency.cases import repository
 from agency.cases.models import AgentProfile, Team
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import AgentProfileForm, TeamForm
 from agency.kit.forms import FormError
 
 
 def save_team(db: Session, *, data: TeamForm, team: Team | None = None) -> Team:
     """Create a team, or rename one; names are unique (case-insensitive)."""
-    same = repository.team_by_name(db, data.name)
+    same = assignment_repo.team_by_name(db, data.name)
     if same is not None and (team is None or same.id != team.id):
         raise FormError({"name": "is already the name of another team"})
     if team is None:
@@ -48,7 +48,7 @@ class TeamInUse(FormError):
 def delete_team(db: Session, team: Team) -> None:
     """Delete a team whose pool holds no open case and to which no rule sends cases (its
     members stay, with no team; its closed cases keep no team)."""
-    cases, rules = repository.team_ties(db, team.id)
+    cases, rules = assignment_repo.team_ties(db, team.id)
     if cases or rules:
         raise TeamInUse(team, cases=cases, rules=rules)
     db.delete(team)
@@ -60,9 +60,9 @@ def update_agent(db: Session, *, user_id: int, data: AgentProfileForm) -> AgentP
     users = auth_service.users_by_ids(db, [user_id])
     if not users or users[0].role is not Role.AGENT:
         raise LookupError("agent")
-    if data.team_id is not None and repository.team_by_id(db, data.team_id) is None:
+    if data.team_id is not None and assignment_repo.team_by_id(db, data.team_id) is None:
         raise FormError({"team_id": "must be an existing team"})
-    profile = repository.agent_profiles(db, [user_id]).get(user_id)
+    profile = assignment_repo.agent_profiles(db, [user_id]).get(user_id)
     if profile is None:
         profile = AgentProfile(user_id=user_id)
         db.add(profile)

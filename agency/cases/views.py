@@ -20,6 +20,7 @@ from agency.auth.permissions import CurrentViewer, Viewer, require
 from agency.cases import actions, picker, queue, repository, status
 from agency.cases.history import CaseHistory, case_history
 from agency.cases.models import CaseStatus, Channel, ContactPoint
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import CaseFilters, case_filters
 from agency.clients import service as clients_service
 from agency.compliance import service as compliance
@@ -63,7 +64,7 @@ def cases(
             "statuses": list(CaseStatus),
             "clients": clients_service.all_clients(db),
             "agents": auth_service.agents(db),
-            "teams": {team.id: team.name for team in repository.teams(db)},
+            "teams": {team.id: team.name for team in assignment_repo.teams(db)},
         },
     )
 
@@ -123,7 +124,7 @@ def take_next_case(
     is benchmarked): the pick and the gate's check, nothing else."""
     case = queue.next_case(db, agent_id=user.id, leaving=leaving)
     if case is None:
-        profile = repository.agent_profiles(db, [user.id]).get(user.id)
+        profile = assignment_repo.agent_profiles(db, [user.id]).get(user.id)
         team_id = profile.team_id if profile else None
         earliest = repository.earliest_workable(db, agent_id=user.id, team_id=team_id)
         if earliest is not None and earliest >= queue.FOREVER:

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases import assignment_rules, repository
+from agency.cases import assignment_rules
 from agency.cases.models import AssignmentRule, RuleEdit
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import RuleForm
 from agency.kit.forms import FormError
 from tests.fixtures.factories import ClientFactory, UserFactory
@@ -33,13 +34,13 @@ def test_rules_are_created_at_the_end_and_move_up_and_down(db: Session) -> None:
     assert [r.position for r in made] == [0, 1, 2]
     assignment_rules.move_rule(db, rule=made[2], direction="up", by_user_id=boss.id)
     assignment_rules.move_rule(db, rule=made[0], direction="up", by_user_id=boss.id)  # first: stays
-    order = [r.name for r in repository.assignment_rules(db)]
+    order = [r.name for r in assignment_repo.assignment_rules(db)]
     assert order == ["one", "three", "two"]
     assignment_rules.set_rule_active(db, rule=made[1], active=False, by_user_id=boss.id)
     assignment_rules.set_rule_active(
         db, rule=made[1], active=False, by_user_id=boss.id
     )  # no change
-    assert [r.name for r in repository.assignment_rules(db, active_only=True)] == [
+    assert [r.name for r in assignment_repo.assignment_rules(db, active_only=True)] == [
         "one",
         "three",
     ]
@@ -47,7 +48,7 @@ def test_rules_are_created_at_the_end_and_move_up_and_down(db: Session) -> None:
     def history(rule: AssignmentRule) -> list[tuple[str, int, bool]]:
         return [
             (e.action.value, e.rule["position"], e.rule["is_active"])
-            for e in repository.rule_edits(db, rule.id)
+            for e in assignment_repo.rule_edits(db, rule.id)
         ]
 
     assert history(made[0]) == [("created", 0, True)]
@@ -68,7 +69,7 @@ def test_each_rule_edit_keeps_who_and_the_rule_as_it_then_stood(db: Session) -> 
         balance_currency="usd",
     )
     assignment_rules.update_rule(db, rule=made, data=changed, by_user_id=other_boss.id)
-    latest, created = repository.rule_edits(db, made.id)
+    latest, created = assignment_repo.rule_edits(db, made.id)
     assert (created.action, created.by_user_id, latest.action, latest.by_user_id) == (
         RuleEdit.CREATED,
         boss.id,
@@ -111,7 +112,7 @@ def test_a_bad_rule_is_refused_naming_the_field(
     with pytest.raises(FormError) as refused:
         assignment_rules.create_rule(db, data=data, by_user_id=taker.id)
     assert field in refused.value.errors
-    assert repository.assignment_rules(db) == []
+    assert assignment_repo.assignment_rules(db) == []
 
 
 def test_rule_form_normalizes_codes() -> None:

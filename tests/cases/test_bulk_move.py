@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role, User
-from agency.cases import bulk_move, reassign, repository
+from agency.cases import bulk_move, reassign
 from agency.cases.models import (
     AgentProfile,
     AssignmentChange,
@@ -23,6 +23,7 @@ from agency.cases.models import (
     MoveBatch,
     Team,
 )
+from agency.cases.repository import assignment as assignment_repo
 from agency.clients.models import Client
 from agency.kit import clock
 from tests.fixtures.factories import ClientFactory, ConsumerFactory, UserFactory, case_for
@@ -262,7 +263,7 @@ def test_a_move_that_lands_while_this_one_waits_for_its_locks_moves_nothing(
     ana, ben = (UserFactory(role=Role.AGENT) for _ in range(2))
     cases = [case_in(acme, "US") for _ in range(2)]
     page = client.get("/supervisor/reassign?agent=none").text
-    lock = repository.lock_agent_profile
+    lock = assignment_repo.lock_agent_profile
 
     def lock_after_the_other_move(session: Session, agent_id: int) -> None:
         lock(session, agent_id)
@@ -270,7 +271,7 @@ def test_a_move_that_lands_while_this_one_waits_for_its_locks_moves_nothing(
             session, case_ids=[cases[0].id], to_agent_id=ben.id, by_user_id=boss.id, reason="x"
         )
 
-    monkeypatch.setattr(repository, "lock_agent_profile", lock_after_the_other_move)
+    monkeypatch.setattr(assignment_repo, "lock_agent_profile", lock_after_the_other_move)
     refused = submit(client, page, to=f"agent:{ana.id}", reason="mine")
     assert refused.status_code == 422 and "now 1 open case)" in refused.text
     assert db.scalar(select(MoveBatch.id)) is None

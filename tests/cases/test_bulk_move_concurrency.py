@@ -12,8 +12,9 @@ from sqlalchemy import Engine, func, select
 
 from agency.auth.models import Role
 from agency.auth.permissions import Viewer
-from agency.cases import bulk_move, repository
+from agency.cases import bulk_move
 from agency.cases.models import AgentProfile, AssignmentChange, Case, MoveBatch
+from agency.cases.repository import assignment as assignment_repo
 from agency.cases.schemas import CaseFilters
 from agency.db import session_scope
 from agency.kit.forms import FormError
@@ -69,7 +70,7 @@ def move(viewer: Viewer, agent_id: int, client_id: int) -> int:
             db,
             viewer=viewer,
             filters=filters,
-            expected=bulk_move.fingerprint(repository.filtered_case_ids(db, viewer, filters)),
+            expected=bulk_move.fingerprint(assignment_repo.filtered_case_ids(db, viewer, filters)),
             words=[f"client {client_id}"],
             to_agent_id=agent_id,
             to_team_id=None,
@@ -101,7 +102,7 @@ def test_one_move_undone_twice_at_once_is_undone_once(bound_engine: Engine) -> N
 
     def undo() -> bulk_move.Undone:
         with session_scope() as db:
-            batch = repository.move_batch(db, batch_id)
+            batch = assignment_repo.move_batch(db, batch_id)
             assert batch is not None
             return bulk_move.undo(db, batch=batch, by_user_id=viewer.user_id)
 
