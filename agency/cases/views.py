@@ -108,7 +108,6 @@ def consumer_suggestions(
 
 Workers = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
 TIMELINE_CAP = 200
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @router.post("/queue/next")
@@ -194,14 +193,6 @@ def _point_view(point: ContactPoint, consumer_zones: Sequence[str], now: datetim
     return PointView(point, shown, flags, _local_times(zones, now))
 
 
-def _who(names: Mapping[int, str], user_id: int | None, source: str | None = None) -> str:
-    if user_id is not None:
-        return names.get(user_id, f"user {user_id}")
-    return {"consumer": "the consumer", "strategy": "contact strategy"}.get(
-        source or "", "the system"
-    )
-
-
 def _entry_item(
     entry: LedgerEntry,
     names: Mapping[int, str],
@@ -213,7 +204,7 @@ def _entry_item(
     where = (
         f" {point.channel.value} {mask_contact(point.channel.value, point.value)}" if point else ""
     )
-    who = _who(names, entry.actor_id, entry.source.value)
+    who = compliance.who(names, entry.actor_id, entry.source.value)
     detail = entry.detail or {}
     if entry.kind is EntryKind.ATTEMPT:
         if entry.allowed:
@@ -249,7 +240,7 @@ def _entry_item(
             parts.append(f"attorney {detail['name']}")
         if detail.get("from") and detail.get("to"):
             days = detail.get("days")
-            on = ", ".join(DAY_NAMES[int(d)] for d in days) if days else "every day"
+            on = ", ".join(clock.DAY_NAMES[int(d)] for d in days) if days else "every day"
             parts.append(f"{detail['from']} to {detail['to']} local, {on}")
         if detail.get("note"):
             parts.append(str(detail["note"]))
@@ -275,7 +266,7 @@ def _timeline(
     names = history.names
     items = [_entry_item(entry, names, points, zone, consumer_zones) for entry in history.entries]
     items += [
-        TimelineItem(note.at, "note", "note", note.body, _who(names, note.author_id))
+        TimelineItem(note.at, "note", "note", note.body, compliance.who(names, note.author_id))
         for note in history.notes
     ]
     items += [
@@ -285,7 +276,7 @@ def _timeline(
             f"status {change.from_status.value if change.from_status else '—'} → "
             f"{change.to_status.value}",
             change.reason,
-            _who(names, change.by_user_id),
+            compliance.who(names, change.by_user_id),
         )
         for change in history.status_changes
     ]
@@ -297,7 +288,7 @@ def _timeline(
                 "promise" if plan.is_promise else "plan",
                 f"{plan.kind.value} of {plan.total.format()}",
                 f"due {dates} · {plan.status.value}",
-                _who(names, plan.created_by_id),
+                compliance.who(names, plan.created_by_id),
             )
         )
     items += [
@@ -308,7 +299,7 @@ def _timeline(
             "for "
             + when_with_consumer(callback.due_at, zone=zone, consumer_zones=consumer_zones)
             + (" · done" if callback.done_at else ""),
-            _who(names, callback.created_by_id),
+            compliance.who(names, callback.created_by_id),
         )
         for callback in history.callbacks
     ]
@@ -410,7 +401,7 @@ def case_page(
             "decisions": status.decisions(case.status),
             "close_reasons": status.DECIDED_CLOSE_REASONS,
             "zones": zones,
-            "days": list(enumerate(DAY_NAMES)),
+            "days": list(enumerate(clock.DAY_NAMES)),
             "today": actions.local_today(zones, now),
             "can_take_next": viewer.role in (Role.ADMIN, Role.SUPERVISOR, Role.AGENT),
         },

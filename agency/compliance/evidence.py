@@ -35,27 +35,12 @@ from reportlab.platypus import (
 from agency.compliance.chain import Head, link_problem
 from agency.compliance.checkpoints import Checkpoint
 from agency.compliance.models import LedgerEntry
+from agency.compliance.names import RuleText
 
 HASH_PREFIX = 12
 
 
 # ---- masking ----------------------------------------------------------------------------
-
-
-def mask_contact(channel: str, value: str | None) -> str:
-    """A contact value an officer can recognise but not use: the last 4 digits of a phone
-    number, the first letter and the domain of an e-mail address, the last 4 characters
-    of a postal address."""
-    if not value:
-        return ""
-    if channel == "email" and "@" in value:
-        local, _, domain = value.rpartition("@")
-        return f"{local[:1]}…@{domain}"
-    if channel == "phone":
-        digits = "".join(ch for ch in value if ch.isdigit())
-        return "…" + digits[-4:] if digits else "…"
-    tail = value.strip()[-4:]
-    return "…" + tail
 
 
 # ---- one consumer's chain ---------------------------------------------------------------
@@ -159,14 +144,6 @@ def checkpoint_match(
 
 
 # ---- the bundle's data ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RuleText:
-    id: str
-    title: str
-    citation: str
-    plain: str
 
 
 @dataclass(frozen=True, slots=True)

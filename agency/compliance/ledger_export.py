@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from agency.compliance import repository
-from agency.compliance.evidence import RuleText, mask_contact
+from agency.compliance.masking import mask_contact
 from agency.compliance.models import LedgerEntry
-from agency.compliance.names import rule_texts, user_names, who
+from agency.compliance.names import RuleText, rule_texts, user_names, who
 from agency.kit.spreadsheets import excel_safe
 
 if TYPE_CHECKING:

@@ -5,13 +5,21 @@ who acted (a user, or the consumer, the system or the contact strategy)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from agency.compliance import repository
 from agency.compliance.catalogue import describe
-from agency.compliance.evidence import RuleText
 from agency.compliance.models import Source
+
+
+@dataclass(frozen=True, slots=True)
+class RuleText:
+    id: str
+    title: str
+    citation: str
+    plain: str
 
 
 def rule_texts(rule_ids: Sequence[str]) -> tuple[RuleText, ...]:
@@ -31,10 +39,14 @@ def user_names(db: Session, user_ids: Sequence[int | None]) -> dict[int, str]:
     return {user_id: user.full_name for user_id, user in users.items()}
 
 
-def who(names: Mapping[int, str], actor_id: int | None, source: Source | str | None) -> str:
-    """Who acted: the user's name from ``names``, else the source in words."""
+def who(names: Mapping[int, str], actor_id: int | None, source: Source | str | None = None) -> str:
+    """Who acted: the user's name from ``names``, else the source in words (no source:
+    the system)."""
     if actor_id is not None:
         return names.get(actor_id, f"user {actor_id}")
+    if source is None:
+        return "the system"
+    value = source.value if isinstance(source, Source) else source
     return {"consumer": "the consumer", "system": "the system", "strategy": "contact strategy"}.get(
-        str(source.value if isinstance(source, Source) else source), str(source or "—")
+        value, value
     )

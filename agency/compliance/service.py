@@ -11,8 +11,8 @@ it, and callers inside compliance import from there:
 - ``collection``: what the facts say about collecting a debt (dispute hold, the rule a
   case is held under, what still stops collection);
 - ``repository``: the ledger a case page shows, and whether a consumer has any;
-- ``point_flags``, ``evidence``, ``catalogue``: a contact point's flags in words, a
-  contact value masked, a rule described.
+- ``point_flags``, ``evidence``, ``catalogue``, ``names``: a contact point's flags in
+  words, a contact value masked, a rule described, who acted on the ledger.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from __future__ import annotations
 from agency.compliance.catalogue import RuleDescription, describe
 from agency.compliance.collection import dispute_hold, hold_rule, standing_stops
 from agency.compliance.errors import ComplianceError
-from agency.compliance.evidence import mask_contact
 from agency.compliance.facts import AttemptChannel, Decision, Outcome
 from agency.compliance.gate import GateResult, gate, what_if, what_if_each
 from agency.compliance.gather import consumer_zones
+from agency.compliance.masking import mask_contact
 from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
+from agency.compliance.names import who
 from agency.compliance.point_flags import flag_words
 from agency.compliance.policies import (
     DEFAULT_POLICY,
@@ -82,4 +83,5 @@ __all__ = [
     "standing_stops",
     "what_if",
     "what_if_each",
+    "who",
 ]

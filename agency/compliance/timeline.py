@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from agency.compliance import repository
-from agency.compliance.evidence import TimelineRow, mask_contact
+from agency.compliance.evidence import TimelineRow
+from agency.compliance.masking import mask_contact
 from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry
 from agency.compliance.names import rule_texts, user_names, who
 from agency.kit.clock import DAY_NAMES

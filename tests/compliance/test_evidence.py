@@ -21,9 +21,9 @@ from agency.compliance.evidence import (
     TimelineRow,
     build_pdf,
     chain_status,
-    mask_contact,
 )
 from agency.compliance.keys import ledger_keys
+from agency.compliance.masking import mask_contact
 from agency.compliance.models import FactKind, LedgerEntry, Source
 from agency.kit import clock
 from tests.compliance.tamper import edit, remove

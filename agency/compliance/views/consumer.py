@@ -22,9 +22,9 @@ from agency.compliance.evidence import (
     build_pdf,
     chain_status,
     checkpoint_match,
-    mask_contact,
 )
 from agency.compliance.keys import ledger_keys
+from agency.compliance.masking import mask_contact
 from agency.compliance.models import FactKind, Source
 from agency.compliance.names import who
 from agency.compliance.schemas import FACT_DAYS, FactForm

@@ -17,9 +17,8 @@ from agency.auth.permissions import CurrentViewer
 from agency.cases import picker
 from agency.compliance import repository, service
 from agency.compliance import templates as message_templates
-from agency.compliance.evidence import RuleText
 from agency.compliance.facts import Decision
-from agency.compliance.names import rule_texts
+from agency.compliance.names import RuleText, rule_texts
 from agency.compliance.schemas import LEDGER_CHANNELS, WhatIfForm
 from agency.compliance.views.common import Readers, form_status, labelled, service_errors
 from agency.db import DbSession
