@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from agency.cases import actions
 from agency.cases.errors import CaseError
-from agency.compliance import service as compliance
 from agency.cases.models import Case, CaseStatus
 from agency.cases.schemas import (
     ActionForm,
@@ -25,6 +24,7 @@ from agency.cases.schemas import (
     PromiseForm,
     read_action,
 )
+from agency.compliance import service as compliance
 
 # What the consumer said, by the ``kind`` its form posts.
 RECORD_FORMS: dict[str, type[ActionForm]] = {

@@ -11,8 +11,11 @@ it, and callers inside compliance import from there:
 - ``collection``: what the facts say about collecting a debt (dispute hold, the rule a
   case is held under, what still stops collection);
 - ``repository``: the ledger a case page shows, and whether a consumer has any;
-- ``point_flags``, ``evidence``, ``catalogue``: a contact point's flags in words, a
-  contact value masked, a rule described.
+- ``point_flags``: the contact points' flags (``flags_of``, ``flag_words``), and those a
+  placement gives its new points (``set_at_placement``);
+- ``repository``: ``calls_barred``, the same "no calls here" in SQL, for a query that
+  orders or filters contact points;
+- ``evidence``, ``catalogue``: a contact value masked, a rule described.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from agency.compliance.facts import AttemptChannel, Decision, Outcome
 from agency.compliance.gate import GateResult, gate, what_if, what_if_each
 from agency.compliance.gather import consumer_zones
 from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
-from agency.compliance.point_flags import flag_words
+from agency.compliance.point_flags import NO_FLAGS, Flags, flag_words, flags_of, set_at_placement
 from agency.compliance.policies import (
     DEFAULT_POLICY,
     current_policy,
@@ -42,6 +45,7 @@ from agency.compliance.recording import (
 from agency.compliance.repository import (
     attempt,
     attempt_has_outcome,
+    calls_barred,
     case_ledger,
     has_contact_history,
 )
@@ -50,11 +54,13 @@ from agency.compliance.retention import purge_expired
 __all__ = [
     "CALL_CONSENT_DAYS",
     "DEFAULT_POLICY",
+    "NO_FLAGS",
     "AttemptChannel",
     "ComplianceError",
     "Decision",
     "EntryKind",
     "FactKind",
+    "Flags",
     "GateResult",
     "LedgerEntry",
     "Outcome",
@@ -62,12 +68,14 @@ __all__ = [
     "Source",
     "attempt",
     "attempt_has_outcome",
+    "calls_barred",
     "case_ledger",
     "consumer_zones",
     "current_policy",
     "describe",
     "dispute_hold",
     "flag_words",
+    "flags_of",
     "gate",
     "has_contact_history",
     "hold_rule",
@@ -78,6 +86,7 @@ __all__ = [
     "record_fact",
     "record_inbound",
     "record_outcome",
+    "set_at_placement",
     "set_policy",
     "standing_stops",
     "what_if",

@@ -15,7 +15,14 @@ from agency.auth.models import Role, User
 from agency.compliance import service
 from agency.compliance.models import ComplianceFact, FactKind, LedgerEntry, Source
 from agency.kit import clock
-from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, Debtor, gate_at, make_debtor
+from tests.fixtures.compliance import (
+    NIGHT,
+    OFFICE_HOURS,
+    Debtor,
+    flags,
+    gate_at,
+    make_debtor,
+)
 from tests.fixtures.factories import ClientFactory, UserFactory, case_for
 from tests.fixtures.web import post_form, sign_in
 
@@ -255,8 +262,7 @@ def test_a_point_of_another_consumer_is_refused(
     response = record(client, debtor, kind="do_not_call", contact_point_id=other.phone.id)
     assert response.status_code == 422
     assert "not one of this consumer" in response.text
-    db.refresh(other.phone)
-    assert not other.phone.do_not_call
+    assert not flags(db, other.phone).do_not_call
 
 
 def test_admin_reads_the_timeline_without_the_fact_form(client: TestClient, db: Session) -> None:
