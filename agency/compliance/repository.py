@@ -101,12 +101,18 @@ def _consumer_statement() -> Select[Consumer]:
 
 
 def point_flag_rows(db: Session, point_ids: Collection[int]) -> Sequence[PointFlags]:
-    """The flag rows of those of ``point_ids`` that have one."""
+    """The flag rows of those of ``point_ids`` that have one (the gate reads them on
+    every contact: the statement is built once)."""
     if not point_ids:
         return ()
-    return db.scalars(
-        select(PointFlags).where(PointFlags.contact_point_id.in_(sorted(point_ids)))
-    ).all()
+    return db.scalars(_point_flags_statement(), {"points": sorted(point_ids)}).all()
+
+
+@cache
+def _point_flags_statement() -> Select[PointFlags]:
+    return select(PointFlags).where(
+        PointFlags.contact_point_id.in_(bindparam("points", expanding=True))
+    )
 
 
 def calls_barred(point_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:

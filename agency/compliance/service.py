@@ -10,11 +10,11 @@ it, and callers inside compliance import from there:
 - ``gather``: ``consumer_zones``, the consumer's candidate zones as the gate reads them;
 - ``collection``: what the facts say about collecting a debt (dispute hold, the rule a
   case is held under, what still stops collection);
-- ``repository``: the ledger a case page shows, and whether a consumer has any;
+- ``repository``: the ledger a case page shows, whether a consumer has any, and
+  ``calls_barred`` (a contact point's "no calls here" in SQL, for a query that orders or
+  filters contact points);
 - ``point_flags``: the contact points' flags (``flags_of``, ``flag_words``), and those a
   placement gives its new points (``set_at_placement``);
-- ``repository``: ``calls_barred``, the same "no calls here" in SQL, for a query that
-  orders or filters contact points;
 - ``evidence``, ``catalogue``: a contact value masked, a rule described.
 """
 
@@ -28,7 +28,7 @@ from agency.compliance.facts import AttemptChannel, Decision, Outcome
 from agency.compliance.gate import GateResult, gate, what_if, what_if_each
 from agency.compliance.gather import consumer_zones
 from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
-from agency.compliance.point_flags import NO_FLAGS, Flags, flag_words, flags_of, set_at_placement
+from agency.compliance.point_flags import Flags, flag_words, flags_of, set_at_placement
 from agency.compliance.policies import (
     DEFAULT_POLICY,
     current_policy,
@@ -54,7 +54,6 @@ from agency.compliance.retention import purge_expired
 __all__ = [
     "CALL_CONSENT_DAYS",
     "DEFAULT_POLICY",
-    "NO_FLAGS",
     "AttemptChannel",
     "ComplianceError",
     "Decision",
