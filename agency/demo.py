@@ -522,7 +522,9 @@ def _client(db: Session, spec: ClientSpec, today: date) -> tuple[Client, Contrac
 
 def _consumer(
     fake: Faker, rng: random.Random, spec: ClientSpec, n: int, client_id: int
-) -> Consumer:
+) -> tuple[Consumer, list[tuple[ContactPoint, compliance_service.Flags]]]:
+    """A consumer with a phone, an e-mail and an address, and the phone's and e-mail's
+    compliance flags as drawn (written once the points have ids)."""
     first, last = fake.first_name(), fake.last_name()
     if spec.country == "US":
         region = rng.choice(list(US_AREA_CODES))
@@ -559,23 +561,26 @@ def _consumer(
         ),
     )
     domain = rng.choice(["example.com", "example.net", "example.org"])
+    mobile = ContactPoint(
+        source_client_id=client_id,
+        channel=Channel.PHONE,
+        kind=kind,
+        value=phone,
+        line_type=parsed.line_type if parsed else "mobile",
+    )
+    mobile_flags = compliance_service.Flags(
+        consent=rng.random() < 0.6, do_not_call=rng.random() < 0.03
+    )
+    email = ContactPoint(
+        source_client_id=client_id,
+        channel=Channel.EMAIL,
+        kind="personal",
+        value=f"{first}.{last}{n}@{domain}".lower().replace(" ", "").replace("'", ""),
+    )
+    email_flags = compliance_service.Flags(opted_out=rng.random() < 0.05)
     consumer.contact_points = [
-        ContactPoint(
-            source_client_id=client_id,
-            channel=Channel.PHONE,
-            kind=kind,
-            value=phone,
-            line_type=parsed.line_type if parsed else "mobile",
-            consent=rng.random() < 0.6,
-            do_not_call=rng.random() < 0.03,
-        ),
-        ContactPoint(
-            source_client_id=client_id,
-            channel=Channel.EMAIL,
-            kind="personal",
-            value=f"{first}.{last}{n}@{domain}".lower().replace(" ", "").replace("'", ""),
-            opted_out=rng.random() < 0.05,
-        ),
+        mobile,
+        email,
         ContactPoint(
             source_client_id=client_id,
             channel=Channel.ADDRESS,
@@ -583,7 +588,7 @@ def _consumer(
             value=f"{fake.street_address()}, {fake.city()} {region} {postal}",
         ),
     ]
-    return consumer
+    return consumer, [(mobile, mobile_flags), (email, email_flags)]
 
 
 def _cases(
@@ -603,9 +608,11 @@ def _cases(
     n = 0
     to_assign = []
     drawn = []
+    flags: list[tuple[ContactPoint, compliance_service.Flags]] = []
     while made < spec.cases:
         n += 1
-        consumer = _consumer(fake, rng, spec, n, client.id)
+        consumer, point_flags = _consumer(fake, rng, spec, n, client.id)
+        flags += point_flags
         db.add(consumer)
         for _ in range(2 if rng.random() < 0.08 else 1):
             made += 1
@@ -650,4 +657,6 @@ def _cases(
             drawn.append((case, status))
             if assigned:
                 to_assign.append(case)
+    db.flush()
+    compliance_service.set_at_placement(db, flags={point.id: f for point, f in flags})
     return to_assign, drawn

@@ -140,7 +140,6 @@ def setup(entries: int, seed: int = 3) -> tuple[int, int, int]:
                     kind="mobile",
                     value=phone,
                     line_type="mobile",
-                    consent=True,
                     source_client_id=client.id,
                 ),
                 ContactPoint(
@@ -173,6 +172,8 @@ def setup(entries: int, seed: int = 3) -> tuple[int, int, int]:
             )
             db.add_all([consumer, case])
             db.flush()
+            mobile_id = consumer.contact_points[0].id
+            service.set_at_placement(db, flags={mobile_id: service.Flags(consent=True)})
             case_ids.append(case.id)
         busy_id, quiet_id = case_ids
         agent_id = agent.id

@@ -303,7 +303,6 @@ def bench_gate(url: str, consumers: int, history: int, seconds: float) -> dict[s
                 channel=Channel.PHONE,
                 kind="mobile",
                 value=f"+1{area}55501{n % 100:02d}",
-                consent=True,
             )
             email = ContactPoint(channel=Channel.EMAIL, kind="personal", value=f"p{n}@example.com")
             consumer.contact_points = [mobile, email]
@@ -319,6 +318,7 @@ def bench_gate(url: str, consumers: int, history: int, seconds: float) -> dict[s
             )
             db.add_all([consumer, case])
             db.flush()
+            service.set_at_placement(db, flags={mobile.id: service.Flags(consent=True)})
             people.append((consumer.id, mobile.id, email.id, case.id))
     start = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)  # a Monday, 13:00 in Chicago
 

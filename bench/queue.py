@@ -274,13 +274,17 @@ def build(url: str, cases: int, agents: int, places: Sequence[Place]) -> Built:
         )
         db.execute(
             "INSERT INTO contact_points (consumer_id, channel, kind, value, line_type,"
-            " source_client_id, consent, consent_at, opted_out, do_not_call, do_not_use,"
-            " workplace, created_at)"
+            " source_client_id, created_at)"
             " SELECT c.id, 'phone', 'mobile', p.prefix || lpad((c.id %% 100)::text, 2, '0'),"
-            " p.line_type, %s, true, now(), false, false, false, false, now()"
+            " p.line_type, %s, now()"
             " FROM consumers c JOIN places p ON p.country = c.country"
             " AND p.postal = c.postal_code ORDER BY c.id",
             (client_id,),
+        )
+        db.execute(  # every phone consented (compliance's flags table)
+            "INSERT INTO contact_point_flags (contact_point_id, consent, consent_at, opted_out,"
+            " do_not_call, do_not_use, workplace)"
+            " SELECT id, true, now(), false, false, false, false FROM contact_points"
         )
         first_consumer = db.execute("SELECT min(id) FROM consumers").fetchone()[0]  # type: ignore[index]
         # Workable: exactly `workable` of the cases, spread evenly over the ids; the

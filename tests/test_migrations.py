@@ -336,3 +336,62 @@ def test_placements_learn_when_their_file_was_stored_and_oversized_previews_go(
     ]
     assert rows[0][3] is None and rows[1][3].startswith("its preview was too large to keep")
     assert rows[1][4] < 100 and rows[2][4] > 1_000_000  # only an unconfirmed preview goes
+
+
+FLAG_COLUMNS = {
+    "consent": sa.Boolean(),
+    "consent_at": UTCDateTime(),
+    "opted_out": sa.Boolean(),
+    "do_not_call": sa.Boolean(),
+    "do_not_use": sa.Boolean(),
+    "workplace": sa.Boolean(),
+}
+
+
+def flag_rows(connection: sa.Connection, table: str, key: str) -> list[tuple[Any, ...]]:
+    """Each row's key and flags from ``table``, in key order."""
+    statement = (
+        sa.select(sa.column(key, sa.Integer()), *(sa.column(n, t) for n, t in FLAG_COLUMNS.items()))
+        .select_from(sa.table(table))
+        .order_by(sa.column(key))
+    )
+    return [tuple(row) for row in connection.execute(statement)]
+
+
+def test_contact_point_flags_move_to_compliance_and_back(scratch_url: str) -> None:
+    """0015: a point with flags keeps them in compliance's table (a point with none gets
+    no row); on the way down they are copied back onto the point."""
+    engine = create_engine(scratch_url)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0014")
+        connection.execute(
+            text(
+                "INSERT INTO consumers (id, first_name, last_name, country, timezones,"
+                " created_at) VALUES (1, 'Ada', 'Quill', 'US', '[]', :at)"
+            ).bindparams(sa.bindparam("at", AT, type_=UTCDateTime())),
+        )
+        connection.execute(
+            text(
+                "INSERT INTO contact_points (id, consumer_id, channel, kind, value, consent,"
+                " consent_at, opted_out, do_not_call, do_not_use, workplace, created_at) VALUES"
+                " (1, 1, 'phone', 'mobile', '+13125550100', true, :at, false, true, false,"
+                " false, :at),"
+                " (2, 1, 'email', 'work', 'ada@example.com', false, NULL, true, false, true,"
+                " true, :at),"
+                " (3, 1, 'address', 'home', '1 Main St', false, NULL, false, false, false,"
+                " false, :at)"
+            ).bindparams(sa.bindparam("at", AT, type_=UTCDateTime())),
+        )
+        command.upgrade(config, "0015")
+        moved = flag_rows(connection, "contact_point_flags", "contact_point_id")
+        command.downgrade(config, "0014")
+        restored = flag_rows(connection, "contact_points", "id")
+        command.upgrade(config, "head")
+    engine.dispose()
+    assert moved == [
+        (1, True, AT, False, True, False, False),
+        (2, False, None, True, False, True, True),
+    ]
+    assert restored == [*moved, (3, False, None, False, False, False, False)]

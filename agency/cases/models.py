@@ -126,12 +126,8 @@ class Consumer(IdMixin, Base):
 
 
 class ContactPoint(IdMixin, Base):
-    """A phone number, e-mail address or postal address of a consumer, with its own state.
-
-    ``consent``: prior express consent for automated calls/texts (TCPA); ``opted_out``:
-    no electronic messages here; ``do_not_call``: no calls to this number; ``do_not_use``:
-    no contact here at all; ``workplace``: the point is at the consumer's work.
-    """
+    """A phone number, e-mail address or postal address of a consumer.  Its compliance
+    flags (consent, opted out, do not call …) are compliance's: ``compliance.flags_of``."""
 
     __tablename__ = "contact_points"
     __table_args__ = (Index("ix_contact_points_channel_value", "channel", "value"),)
@@ -148,12 +144,6 @@ class ContactPoint(IdMixin, Base):
     source_client_id: Mapped[int | None] = mapped_column(
         BigIntKey, ForeignKey("clients.id", ondelete="SET NULL")
     )
-    consent: Mapped[bool] = mapped_column(Boolean, default=False)
-    consent_at: Mapped[datetime | None]
-    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    do_not_call: Mapped[bool] = mapped_column(Boolean, default=False)
-    do_not_use: Mapped[bool] = mapped_column(Boolean, default=False)
-    workplace: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
     consumer: Mapped[Consumer] = relationship(back_populates="contact_points", lazy="raise")

@@ -209,7 +209,8 @@ def phones(db: Session, consumer_id: int) -> Sequence[ContactPoint]:
         select(ContactPoint)
         .where(ContactPoint.consumer_id == consumer_id, ContactPoint.channel == Channel.PHONE)
         .order_by(
-            (ContactPoint.do_not_call | ContactPoint.do_not_use).asc(),
+            # A read-only look at compliance's flags, through its service's SQL expression.
+            compliance.calls_barred(ContactPoint.id).asc(),
             (ContactPoint.line_type == "mobile").desc(),
             ContactPoint.id,
         )

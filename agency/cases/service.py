@@ -45,6 +45,7 @@ from agency.cases.schemas import (
     PossiblePair,
     RowError,
 )
+from agency.compliance import service as compliance
 from agency.kit import clock
 from agency.kit.bulk import insert_rows
 from agency.kit.money import Money, largest, max_minor
@@ -155,8 +156,9 @@ def _contact_values(account: Account) -> list[tuple[Channel, str]]:
 
 def _contact_rows(
     account: Account, consumer_id: int, client_id: int, skip: set[tuple[int, str, str]]
-) -> list[dict[str, Any]]:
-    """New contact points of ``account`` (those ``skip`` lacks), all of one shape."""
+) -> list[tuple[dict[str, Any], bool]]:
+    """New contact points of ``account`` (those ``skip`` lacks), all of one shape, each
+    with whether the placement gives consent to automated contact there."""
     now = clock.now()
     points: list[tuple[Channel, str, str, str | None, bool]] = [
         (Channel.PHONE, phone.kind, phone.e164, phone.line_type, phone.consent)
@@ -167,24 +169,35 @@ def _contact_rows(
     if account.address:
         points.append((Channel.ADDRESS, "home", account.address, None, False))
     return [
-        {
-            "consumer_id": consumer_id,
-            "channel": channel,
-            "kind": kind,
-            "value": value,
-            "line_type": line_type,
-            "consent": consent,
-            "consent_at": now if consent else None,
-            "opted_out": False,
-            "do_not_call": False,
-            "do_not_use": False,
-            "workplace": False,
-            "source_client_id": client_id,
-            "created_at": now,
-        }
+        (
+            {
+                "consumer_id": consumer_id,
+                "channel": channel,
+                "kind": kind,
+                "value": value,
+                "line_type": line_type,
+                "source_client_id": client_id,
+                "created_at": now,
+            },
+            consent,
+        )
         for channel, kind, value, line_type, consent in points
         if (consumer_id, channel.value, value) not in skip
     ]
+
+
+def _insert_points(db: Session, points: Sequence[tuple[dict[str, Any], bool]]) -> None:
+    """Insert new contact points (``_contact_rows``) in bulk, and hand compliance the
+    consent their placement gives (its flags, ``compliance.set_at_placement``)."""
+    ids = insert_rows(db, ContactPoint, [row for row, _ in points], return_ids=True)
+    compliance.set_at_placement(
+        db,
+        flags={
+            point_id: compliance.Flags(consent=True, consent_at=row["created_at"])
+            for point_id, (row, consent) in zip(ids, points, strict=True)
+            if consent
+        },
+    )
 
 
 def _create_cases(
@@ -227,12 +240,12 @@ def _create_cases(
     held = placing_repo.contact_values_of(
         db, sorted({cid for o, cid in zip(owners, consumer_ids, strict=True) if isinstance(o, int)})
     )
-    contact_rows: list[dict[str, Any]] = []
+    contact_rows: list[tuple[dict[str, Any], bool]] = []
     for account, consumer_id in zip(accounts, consumer_ids, strict=True):
         rows = _contact_rows(account, consumer_id, client_id, held)
-        held.update((consumer_id, str(row["channel"]), row["value"]) for row in rows)
+        held.update((consumer_id, str(row["channel"]), row["value"]) for row, _ in rows)
         contact_rows.extend(rows)
-    insert_rows(db, ContactPoint, contact_rows)
+    _insert_points(db, contact_rows)
     _widen_timezones(db, accounts, owners, consumer_ids)
 
     case_ids = insert_rows(
@@ -419,7 +432,7 @@ def _update_open_case(db: Session, case_id: int, account: Account, client_id: in
     case.itemization_date = account.itemization_date or case.itemization_date
     case.itemization_amount_minor = account.amount_at_itemization
     held = placing_repo.contact_values_of(db, [case.consumer_id])
-    insert_rows(db, ContactPoint, _contact_rows(account, case.consumer_id, client_id, held))
+    _insert_points(db, _contact_rows(account, case.consumer_id, client_id, held))
     db.flush()
     return None
 
@@ -494,11 +507,7 @@ def _apply(
     if item.action == "update":
         assert item.contact is not None
         held = placing_repo.contact_values_of(db, [case.consumer_id])
-        insert_rows(
-            db,
-            ContactPoint,
-            _contact_rows(item.contact, case.consumer_id, client_id, held),
-        )
+        _insert_points(db, _contact_rows(item.contact, case.consumer_id, client_id, held))
         return None
     assert item.amount is not None
     balance = case.principal_minor + case.interest_minor + case.fees_minor

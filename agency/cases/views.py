@@ -81,10 +81,11 @@ def consumers(
     listing = repository.list_consumers(db, viewer, page, q=q)
     counts = repository.case_counts_by_consumer(db, viewer, [c.id for c in listing.items])
     placed = repository.placed_names(db, viewer, listing.items)
+    flags = compliance.flags_of(db, (p.id for c in listing.items for p in c.contact_points))
     return render(
         request,
         "cases/consumers.html",
-        {"page": listing, "counts": counts, "placed": placed, "q": q},
+        {"page": listing, "counts": counts, "placed": placed, "point_flags": flags, "q": q},
     )
 
 
@@ -180,17 +181,18 @@ def _local_times(zones: Sequence[str], now: datetime) -> tuple[LocalTime, ...]:
     return tuple(LocalTime(zone, now.astimezone(ZoneInfo(zone))) for zone in zones)
 
 
-def _point_view(point: ContactPoint, consumer_zones: Sequence[str], now: datetime) -> PointView:
+def _point_view(
+    point: ContactPoint, flags: compliance.Flags, consumer_zones: Sequence[str], now: datetime
+) -> PointView:
     zones: Sequence[str] = consumer_zones
     if point.channel is Channel.PHONE and point.value.startswith("+"):
         zones = zones_for_phone_digits(point.value[1:]) or consumer_zones
-    flags = compliance.flag_words(point)
     shown = (
         point.value
         if point.channel is Channel.ADDRESS
         else mask_contact(point.channel.value, point.value)
     )
-    return PointView(point, shown, flags, _local_times(zones, now))
+    return PointView(point, shown, compliance.flag_words(flags), _local_times(zones, now))
 
 
 def _entry_item(
@@ -342,6 +344,7 @@ def case_page(
         raise NotFound("case")
     now = clock.now()
     points = repository.points_seen_of(viewer, case.consumer.contact_points)
+    flags = compliance.flags_of(db, (point.id for point in points))
     # A merchant's local times come from its own placement, never another client's data.
     zones = compliance.consumer_zones(
         db, consumer=case.consumer, placed=case if viewer.is_merchant else None, points=points
@@ -373,7 +376,7 @@ def case_page(
         {
             "case": case,
             "contact_points": points,
-            "point_views": [_point_view(point, zones, now) for point in points],
+            "point_views": [_point_view(point, flags[point.id], zones, now) for point in points],
             "local_times": _local_times(zones, now),
             "other_cases": repository.other_open_cases(db, viewer, case),
             "status_changes": history.status_changes,
@@ -393,7 +396,7 @@ def case_page(
             "pending_point": point_map.get(pending.contact_point_id or 0) if pending else None,
             "outcomes": [(key, label) for key, (label, _) in actions.AGENT_OUTCOMES.items()],
             "phones": phones,
-            "callable_phones": [p for p in phones if not (p.do_not_call or p.do_not_use)],
+            "callable_phones": [p for p in phones if not flags[p.id].no_calls],
             "form": form,
             "values": values or {},
             "errors": errors or {},

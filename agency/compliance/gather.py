@@ -1,6 +1,6 @@
-"""What the gate reads of a consumer, turned into the engine's facts: the contact
-points, the facts in force, the cases, the contact history from the ledger and the
-clients' policies (``read``, then ``facts_for`` for one contact point).  Also the
+"""What the gate reads of a consumer, turned into the engine's facts: the contact points
+and their flags, the facts in force, the cases, the contact history from the ledger and
+the clients' policies (``read``, then ``facts_for`` for one contact point).  Also the
 consumer's candidate time zones as the gate reads them (``consumer_zones``).
 """
 
@@ -33,7 +33,7 @@ from agency.compliance.facts import (
     Policy,
 )
 from agency.compliance.models import ComplianceFact, EntryKind, FactKind
-from agency.compliance.point_flags import flags_of
+from agency.compliance.point_flags import Flags, flags_of
 from agency.compliance.policies import policy_from_values, strictest
 from agency.compliance.zones import candidate_zones
 
@@ -87,7 +87,13 @@ def read(
     inbound_points = {e.contact_point for e in history if e.direction == "inbound"}
     return Record(
         consumer=consumer,
-        consumer_facts=_consumer_facts(consumer, consumer.contact_points, live, inbound_points),
+        consumer_facts=_consumer_facts(
+            consumer,
+            consumer.contact_points,
+            flags_of(db, (p.id for p in consumer.contact_points)),
+            live,
+            inbound_points,
+        ),
         cases=tuple(cases[c] for c in case_ids),
         live=live,
         policy=strictest(policy_from_values(p.values) for p in policies),
@@ -166,6 +172,7 @@ def live_facts(recorded: Sequence[ComplianceFact]) -> list[ComplianceFact]:
 def _consumer_facts(
     consumer: Consumer,
     points: Sequence[ContactPoint],
+    flags: Mapping[int, Flags],
     live: Sequence[ComplianceFact],
     inbound_points: set[str | None],
 ) -> ConsumerFacts:
@@ -200,7 +207,7 @@ def _consumer_facts(
                 channel=p.channel.value,
                 value=p.value,
                 kind=p.kind,
-                **flags_of(p),
+                **flags[p.id].named(),
                 consent_revoked_at=revoked.get(p.id),
                 used_by_consumer=str(p.id) in inbound_points,
             )

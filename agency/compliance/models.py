@@ -1,5 +1,5 @@
-"""The contact ledger, the facts the contact rules use, client policies, verifications
-and the alarms they raise.
+"""The contact ledger, the facts the contact rules use, the contact points' flags they
+keep in step, client policies, verifications and the alarms they raise.
 
 The ledger (``LedgerEntry``) is the design's *ContactAttempt*: every gate decision
 (allowed or blocked), every outcome, every inbound contact and every recorded fact, in one
@@ -185,6 +185,29 @@ class ComplianceFact(IdMixin, Base):
         BigIntKey, ForeignKey("users.id", ondelete="RESTRICT")
     )
     recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PointFlags(Base):
+    """A contact point's compliance flags, kept in step with the facts recorded about it
+    (``agency.compliance.point_flags``); a point with no row has every flag off.
+
+    ``consent``: prior express consent for automated calls/texts (TCPA), given at
+    ``consent_at``; ``opted_out``: no electronic messages here; ``do_not_call``: no calls
+    to this number; ``do_not_use``: no contact here at all; ``workplace``: the point is at
+    the consumer's work.
+    """
+
+    __tablename__ = "contact_point_flags"
+
+    contact_point_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("contact_points.id", ondelete="CASCADE"), primary_key=True
+    )
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_at: Mapped[datetime | None]
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    do_not_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    do_not_use: Mapped[bool] = mapped_column(Boolean, default=False)
+    workplace: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ClientPolicy(IdMixin, Base):

@@ -140,13 +140,12 @@ def record_fact(
     if effective_at > now + timedelta(minutes=5):
         raise ComplianceError("effective date: cannot be in the future")
     values = _checked_detail(kind, dict(detail or {}))
-    point = None
-    if kind in _POINT_FACTS:
-        if contact_point_id is None:
-            raise ComplianceError(f"contact point: a {kind.value} fact needs one")
-        point = point_flags.point_of(db, consumer_id=consumer_id, point_id=contact_point_id)
-        if point is None:
-            raise ComplianceError("contact point: not one of this consumer's")
+    if kind in _POINT_FACTS and contact_point_id is None:
+        raise ComplianceError(f"contact point: a {kind.value} fact needs one")
+    if contact_point_id is not None and not repo.is_point_of(
+        db, consumer_id=consumer_id, point_id=contact_point_id
+    ):
+        raise ComplianceError("contact point: not one of this consumer's")
     if kind in _CASE_FACTS and case_id is None:
         raise ComplianceError(f"case: a {kind.value} fact needs one")
     if case_id is not None:
@@ -177,10 +176,10 @@ def record_fact(
     )
     db.add(fact)
     db.flush()
-    if point is not None:
-        point_flags.apply(point, kind, effective_at)
+    if kind in _POINT_FACTS and contact_point_id is not None:
+        point_flags.apply(db, point_id=contact_point_id, kind=kind, at=effective_at)
     if withdrawn is not None and withdrawn.contact_point_id is not None:
-        point_flags.undo(db, withdrawn.contact_point_id, withdrawn.kind)
+        point_flags.undo(db, point_id=withdrawn.contact_point_id, kind=withdrawn.kind)
     append(
         db,
         head=repo.chain_head(db, consumer_id),

@@ -1,4 +1,5 @@
-"""Every query of the compliance domain: facts for the gate, the chain, ledger search.
+"""Every query of the compliance domain: facts for the gate, the contact points' flags,
+the chain, ledger search.
 
 Reads of consumers, contact points and cases are read-only joins into the cases domain:
 the gate must see them in the same transaction as it writes the ledger entry.
@@ -6,14 +7,25 @@ the gate must see them in the same transaction as it writes the ledger entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Row, Select, bindparam, exists, func, or_, select, text
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Select,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, joinedload
 
 from agency.auth.models import Role, User
 from agency.cases.models import Case, Consumer, ContactPoint
@@ -29,6 +41,7 @@ from agency.compliance.models import (
     LedgerEntry,
     LedgerRuleHit,
     LedgerVerification,
+    PointFlags,
 )
 from agency.kit.errors import NotFound
 
@@ -84,6 +97,30 @@ def _consumer_statement() -> Select[Consumer]:
         select(Consumer)
         .options(joinedload(Consumer.contact_points), joinedload(Consumer.cases))
         .where(Consumer.id == bindparam("consumer", type_=BigInteger))
+    )
+
+
+def point_flag_rows(db: Session, point_ids: Collection[int]) -> Sequence[PointFlags]:
+    """The flag rows of those of ``point_ids`` that have one (the gate reads them on
+    every contact: the statement is built once)."""
+    if not point_ids:
+        return ()
+    return db.scalars(_point_flags_statement(), {"points": sorted(point_ids)}).all()
+
+
+@cache
+def _point_flags_statement() -> Select[PointFlags]:
+    return select(PointFlags).where(
+        PointFlags.contact_point_id.in_(bindparam("points", expanding=True))
+    )
+
+
+def calls_barred(point_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """SQL: no call may go to the point ``point_id`` names (do not call, or do not use);
+    ``point_flags.Flags.no_calls`` in Python."""
+    return exists().where(
+        PointFlags.contact_point_id == point_id,
+        or_(PointFlags.do_not_call, PointFlags.do_not_use),
     )
 
 
@@ -466,6 +503,12 @@ def cases_matching(db: Session, text_value: str) -> list[Case]:
             .limit(50)
         )
     )
+
+
+def is_point_of(db: Session, *, consumer_id: int, point_id: int) -> bool:
+    """Whether contact point ``point_id`` is one of this consumer's."""
+    point = db.get(ContactPoint, point_id)
+    return point is not None and point.consumer_id == consumer_id
 
 
 def contact_points_of(db: Session, consumer_id: int) -> list[ContactPoint]:

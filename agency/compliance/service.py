@@ -10,9 +10,13 @@ it, and callers inside compliance import from there:
 - ``gather``: ``consumer_zones``, the consumer's candidate zones as the gate reads them;
 - ``collection``: what the facts say about collecting a debt (dispute hold, the rule a
   case is held under, what still stops collection);
-- ``repository``: the ledger a case page shows, and whether a consumer has any;
-- ``point_flags``, ``evidence``, ``catalogue``, ``names``: a contact point's flags in
-  words, a contact value masked, a rule described, who acted on the ledger.
+- ``repository``: the ledger a case page shows, whether a consumer has any, and
+  ``calls_barred`` (a contact point's "no calls here" in SQL, for a query that orders or
+  filters contact points);
+- ``point_flags``: the contact points' flags (``flags_of``, ``flag_words``), and those a
+  placement gives its new points (``set_at_placement``);
+- ``masking``, ``catalogue``, ``names``: a contact value masked, a rule
+  described, who acted on the ledger.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from agency.compliance.gather import consumer_zones
 from agency.compliance.masking import mask_contact
 from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
 from agency.compliance.names import who
-from agency.compliance.point_flags import flag_words
+from agency.compliance.point_flags import Flags, flag_words, flags_of, set_at_placement
 from agency.compliance.policies import (
     DEFAULT_POLICY,
     current_policy,
@@ -43,6 +47,7 @@ from agency.compliance.recording import (
 from agency.compliance.repository import (
     attempt,
     attempt_has_outcome,
+    calls_barred,
     case_ledger,
     has_contact_history,
 )
@@ -56,6 +61,7 @@ __all__ = [
     "Decision",
     "EntryKind",
     "FactKind",
+    "Flags",
     "GateResult",
     "LedgerEntry",
     "Outcome",
@@ -63,12 +69,14 @@ __all__ = [
     "Source",
     "attempt",
     "attempt_has_outcome",
+    "calls_barred",
     "case_ledger",
     "consumer_zones",
     "current_policy",
     "describe",
     "dispute_hold",
     "flag_words",
+    "flags_of",
     "gate",
     "has_contact_history",
     "hold_rule",
@@ -79,6 +87,7 @@ __all__ = [
     "record_fact",
     "record_inbound",
     "record_outcome",
+    "set_at_placement",
     "set_policy",
     "standing_stops",
     "what_if",

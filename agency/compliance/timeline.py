@@ -1,7 +1,7 @@
 """One consumer's compliance record as the timeline page and the evidence bundle show it:
-the record (contact points, cases, facts in force and ended, ledger entries), the
-timeline (each ledger entry in words, newest first, outcomes under their attempt), and
-a fact's or a contact point's details in words (contact values masked)."""
+the record (contact points and their flags, cases, facts in force and ended, ledger
+entries), the timeline (each ledger entry in words, newest first, outcomes under their
+attempt), and a fact's or a contact point's details in words (contact values masked)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from agency.compliance.evidence import TimelineRow
 from agency.compliance.masking import mask_contact
 from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry
 from agency.compliance.names import rule_texts, user_names, who
+from agency.compliance.point_flags import flag_words, flags_of
 from agency.kit.clock import DAY_NAMES
 from agency.kit.errors import NotFound
 
@@ -29,6 +30,7 @@ class ConsumerRecord:
 
     consumer: Consumer
     points: list[ContactPoint]
+    point_flags: dict[int, tuple[str, ...]]  # point id -> its flags in words
     cases: list[Case]
     facts: list[ComplianceFact]
     withdrawn: dict[int, ComplianceFact]  # fact id -> the withdrawal that ended it
@@ -43,21 +45,6 @@ class ConsumerRecord:
 
     def ended(self) -> list[ComplianceFact]:
         return [f for f in self.facts if f.kind is FactKind.WITHDRAWN or f.id in self.withdrawn]
-
-
-def point_flags(point: ContactPoint) -> tuple[str, ...]:
-    flags = [
-        name
-        for name, on in (
-            ("consent", point.consent),
-            ("opted out", point.opted_out),
-            ("do not call", point.do_not_call),
-            ("do not use", point.do_not_use),
-            ("workplace", point.workplace),
-        )
-        if on
-    ]
-    return tuple(flags)
 
 
 def fact_details(fact: ComplianceFact, cases: Mapping[int, Case]) -> str:
@@ -210,6 +197,10 @@ def consumer_record(db: Session, consumer_id: int) -> ConsumerRecord:
     return ConsumerRecord(
         consumer=consumer,
         points=points,
+        point_flags={
+            point_id: flag_words(flags)
+            for point_id, flags in flags_of(db, (p.id for p in points)).items()
+        },
         cases=cases,
         facts=facts,
         withdrawn=withdrawn,

@@ -34,6 +34,7 @@ from tests.fixtures.compliance import (
     NIGHT,
     OFFICE_HOURS,
     Debtor,
+    flags,
     make_debtor,
     make_person,
 )
@@ -204,7 +205,7 @@ def test_a_wrong_number_is_never_used_again(db: Session, agent: Any, debtor: Deb
             db, case=debtor.case, actor_id=agent.id, attempt_id=attempt.id, outcome="wrong_number"
         )
     assert entry.outcome == "not_connected"
-    assert debtor.phone.do_not_use
+    assert flags(db, debtor.phone).do_not_use
     [fact] = facts(db, debtor.consumer.id, FactKind.DO_NOT_USE)
     assert fact.contact_point_id == debtor.phone.id
     assert fact.detail == {"note": "wrong number"}
@@ -471,8 +472,8 @@ def test_a_workplace_restriction_and_a_wrong_number_mark_the_contact_point(
                 db, case=debtor.case, actor_id=agent.id, contact_point_id=debtor.email.id
             )
         decision = gate_now(db, debtor)
-    assert debtor.email.workplace and debtor.email.do_not_use
-    assert debtor.phone.do_not_use
+    assert flags(db, debtor.email).workplace and flags(db, debtor.email).do_not_use
+    assert flags(db, debtor.phone).do_not_use
     assert "US-REGF-MEDIUM" in decision.blocked_by
     assert debtor.case.status is CaseStatus.NEW
 

@@ -27,7 +27,7 @@ from agency.cases.models import (
 from agency.compliance.models import LedgerEntry
 from agency.kit import clock
 from agency.payments.models import PaymentPlan
-from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, Debtor, make_debtor
+from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, Debtor, flags, make_debtor
 from tests.fixtures.factories import ClientFactory, UserFactory, case_for
 from tests.fixtures.web import post_form, sign_in
 
@@ -336,8 +336,8 @@ def test_callbacks_wrong_numbers_and_workplace_from_the_forms(
     )
     assert "it will not be called again" in wrong.text
     db.expire_all()
-    assert db.get(type(debtor.phone), debtor.phone.id).do_not_use  # type: ignore[union-attr]
-    assert db.get(type(debtor.email), debtor.email.id).workplace  # type: ignore[union-attr]
+    assert flags(db, debtor.phone).do_not_use
+    assert flags(db, debtor.email).workplace
     unknown = post_form(client, f"/cases/{debtor.case.id}/record", {"kind": "bogus"})
     assert unknown.status_code == 422 and "Kind: choose one of" in unknown.text
 

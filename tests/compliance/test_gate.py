@@ -21,7 +21,7 @@ from agency.compliance.models import (
     Source,
 )
 from agency.kit import clock
-from tests.fixtures.compliance import MONDAY_AFTERNOON, Person, make_person
+from tests.fixtures.compliance import MONDAY_AFTERNOON, Person, flags, make_person
 from tests.fixtures.factories import ClientFactory, UserFactory, case_for
 
 
@@ -203,13 +203,13 @@ def test_do_not_call_blocks_calls_until_withdrawn_and_each_step_is_in_the_ledger
     person = make_person()
     with clock.frozen(MONDAY_AFTERNOON):
         recorded = fact(db, person, FactKind.DO_NOT_CALL, contact_point_id=person.mobile.id)
-        assert person.mobile.do_not_call
+        assert flags(db, person.mobile).do_not_call
         blocked = call(db, person)
         assert blocked.decision.blocked_by == ("US-REGF-MEDIUM",)
         assert blocked.decision.next_allowed_at is None  # waiting does not help
         assert text(db, person).allowed  # texts are a different medium
         fact(db, person, FactKind.WITHDRAWN, detail={"fact_id": recorded.id})
-        assert not person.mobile.do_not_call
+        assert not flags(db, person.mobile).do_not_call
         assert call(db, person).allowed
     fact_entries = entries(db, EntryKind.FACT)
     assert [e.detail["fact"] for e in fact_entries] == ["do_not_call", "withdrawn"]
@@ -221,7 +221,7 @@ def test_a_stop_reply_in_any_wording_ends_texts_and_start_brings_them_back(
     db: Session, reply: str
 ) -> None:
     person = make_person()
-    person.mobile.consent = True
+    service.set_at_placement(db, flags={person.mobile.id: service.Flags(consent=True)})
     with clock.frozen(MONDAY_AFTERNOON):
         service.record_inbound(
             db,
@@ -233,7 +233,7 @@ def test_a_stop_reply_in_any_wording_ends_texts_and_start_brings_them_back(
             actor_id=None,
             reply_text=reply,
         )
-        assert person.mobile.opted_out and not person.mobile.consent
+        assert flags(db, person.mobile).opted_out and not flags(db, person.mobile).consent
         blocked = text(db, person)
         assert "US-REGF-EOPTOUT" in blocked.decision.blocked_by
         assert blocked.decision.next_allowed_at is None
@@ -249,7 +249,7 @@ def test_a_stop_reply_in_any_wording_ends_texts_and_start_brings_them_back(
             actor_id=None,
             reply_text="START",
         )
-        assert not person.mobile.opted_out
+        assert not flags(db, person.mobile).opted_out
     inbound = entries(db, EntryKind.INBOUND)
     # What the consumer wrote is read, not kept.
     assert [e.detail for e in inbound] == [{"reply": "revoke"}, {"reply": "opt_in"}]

@@ -15,7 +15,14 @@ from agency.auth.models import Role, User
 from agency.compliance import service
 from agency.compliance.models import ComplianceFact, FactKind, LedgerEntry, Source
 from agency.kit import clock
-from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, Debtor, gate_at, make_debtor
+from tests.fixtures.compliance import (
+    NIGHT,
+    OFFICE_HOURS,
+    Debtor,
+    flags,
+    gate_at,
+    make_debtor,
+)
 from tests.fixtures.factories import ClientFactory, UserFactory, case_for
 from tests.fixtures.web import post_form, sign_in
 
@@ -255,8 +262,7 @@ def test_a_point_of_another_consumer_is_refused(
     response = record(client, debtor, kind="do_not_call", contact_point_id=other.phone.id)
     assert response.status_code == 422
     assert "not one of this consumer" in response.text
-    db.refresh(other.phone)
-    assert not other.phone.do_not_call
+    assert not flags(db, other.phone).do_not_call
 
 
 def test_admin_reads_the_timeline_without_the_fact_form(client: TestClient, db: Session) -> None:
@@ -293,3 +299,18 @@ def test_the_fact_form_shows_only_the_chosen_kinds_fields(
     assert 'name="inconvenient_from"' in client.get(f"{url}?kind=inconvenient_time").text
     assert 'name="withdraw_fact_id"' in client.get(f"{url}?kind=withdrawn").text
     assert client.get(f"{url}?kind=nonsense").status_code == 422
+
+
+def test_a_fact_naming_another_consumers_point_is_refused_whatever_its_kind(
+    client: TestClient, db: Session, workspace_officer: User
+) -> None:
+    debtor, other = make_debtor(), make_debtor()
+    for point_id in (str(other.phone.id), "999999"):
+        answer = record(client, debtor, kind="cease", contact_point_id=point_id)
+        assert answer.status_code == 422
+        assert "not one of this consumer" in answer.text
+    assert not db.scalars(
+        select(ComplianceFact)
+        .where(ComplianceFact.consumer_id == debtor.consumer.id)
+        .where(ComplianceFact.kind == FactKind.CEASE)
+    ).all()

@@ -21,6 +21,7 @@ from agency.kit.crypto import pii_hash
 from agency.referrals import file_placements, previewing, repository, running, tasks
 from agency.referrals.models import Layout, Placement, PlacementSource, PlacementStatus
 from agency.worker import drain
+from tests.fixtures.compliance import flags
 from tests.fixtures.factories import ClientFactory, ContractFactory, bind
 from tests.fixtures.referral_files import COLUMNS, csv_text, good
 
@@ -123,13 +124,13 @@ def test_accepted_rows_become_consumers_cases_and_contact_points(
         # Zones from the ZIP (Chicago) and from the San Francisco area code.
         assert consumer.timezones == ["America/Chicago", "America/Los_Angeles"]
         phone, email, address = points
-        assert (phone.value, phone.line_type, phone.consent, phone.source_client_id) == (
+        assert (phone.value, phone.line_type, phone.source_client_id) == (
             "+14155550188",
             "fixed_line_or_mobile",
-            True,
             client_id,
         )
-        assert phone.consent_at is not None
+        assert [flags(db, point).consent for point in points] == [True, False, False]
+        assert flags(db, phone).consent_at is not None
         assert email.value == "Jane@example.com"
         assert address.value == "1 Main St, Chicago, IL 60601, US"
 

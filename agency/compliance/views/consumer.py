@@ -33,7 +33,6 @@ from agency.compliance.timeline import (
     consumer_record,
     fact_about,
     fact_details,
-    point_flags,
 )
 from agency.compliance.views.common import Officer, Readers, labelled, service_errors
 from agency.db import DbSession
@@ -99,7 +98,6 @@ def _consumer_page(
             "ended": record.ended(),
             "fact_details": lambda fact: fact_details(fact, cases),
             "fact_about": lambda fact: fact_about(fact, cases, points),
-            "point_flags": point_flags,
             "values": values or {"kind": FactKind.DISPUTE.value},
             "errors": errors or {},
             "options": {
@@ -220,7 +218,7 @@ def _evidence_bundle(record: ConsumerRecord, user: User) -> EvidenceBundle:
                 channel=p.channel.value,
                 kind=p.kind,
                 masked=mask_contact(p.channel.value, p.value),
-                flags=point_flags(p),
+                flags=record.point_flags[p.id],
             )
             for p in record.points
         ),

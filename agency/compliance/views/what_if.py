@@ -19,6 +19,7 @@ from agency.compliance import repository, service
 from agency.compliance import templates as message_templates
 from agency.compliance.facts import Decision
 from agency.compliance.names import RuleText, rule_texts
+from agency.compliance.point_flags import flags_of
 from agency.compliance.schemas import LEDGER_CHANNELS, WhatIfForm
 from agency.compliance.views.common import Readers, form_status, labelled, service_errors
 from agency.db import DbSession
@@ -102,6 +103,7 @@ def what_if(request: Request, db: DbSession, _: Readers, viewer: CurrentViewer) 
             "consumer": consumer,
             "picked": picked,
             "points": points,
+            "point_flags": flags_of(db, (p.id for p in points)),
             "cases": cases,
             "channels": LEDGER_CHANNELS,
             "templates": [message_templates.TEMPLATES[t] for t in message_templates.known_ids()],
