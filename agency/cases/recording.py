@@ -51,7 +51,7 @@ def record(db: Session, *, case: Case, actor_id: int, values: Mapping[str, objec
         RECORD_FORMS[kind],
         values,
         currency=case.currency,
-        zones=compliance.consumer_zones(db, consumer=case.consumer),
+        zones=lambda: compliance.consumer_zones(db, consumer=case.consumer),
     )
     return _record(db, case=case, actor_id=actor_id, form=form)
 

@@ -442,7 +442,8 @@ class PromiseForm(ActionForm):
 
 class CallbackForm(ActionForm):
     """A callback the consumer agreed to, at their local time in ``zone``: one of their
-    zones (validation context ``zones``, the first when none is chosen)."""
+    zones (validation context ``zones``: a function that reads them, called only
+    here; the first when none is chosen)."""
 
     zone: str = Field(title="time")
     due_at: datetime = Field(title="time")
@@ -451,7 +452,7 @@ class CallbackForm(ActionForm):
     @field_validator("zone", mode="before")
     @classmethod
     def _consumer_zone(cls, value: object, info: ValidationInfo) -> str:
-        zones = list((info.context or {})["zones"])
+        zones = list((info.context or {})["zones"]())
         zone = str(value or zones[0])
         if zone not in zones:
             raise ValueError("choose one of the consumer's time zones")

@@ -72,7 +72,7 @@ def test_compliance_wording_reads_as_a_case_error() -> None:
 def test_each_form_refuses_in_the_pages_words(
     form: type[schemas.ActionForm], values: dict[str, object], message: str
 ) -> None:
-    assert refusal(form, values, currency="USD", zones=ZONES) == message
+    assert refusal(form, values, currency="USD", zones=lambda: ZONES) == message
 
 
 def test_blank_controls_are_no_value() -> None:
@@ -92,7 +92,7 @@ def test_forms_read_what_the_actions_take() -> None:
     )
     assert (promise.amount, promise.due_date) == (125050, date(2026, 12, 5))
     callback = schemas.read_action(
-        schemas.CallbackForm, {"zone": "", "due_at": "2026-12-05T10:00"}, zones=ZONES
+        schemas.CallbackForm, {"zone": "", "due_at": "2026-12-05T10:00"}, zones=lambda: ZONES
     )
     assert callback.zone == ZONES[0]
     assert callback.at == datetime.fromisoformat("2026-12-05T10:00-06:00")

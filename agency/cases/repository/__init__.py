@@ -565,36 +565,13 @@ def case_records(
     """The case's notes, status changes and callbacks, newest first, each read with one
     statement and at most ``limit`` + 1 rows (so the page can say "more")."""
 
-    def capped(query: Select[Any]) -> Select[Any]:
-        return query if limit is None else query.limit(limit + 1)
+    def newest(model: Any, at: Any) -> list[Any]:
+        query = select(model).where(model.case_id == case_id).order_by(at.desc(), model.id.desc())
+        return list(db.scalars(query if limit is None else query.limit(limit + 1)))
 
-    notes = list(
-        db.scalars(
-            capped(
-                select(CaseNote)
-                .where(CaseNote.case_id == case_id)
-                .order_by(CaseNote.at.desc(), CaseNote.id.desc())
-            )
-        )
-    )
-    changes = list(
-        db.scalars(
-            capped(
-                select(StatusChange)
-                .where(StatusChange.case_id == case_id)
-                .order_by(StatusChange.at.desc(), StatusChange.id.desc())
-            )
-        )
-    )
-    callbacks = list(
-        db.scalars(
-            capped(
-                select(Callback)
-                .where(Callback.case_id == case_id)
-                .order_by(Callback.created_at.desc(), Callback.id.desc())
-            )
-        )
-    )
+    notes = newest(CaseNote, CaseNote.at)
+    changes = newest(StatusChange, StatusChange.at)
+    callbacks = newest(Callback, Callback.created_at)
     return notes, changes, callbacks
 
 
