@@ -67,6 +67,8 @@ def test_admin_sees_the_confirmation_and_copies_a_new_key(page: Page, live_serve
     expect(page.locator("#flash[role=status]")).to_have_text("Client ACME created.")
     page.reload()
     expect(page.locator("#flash")).to_have_text("")
+    # The case figures are cases': the page swaps them in once it has loaded.
+    expect(page.locator("#case-figures .figure").first).to_contain_text("Cases placed")
     page.fill("input[name=name]", "nightly")
     page.locator("#api-keys button[type=submit], form.filters button[type=submit]").first.click()
     key = page.locator("#new-key").inner_text()
