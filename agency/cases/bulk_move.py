@@ -183,21 +183,19 @@ def move(
     )
     db.add(batch)
     db.flush()
-    for case in cases:
-        if reassign.already_there(case, to_agent_id=to_agent_id, to_team_id=to_team_id):
-            continue
-        change = assignment.move_case(
-            db,
-            case,
-            to_agent_id=to_agent_id,
-            to_team_id=to_team_id,
-            by_user_id=by_user_id,
-            reason=reason,
-        )
+    moved = reassign.move_all(
+        db,
+        cases,
+        to_agent_id=to_agent_id,
+        to_team_id=to_team_id,
+        by_user_id=by_user_id,
+        reason=reason,
+    )
+    for case, change in moved:
         change.batch_id = batch.id
         change.at = now
         case.updated_at = now  # "changed since the move" is measured from here
-        batch.cases += 1
+    batch.cases = len(moved)
     db.flush()
     return batch
 

@@ -9,12 +9,12 @@ through ``assignment.move_case``.  Services flush, never commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.orm import Session
 
 from agency.cases import assignment
-from agency.cases.models import Case
+from agency.cases.models import AssignmentChange, Case
 from agency.cases.repository import assignment as assignment_repo
 from agency.kit.forms import FormError
 
@@ -62,11 +62,34 @@ def reassign(
     supervisor decides."""
     reason = reason_given(reason)
     check_target(db, assignment.roster(db), to_agent_id, to_team_id)
-    moved = 0
-    for case in assignment_repo.cases_to_assign(db, case_ids, unassigned_only=False):
+    cases = assignment_repo.cases_to_assign(db, case_ids, unassigned_only=False)
+    moved = move_all(
+        db,
+        cases,
+        to_agent_id=to_agent_id,
+        to_team_id=to_team_id,
+        by_user_id=by_user_id,
+        reason=reason,
+    )
+    db.flush()
+    return len(moved)
+
+
+def move_all(
+    db: Session,
+    cases: Iterable[Case],
+    *,
+    to_agent_id: int | None,
+    to_team_id: int | None,
+    by_user_id: int,
+    reason: str,
+) -> list[tuple[Case, AssignmentChange]]:
+    """Move each of ``cases`` not already there; returns each moved case with its change."""
+    moved = []
+    for case in cases:
         if already_there(case, to_agent_id=to_agent_id, to_team_id=to_team_id):
             continue
-        assignment.move_case(
+        change = assignment.move_case(
             db,
             case,
             to_agent_id=to_agent_id,
@@ -74,8 +97,7 @@ def reassign(
             by_user_id=by_user_id,
             reason=reason,
         )
-        moved += 1
-    db.flush()
+        moved.append((case, change))
     return moved
 
 
