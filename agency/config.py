@@ -150,6 +150,31 @@ class Settings(BaseSettings):
     queue_lease_minutes: int = 15
     queue_skip_minutes: int = 30
     log_level: str = "INFO"
+    # Outreach (docs/outreach.md).  The address the public reaches this server at, as a
+    # provider sees it (https://collect.example.com): the links in messages, the webhooks
+    # given to Twilio, and the URL a webhook's signature is checked against — so the check
+    # holds behind a TLS proxy.
+    public_url: str = "http://127.0.0.1:8000"
+    agency_name: str = "Agency Recovery Services"
+    agency_phone: str = "+1 800 555 0100"
+    agency_email: str = "help@agency.example"
+    agency_address: str = "PO Box 1000, Springfield, IL 62701"
+    agency_hours: str = "Mon-Fri 8am-8pm Central"
+    # Twilio: with the account SID and auth token set, texts and calls go through Twilio;
+    # without, through the sandbox (the outbox records what would be sent).  Texts come
+    # from the Messaging Service when one is set, else from the pool of numbers
+    # (comma-separated E.164), each paced at sms_segments_per_second.
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = Field(default="", repr=False)
+    twilio_messaging_service_sid: str = ""
+    twilio_from_numbers: str = ""
+    sms_segments_per_second: float = Field(default=1.0, gt=0)
+    # E-mail: smtp://user:password@host:port (smtps:// for TLS from the start; STARTTLS
+    # is used whenever the server offers it); empty: the sandbox.
+    smtp_url: str = Field(default="", repr=False)
+    # A message that fails for a passing reason (a provider's 5xx or 429, a dropped
+    # connection) is tried this many times in all, waiting longer each time.
+    outbox_max_tries: int = Field(default=5, ge=1)
     # The agency's own time zone: screens show times in it, and "today" (the supervisor's
     # counts, the agent's due today) starts at its midnight.  Records keep UTC.
     time_zone: str = "UTC"

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -50,6 +50,7 @@ from agency.kit.errors import ApiError, NotFound, ResponseError, api_error_respo
 from agency.kit.forms import phrase
 from agency.kit.params import BlankQueryValues, refuse_nul
 from agency.kit.templates import env, is_htmx, render
+from agency.outreach import webhooks as outreach_webhooks
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 
@@ -121,6 +122,12 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 async def _forbidden(request: Request, exc: Exception) -> Response:
     return error_response(
         request, 403, "Not allowed", "Your role does not give you access to this page."
+    )
+
+
+async def _bad_signature(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse(
+        "The request's X-Twilio-Signature is missing or does not match.", status_code=403
     )
 
 
@@ -370,6 +377,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(compliance_views.router, include_in_schema=False)
     app.include_router(referrals_api.router)
     app.include_router(compliance_api.router)
+    app.include_router(outreach_webhooks.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:
@@ -392,6 +400,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.add_exception_handler(ApiKeyRejected, _api_key_rejected)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(csrf.CsrfFailed, _csrf_failed)
+    app.add_exception_handler(outreach_webhooks.BadSignature, _bad_signature)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -27,6 +27,14 @@ from agency.compliance.models import (
     LedgerVerification,
 )
 from agency.db import Base
+from agency.outreach.models import (
+    ClientSender,
+    InboundMessage,
+    MessageTemplate,
+    OutboxEvent,
+    OutboxMessage,
+    TemplateVersion,
+)
 from agency.payments.models import Installment, PaymentPlan
 from agency.referrals.models import Layout, Placement, PlacementRejection
 
@@ -42,11 +50,13 @@ __all__ = [
     "CaseNote",
     "Client",
     "ClientPolicy",
+    "ClientSender",
     "ComplianceFact",
     "Consumer",
     "ConsumerPair",
     "ContactPoint",
     "Contract",
+    "InboundMessage",
     "Installment",
     "Layout",
     "LedgerAlarm",
@@ -56,11 +66,15 @@ __all__ = [
     "LedgerRuleHit",
     "LedgerVerification",
     "LoginFailure",
+    "MessageTemplate",
+    "OutboxEvent",
+    "OutboxMessage",
     "PaymentPlan",
     "Placement",
     "PlacementRejection",
     "StatusChange",
     "Team",
+    "TemplateVersion",
     "User",
     "UserSession",
 ]

@@ -33,6 +33,7 @@ TASK_MODULES = [
     "agency.auth.tasks",
     "agency.cases.tasks",
     "agency.compliance.tasks",
+    "agency.outreach.tasks",
     "agency.referrals.tasks",
 ]
 
@@ -51,6 +52,14 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     },
     "wake-cases": {
         "task": "agency.cases.tasks.wake_cases",
+        "schedule": crontab(minute="*"),
+    },
+    "send-due-messages": {
+        "task": "agency.outreach.tasks.send_due",
+        "schedule": crontab(minute="*"),
+    },
+    "reconcile-stuck-messages": {
+        "task": "agency.outreach.tasks.reconcile_stuck",
         "schedule": crontab(minute="*"),
     },
     "verify-ledger": {

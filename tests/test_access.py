@@ -44,6 +44,12 @@ PUBLIC = {
     ("GET", "/password-reset"),
     ("POST", "/password-reset"),
 }
+# A provider's webhooks: no session, no key; a request without a valid signature is
+# refused (403) whoever sends it (tests/outreach/test_twilio_webhooks.py signs them).
+SIGNED = {
+    ("POST", "/webhooks/twilio/sms-status"),
+    ("POST", "/webhooks/twilio/sms-inbound"),
+}
 
 
 @dataclass
@@ -153,6 +159,10 @@ def test_anonymous_users_are_refused_on_every_private_route(
         if (method, path) in PUBLIC:
             continue
         url = fill(path, tenants.ids)
+        if (method, path) in SIGNED:
+            refused = client.request(method, url, data={"MessageSid": "SM1", "From": "+1312"})
+            assert refused.status_code == 403, f"{method} {path}: {refused.status_code}"
+            continue
         response = client.request(
             method, url, data={"csrf_token": token} if method == "POST" else None
         )
@@ -179,6 +189,10 @@ def test_merchant_of_a_never_sees_or_touches_client_b(
         if (method, path) in PUBLIC:
             continue
         url = fill(path, tenants.ids)
+        if (method, path) in SIGNED:
+            refused = client.request(method, url, data={"csrf_token": token, "MessageSid": "SM1"})
+            assert refused.status_code == 403, f"{method} {path}: {refused.status_code}"
+            continue
         if path in OFFICER_API:  # signed-in compliance officers only
             response = client.request(method, url, json={}, headers={"X-CSRF-Token": token})
             assert response.status_code == 403, f"{method} {path}: {response.status_code}"

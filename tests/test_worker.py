@@ -111,6 +111,8 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         "resume-stalled-placements",
         "expire-stored-files",
         "wake-cases",
+        "send-due-messages",
+        "reconcile-stuck-messages",
         "verify-ledger",
         "purge-expired-records",
     ]

@@ -110,12 +110,17 @@ def _expected(request: Request) -> str | None:
     return for_nonce(nonce) if nonce else None
 
 
+# Where machines call in, each with its own credential: the API (a key), a provider's
+# webhooks (a signature).
+MACHINE_PATHS = ("/api/", "/webhooks/")
+
+
 async def verify(request: Request) -> None:
     """App-wide dependency: refuse an unsafe request without a valid token."""
     if request.method in SAFE_METHODS:
         return
-    if request.url.path.startswith("/api/") and SESSION_COOKIE not in request.cookies:
-        return  # a machine with no ambient credential: the API key check answers it
+    if request.url.path.startswith(MACHINE_PATHS) and SESSION_COOKIE not in request.cookies:
+        return  # a machine with no ambient credential: its key or signature check answers it
     expected = _expected(request)
     sent = request.headers.get(HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(

@@ -18,6 +18,7 @@ status machine in ``agency.cases.status``, assignment in ``agency.cases.assignme
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ from agency.cases.models import (
     ConsumerPair,
     ContactPoint,
 )
-from agency.cases.repository import Totals
+from agency.cases.repository import Totals, holders
 from agency.cases.repository import placing as placing_repo
 from agency.cases.schemas import (
     Account,
@@ -51,6 +52,42 @@ from agency.kit.bulk import insert_rows
 from agency.kit.money import Money, largest, max_minor
 from agency.kit.pagination import Page, PageRequest
 from agency.worker import enqueue
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A contact point holding a number or address, its consumer and their open cases."""
+
+    contact_point_id: int
+    consumer_id: int
+    open_case_ids: tuple[int, ...]
+
+
+def holders_of(db: Session, *, channel: Channel, value: str) -> list[Holder]:
+    """Every contact point with this exact (normalized) value: a reply from a number is
+    about each consumer who gave it (a household may share one)."""
+    points = holders.points_with_value(db, channel, value)
+    cases = holders.open_cases_of(db, sorted({p.consumer_id for p in points}))
+    return [
+        Holder(
+            contact_point_id=point.id,
+            consumer_id=point.consumer_id,
+            open_case_ids=tuple(c.id for c in cases if c.consumer_id == point.consumer_id),
+        )
+        for point in points
+    ]
+
+
+def needs_agent(db: Session, *, case_id: int) -> None:
+    """Bring an open case before its agent now (the consumer wrote to us): due now, and
+    workable now whatever wait it was in."""
+    case = repository.case_by_id(db, case_id)
+    if not case.status.is_open:
+        return
+    now = clock.now()
+    if case.next_action_at is None or case.next_action_at > now:
+        case.next_action_at = now
+    case.workable_at = min(case.workable_at, now)
 
 
 def list_cases(

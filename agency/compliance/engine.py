@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from agency.compliance import packs
 from agency.compliance.facts import Decision, Facts
-from agency.compliance.rules.base import NEVER, Context, Moment
+from agency.compliance.rules.base import NEVER, Context, Moment, Rule
 from agency.compliance.zones import candidate_zones
 from agency.kit.timezones import is_nyc_postal_code, region_for_postal_code
 
@@ -33,6 +33,7 @@ RULE_SET = "2026.1"
 MAX_STEPS = 64
 MAX_WAIT = timedelta(days=400)
 _ONE_SECOND = timedelta(seconds=1)
+_ONE_MINUTE = timedelta(minutes=1)
 
 
 @lru_cache(maxsize=65536)
@@ -50,20 +51,55 @@ def _jurisdiction(
     return frozenset(regions), nyc
 
 
+def _prepared(facts: Facts) -> tuple[tuple[Rule, ...], Context]:
+    consumer = facts.consumer
+    country = packs.normalize_country(consumer.country)
+    zones = candidate_zones(consumer, all_signals=facts.policy.all_candidate_zones)
+    regions, nyc = _jurisdiction(country, consumer.region, consumer.postal_code)
+    return packs.rules_for(country, regions, nyc, facts.attempt.channel), Context(facts, zones)
+
+
+def allowed_until(
+    facts: Facts, *, within: timedelta, step: timedelta = timedelta(minutes=10)
+) -> datetime | None:
+    """The last minute, within ``within`` of an allowed attempt, at which the same attempt
+    would still be allowed; None when it stays allowed throughout.  A message still
+    queued at a provider must not arrive later than this (a text's validity period):
+    sampled every ``step``, then narrowed to the minute between the last allowed sample
+    and the first blocked one."""
+    rules, ctx = _prepared(facts)
+    start = facts.attempt.at
+
+    def blocked(t: datetime) -> bool:
+        moment = Moment(t, ctx.tzs)
+        return any(rule.check(ctx, moment) is not None for rule in rules)
+
+    good = start
+    t = start + step
+    while t <= start + within:
+        if blocked(t):
+            bad = t
+            while bad - good > _ONE_MINUTE:
+                middle = good + (bad - good) / 2
+                if blocked(middle):
+                    bad = middle
+                else:
+                    good = middle
+            return good
+        good = t
+        t += step
+    return None
+
+
 def evaluate(facts: Facts) -> Decision:
     """Decide whether ``facts.attempt`` may go ahead, which rules block it, and when the
     same attempt would first be allowed (None when allowed, or when waiting cannot
     help)."""
-    consumer = facts.consumer
-    attempt = facts.attempt
-    country = packs.normalize_country(consumer.country)
-    zones = candidate_zones(consumer, all_signals=facts.policy.all_candidate_zones)
-    regions, nyc = _jurisdiction(country, consumer.region, consumer.postal_code)
-    rules = packs.rules_for(country, regions, nyc, attempt.channel)
-    ctx = Context(facts, zones)
+    rules, ctx = _prepared(facts)
+    zones = ctx.zones
     tzs = ctx.tzs
 
-    t = attempt.at
+    t = facts.attempt.at
     limit = t + MAX_WAIT
     blocked_by: tuple[str, ...] = ()
     for step in range(MAX_STEPS):

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from agency.compliance.templates import Template
 
 # A contact point's channel: the values of ``agency.cases.models.Channel``.
 ContactChannel = Literal["phone", "email", "address"]
@@ -35,6 +38,10 @@ OUTCOMES: tuple[Outcome, ...] = (
     "delivered",
     "failed",
 )
+# The ledger's outcome for an allowed attempt taken back before anything left (the gate,
+# asked again at send time, said no): history leaves such an attempt out.  Not a contact
+# outcome, so not one a scenario or an agent can give.
+WITHDRAWN = "withdrawn"
 # The channel of contact point each attempt channel needs.
 POINT_CHANNEL: dict[AttemptChannel, ContactChannel] = {
     "call": "phone",
@@ -139,6 +146,9 @@ class Attempt:
     case_ids: tuple[str, ...]
     automated: bool = False
     template: str | None = None  # None: no template check
+    # A stored template's own traits (outreach derives them from its text at save time);
+    # None: the traits of the built-in template ``template`` names.
+    traits: Template | None = None  # gate only
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
 from agency.compliance import engine, gather
 from agency.compliance import repository as repo
+from agency.compliance.errors import ComplianceError
 from agency.compliance.facts import POINT_CHANNEL, AttemptChannel, Decision
 from agency.compliance.ledger import append
 from agency.compliance.models import EntryKind, LedgerEntry, Source
+from agency.compliance.templates import Template
 from agency.kit import clock
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ def gate(
     actor_id: int | None,
     source: Source,
     automated: bool = False,
-    template: str | None = None,
+    template: str | Template | None = None,
 ) -> GateResult:
     """Decide whether this contact may happen now, and write the decision to the ledger.
 
@@ -85,8 +87,8 @@ def gate(
         policy_version=_single_version(versions),
         timezones=list(decision.timezones),
         automated=automated,
-        template=template,
-        detail={"policy_versions": versions} if len(versions) > 1 else {},
+        template=template.id if isinstance(template, Template) else template,
+        detail=_detail(versions, template),
     )
     return GateResult(entry=entry, decision=decision)
 
@@ -100,7 +102,7 @@ def what_if(
     case_ids: Sequence[int],
     at: datetime,
     automated: bool = False,
-    template: str | None = None,
+    template: str | Template | None = None,
 ) -> Decision:
     """The decision the gate would give for this contact at ``at``, written nowhere."""
     gathered = gather.gather(
@@ -146,6 +148,55 @@ def what_if_each(
             if needed is None or point.channel.value == needed
         ],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Recheck:
+    """The gate asked again about an allowed attempt, just before it leaves."""
+
+    decision: Decision
+    # The last minute (within ``within``) the attempt stays allowed; None: all of it.
+    allowed_until: datetime | None
+
+
+def recheck(
+    db: Session,
+    *,
+    attempt_id: int,
+    template: str | Template | None = None,
+    within: timedelta = timedelta(hours=10),
+) -> Recheck:
+    """Ask again, now, whether an allowed attempt may still go ahead (the case may have
+    been paid, disputed or opted out since it was queued), the attempt itself not
+    counted in the history it is checked against.  Writes nothing: an attempt that may no
+    longer go is taken back with ``recording.withdraw``."""
+    attempt = repo.entry(db, attempt_id)
+    if attempt.kind is not EntryKind.ATTEMPT or not attempt.allowed:
+        raise ComplianceError("attempt: only an allowed attempt can be asked about again")
+    if attempt.contact_point_id is None or attempt.consumer_id is None:
+        raise ComplianceError("attempt: it names no consumer or contact point")
+    now = clock.now()
+    gathered = gather.gather(
+        db,
+        consumer_id=attempt.consumer_id,
+        channel=cast(AttemptChannel, attempt.channel),
+        contact_point_id=attempt.contact_point_id,
+        case_ids=attempt.case_ids,
+        at=now,
+        automated=attempt.automated,
+        template=template if template is not None else attempt.template,
+        leave_out=attempt.id,
+    )
+    decision = engine.evaluate(gathered.facts)
+    until = engine.allowed_until(gathered.facts, within=within) if decision.allowed else None
+    return Recheck(decision=decision, allowed_until=until)
+
+
+def _detail(versions: Mapping[str, int], template: str | Template | None) -> dict[str, Any]:
+    detail: dict[str, Any] = {"policy_versions": dict(versions)} if len(versions) > 1 else {}
+    if isinstance(template, Template):
+        detail["template_traits"] = template.traits()
+    return detail
 
 
 def _single_version(versions: Mapping[str, int]) -> int | None:

@@ -19,6 +19,7 @@ from agency.compliance.errors import ComplianceError
 from agency.compliance.facts import (
     CHANNELS,
     POINT_CHANNEL,
+    WITHDRAWN,
     Attempt,
     AttemptChannel,
     Attorney,
@@ -35,6 +36,7 @@ from agency.compliance.facts import (
 from agency.compliance.models import ComplianceFact, EntryKind, FactKind
 from agency.compliance.point_flags import Flags, flags_of
 from agency.compliance.policies import policy_from_values, strictest
+from agency.compliance.templates import Template
 from agency.compliance.zones import candidate_zones
 
 if TYPE_CHECKING:
@@ -67,10 +69,16 @@ class Record:
 
 
 def read(
-    db: Session, *, consumer_id: int, channel: AttemptChannel, case_ids: Sequence[int]
+    db: Session,
+    *,
+    consumer_id: int,
+    channel: AttemptChannel,
+    case_ids: Sequence[int],
+    leave_out: int | None = None,
 ) -> Record:
     """What the gate reads of the consumer for a contact about ``case_ids`` by
-    ``channel``, whichever point it goes to; ComplianceError says what does not fit."""
+    ``channel``, whichever point it goes to; ComplianceError says what does not fit.
+    ``leave_out``: an attempt the history must not count (the one being asked again)."""
     if channel not in (*CHANNELS, "credit_report"):
         raise ComplianceError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
     consumer = repo.consumer_with_points_and_cases(db, consumer_id)
@@ -83,7 +91,7 @@ def read(
     policies = repo.policy_versions(db, sorted({cases[c].client_id for c in case_ids}))
     ledger = repo.consumer_ledger(db, consumer_id)
     live = live_facts(repo.facts_of(db, consumer_id))
-    history = _history(ledger)
+    history = _history([row for row in ledger if row.id != leave_out] if leave_out else ledger)
     inbound_points = {e.contact_point for e in history if e.direction == "inbound"}
     return Record(
         consumer=consumer,
@@ -110,7 +118,7 @@ def facts_for(
     channel: AttemptChannel,
     at: datetime,
     automated: bool = False,
-    template: str | None = None,
+    template: str | Template | None = None,
 ) -> Facts:
     """The engine's facts for a contact through ``point`` at ``at``."""
     needed = POINT_CHANNEL.get(channel)
@@ -128,7 +136,8 @@ def facts_for(
             contact_point=str(point.id),
             case_ids=tuple(str(c) for c in case_ids),
             automated=automated,
-            template=template,
+            template=template.id if isinstance(template, Template) else template,
+            traits=template if isinstance(template, Template) else None,
         ),
         now=at,
         history=tuple(record.history),
@@ -146,10 +155,13 @@ def gather(
     case_ids: Sequence[int],
     at: datetime,
     automated: bool,
-    template: str | None,
+    template: str | Template | None,
+    leave_out: int | None = None,
 ) -> Gathered:
     """The engine's facts for one proposed contact, from the database."""
-    record = read(db, consumer_id=consumer_id, channel=channel, case_ids=case_ids)
+    record = read(
+        db, consumer_id=consumer_id, channel=channel, case_ids=case_ids, leave_out=leave_out
+    )
     point = next((p for p in record.consumer.contact_points if p.id == contact_point_id), None)
     if point is None:
         raise ComplianceError("contact point: not one of this consumer's")
@@ -312,7 +324,7 @@ def _history(rows: Sequence[Any]) -> list[HistoryEvent]:
     """Contact history from the ledger: each allowed attempt with its latest outcome (an
     attempt with no outcome yet counts as connected: a call as unanswered, a message as
     delivered — the cautious reading), and the consumer's inbound contacts."""
-    outcomes: dict[int, Outcome] = {}
+    outcomes: dict[int, str] = {}
     for row in rows:
         if row.kind is EntryKind.OUTCOME and row.attempt_id is not None:
             outcomes[row.attempt_id] = row.outcome
@@ -323,6 +335,8 @@ def _history(rows: Sequence[Any]) -> list[HistoryEvent]:
         if row.kind is EntryKind.ATTEMPT:
             default = "no_answer" if row.channel == "call" else "delivered"
             outcome = outcomes.get(row.id, default)
+            if outcome == WITHDRAWN:
+                continue  # withdrawn before it left: it never happened
         else:
             outcome = row.outcome or ("conversation" if row.channel == "call" else "delivered")
         outcome = cast(Outcome, outcome)

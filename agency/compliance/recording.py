@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from agency.compliance import point_flags
 from agency.compliance import repository as repo
 from agency.compliance.errors import ComplianceError
-from agency.compliance.facts import OUTCOMES, AttemptChannel, Outcome
+from agency.compliance.facts import OUTCOMES, WITHDRAWN, AttemptChannel, Outcome
 from agency.compliance.ledger import append
 from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry, Source
 from agency.compliance.replies import classify_reply
@@ -54,6 +54,41 @@ def record_outcome(
         attempt_id=attempt.id,
         outcome=outcome,
         detail=dict(detail or {}),
+    )
+
+
+def withdraw(
+    db: Session,
+    *,
+    attempt_id: int,
+    blocked_by: Sequence[str],
+    next_allowed_at: datetime | None,
+    source: Source,
+) -> LedgerEntry:
+    """Take back an allowed attempt before anything left: the gate, asked again at send
+    time (``gate.recheck``), blocks it by ``blocked_by``.  Written as the attempt's
+    outcome, so the attempt no longer counts in the consumer's history."""
+    attempt = repo.entry(db, attempt_id)
+    if attempt.kind is not EntryKind.ATTEMPT or not attempt.allowed:
+        raise ComplianceError("attempt: only an allowed attempt can be withdrawn")
+    repo.lock_chain(db, attempt.consumer_id)
+    return append(
+        db,
+        head=repo.chain_head(db, attempt.consumer_id),
+        consumer_id=attempt.consumer_id,
+        kind=EntryKind.OUTCOME,
+        at=clock.now(),
+        actor_id=None,
+        source=source,
+        channel=attempt.channel,
+        direction=attempt.direction,
+        contact_point_id=attempt.contact_point_id,
+        case_ids=attempt.case_ids,
+        attempt_id=attempt.id,
+        outcome=WITHDRAWN,
+        blocked_by=sorted(blocked_by),
+        next_allowed_at=next_allowed_at,
+        detail={},
     )
 
 

@@ -3,8 +3,12 @@
 the boundary with it.  Nothing is defined here; each name lives in the module that holds
 it, and callers inside compliance import from there:
 
-- ``gate``: the gate (``gate``, ``what_if``, ``what_if_each``) — every sending path;
-- ``recording``: outcomes, inbound contacts and facts appended to the ledger;
+- ``gate``: the gate (``gate``, ``what_if``, ``what_if_each``) — every sending path —
+  and ``recheck``, the gate asked again just before a queued message leaves;
+- ``recording``: outcomes, inbound contacts and facts appended to the ledger, and an
+  allowed attempt taken back before it left (``withdraw``);
+- ``templates``: ``Template``, the traits of a message the rules read (a stored
+  template's, derived from its text, cross the boundary as one);
 - ``policies``: client policies and their versions;
 - ``retention``: ``purge_expired``;
 - ``gather``: ``consumer_zones``, the consumer's candidate zones as the gate reads them;
@@ -25,7 +29,7 @@ from agency.compliance.catalogue import RuleDescription, describe
 from agency.compliance.collection import dispute_hold, hold_rule, standing_stops
 from agency.compliance.errors import ComplianceError
 from agency.compliance.facts import AttemptChannel, Decision, Outcome
-from agency.compliance.gate import GateResult, gate, what_if, what_if_each
+from agency.compliance.gate import GateResult, Recheck, gate, recheck, what_if, what_if_each
 from agency.compliance.gather import consumer_zones
 from agency.compliance.masking import mask_contact
 from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
@@ -43,7 +47,9 @@ from agency.compliance.recording import (
     record_fact,
     record_inbound,
     record_outcome,
+    withdraw,
 )
+from agency.compliance.replies import classify_reply
 from agency.compliance.repository import (
     attempt,
     attempt_has_outcome,
@@ -52,10 +58,12 @@ from agency.compliance.repository import (
     has_contact_history,
 )
 from agency.compliance.retention import purge_expired
+from agency.compliance.templates import TRAITS, Template
 
 __all__ = [
     "CALL_CONSENT_DAYS",
     "DEFAULT_POLICY",
+    "TRAITS",
     "AttemptChannel",
     "ComplianceError",
     "Decision",
@@ -65,12 +73,15 @@ __all__ = [
     "GateResult",
     "LedgerEntry",
     "Outcome",
+    "Recheck",
     "RuleDescription",
     "Source",
+    "Template",
     "attempt",
     "attempt_has_outcome",
     "calls_barred",
     "case_ledger",
+    "classify_reply",
     "consumer_zones",
     "current_policy",
     "describe",
@@ -84,6 +95,7 @@ __all__ = [
     "parse_policy_values",
     "policy_from_values",
     "purge_expired",
+    "recheck",
     "record_fact",
     "record_inbound",
     "record_outcome",
@@ -93,4 +105,5 @@ __all__ = [
     "what_if",
     "what_if_each",
     "who",
+    "withdraw",
 ]

@@ -35,6 +35,22 @@ class Template:
     debt_verification: bool = False
     opt_out_confirmation: bool = False
 
+    def traits(self) -> dict[str, bool]:
+        """The traits the rules read, by name (what the ledger keeps of a stored template)."""
+        return {name: getattr(self, name) for name in TRAITS}
+
+
+TRAITS = (
+    "full_mini_miranda",
+    "debt_collector_line",
+    "opt_out_instruction",
+    "threatens_suit",
+    "cease_exception",
+    "validation_notice",
+    "debt_verification",
+    "opt_out_confirmation",
+)
+
 
 def _t(id: str, title: str, *channels: AttemptChannel, **traits: bool) -> Template:
     return Template(id=id, title=title, channels=frozenset(channels), **traits)

@@ -221,7 +221,7 @@ class Context:
         self.recent = [event for event in facts.history if horizon <= event.at < at]
         self._history: list[HistoryEvent] | None = None
         self._points: dict[str, ContactPointFacts] | None = None
-        self.template: Template | None = (
+        self.template: Template | None = attempt.traits or (
             TEMPLATES.get(attempt.template) if attempt.template else None
         )
         self._cache: dict[object, list[datetime]] = {}

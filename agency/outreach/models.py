@@ -1,0 +1,231 @@
+"""Outreach's tables: message templates and their versions, the outbox (every text,
+e-mail, letter and call on its way through a provider, with its status history), and the
+consumers' inbound texts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from agency.db import Base, BigIntKey, IdMixin, Json
+from agency.kit import clock
+from agency.kit.enums import db_enum
+
+
+class MessageChannel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+    LETTER = "letter"
+    VOICE = "voice"  # a call: a voice script for the agent, or click-to-call
+
+
+class MessageStatus(StrEnum):
+    """Where a message is.  Statuses only move forward (``RANK``): a late "sent" from a
+    provider never overwrites "delivered"."""
+
+    PENDING = "pending"  # allowed by the gate, waiting for the job
+    SENDING = "sending"  # handed to the provider; not yet acknowledged
+    SENT = "sent"  # the provider took it
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    BLOCKED = "blocked"  # the gate said no (when queued, or again at send time)
+    DEFERRED = "deferred"  # the gate said not now: queued again for its next allowed time
+
+
+RANK: dict[MessageStatus, int] = {
+    MessageStatus.DEFERRED: 0,
+    MessageStatus.PENDING: 1,
+    MessageStatus.SENDING: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.UNDELIVERED: 4,
+    MessageStatus.FAILED: 4,
+    MessageStatus.BLOCKED: 4,
+}
+FINAL = frozenset(status for status, rank in RANK.items() if rank == 4)
+
+
+class MessageTemplate(IdMixin, Base):
+    """What a text, e-mail, letter or voice script says, per channel and language; its
+    words live in versions (``TemplateVersion``), the newest of which is sent."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("key", "channel", "language"),)
+
+    key: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[MessageChannel] = mapped_column(db_enum(MessageChannel, "message_channel"))
+    language: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str] = mapped_column(String(120))
+    # Texts: at most this many segments (a long text costs one per segment).
+    segment_limit: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # the newest version's number
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    versions: Mapped[list[TemplateVersion]] = relationship(
+        back_populates="template", lazy="raise", order_by="TemplateVersion.version"
+    )
+
+
+class TemplateVersion(IdMixin, Base):
+    """One saved text of a template, with who saved it, when and why, and the traits the
+    gate reads, derived from the text when it was saved (``compliance.Template``)."""
+
+    __tablename__ = "message_template_versions"
+    __table_args__ = (UniqueConstraint("template_id", "version"),)
+
+    template_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("message_templates.id", ondelete="RESTRICT")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    traits: Mapped[dict[str, bool]] = mapped_column(Json, default=dict)
+    by_user_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+    why: Mapped[str] = mapped_column(String(500))
+
+    template: Mapped[MessageTemplate] = relationship(back_populates="versions", lazy="raise")
+
+
+class OutboxMessage(IdMixin, Base):
+    """A message the gate allowed (or blocked), from the moment it was asked for until the
+    provider says what became of it.  Written in the same transaction as the gate's
+    ledger entry; a job hands it to the provider after commit."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_status_next_try_at", "status", "next_try_at"),
+        Index("ix_outbox_messages_case_id_created_at", "case_id", "created_at"),
+        Index("ix_outbox_messages_client_id_created_at", "client_id", "created_at"),
+        Index("ix_outbox_messages_created_at", "created_at"),
+        UniqueConstraint("provider", "provider_id"),
+        UniqueConstraint("message_key"),
+    )
+
+    case_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("cases.id", ondelete="RESTRICT"))
+    consumer_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("consumers.id", ondelete="RESTRICT")
+    )
+    client_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("clients.id", ondelete="RESTRICT"))
+    contact_point_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("contact_points.id", ondelete="RESTRICT")
+    )
+    channel: Mapped[MessageChannel] = mapped_column(db_enum(MessageChannel, "message_channel"))
+    template_version_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("message_template_versions.id", ondelete="RESTRICT")
+    )
+    # The gate's template id (a stored version's "key/channel/language@vN", or a built-in).
+    gate_template: Mapped[str] = mapped_column(String(60))
+    # The gate's ledger entry that allowed (or blocked) it; the newest when deferred.
+    attempt_entry_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[MessageStatus] = mapped_column(
+        db_enum(MessageStatus, "message_status"), default=MessageStatus.PENDING
+    )
+    to_address: Mapped[str] = mapped_column(String(320))
+    from_address: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)  # as sent
+    html: Mapped[str | None] = mapped_column(Text)
+    segments: Mapped[int | None] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(16))  # sandbox, twilio, smtp
+    provider_id: Mapped[str | None] = mapped_column(String(100))
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    # Ours, unique: an e-mail's Message-ID, so a resend after a crash is recognisable.
+    message_key: Mapped[str] = mapped_column(String(100))
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]  # the consumer's allowed window closes then
+    blocked_by: Mapped[list[str]] = mapped_column(Json, default=list)
+    error: Mapped[str | None] = mapped_column(String(500))
+    by_user_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    status_at: Mapped[datetime] = mapped_column(default=clock.now)
+    sending_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+    events: Mapped[list[OutboxEvent]] = relationship(
+        back_populates="message", lazy="raise", order_by="OutboxEvent.id"
+    )
+
+
+class OutboxEvent(IdMixin, Base):
+    """One step of a message's life (queued, sent, a provider's callback …), kept in
+    order: its history on the case timeline and in the outbox."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_message_id", "message_id"),)
+
+    message_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("outbox_messages.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+    status: Mapped[MessageStatus] = mapped_column(db_enum(MessageStatus, "message_status"))
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="events", lazy="raise")
+
+
+class InboundMessage(IdMixin, Base):
+    """A text a consumer sent us: what it said (for the agent) and what we read in it
+    (stop, start, help, or a reply for an agent)."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_id"),
+        Index("ix_inbound_messages_case_id_received_at", "case_id", "received_at"),
+    )
+
+    consumer_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("consumers.id", ondelete="RESTRICT")
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("cases.id", ondelete="RESTRICT")
+    )
+    contact_point_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("contact_points.id", ondelete="RESTRICT")
+    )
+    channel: Mapped[MessageChannel] = mapped_column(db_enum(MessageChannel, "message_channel"))
+    from_address: Mapped[str] = mapped_column(String(320))
+    to_address: Mapped[str | None] = mapped_column(String(320))
+    body: Mapped[str] = mapped_column(Text)
+    meaning: Mapped[str] = mapped_column(String(10))  # stop, start, help, reply
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_id: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class ClientSender(Base):
+    """Whom a client's messages come from: its e-mail From and Reply-To, and its own pool
+    of numbers for texts.  A client without one sends as the agency (the settings)."""
+
+    __tablename__ = "client_senders"
+
+    client_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    email_from_name: Mapped[str] = mapped_column(String(120))
+    email_from_address: Mapped[str] = mapped_column(String(320))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    sms_numbers: Mapped[list[str]] = mapped_column(Json, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -1,0 +1,383 @@
+"""The outbox: every message is a row written in the same transaction as the gate's
+ledger entry, then handed to its provider by a job after commit — never lost, never sent
+twice.
+
+- ``queue``: ask the gate; write the message ``pending`` (allowed) or ``blocked``, and the
+  job that sends it.
+- ``claim`` (the job, first transaction): ask the gate again (``compliance.recheck``; a
+  case paid, disputed or opted out since is not contacted: the attempt is withdrawn and
+  the message ``blocked``, or ``deferred`` to the gate's next allowed time); else mark it
+  ``sending`` and commit *before* the provider is called.
+- ``record_sent`` / ``record_failure`` (second transaction): the provider's id, or the
+  error — a passing one is tried again later with a growing wait, at most
+  ``outbox_max_tries`` times in all, then ``failed`` with the reason.
+- ``reconcile``: a message left ``sending`` (the process died between the provider's
+  answer and our commit) is looked up at the provider before anything is tried again.
+- ``apply_status``: a provider's news (a status webhook, the sandbox); statuses only move
+  forward, and a final one is written to the ledger as the attempt's outcome.
+
+The job's two commits are deliberate (design.md §3 rule 1's exception): the row must say
+``sending`` durably before the provider can have the message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from agency.compliance import service as compliance
+from agency.config import get_settings
+from agency.kit import clock
+from agency.outreach import providers, senders, versions
+from agency.outreach import repository as repo
+from agency.outreach.channels.base import Outgoing, ProviderError, Sent
+from agency.outreach.models import (
+    FINAL,
+    RANK,
+    MessageChannel,
+    MessageStatus,
+    OutboxEvent,
+    OutboxMessage,
+)
+from agency.worker import enqueue
+
+DELIVER = "agency.outreach.tasks.deliver"
+# How far ahead the gate is asked when a message leaves: a message is never valid longer
+# (Twilio keeps a queued text at most 10 hours).
+VALIDITY_HORIZON = timedelta(hours=10)
+# How long a message may stay "sending" before it is looked up at the provider.
+STUCK_AFTER = timedelta(minutes=2)
+# A passing failure waits 1, 2, 4, 8 … minutes before the next try (at most an hour).
+FIRST_WAIT = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=1)
+# The provider outcome the ledger records for a final status.
+_LEDGER_OUTCOME: dict[MessageStatus, compliance.Outcome] = {
+    MessageStatus.DELIVERED: "delivered",
+    MessageStatus.UNDELIVERED: "failed",
+    MessageStatus.FAILED: "failed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A message ready to go: rendered words and the traits the gate reads of them."""
+
+    channel: MessageChannel
+    body: str
+    gate_template: compliance.Template
+    subject: str | None = None
+    html: str | None = None
+    segments: int | None = None
+    template_version_id: int | None = None
+
+
+def queue(
+    db: Session,
+    *,
+    case_id: int,
+    consumer_id: int,
+    client_id: int,
+    contact_point_id: int,
+    to_address: str,
+    draft: Draft,
+    provider: str,
+    by_user_id: int | None,
+    source: compliance.Source,
+) -> OutboxMessage:
+    """Ask the gate about sending ``draft`` to the contact point; write the message as
+    the gate decided, and (allowed) the job that sends it once this commits."""
+    result = compliance.gate(
+        db,
+        consumer_id=consumer_id,
+        channel=versions.GATE_CHANNEL[draft.channel],
+        contact_point_id=contact_point_id,
+        case_ids=[case_id],
+        actor_id=by_user_id,
+        source=source,
+        automated=draft.channel is MessageChannel.SMS,  # every text is sent by machine
+        template=draft.gate_template,
+    )
+    now = clock.now()
+    status = MessageStatus.PENDING if result.allowed else MessageStatus.BLOCKED
+    message = OutboxMessage(
+        case_id=case_id,
+        consumer_id=consumer_id,
+        client_id=client_id,
+        contact_point_id=contact_point_id,
+        channel=draft.channel,
+        template_version_id=draft.template_version_id,
+        gate_template=draft.gate_template.id,
+        attempt_entry_id=result.entry.id,
+        status=status,
+        to_address=to_address,
+        subject=draft.subject,
+        body=draft.body,
+        html=draft.html,
+        segments=draft.segments,
+        provider=provider,
+        message_key=new_key(),
+        blocked_by=list(result.decision.blocked_by),
+        by_user_id=by_user_id,
+        created_at=now,
+        status_at=now,
+    )
+    db.add(message)
+    db.flush()
+    _event(db, message, status, detail=_blocked_detail(result.decision))
+    if result.allowed:
+        enqueue(db, DELIVER, message.id)
+    return message
+
+
+def new_key() -> str:
+    """A unique id of ours, shaped as an e-mail Message-ID's inside (``id@host``)."""
+    host = urlsplit(get_settings().public_url).hostname or "agency.invalid"
+    return f"{uuid.uuid4().hex}@{host}"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A message marked ``sending``: what to hand to the provider once committed."""
+
+    message_id: int
+    provider: str
+    outgoing: Outgoing
+
+
+def claim(db: Session, message_id: int) -> Claimed | None:
+    """The job's first step: None when there is nothing to send now (already sent or
+    settled, not yet due, or the gate, asked again, says no — recorded); else the message
+    is ``sending`` and the caller commits before calling the provider."""
+    message = repo.message_for_update(db, message_id)
+    now = clock.now()
+    if message is None or message.status not in (MessageStatus.PENDING, MessageStatus.DEFERRED):
+        return None
+    if message.next_try_at is not None and message.next_try_at > now:
+        return None
+    template = versions.gate_template_of(db, message)
+    if message.status is MessageStatus.DEFERRED and not _ask_gate_anew(db, message, template):
+        return None
+    assert message.attempt_entry_id is not None
+    again = compliance.recheck(
+        db, attempt_id=message.attempt_entry_id, template=template, within=VALIDITY_HORIZON
+    )
+    if not again.decision.allowed:
+        _withdraw(db, message, again.decision)
+        return None
+    message.valid_until = again.allowed_until or now + VALIDITY_HORIZON
+    valid_for = max(1, int((message.valid_until - now).total_seconds()))
+    message.status = MessageStatus.SENDING
+    message.status_at = message.sending_at = now
+    message.tries += 1
+    message.next_try_at = None
+    _event(db, message, MessageStatus.SENDING, detail={"try": message.tries})
+    return Claimed(
+        message_id=message.id,
+        provider=message.provider,
+        outgoing=providers.outgoing(
+            message, valid_for_seconds=valid_for, sender=senders.sender_of(db, message.client_id)
+        ),
+    )
+
+
+def _ask_gate_anew(
+    db: Session, message: OutboxMessage, template: compliance.Template | str
+) -> bool:
+    """A deferred message's time has come: a new attempt through the gate (the old one
+    was withdrawn).  False when the gate still says no (recorded)."""
+    result = compliance.gate(
+        db,
+        consumer_id=message.consumer_id,
+        channel=versions.GATE_CHANNEL[message.channel],
+        contact_point_id=message.contact_point_id,
+        case_ids=[message.case_id],
+        actor_id=None,
+        source=compliance.Source.RETRY,
+        automated=message.channel is MessageChannel.SMS,
+        template=template,
+    )
+    message.attempt_entry_id = result.entry.id
+    if result.allowed:
+        message.status = MessageStatus.PENDING
+        return True
+    _settle_refusal(db, message, result.decision)
+    return False
+
+
+def _withdraw(db: Session, message: OutboxMessage, decision: compliance.Decision) -> None:
+    assert message.attempt_entry_id is not None
+    compliance.withdraw(
+        db,
+        attempt_id=message.attempt_entry_id,
+        blocked_by=decision.blocked_by,
+        next_allowed_at=decision.next_allowed_at,
+        source=compliance.Source.RETRY,
+    )
+    _settle_refusal(db, message, decision)
+
+
+def _settle_refusal(db: Session, message: OutboxMessage, decision: compliance.Decision) -> None:
+    """Blocked for good, or deferred to when the gate next allows it."""
+    now = clock.now()
+    message.blocked_by = list(decision.blocked_by)
+    if decision.next_allowed_at is not None:
+        message.status = MessageStatus.DEFERRED
+        message.next_try_at = decision.next_allowed_at
+    else:
+        message.status = MessageStatus.BLOCKED
+        message.next_try_at = None
+    message.status_at = now
+    _event(db, message, message.status, detail=_blocked_detail(decision))
+
+
+def record_sent(db: Session, message_id: int, sent: Sent) -> OutboxMessage | None:
+    """The provider took the message: keep its id (so its callbacks find the message)."""
+    message = repo.message_for_update(db, message_id)
+    if message is None or message.status is not MessageStatus.SENDING:
+        return message
+    now = clock.now()
+    message.provider_id = sent.provider_id
+    message.provider_status = sent.provider_status
+    message.status = MessageStatus.SENT
+    message.status_at = message.sent_at = now
+    message.error = None
+    _event(db, message, MessageStatus.SENT, provider_status=sent.provider_status)
+    return message
+
+
+def record_failure(db: Session, message_id: int, error: ProviderError) -> OutboxMessage | None:
+    """The provider did not take it.  A passing error: tried again after a growing wait
+    (the attempt stands: the gate is asked again then); else, or after the last try,
+    ``failed`` with the reason, and the attempt's outcome "failed" in the ledger."""
+    message = repo.message_for_update(db, message_id)
+    if message is None or message.status is not MessageStatus.SENDING:
+        return message
+    now = clock.now()
+    message.error = str(error)[:500]
+    message.status_at = now
+    if error.transient and message.tries < get_settings().outbox_max_tries:
+        wait = min(FIRST_WAIT * 2 ** (message.tries - 1), LONGEST_WAIT)
+        message.status = MessageStatus.PENDING
+        message.next_try_at = now + wait
+        _event(db, message, MessageStatus.PENDING, detail={"error": message.error})
+        return message
+    message.status = MessageStatus.FAILED
+    _event(db, message, MessageStatus.FAILED, detail={"error": message.error})
+    _ledger_outcome(db, message, MessageStatus.FAILED)
+    return message
+
+
+def reconcile(db: Session, message_id: int, found: Sent | None) -> OutboxMessage | None:
+    """A message left ``sending``: the provider had it (``found``: now ``sent``), or did
+    not (back to ``pending``, due now: sending it again sends it once)."""
+    if found is not None:
+        return record_sent(db, message_id, found)
+    message = repo.message_for_update(db, message_id)
+    if message is None or message.status is not MessageStatus.SENDING:
+        return message
+    message.status = MessageStatus.PENDING
+    message.status_at = clock.now()
+    message.next_try_at = None
+    _event(db, message, MessageStatus.PENDING, detail={"reconciled": "not at the provider"})
+    enqueue(db, DELIVER, message.id)
+    return message
+
+
+# Twilio's message statuses, as ours.  "read" (WhatsApp, RCS) is delivered.
+PROVIDER_STATUS: dict[str, MessageStatus] = {
+    "accepted": MessageStatus.SENT,
+    "scheduled": MessageStatus.SENT,
+    "queued": MessageStatus.SENT,
+    "sending": MessageStatus.SENT,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+    "canceled": MessageStatus.FAILED,
+}
+
+
+def apply_status(
+    db: Session,
+    *,
+    provider: str,
+    provider_id: str,
+    provider_status: str,
+    detail: dict[str, Any] | None = None,
+) -> OutboxMessage | None:
+    """A provider's news about a message.  Only forward: a late "sent" never overwrites
+    "delivered", and a final status stays.  None when no message has that id."""
+    message = repo.message_by_provider_id(db, provider, provider_id)
+    status = PROVIDER_STATUS.get(provider_status)
+    if message is None or status is None:
+        return message
+    if message.status in FINAL or RANK[status] <= RANK[message.status]:
+        return message
+    message.status = status
+    message.provider_status = provider_status
+    message.status_at = clock.now()
+    _event(db, message, status, provider_status=provider_status, detail=detail or {})
+    if status in _LEDGER_OUTCOME:
+        _ledger_outcome(db, message, status)
+    return message
+
+
+def _ledger_outcome(db: Session, message: OutboxMessage, status: MessageStatus) -> None:
+    if message.attempt_entry_id is None:
+        return
+    compliance.record_outcome(
+        db,
+        attempt_id=message.attempt_entry_id,
+        outcome=_LEDGER_OUTCOME[status],
+        actor_id=None,
+        source=compliance.Source.SYSTEM,
+        detail={"message": message.id, "provider_status": message.provider_status},
+    )
+
+
+def due(db: Session, *, now: datetime, limit: int = 500) -> list[int]:
+    """The messages whose next try is due (for the job that sends them)."""
+    return repo.due_ids(db, now, limit=limit)
+
+
+def stuck_messages(db: Session, *, limit: int = 500) -> list[OutboxMessage]:
+    """The messages left ``sending`` long enough to be looked up at their provider."""
+    return repo.stuck(db, clock.now() - STUCK_AFTER, limit=limit)
+
+
+def message(db: Session, message_id: int) -> OutboxMessage | None:
+    return repo.message(db, message_id)
+
+
+def _event(
+    db: Session,
+    message: OutboxMessage,
+    status: MessageStatus,
+    *,
+    provider_status: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    db.add(
+        OutboxEvent(
+            message_id=message.id,
+            at=clock.now(),
+            status=status,
+            provider_status=provider_status,
+            detail=detail or {},
+        )
+    )
+
+
+def _blocked_detail(decision: compliance.Decision) -> dict[str, Any]:
+    if decision.allowed:
+        return {}
+    detail: dict[str, Any] = {"blocked_by": list(decision.blocked_by)}
+    if decision.next_allowed_at is not None:
+        detail["next_allowed_at"] = decision.next_allowed_at.isoformat()
+    return detail

@@ -1,0 +1,110 @@
+"""Which provider each channel uses, from the settings, and what it is handed.
+
+With Twilio's account SID and auth token set, texts go through Twilio, and with an SMTP
+URL e-mails through that server; otherwise each channel goes through the sandbox, which
+records in the outbox exactly what would be sent and moves its status as a real provider
+would (``channels.sandbox``).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from agency.config import get_settings
+from agency.outreach.channels.base import Outgoing, Provider
+from agency.outreach.channels.sandbox import Sandbox
+from agency.outreach.channels.smtp_email import SmtpEmail
+from agency.outreach.channels.twilio_sms import TwilioSms
+from agency.outreach.models import MessageChannel, OutboxMessage
+from agency.outreach.opt_out import opt_out_url
+from agency.outreach.senders import Sender
+
+SMS_STATUS_PATH = "/webhooks/twilio/sms-status"
+_lock = threading.Lock()
+_providers: dict[str, Provider] = {}
+
+
+def name_for(channel: MessageChannel) -> str:
+    """The provider a new message of ``channel`` goes through."""
+    settings = get_settings()
+    if channel is MessageChannel.SMS and settings.twilio_account_sid:
+        return "twilio"
+    if channel is MessageChannel.EMAIL and settings.smtp_url:
+        return "smtp"
+    return "sandbox"
+
+
+def provider(name: str) -> Provider:
+    """The provider called ``name`` (one instance per process: the SDK's HTTP client
+    keeps its connections)."""
+    with _lock:
+        found = _providers.get(name)
+        if found is None:
+            found = _providers[name] = _make(name)
+        return found
+
+
+def install(name: str, instance: Provider) -> None:
+    """Use ``instance`` for ``name`` in this process: the seam where a deployment puts a
+    provider behind its own HTTP client (a proxy), and tests a fake one."""
+    with _lock:
+        _providers[name] = instance
+
+
+def forget() -> None:
+    """Drop the instances (settings changed: the next message builds them again)."""
+    with _lock:
+        _providers.clear()
+
+
+def _make(name: str) -> Provider:
+    settings = get_settings()
+    if name == "twilio":
+        return TwilioSms(
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            messaging_service_sid=settings.twilio_messaging_service_sid,
+        )
+    if name == "smtp":
+        return SmtpEmail(settings.smtp_url)
+    if name == "sandbox":
+        return Sandbox()
+    raise LookupError(f"no provider called {name!r}")
+
+
+def outgoing(message: OutboxMessage, *, valid_for_seconds: int | None, sender: Sender) -> Outgoing:
+    """What the provider is handed for ``message``: a text's number from the client's pool
+    (by the message's id, so a retry keeps its number) and where Twilio reports status;
+    an e-mail's From, Reply-To and one-click unsubscribe headers (RFC 8058)."""
+    settings = get_settings()
+    if message.channel is MessageChannel.SMS:
+        pool = sender.sms_numbers
+        return Outgoing(
+            key=message.message_key,
+            to=message.to_address,
+            body=message.body,
+            sender=pool[message.id % len(pool)] if pool else None,
+            status_callback=settings.public_url.rstrip("/") + SMS_STATUS_PATH,
+            valid_for_seconds=valid_for_seconds,
+        )
+    headers = {}
+    if message.channel is MessageChannel.EMAIL:
+        link = opt_out_url(
+            consumer_id=message.consumer_id, contact_point_id=message.contact_point_id
+        )
+        headers = {
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        if sender.reply_to:
+            headers["Reply-To"] = sender.reply_to
+    return Outgoing(
+        key=message.message_key,
+        to=message.to_address,
+        body=message.body,
+        sender=sender.email_from,
+        subject=message.subject,
+        html=message.html,
+        valid_for_seconds=valid_for_seconds,
+        headers=headers,
+    )

@@ -1,0 +1,31 @@
+"""Celery adapters of the outreach domain."""
+
+from __future__ import annotations
+
+from agency.outreach import sending
+from agency.worker import celery_app
+
+
+@celery_app.task(name="agency.outreach.tasks.deliver")
+def deliver(message_id: int) -> str:
+    """Hand one queued message to its provider (the gate asked again first).  Idempotent:
+    a message no longer pending, or not yet due, is left alone."""
+    return sending.deliver(message_id)
+
+
+@celery_app.task(name="agency.outreach.tasks.sandbox_settle")
+def sandbox_settle(message_id: int) -> None:
+    """The sandbox reports a message delivered (or undelivered), as a provider would."""
+    sending.settle_in_sandbox(message_id)
+
+
+@celery_app.task(name="agency.outreach.tasks.send_due")
+def send_due() -> int:
+    """Every minute: send the messages whose retry wait or deferral has ended."""
+    return sending.send_due()
+
+
+@celery_app.task(name="agency.outreach.tasks.reconcile_stuck")
+def reconcile_stuck() -> int:
+    """Every minute: look up at their provider the messages left half-sent by a crash."""
+    return sending.reconcile_stuck()

@@ -1,0 +1,73 @@
+"""Fixtures for outreach: Twilio in process (the real SDK over ``FakeTwilio``), and a
+debtor committed to the test database (the sending job runs in sessions of its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from agency.config import get_settings
+from agency.db import session_scope
+from agency.outreach import providers
+from agency.outreach.channels.twilio_sms import TwilioSms
+from tests.fixtures import factories
+from tests.fixtures.compliance import make_debtor
+from tests.fixtures.twilio import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, FakeTwilio
+
+PUBLIC_URL = "https://collect.example.com"
+
+
+@pytest.fixture
+def fake_twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    """Texts go through the real Twilio SDK, its HTTP client answering in process."""
+    settings = get_settings()
+    monkeypatch.setattr(settings, "public_url", PUBLIC_URL)
+    monkeypatch.setattr(settings, "twilio_account_sid", ACCOUNT_SID)
+    monkeypatch.setattr(settings, "twilio_auth_token", AUTH_TOKEN)
+    monkeypatch.setattr(settings, "twilio_messaging_service_sid", MESSAGING_SERVICE_SID)
+    fake = FakeTwilio()
+    providers.install(
+        "twilio",
+        TwilioSms(
+            account_sid=ACCOUNT_SID,
+            auth_token=AUTH_TOKEN,
+            messaging_service_sid=MESSAGING_SERVICE_SID,
+            http_client=fake,
+        ),
+    )
+    yield fake
+    providers.forget()
+
+
+@dataclass(frozen=True)
+class Committed:
+    """Ids of a debtor committed to the database (``make_debtor``'s)."""
+
+    case_id: int
+    consumer_id: int
+    client_id: int
+    phone_id: int
+    phone: str
+    email_id: int
+    email: str
+
+
+@pytest.fixture
+def committed_debtor(bound_engine: Engine) -> Committed:
+    with session_scope() as db:
+        factories.bind(db)
+        debtor = make_debtor(phone="+13125550142")
+        db.flush()
+        made = Committed(
+            case_id=debtor.case.id,
+            consumer_id=debtor.consumer.id,
+            client_id=debtor.client.id,
+            phone_id=debtor.phone.id,
+            phone=debtor.phone.value,
+            email_id=debtor.email.id,
+            email=debtor.email.value,
+        )
+    return made
