@@ -14,6 +14,7 @@ from agency.compliance import cli as compliance_cli
 from agency.config import VAR, get_settings
 from agency.kit import logs
 from agency.kit.cli import fail, require_migrated
+from agency.outreach import cli as outreach_cli
 from agency.referrals import cli as referrals_cli
 
 # Each command imports what it uses: `agency compliance evaluate` (no database) must not
@@ -157,6 +158,7 @@ def create_user(
 app.add_typer(referrals_cli.app, name="referrals")
 app.add_typer(compliance_cli.app, name="compliance")
 app.add_typer(cases_cli.app, name="cases")
+app.add_typer(outreach_cli.app, name="outreach")
 
 
 def main() -> None:

@@ -1,0 +1,74 @@
+"""``agency outreach ...``: outreach from the command line.
+
+    agency outreach validation-notice DESCRIPTION.json --out notice.pdf
+
+``validation-notice`` renders the Reg F validation notice (Model Form B-1) described in
+``shared/validation-notice.md``, writes the PDF to ``--out`` and prints one line of JSON:
+``{"validation_end": "YYYY-MM-DD", "total_due": "987.00", "pages": 1}`` (``total_due``
+a plain decimal in the currency's digits).  A file that cannot be read, is larger than
+64 KB, is not JSON or is not a valid description exits 2 with one line on standard error
+naming the path; so does an ``--out`` that cannot be written.  It needs no database, and
+the parser and ReportLab are imported only when the command runs, so ``agency`` starts
+as fast as before.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from agency.kit.cli import fail
+
+app = typer.Typer(help="Outreach: the messages that leave agency.", no_args_is_help=True)
+
+
+@app.command("validation-notice")
+def validation_notice_command(
+    description: Path = typer.Argument(
+        ..., help="the notice's JSON description (shared/validation-notice.md)"
+    ),
+    out: Path = typer.Option(..., "--out", help="where to write the PDF"),
+) -> None:
+    """Render the Reg F validation notice to a PDF and print its figures as JSON."""
+    # Imported here, not above: `agency` (every other command) does not pay for them.
+    from agency.kit.money import Money
+    from agency.outreach.notice_input import MAX_NOTICE_BYTES, NoticeInputError, read_notice
+
+    try:
+        with description.open("rb") as stream:
+            raw = stream.read(MAX_NOTICE_BYTES + 1)
+    except OSError as exc:
+        fail(f"{description}: cannot read: {exc.strerror or exc}", code=2)
+    try:
+        desc = read_notice(raw)
+    except NoticeInputError as exc:
+        fail(f"{description}: {exc}", code=2)
+
+    from agency.outreach.notice import render_notice  # ReportLab: only once the input is good
+
+    notice = render_notice(desc)
+    _write(out, notice.pdf)
+    total = Money(notice.total_due_minor, desc.debt.currency).major
+    typer.echo(
+        json.dumps(
+            {
+                "validation_end": notice.validation_end.isoformat(),
+                "total_due": format(total, "f"),
+                "pages": notice.pages,
+            }
+        )
+    )
+
+
+def _write(out: Path, pdf: bytes) -> None:
+    """Write ``pdf`` to ``out`` whole or not at all: into a file beside it, then renamed
+    over it, so a failed write never leaves half a notice."""
+    temporary = out.with_name(f".{out.name}.tmp")
+    try:
+        temporary.write_bytes(pdf)
+        temporary.replace(out)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        fail(f"--out: cannot write {out}: {exc.strerror or exc}", code=2)
