@@ -43,6 +43,9 @@ PUBLIC = {
     # A password reset link (its token is the credential): an unknown one is refused.
     ("GET", "/password-reset"),
     ("POST", "/password-reset"),
+    # An e-mail's opt-out link (its signed token is the credential): a forged one is 404.
+    ("GET", "/opt-out/{token}"),
+    ("POST", "/opt-out/{token}"),
 }
 # A provider's webhooks: no session, no key; a request without a valid signature is
 # refused (403) whoever sends it (tests/outreach/test_twilio_webhooks.py signs them).

@@ -110,9 +110,10 @@ def _expected(request: Request) -> str | None:
     return for_nonce(nonce) if nonce else None
 
 
-# Where machines call in, each with its own credential: the API (a key), a provider's
-# webhooks (a signature).
-MACHINE_PATHS = ("/api/", "/webhooks/")
+# Where callers have no session, each with its own credential: the API (a key), a
+# provider's webhooks (a signature), an e-mail's opt-out link (its signed token; a mail
+# program's RFC 8058 one-click POST carries no cookie).
+MACHINE_PATHS = ("/api/", "/webhooks/", "/opt-out/")
 
 
 async def verify(request: Request) -> None:

@@ -1,6 +1,7 @@
 """``agency outreach ...``: outreach from the command line.
 
     agency outreach validation-notice DESCRIPTION.json --out notice.pdf
+    agency outreach bounce MESSAGE-ID --reason "550 mailbox unavailable"
 
 ``validation-notice`` renders the Reg F validation notice (Model Form B-1) described in
 ``shared/validation-notice.md``, writes the PDF to ``--out`` and prints one line of JSON:
@@ -10,6 +11,10 @@ a plain decimal in the currency's digits).  A file that cannot be read, is large
 naming the path; so does an ``--out`` that cannot be written.  It needs no database, and
 the parser and ReportLab are imported only when the command runs, so ``agency`` starts
 as fast as before.
+
+``bounce`` records that an e-mail came back (from a bounce mailbox's parser, or by hand):
+the message is undelivered and its address is not used again.  An unknown Message-ID
+exits 2.
 """
 
 from __future__ import annotations
@@ -72,3 +77,22 @@ def _write(out: Path, pdf: bytes) -> None:
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         fail(f"--out: cannot write {out}: {exc.strerror or exc}", code=2)
+
+
+@app.command("bounce")
+def bounce_command(
+    message_id: str = typer.Argument(..., help="the bounced e-mail's Message-ID"),
+    reason: str = typer.Option(..., "--reason", help="why it bounced (the server's words)"),
+) -> None:
+    """Record a bounced e-mail: undelivered, and its address marked "do not use"."""
+    from agency.db import session_scope
+    from agency.kit.cli import require_migrated
+    from agency.outreach.outbox import NoSuchMessage, record_bounce
+
+    require_migrated()
+    try:
+        with session_scope() as db:
+            message = record_bounce(db, message_id=message_id, reason=reason)
+            typer.echo(f"message {message.id}: {message.status.value}; address set to do not use")
+    except NoSuchMessage as exc:
+        fail(str(exc), code=2)

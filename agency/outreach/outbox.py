@@ -288,6 +288,37 @@ def reconcile(db: Session, message_id: int, found: Sent | None) -> OutboxMessage
     return message
 
 
+class NoSuchMessage(LookupError):
+    """No message has that id."""
+
+
+def record_bounce(db: Session, *, message_id: str, reason: str) -> OutboxMessage:
+    """An e-mail came back (``message_id``: its Message-ID, with or without ``<>``): the
+    message is undelivered, the attempt's outcome "failed" in the ledger, and the address
+    marked "do not use" with the reason, so nothing is sent to it again."""
+    key = message_id.strip().removeprefix("<").removesuffix(">")
+    message = repo.message_by_key(db, key)
+    if message is None or message.channel is not MessageChannel.EMAIL:
+        raise NoSuchMessage(f"no e-mail has the Message-ID <{key[:120]}>")
+    reason = " ".join(reason.split())[:200] or "bounced"
+    if message.status not in FINAL:
+        message.status = MessageStatus.UNDELIVERED
+        message.status_at = clock.now()
+        message.error = f"bounced: {reason}"
+        _event(db, message, MessageStatus.UNDELIVERED, detail={"bounce": reason})
+        _ledger_outcome(db, message, MessageStatus.UNDELIVERED)
+    compliance.record_fact(
+        db,
+        consumer_id=message.consumer_id,
+        kind=compliance.FactKind.DO_NOT_USE,
+        actor_id=None,
+        source=compliance.Source.SYSTEM,
+        contact_point_id=message.contact_point_id,
+        detail={"note": f"e-mail bounced: {reason}"},
+    )
+    return message
+
+
 # Twilio's message statuses, as ours.  "read" (WhatsApp, RCS) is delivered.
 PROVIDER_STATUS: dict[str, MessageStatus] = {
     "accepted": MessageStatus.SENT,
