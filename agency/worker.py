@@ -108,7 +108,7 @@ def _logging(**_kwargs: Any) -> None:
 _BUFFER_KEY = "agency.jobs"
 
 
-def enqueue(db: Session, task_name: str, *args: int | str) -> None:
+def enqueue(db: Session, task_name: str, *args: int | str | list[int]) -> None:
     """Send ``task_name(*args)`` once ``db`` commits; forget it if ``db`` rolls back, or
     if the savepoint it was queued in does (a row set aside, an action refused)."""
     queued_in = db.get_nested_transaction() or db.get_transaction()

@@ -170,26 +170,51 @@ def recheck(
     been paid, disputed or opted out since it was queued), the attempt itself not
     counted in the history it is checked against.  Writes nothing: an attempt that may no
     longer go is taken back with ``recording.withdraw``."""
-    attempt = repo.entry(db, attempt_id)
-    if attempt.kind is not EntryKind.ATTEMPT or not attempt.allowed:
-        raise ComplianceError("attempt: only an allowed attempt can be asked about again")
-    if attempt.contact_point_id is None or attempt.consumer_id is None:
-        raise ComplianceError("attempt: it names no consumer or contact point")
+    return recheck_many(db, {attempt_id: template}, within=within)[attempt_id]
+
+
+def recheck_many(
+    db: Session,
+    attempts: Mapping[int, str | Template | None],
+    *,
+    within: timedelta = timedelta(hours=10),
+) -> dict[int, Recheck]:
+    """``recheck`` for each attempt id (with its template's traits, None: the attempt's
+    own template), the database read once for all of them (``gather.read_many``)."""
+    entries = repo.entries(db, attempts.keys())
+    asks = []
+    for attempt_id in attempts:
+        attempt = entries.get(attempt_id)
+        if attempt is None or attempt.kind is not EntryKind.ATTEMPT or not attempt.allowed:
+            raise ComplianceError("attempt: only an allowed attempt can be asked about again")
+        if attempt.contact_point_id is None or attempt.consumer_id is None:
+            raise ComplianceError("attempt: it names no consumer or contact point")
+        asks.append(
+            gather.Ask(
+                consumer_id=attempt.consumer_id,
+                channel=cast(AttemptChannel, attempt.channel),
+                case_ids=attempt.case_ids,
+                leave_out=attempt.id,
+            )
+        )
     now = clock.now()
-    gathered = gather.gather(
-        db,
-        consumer_id=attempt.consumer_id,
-        channel=cast(AttemptChannel, attempt.channel),
-        contact_point_id=attempt.contact_point_id,
-        case_ids=attempt.case_ids,
-        at=now,
-        automated=attempt.automated,
-        template=template if template is not None else attempt.template,
-        leave_out=attempt.id,
-    )
-    decision = engine.evaluate(gathered.facts)
-    until = engine.allowed_until(gathered.facts, within=within) if decision.allowed else None
-    return Recheck(decision=decision, allowed_until=until)
+    answers = {}
+    for attempt_id, record in zip(attempts, gather.read_many(db, asks), strict=True):
+        attempt = entries[attempt_id]
+        template = attempts[attempt_id]
+        point = next(p for p in record.consumer.contact_points if p.id == attempt.contact_point_id)
+        facts = gather.facts_for(
+            record,
+            point=point,
+            channel=cast(AttemptChannel, attempt.channel),
+            at=now,
+            automated=attempt.automated,
+            template=template if template is not None else attempt.template,
+        )
+        decision = engine.evaluate(facts)
+        until = engine.allowed_until(facts, within=within) if decision.allowed else None
+        answers[attempt_id] = Recheck(decision=decision, allowed_until=until)
+    return answers
 
 
 def _detail(versions: Mapping[str, int], template: str | Template | None) -> dict[str, Any]:

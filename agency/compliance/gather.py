@@ -33,11 +33,12 @@ from agency.compliance.facts import (
     Outcome,
     Policy,
 )
-from agency.compliance.models import ComplianceFact, EntryKind, FactKind
+from agency.compliance.models import ClientPolicy, ComplianceFact, EntryKind, FactKind
 from agency.compliance.point_flags import Flags, flags_of
 from agency.compliance.policies import policy_from_values, strictest
 from agency.compliance.templates import Template
 from agency.compliance.zones import candidate_zones
+from agency.kit.errors import NotFound
 
 if TYPE_CHECKING:
     from agency.cases.models import Case, Consumer, ContactPoint
@@ -68,6 +69,18 @@ class Record:
     chain_head: Head | None
 
 
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """One question for ``read_many``: a contact with ``consumer_id`` about ``case_ids``
+    by ``channel``; ``leave_out``: an attempt the history must not count (the one being
+    asked about again)."""
+
+    consumer_id: int
+    channel: AttemptChannel
+    case_ids: Sequence[int]
+    leave_out: int | None = None
+
+
 def read(
     db: Session,
     *,
@@ -77,35 +90,64 @@ def read(
     leave_out: int | None = None,
 ) -> Record:
     """What the gate reads of the consumer for a contact about ``case_ids`` by
-    ``channel``, whichever point it goes to; ComplianceError says what does not fit.
-    ``leave_out``: an attempt the history must not count (the one being asked again)."""
-    if channel not in (*CHANNELS, "credit_report"):
-        raise ComplianceError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
-    consumer = repo.consumer_with_points_and_cases(db, consumer_id)
+    ``channel``, whichever point it goes to; ComplianceError says what does not fit."""
+    return read_many(db, [Ask(consumer_id, channel, case_ids, leave_out)])[0]
+
+
+def read_many(db: Session, asks: Sequence[Ask]) -> list[Record]:
+    """``read`` for several questions, each table read once for all of them (a batch of
+    messages asked about again before they leave): one Record per ask, in order."""
+    for ask in asks:
+        if ask.channel not in (*CHANNELS, "credit_report"):
+            raise ComplianceError(f"channel: {ask.channel!r} is not one of {', '.join(CHANNELS)}")
+        if not ask.case_ids:
+            raise ComplianceError("cases: name at least one case the contact is about")
+    consumer_ids = {ask.consumer_id for ask in asks}
+    consumers = repo.consumers_with_points_and_cases(db, consumer_ids)
+    missing = consumer_ids - consumers.keys()
+    if missing:
+        raise NotFound("There is no such consumer.")
+    client_ids = {case.client_id for consumer in consumers.values() for case in consumer.cases}
+    policies = repo.policy_versions(db, sorted(client_ids))
+    ledgers = repo.consumer_ledgers(db, consumer_ids)
+    facts = repo.facts_of_consumers(db, consumer_ids)
+    flags = flags_of(db, (p.id for c in consumers.values() for p in c.contact_points))
+    return [
+        _record(ask, consumers[ask.consumer_id], policies, ledgers, facts, flags) for ask in asks
+    ]
+
+
+def _record(
+    ask: Ask,
+    consumer: Consumer,
+    policies: Sequence[ClientPolicy],
+    ledgers: Mapping[int, list[Any]],
+    facts: Mapping[int, list[ComplianceFact]],
+    flags: Mapping[int, Flags],
+) -> Record:
     cases = {case.id: case for case in consumer.cases}
-    if not case_ids:
-        raise ComplianceError("cases: name at least one case the contact is about")
-    unknown = [case_id for case_id in case_ids if case_id not in cases]
+    unknown = [case_id for case_id in ask.case_ids if case_id not in cases]
     if unknown:
         raise ComplianceError(f"cases: {unknown[0]} is not one of this consumer's cases")
-    policies = repo.policy_versions(db, sorted({cases[c].client_id for c in case_ids}))
-    ledger = repo.consumer_ledger(db, consumer_id)
-    live = live_facts(repo.facts_of(db, consumer_id))
-    history = _history([row for row in ledger if row.id != leave_out] if leave_out else ledger)
+    clients = {cases[c].client_id for c in ask.case_ids}
+    mine = [p for p in policies if p.client_id in clients]
+    ledger = ledgers.get(consumer.id, [])
+    live = live_facts(facts.get(consumer.id, []))
+    history = _history([row for row in ledger if row.id != ask.leave_out])
     inbound_points = {e.contact_point for e in history if e.direction == "inbound"}
     return Record(
         consumer=consumer,
         consumer_facts=_consumer_facts(
             consumer,
             consumer.contact_points,
-            flags_of(db, (p.id for p in consumer.contact_points)),
+            {p.id: flags[p.id] for p in consumer.contact_points},
             live,
             inbound_points,
         ),
-        cases=tuple(cases[c] for c in case_ids),
+        cases=tuple(cases[c] for c in ask.case_ids),
         live=live,
-        policy=strictest(policy_from_values(p.values) for p in policies),
-        policy_versions={str(p.client_id): p.version for p in policies},
+        policy=strictest(policy_from_values(p.values) for p in mine),
+        policy_versions={str(p.client_id): p.version for p in mine},
         history=history,
         chain_head=Head(seq=ledger[-1].seq, hash=ledger[-1].hash) if ledger else None,
     )

@@ -14,7 +14,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Row,
     Select,
@@ -81,10 +80,18 @@ def chain_head(db: Session, consumer_id: int | None) -> Head | None:
 
 def consumer_with_points_and_cases(db: Session, consumer_id: int) -> Consumer:
     """The consumer with its contact points and cases loaded, in one statement."""
-    consumer = db.scalars(_consumer_statement(), {"consumer": consumer_id}).unique().one_or_none()
+    consumer = consumers_with_points_and_cases(db, [consumer_id]).get(consumer_id)
     if consumer is None:
         raise NotFound("There is no such consumer.")
     return consumer
+
+
+def consumers_with_points_and_cases(
+    db: Session, consumer_ids: Collection[int]
+) -> dict[int, Consumer]:
+    """Those of the consumers that exist, each with its contact points and cases."""
+    found = db.scalars(_consumers_statement(), {"consumers": sorted(set(consumer_ids))}).unique()
+    return {consumer.id: consumer for consumer in found}
 
 
 # The gate's reads run on every contact and every "next case": each statement is built
@@ -92,11 +99,11 @@ def consumer_with_points_and_cases(db: Session, consumer_id: int) -> Consumer:
 
 
 @cache
-def _consumer_statement() -> Select[Consumer]:
+def _consumers_statement() -> Select[Consumer]:
     return (
         select(Consumer)
         .options(joinedload(Consumer.contact_points), joinedload(Consumer.cases))
-        .where(Consumer.id == bindparam("consumer", type_=BigInteger))
+        .where(Consumer.id.in_(bindparam("consumers", expanding=True)))
     )
 
 
@@ -129,28 +136,47 @@ def consumer_cases(db: Session, consumer_id: int) -> list[Case]:
 
 
 def facts_of(db: Session, consumer_id: int) -> list[ComplianceFact]:
-    return list(db.scalars(_facts_statement(), {"consumer": consumer_id}))
+    return facts_of_consumers(db, [consumer_id]).get(consumer_id, [])
+
+
+def facts_of_consumers(
+    db: Session, consumer_ids: Collection[int]
+) -> dict[int, list[ComplianceFact]]:
+    """Each consumer's facts, oldest first (consumers with none are absent)."""
+    by_consumer: dict[int, list[ComplianceFact]] = {}
+    for fact in db.scalars(_facts_statement(), {"consumers": sorted(set(consumer_ids))}):
+        by_consumer.setdefault(fact.consumer_id, []).append(fact)
+    return by_consumer
 
 
 @cache
 def _facts_statement() -> Select[ComplianceFact]:
     return (
         select(ComplianceFact)
-        .where(ComplianceFact.consumer_id == bindparam("consumer", type_=BigInteger))
-        .order_by(ComplianceFact.id)
+        .where(ComplianceFact.consumer_id.in_(bindparam("consumers", expanding=True)))
+        .order_by(ComplianceFact.consumer_id, ComplianceFact.id)
     )
 
 
 def consumer_ledger(db: Session, consumer_id: int) -> Sequence[Any]:
     """The consumer's chain, oldest first, with just what the gate reads: the contact
     history (attempts, outcomes, inbound contacts) and the chain's head (the last hash)."""
-    return db.execute(_ledger_statement(), {"consumer": consumer_id}).all()
+    return consumer_ledgers(db, [consumer_id]).get(consumer_id, [])
+
+
+def consumer_ledgers(db: Session, consumer_ids: Collection[int]) -> dict[int, list[Any]]:
+    """``consumer_ledger`` of several consumers in one statement (those with none absent)."""
+    by_consumer: dict[int, list[Any]] = {}
+    for row in db.execute(_ledger_statement(), {"consumers": sorted(set(consumer_ids))}):
+        by_consumer.setdefault(row.consumer_id, []).append(row)
+    return by_consumer
 
 
 @cache
 def _ledger_statement() -> Select[*tuple[Any, ...]]:
     return (
         select(
+            LedgerEntry.consumer_id,
             LedgerEntry.id,
             LedgerEntry.kind,
             LedgerEntry.at,
@@ -164,8 +190,8 @@ def _ledger_statement() -> Select[*tuple[Any, ...]]:
             LedgerEntry.seq,
             LedgerEntry.hash,
         )
-        .where(LedgerEntry.consumer_id == bindparam("consumer", type_=BigInteger))
-        .order_by(LedgerEntry.id)
+        .where(LedgerEntry.consumer_id.in_(bindparam("consumers", expanding=True)))
+        .order_by(LedgerEntry.consumer_id, LedgerEntry.id)
     )
 
 
@@ -194,6 +220,11 @@ def policy_history(db: Session, client_id: int) -> list[ClientPolicy]:
             .order_by(ClientPolicy.version.desc())
         )
     )
+
+
+def entries(db: Session, entry_ids: Collection[int]) -> dict[int, LedgerEntry]:
+    found = db.scalars(select(LedgerEntry).where(LedgerEntry.id.in_(sorted(set(entry_ids)))))
+    return {entry.id: entry for entry in found}
 
 
 def entry(db: Session, entry_id: int) -> LedgerEntry:

@@ -29,7 +29,15 @@ from agency.compliance.catalogue import RuleDescription, describe
 from agency.compliance.collection import dispute_hold, hold_rule, standing_stops
 from agency.compliance.errors import ComplianceError
 from agency.compliance.facts import AttemptChannel, Decision, Outcome
-from agency.compliance.gate import GateResult, Recheck, gate, recheck, what_if, what_if_each
+from agency.compliance.gate import (
+    GateResult,
+    Recheck,
+    gate,
+    recheck,
+    recheck_many,
+    what_if,
+    what_if_each,
+)
 from agency.compliance.gather import consumer_zones
 from agency.compliance.masking import mask_contact
 from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
@@ -96,6 +104,7 @@ __all__ = [
     "policy_from_values",
     "purge_expired",
     "recheck",
+    "recheck_many",
     "record_fact",
     "record_inbound",
     "record_outcome",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -112,7 +113,13 @@ class OutboxMessage(IdMixin, Base):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        Index("ix_outbox_messages_status_next_try_at", "status", "next_try_at"),
+        # The sweep's question: which waiting messages are due.
+        Index(
+            "ix_outbox_messages_waiting",
+            "next_try_at",
+            postgresql_where=text("status IN ('pending', 'deferred')"),
+            sqlite_where=text("status IN ('pending', 'deferred')"),
+        ),
         Index("ix_outbox_messages_case_id_created_at", "case_id", "created_at"),
         Index("ix_outbox_messages_client_id_created_at", "client_id", "created_at"),
         Index("ix_outbox_messages_created_at", "created_at"),
@@ -152,6 +159,8 @@ class OutboxMessage(IdMixin, Base):
     message_key: Mapped[str] = mapped_column(String(100))
     tries: Mapped[int] = mapped_column(Integer, default=0)
     next_try_at: Mapped[datetime | None]
+    # When a job to send it was queued (None: no job in flight; the sweep queues one).
+    job_at: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]  # the consumer's allowed window closes then
     blocked_by: Mapped[list[str]] = mapped_column(Json, default=list)
     error: Mapped[str | None] = mapped_column(String(500))

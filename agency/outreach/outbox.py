@@ -23,8 +23,9 @@ The job's two commits are deliberate (design.md §3 rule 1's exception): the row
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,6 +51,8 @@ DELIVER = "agency.outreach.tasks.deliver"
 # How far ahead the gate is asked when a message leaves: a message is never valid longer
 # (Twilio keeps a queued text at most 10 hours).
 VALIDITY_HORIZON = timedelta(hours=10)
+# A job queued this long ago that has not claimed its message is taken for lost.
+JOB_LOST_AFTER = timedelta(minutes=5)
 # How long a message may stay "sending" before it is looked up at the provider.
 STUCK_AFTER = timedelta(minutes=2)
 # A passing failure waits 1, 2, 4, 8 … minutes before the next try (at most an hour).
@@ -88,9 +91,12 @@ def queue(
     provider: str,
     by_user_id: int | None,
     source: compliance.Source,
+    send_now: bool = True,
 ) -> OutboxMessage:
     """Ask the gate about sending ``draft`` to the contact point; write the message as
-    the gate decided, and (allowed) the job that sends it once this commits."""
+    the gate decided, and (allowed) the job that sends it once this commits — or, with
+    ``send_now`` False (many messages at once), leave it to the minute's sweep, which
+    sends the due messages in batches."""
     result = compliance.gate(
         db,
         consumer_id=consumer_id,
@@ -129,9 +135,16 @@ def queue(
     db.add(message)
     db.flush()
     _event(db, message, status, detail=_blocked_detail(result.decision))
-    if result.allowed:
-        enqueue(db, DELIVER, message.id)
+    if result.allowed and send_now:
+        _send_soon(db, message)
     return message
+
+
+def _send_soon(db: Session, message: OutboxMessage) -> None:
+    """Queue the job that sends ``message`` (after commit), and note it: the sweep does
+    not queue another while this one may still run."""
+    message.job_at = clock.now()
+    enqueue(db, DELIVER, message.id)
 
 
 def new_key() -> str:
@@ -150,39 +163,74 @@ class Claimed:
 
 
 def claim(db: Session, message_id: int) -> Claimed | None:
-    """The job's first step: None when there is nothing to send now (already sent or
-    settled, not yet due, or the gate, asked again, says no — recorded); else the message
-    is ``sending`` and the caller commits before calling the provider."""
-    message = repo.message_for_update(db, message_id)
+    """The job's first step for one message (``claim_many``)."""
+    claimed = claim_many(db, [message_id])
+    return claimed[0] if claimed else None
+
+
+def claim_many(db: Session, message_ids: Sequence[int]) -> list[Claimed]:
+    """The job's first step: of ``message_ids``, those to send now, each marked
+    ``sending`` (the caller commits before calling the provider).  Left out: a message
+    another job holds, one already sent or settled, one not yet due, and one the gate,
+    asked again (all of them in one read), now refuses — withdrawn and recorded."""
     now = clock.now()
-    if message is None or message.status not in (MessageStatus.PENDING, MessageStatus.DEFERRED):
-        return None
-    if message.next_try_at is not None and message.next_try_at > now:
-        return None
-    template = versions.gate_template_of(db, message)
-    if message.status is MessageStatus.DEFERRED and not _ask_gate_anew(db, message, template):
-        return None
-    assert message.attempt_entry_id is not None
-    again = compliance.recheck(
-        db, attempt_id=message.attempt_entry_id, template=template, within=VALIDITY_HORIZON
+    messages = [
+        m
+        for m in repo.messages_for_update(db, message_ids)
+        if m.status in (MessageStatus.PENDING, MessageStatus.DEFERRED)
+        and (m.next_try_at is None or m.next_try_at <= now)
+    ]
+    templates = versions.gate_templates_of(db, messages)
+    asking = []
+    for message in messages:
+        message.job_at = None
+        if message.status is MessageStatus.DEFERRED and not _ask_gate_anew(
+            db, message, templates[message.id]
+        ):
+            continue
+        asking.append(message)
+    answers = compliance.recheck_many(
+        db,
+        {m.attempt_entry_id: templates[m.id] for m in asking if m.attempt_entry_id is not None},
+        within=VALIDITY_HORIZON,
     )
-    if not again.decision.allowed:
-        _withdraw(db, message, again.decision)
-        return None
-    message.valid_until = again.allowed_until or now + VALIDITY_HORIZON
-    valid_for = max(1, int((message.valid_until - now).total_seconds()))
-    message.status = MessageStatus.SENDING
-    message.status_at = message.sending_at = now
-    message.tries += 1
-    message.next_try_at = None
-    _event(db, message, MessageStatus.SENDING, detail={"try": message.tries})
-    return Claimed(
-        message_id=message.id,
-        provider=message.provider,
-        outgoing=providers.outgoing(
-            message, valid_for_seconds=valid_for, sender=senders.sender_of(db, message.client_id)
-        ),
-    )
+    sender_of = _senders(db)
+    claimed = []
+    for message in asking:
+        assert message.attempt_entry_id is not None
+        again = answers[message.attempt_entry_id]
+        if not again.decision.allowed:
+            _withdraw(db, message, again.decision)
+            continue
+        message.valid_until = again.allowed_until or now + VALIDITY_HORIZON
+        valid_for = max(1, int((message.valid_until - now).total_seconds()))
+        message.status = MessageStatus.SENDING
+        message.status_at = message.sending_at = now
+        message.tries += 1
+        message.next_try_at = None
+        _event(db, message, MessageStatus.SENDING, detail={"try": message.tries})
+        claimed.append(
+            Claimed(
+                message_id=message.id,
+                provider=message.provider,
+                outgoing=providers.outgoing(
+                    message, valid_for_seconds=valid_for, sender=sender_of(message.client_id)
+                ),
+            )
+        )
+    return claimed
+
+
+def _senders(db: Session) -> Callable[[int], senders.Sender]:
+    """Each client's sender, read once per job."""
+    known: dict[int, senders.Sender] = {}
+
+    def sender_of(client_id: int) -> senders.Sender:
+        if client_id not in known:
+            known[client_id] = senders.sender_of(db, client_id)
+        return known[client_id]
+
+    return sender_of
 
 
 def _ask_gate_anew(
@@ -235,28 +283,39 @@ def _settle_refusal(db: Session, message: OutboxMessage, decision: compliance.De
     _event(db, message, message.status, detail=_blocked_detail(decision))
 
 
+def record_results(db: Session, results: Mapping[int, Sent | ProviderError]) -> list[OutboxMessage]:
+    """What the provider said of each message (by id), the rows read once: ``Sent``
+    keeps its id (so its callbacks find the message); a ``ProviderError`` that may pass
+    is tried again after a growing wait (the attempt stands: the gate is asked again
+    then); else, or after the last try, the message ``failed`` with the reason, and the
+    attempt's outcome "failed" in the ledger.  Messages no longer ``sending`` are left."""
+    messages = [
+        m for m in repo.messages_for_update(db, list(results)) if m.status is MessageStatus.SENDING
+    ]
+    for message in messages:
+        result = results[message.id]
+        if isinstance(result, Sent):
+            _sent(db, message, result)
+        else:
+            _failed(db, message, result)
+    return messages
+
+
 def record_sent(db: Session, message_id: int, sent: Sent) -> OutboxMessage | None:
-    """The provider took the message: keep its id (so its callbacks find the message)."""
-    message = repo.message_for_update(db, message_id)
-    if message is None or message.status is not MessageStatus.SENDING:
-        return message
-    now = clock.now()
+    recorded = record_results(db, {message_id: sent})
+    return recorded[0] if recorded else repo.message(db, message_id)
+
+
+def _sent(db: Session, message: OutboxMessage, sent: Sent) -> None:
     message.provider_id = sent.provider_id
     message.provider_status = sent.provider_status
     message.status = MessageStatus.SENT
-    message.status_at = message.sent_at = now
+    message.status_at = message.sent_at = clock.now()
     message.error = None
     _event(db, message, MessageStatus.SENT, provider_status=sent.provider_status)
-    return message
 
 
-def record_failure(db: Session, message_id: int, error: ProviderError) -> OutboxMessage | None:
-    """The provider did not take it.  A passing error: tried again after a growing wait
-    (the attempt stands: the gate is asked again then); else, or after the last try,
-    ``failed`` with the reason, and the attempt's outcome "failed" in the ledger."""
-    message = repo.message_for_update(db, message_id)
-    if message is None or message.status is not MessageStatus.SENDING:
-        return message
+def _failed(db: Session, message: OutboxMessage, error: ProviderError) -> None:
     now = clock.now()
     message.error = str(error)[:500]
     message.status_at = now
@@ -265,11 +324,10 @@ def record_failure(db: Session, message_id: int, error: ProviderError) -> Outbox
         message.status = MessageStatus.PENDING
         message.next_try_at = now + wait
         _event(db, message, MessageStatus.PENDING, detail={"error": message.error})
-        return message
+        return
     message.status = MessageStatus.FAILED
     _event(db, message, MessageStatus.FAILED, detail={"error": message.error})
     _ledger_outcome(db, message, MessageStatus.FAILED)
-    return message
 
 
 def reconcile(db: Session, message_id: int, found: Sent | None) -> OutboxMessage | None:
@@ -284,7 +342,7 @@ def reconcile(db: Session, message_id: int, found: Sent | None) -> OutboxMessage
     message.status_at = clock.now()
     message.next_try_at = None
     _event(db, message, MessageStatus.PENDING, detail={"reconciled": "not at the provider"})
-    enqueue(db, DELIVER, message.id)
+    _send_soon(db, message)
     return message
 
 
@@ -372,9 +430,14 @@ def _ledger_outcome(db: Session, message: OutboxMessage, status: MessageStatus) 
     )
 
 
-def due(db: Session, *, now: datetime, limit: int = 500) -> list[int]:
-    """The messages whose next try is due (for the job that sends them)."""
-    return repo.due_ids(db, now, limit=limit)
+def take_due(db: Session, *, limit: int) -> list[int]:
+    """The messages due to be sent (a first try left to the sweep, a retry's wait or a
+    deferral over, a job lost), at most ``limit``, each noted as having its job queued
+    now: the caller queues their jobs in this transaction."""
+    now = clock.now()
+    ids = repo.due_ids(db, now, job_lost_before=now - JOB_LOST_AFTER, limit=limit)
+    repo.note_jobs(db, ids, now)
+    return ids
 
 
 def stuck_messages(db: Session, *, limit: int = 500) -> list[OutboxMessage]:

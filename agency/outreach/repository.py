@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from agency.outreach.models import (
@@ -15,8 +15,6 @@ from agency.outreach.models import (
     OutboxEvent,
     OutboxMessage,
 )
-
-LOST_JOB_AFTER = timedelta(minutes=1)
 
 
 def message(db: Session, message_id: int) -> OutboxMessage | None:
@@ -31,6 +29,19 @@ def message_for_update(db: Session, message_id: int) -> OutboxMessage | None:
     ).one_or_none()
 
 
+def messages_for_update(db: Session, message_ids: Sequence[int]) -> list[OutboxMessage]:
+    """The messages, their rows locked until the transaction ends; on PostgreSQL a row
+    another job holds is skipped (that job sends it)."""
+    return list(
+        db.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(sorted(set(message_ids))))
+            .order_by(OutboxMessage.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
 def message_by_provider_id(db: Session, provider: str, provider_id: str) -> OutboxMessage | None:
     return db.scalars(
         select(OutboxMessage)
@@ -43,26 +54,26 @@ def message_by_key(db: Session, key: str) -> OutboxMessage | None:
     return db.scalars(select(OutboxMessage).where(OutboxMessage.message_key == key)).one_or_none()
 
 
-def due_ids(db: Session, now: datetime, *, limit: int) -> list[int]:
-    """Messages waiting for their next try (a retry's back-off, or a deferral) that is due."""
+def due_ids(db: Session, now: datetime, *, job_lost_before: datetime, limit: int) -> list[int]:
+    """Messages waiting to be sent whose time has come and whose job is not in flight
+    (none queued, or queued before ``job_lost_before`` and never run)."""
     return list(
         db.scalars(
             select(OutboxMessage.id)
             .where(
                 OutboxMessage.status.in_((MessageStatus.PENDING, MessageStatus.DEFERRED)),
-                or_(
-                    OutboxMessage.next_try_at <= now,
-                    # Its job never ran (a broker lost it): the minute's sweep sends it.
-                    and_(
-                        OutboxMessage.next_try_at.is_(None),
-                        OutboxMessage.status_at < now - LOST_JOB_AFTER,
-                    ),
-                ),
+                or_(OutboxMessage.next_try_at.is_(None), OutboxMessage.next_try_at <= now),
+                or_(OutboxMessage.job_at.is_(None), OutboxMessage.job_at < job_lost_before),
             )
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
     )
+
+
+def note_jobs(db: Session, message_ids: Sequence[int], at: datetime) -> None:
+    if message_ids:
+        db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(job_at=at))
 
 
 def stuck(db: Session, before: datetime, *, limit: int) -> list[OutboxMessage]:

@@ -6,37 +6,50 @@ commit.  A crash between the last two leaves the message ``sending``, which
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from agency.db import session_scope
-from agency.kit import clock
 from agency.outreach import outbox, providers, senders
-from agency.outreach.channels.base import ProviderError
+from agency.outreach.channels.base import ProviderError, Sent
 from agency.outreach.channels.sandbox import settled_status
+from agency.outreach.models import MessageStatus
 from agency.worker import enqueue
 
 log = logging.getLogger("agency.outreach")
 SETTLE = "agency.outreach.tasks.sandbox_settle"
+DELIVER_BATCH = "agency.outreach.tasks.deliver_batch"
+# Messages one sending job claims and sends together.
+BATCH = 100
 
 
 def deliver(message_id: int) -> str:
     """Send one message if it is due and the gate still allows it; says what happened."""
+    done = deliver_batch([message_id])
+    return next(iter(done), "not sent")
+
+
+def deliver_batch(message_ids: Sequence[int]) -> dict[str, int]:
+    """Send the due messages among ``message_ids`` that the gate still allows: claimed
+    together (one commit), handed to their providers one by one, their answers recorded
+    together (one commit).  Returns how many ended how ("sent", "pending" …)."""
     with session_scope() as db:
-        claimed = outbox.claim(db, message_id)
-    if claimed is None:
-        return "not sent"
-    provider = providers.provider(claimed.provider)
-    try:
-        sent = provider.send(claimed.outgoing)
-    except ProviderError as exc:
-        with session_scope() as db:
-            failed = outbox.record_failure(db, message_id, exc)
-        log.warning("message %s: %s", message_id, exc)
-        return failed.status.value if failed is not None else "gone"
+        claimed = outbox.claim_many(db, message_ids)
+    results: dict[int, Sent | ProviderError] = {}
+    for item in claimed:
+        try:
+            results[item.message_id] = providers.provider(item.provider).send(item.outgoing)
+        except ProviderError as exc:
+            log.warning("message %s: %s", item.message_id, exc)
+            results[item.message_id] = exc
+    done: dict[str, int] = {}
+    if not results:
+        return done
     with session_scope() as db:
-        outbox.record_sent(db, message_id, sent)
-        if claimed.provider == "sandbox":
-            enqueue(db, SETTLE, message_id)
-    return "sent"
+        for message in outbox.record_results(db, results):
+            done[message.status.value] = done.get(message.status.value, 0) + 1
+            if message.provider == "sandbox" and message.status is MessageStatus.SENT:
+                enqueue(db, SETTLE, message.id)
+    return done
 
 
 def settle_in_sandbox(message_id: int) -> None:
@@ -53,13 +66,19 @@ def settle_in_sandbox(message_id: int) -> None:
         )
 
 
-def send_due() -> int:
-    """Queue the job of every message whose next try is due; returns how many."""
-    with session_scope() as db:
-        ids = outbox.due(db, now=clock.now())
-        for message_id in ids:
-            enqueue(db, outbox.DELIVER, message_id)
-    return len(ids)
+def send_due(*, most: int = 50_000) -> int:
+    """Queue jobs, a batch of ``BATCH`` messages each, for every message due to be sent
+    (at most ``most`` a sweep); returns how many messages."""
+    queued = 0
+    while queued < most:
+        with session_scope() as db:
+            ids = outbox.take_due(db, limit=min(BATCH * 10, most - queued))
+            for start in range(0, len(ids), BATCH):
+                enqueue(db, DELIVER_BATCH, ids[start : start + BATCH])
+        queued += len(ids)
+        if len(ids) < BATCH * 10:
+            break
+    return queued
 
 
 def reconcile_stuck() -> int:

@@ -13,6 +13,14 @@ def deliver(message_id: int) -> str:
     return sending.deliver(message_id)
 
 
+@celery_app.task(name="agency.outreach.tasks.deliver_batch")
+def deliver_batch(message_ids: list[int]) -> dict[str, int]:
+    """Hand a batch of due messages to their providers (the gate asked again for all of
+    them at once).  Idempotent as ``deliver``: a message another job holds, or no longer
+    pending, is left alone."""
+    return sending.deliver_batch(message_ids)
+
+
 @celery_app.task(name="agency.outreach.tasks.sandbox_settle")
 def sandbox_settle(message_id: int) -> None:
     """The sandbox reports a message delivered (or undelivered), as a provider would."""
@@ -21,7 +29,8 @@ def sandbox_settle(message_id: int) -> None:
 
 @celery_app.task(name="agency.outreach.tasks.send_due")
 def send_due() -> int:
-    """Every minute: send the messages whose retry wait or deferral has ended."""
+    """Every minute: queue, in batches, the messages due to be sent (left to the sweep,
+    a retry's wait or a deferral over, a job lost)."""
     return sending.send_due()
 
 

@@ -3,6 +3,9 @@ words when it was saved) become a ``compliance.Template`` named after the versio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency.compliance import service as compliance
@@ -30,13 +33,18 @@ def gate_template(template: MessageTemplate, version: TemplateVersion) -> compli
     )
 
 
-def gate_template_of(db: Session, message: OutboxMessage) -> compliance.Template | str:
-    """The traits the gate reads for ``message``: its stored version's, or the built-in
-    template its ``gate_template`` names (the validation notice)."""
-    if message.template_version_id is None:
-        return message.gate_template
-    version = db.get(TemplateVersion, message.template_version_id)
-    template = None if version is None else db.get(MessageTemplate, version.template_id)
-    if version is None or template is None:
-        return message.gate_template
-    return gate_template(template, version)
+def gate_templates_of(
+    db: Session, messages: Sequence[OutboxMessage]
+) -> dict[int, compliance.Template | str]:
+    """The traits the gate reads for each message (by message id): its stored version's,
+    or the built-in template its ``gate_template`` names (the validation notice)."""
+    version_ids = {m.template_version_id for m in messages if m.template_version_id is not None}
+    stored = {}
+    if version_ids:
+        rows = db.execute(
+            select(TemplateVersion, MessageTemplate)
+            .join(MessageTemplate, MessageTemplate.id == TemplateVersion.template_id)
+            .where(TemplateVersion.id.in_(sorted(version_ids)))
+        ).all()
+        stored = {version.id: gate_template(template, version) for version, template in rows}
+    return {m.id: stored.get(m.template_version_id or 0, m.gate_template) for m in messages}

@@ -209,6 +209,7 @@ def upgrade() -> None:
         sa.Column("message_key", sa.String(length=100), nullable=False),
         sa.Column("tries", sa.Integer(), nullable=False),
         sa.Column("next_try_at", agency.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("job_at", agency.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("valid_until", agency.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
             "blocked_by",
@@ -273,7 +274,11 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_outbox_messages_created_at", ["created_at"], unique=False)
         batch_op.create_index(
-            "ix_outbox_messages_status_next_try_at", ["status", "next_try_at"], unique=False
+            "ix_outbox_messages_waiting",
+            ["next_try_at"],
+            unique=False,
+            postgresql_where=sa.text("status IN ('pending', 'deferred')"),
+            sqlite_where=sa.text("status IN ('pending', 'deferred')"),
         )
 
     op.create_table(
@@ -322,7 +327,7 @@ def downgrade() -> None:
 
     op.drop_table("outbox_events")
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
-        batch_op.drop_index("ix_outbox_messages_status_next_try_at")
+        batch_op.drop_index("ix_outbox_messages_waiting")
         batch_op.drop_index("ix_outbox_messages_created_at")
         batch_op.drop_index("ix_outbox_messages_client_id_created_at")
         batch_op.drop_index("ix_outbox_messages_case_id_created_at")
