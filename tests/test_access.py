@@ -137,6 +137,7 @@ def tenants(db: Session) -> Tenants:
         "consumer_id": consumer_b.id,
         "alarm_id": 1,
         "batch_id": move.id,
+        "message_id": 1,
     }
     markers = [
         "Bravo Utilities Zq",

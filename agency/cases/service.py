@@ -8,8 +8,9 @@ instructions, and the scoped case list and totals.
 - Maintenance (``apply_maintenance``): recall, update, adjust or a direct payment on an
   open case; a recall and a payment that clears the balance close the case through the
   status machine (``agency.cases.status``).
-- Lists: the cases a viewer may see and their totals (scoped in the repository); and
-  ``refresh_statistics``, for the planner while a large placement grows the tables.
+- Lists: the cases a viewer may see (one case, a page of them) and their totals (scoped
+  in the repository); and ``refresh_statistics``, for the planner while a large
+  placement grows the tables.
 
 Working a case lives elsewhere: the agent's actions in ``agency.cases.actions``, the
 status machine in ``agency.cases.status``, assignment in ``agency.cases.assignment``.
@@ -95,6 +96,13 @@ def list_cases(
 ) -> Page[Case]:
     """The cases ``viewer`` may see that match ``filters``, one page of them."""
     return repository.list_cases(db, viewer, filters, page)
+
+
+def case_for_viewer(db: Session, *, viewer: Viewer, case_id: int) -> Case | None:
+    """The case as the case page loads it, or None when it does not exist *for this
+    viewer* (a merchant: another client's case): the same scoping for the pages that
+    hang off the case page (outreach's messages)."""
+    return repository.case_for_viewer(db, viewer, case_id)
 
 
 def totals(db: Session, *, viewer: Viewer, client_id: int | None = None) -> Totals:

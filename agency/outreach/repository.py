@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from agency.cases.models import Case
+from agency.kit.pagination import Page, PageRequest, paginate
 from agency.outreach.models import (
     InboundMessage,
     MessageChannel,
@@ -138,3 +141,64 @@ def latest_message_to(db: Session, to: str, channel: MessageChannel) -> OutboxMe
         .order_by(OutboxMessage.id.desc())
         .limit(1)
     ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxFilter:
+    """The Outbox's filters; None is no filter.  ``since`` and ``until`` bound
+    ``created_at`` (``until`` exclusive); ``reference`` is the start of the case's client
+    reference, in any case."""
+
+    status: MessageStatus | None = None
+    channel: MessageChannel | None = None
+    client_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    reference: str | None = None
+
+
+def outbox_page(db: Session, filters: OutboxFilter, request: PageRequest) -> Page[OutboxMessage]:
+    """One page of the messages matching ``filters``, newest first.  The reference
+    search reads cases' table (read-only, downward in the layers: outreach is above
+    cases)."""
+    query = select(OutboxMessage)
+    if filters.status is not None:
+        query = query.where(OutboxMessage.status == filters.status)
+    if filters.channel is not None:
+        query = query.where(OutboxMessage.channel == filters.channel)
+    if filters.client_id is not None:
+        query = query.where(OutboxMessage.client_id == filters.client_id)
+    if filters.since is not None:
+        query = query.where(OutboxMessage.created_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(OutboxMessage.created_at < filters.until)
+    if filters.reference:
+        start = _like_literal(filters.reference.lower()) + "%"
+        query = query.join(Case, Case.id == OutboxMessage.case_id).where(
+            func.lower(Case.client_reference).like(start, escape="\\")
+        )
+    return paginate(
+        db,
+        query,
+        request,
+        {"created": OutboxMessage.created_at},
+        tiebreak=OutboxMessage.id.desc(),
+        default_sort="created",
+        default_dir="desc",
+    )
+
+
+def case_references(db: Session, case_ids: Sequence[int]) -> dict[int, str]:
+    """Each case's client reference, for the Outbox's rows (a read-only list query of
+    cases' table, downward in the layers)."""
+    if not case_ids:
+        return {}
+    rows = db.execute(
+        select(Case.id, Case.client_reference).where(Case.id.in_(sorted(set(case_ids))))
+    ).all()
+    return dict(rows)
+
+
+def _like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern (with ``escape="\\"``): its wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
