@@ -160,15 +160,14 @@ class Settings(BaseSettings):
     agency_email: str = "help@agency.example"
     agency_address: str = "PO Box 1000, Springfield, IL 62701"
     agency_hours: str = "Mon-Fri 8am-8pm Central"
-    # Twilio: with the account SID and auth token set, texts and calls go through Twilio;
+    # Twilio: with the account SID and auth token set, texts go through Twilio;
     # without, through the sandbox (the outbox records what would be sent).  Texts come
-    # from the Messaging Service when one is set, else from the pool of numbers
-    # (comma-separated E.164), each paced at sms_segments_per_second.
+    # from the Messaging Service when one is set (Twilio paces its numbers), else from
+    # the pool of numbers (comma-separated E.164).
     twilio_account_sid: str = ""
     twilio_auth_token: str = Field(default="", repr=False)
     twilio_messaging_service_sid: str = ""
     twilio_from_numbers: str = ""
-    sms_segments_per_second: float = Field(default=1.0, gt=0)
     # E-mail: smtp://user:password@host:port (smtps:// for TLS from the start; STARTTLS
     # is used whenever the server offers it); empty: the sandbox.
     smtp_url: str = Field(default="", repr=False)
