@@ -73,6 +73,12 @@ class MessageTemplate(IdMixin, Base):
     title: Mapped[str] = mapped_column(String(120))
     # Texts: at most this many segments (a long text costs one per segment).
     segment_limit: Mapped[int | None] = mapped_column(Integer)
+    # May be the first communication about a debt (then it carries the full mini-Miranda;
+    # otherwise at least the "from a debt collector" line).
+    first_contact: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A notice of intent to sue: its suit words are allowed, and the gate keeps it off
+    # time-barred debts (US-REGF-TIMEBARRED).
+    suit_notice: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=0)  # the newest version's number
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

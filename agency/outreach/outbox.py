@@ -45,6 +45,7 @@ from agency.outreach.models import (
     OutboxEvent,
     OutboxMessage,
 )
+from agency.outreach.template_checks import GATE_CHANNEL
 from agency.worker import enqueue
 
 DELIVER = "agency.outreach.tasks.deliver"
@@ -100,7 +101,7 @@ def queue(
     result = compliance.gate(
         db,
         consumer_id=consumer_id,
-        channel=versions.GATE_CHANNEL[draft.channel],
+        channel=GATE_CHANNEL[draft.channel.value],
         contact_point_id=contact_point_id,
         case_ids=[case_id],
         actor_id=by_user_id,
@@ -241,7 +242,7 @@ def _ask_gate_anew(
     result = compliance.gate(
         db,
         consumer_id=message.consumer_id,
-        channel=versions.GATE_CHANNEL[message.channel],
+        channel=GATE_CHANNEL[message.channel.value],
         contact_point_id=message.contact_point_id,
         case_ids=[message.case_id],
         actor_id=None,

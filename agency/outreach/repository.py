@@ -15,6 +15,7 @@ from agency.outreach.models import (
     InboundMessage,
     MessageChannel,
     MessageStatus,
+    MessageTemplate,
     OutboxEvent,
     OutboxMessage,
 )
@@ -202,3 +203,18 @@ def case_references(db: Session, case_ids: Sequence[int]) -> dict[int, str]:
 def _like_literal(text: str) -> str:
     """``text`` for a LIKE pattern (with ``escape="\\"``): its wildcards taken literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def template_for_update(
+    db: Session, key: str, channel: MessageChannel, language: str
+) -> MessageTemplate | None:
+    """The template, its row locked: two admins saving at once get versions 2 and 3."""
+    return db.scalars(
+        select(MessageTemplate)
+        .where(
+            MessageTemplate.key == key,
+            MessageTemplate.channel == channel,
+            MessageTemplate.language == language,
+        )
+        .with_for_update()
+    ).one_or_none()

@@ -58,6 +58,8 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("title", sa.String(length=120), nullable=False),
         sa.Column("segment_limit", sa.Integer(), nullable=True),
+        sa.Column("first_contact", sa.Boolean(), nullable=False),
+        sa.Column("suit_notice", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("created_at", agency.db.UTCDateTime(timezone=True), nullable=False),
