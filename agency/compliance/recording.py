@@ -35,6 +35,49 @@ def record_outcome(
     """Append what became of an allowed attempt (never edits the attempt itself)."""
     if outcome not in OUTCOMES:
         raise ComplianceError(f"outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
+    return _outcome_of(
+        db,
+        attempt_id,
+        outcome=outcome,
+        actor_id=actor_id,
+        source=source,
+        detail=dict(detail or {}),
+    )
+
+
+def withdraw(
+    db: Session,
+    *,
+    attempt_id: int,
+    blocked_by: Sequence[str],
+    next_allowed_at: datetime | None,
+    source: Source,
+) -> LedgerEntry:
+    """Take back an allowed attempt before anything left: the gate, asked again at send
+    time (``gate.recheck``), blocks it by ``blocked_by``.  Written as the attempt's
+    outcome, so the attempt no longer counts in the consumer's history."""
+    return _outcome_of(
+        db,
+        attempt_id,
+        outcome=WITHDRAWN,
+        actor_id=None,
+        source=source,
+        detail={},
+        blocked_by=sorted(blocked_by),
+        next_allowed_at=next_allowed_at,
+    )
+
+
+def _outcome_of(
+    db: Session,
+    attempt_id: int,
+    *,
+    outcome: str,
+    actor_id: int | None,
+    source: Source,
+    **values: Any,
+) -> LedgerEntry:
+    """Append an outcome entry on the allowed attempt ``attempt_id``'s chain."""
     attempt = repo.entry(db, attempt_id)
     if attempt.kind is not EntryKind.ATTEMPT or not attempt.allowed:
         raise ComplianceError("attempt: only an allowed attempt can have an outcome")
@@ -53,42 +96,7 @@ def record_outcome(
         case_ids=attempt.case_ids,
         attempt_id=attempt.id,
         outcome=outcome,
-        detail=dict(detail or {}),
-    )
-
-
-def withdraw(
-    db: Session,
-    *,
-    attempt_id: int,
-    blocked_by: Sequence[str],
-    next_allowed_at: datetime | None,
-    source: Source,
-) -> LedgerEntry:
-    """Take back an allowed attempt before anything left: the gate, asked again at send
-    time (``gate.recheck``), blocks it by ``blocked_by``.  Written as the attempt's
-    outcome, so the attempt no longer counts in the consumer's history."""
-    attempt = repo.entry(db, attempt_id)
-    if attempt.kind is not EntryKind.ATTEMPT or not attempt.allowed:
-        raise ComplianceError("attempt: only an allowed attempt can be withdrawn")
-    repo.lock_chain(db, attempt.consumer_id)
-    return append(
-        db,
-        head=repo.chain_head(db, attempt.consumer_id),
-        consumer_id=attempt.consumer_id,
-        kind=EntryKind.OUTCOME,
-        at=clock.now(),
-        actor_id=None,
-        source=source,
-        channel=attempt.channel,
-        direction=attempt.direction,
-        contact_point_id=attempt.contact_point_id,
-        case_ids=attempt.case_ids,
-        attempt_id=attempt.id,
-        outcome=WITHDRAWN,
-        blocked_by=sorted(blocked_by),
-        next_allowed_at=next_allowed_at,
-        detail={},
+        **values,
     )
 
 

@@ -98,19 +98,7 @@ def queue(
     the gate decided, and (allowed) the job that sends it once this commits — or, with
     ``send_now`` False (many messages at once), leave it to the minute's sweep, which
     sends the due messages in batches."""
-    result = compliance.gate(
-        db,
-        consumer_id=consumer_id,
-        channel=GATE_CHANNEL[draft.channel.value],
-        contact_point_id=contact_point_id,
-        case_ids=[case_id],
-        actor_id=by_user_id,
-        source=source,
-        automated=draft.channel is MessageChannel.SMS,  # every text is sent by machine
-        template=draft.gate_template,
-    )
     now = clock.now()
-    status = MessageStatus.PENDING if result.allowed else MessageStatus.BLOCKED
     message = OutboxMessage(
         case_id=case_id,
         consumer_id=consumer_id,
@@ -119,8 +107,6 @@ def queue(
         channel=draft.channel,
         template_version_id=draft.template_version_id,
         gate_template=draft.gate_template.id,
-        attempt_entry_id=result.entry.id,
-        status=status,
         to_address=to_address,
         subject=draft.subject,
         body=draft.body,
@@ -128,11 +114,14 @@ def queue(
         segments=draft.segments,
         provider=provider,
         message_key=new_key(),
-        blocked_by=list(result.decision.blocked_by),
         by_user_id=by_user_id,
         created_at=now,
         status_at=now,
     )
+    result = _gate(db, message, draft.gate_template, actor_id=by_user_id, source=source)
+    status = MessageStatus.PENDING if result.allowed else MessageStatus.BLOCKED
+    message.status = status
+    message.blocked_by = list(result.decision.blocked_by)
     db.add(message)
     db.flush()
     _event(db, message, status, detail=_blocked_detail(result.decision))
@@ -239,23 +228,37 @@ def _ask_gate_anew(
 ) -> bool:
     """A deferred message's time has come: a new attempt through the gate (the old one
     was withdrawn).  False when the gate still says no (recorded)."""
+    result = _gate(db, message, template, actor_id=None, source=compliance.Source.RETRY)
+    if result.allowed:
+        message.status = MessageStatus.PENDING
+        return True
+    _settle_refusal(db, message, result.decision)
+    return False
+
+
+def _gate(
+    db: Session,
+    message: OutboxMessage,
+    template: compliance.Template | str,
+    *,
+    actor_id: int | None,
+    source: compliance.Source,
+) -> compliance.GateResult:
+    """Ask the gate about sending ``message`` now (every text counts as sent by machine);
+    the message keeps the attempt the gate wrote."""
     result = compliance.gate(
         db,
         consumer_id=message.consumer_id,
         channel=GATE_CHANNEL[message.channel.value],
         contact_point_id=message.contact_point_id,
         case_ids=[message.case_id],
-        actor_id=None,
-        source=compliance.Source.RETRY,
+        actor_id=actor_id,
+        source=source,
         automated=message.channel is MessageChannel.SMS,
         template=template,
     )
     message.attempt_entry_id = result.entry.id
-    if result.allowed:
-        message.status = MessageStatus.PENDING
-        return True
-    _settle_refusal(db, message, result.decision)
-    return False
+    return result
 
 
 def _withdraw(db: Session, message: OutboxMessage, decision: compliance.Decision) -> None:
