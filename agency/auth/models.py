@@ -51,6 +51,8 @@ class User(IdMixin, Base):
     last_login_at: Mapped[datetime | None]
     # The IANA zone the user's screens show times in; None: the agency's (AGENCY_TIME_ZONE).
     time_zone: Mapped[str | None] = mapped_column(String(64))
+    # The phone click-to-call rings first (E.164), before bridging to the consumer.
+    phone: Mapped[str | None] = mapped_column(String(32))
 
     client: Mapped[Client | None] = relationship(lazy="raise")
 

@@ -1,10 +1,11 @@
 """Outreach's tables: message templates and their versions, the outbox (every text,
-e-mail, letter and call on its way through a provider, with its status history), and the
-consumers' inbound texts."""
+e-mail and letter on its way through a provider, with its status history), the
+consumers' inbound texts, the documents outreach keeps (letters, validation notices,
+print batches), click-to-call calls, and E-SIGN consents."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -177,6 +179,10 @@ class OutboxMessage(IdMixin, Base):
     status_at: Mapped[datetime] = mapped_column(default=clock.now)
     sending_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # A letter: the print batch it went out in.
+    letter_batch_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("letter_batches.id", ondelete="RESTRICT"), index=True
+    )
 
     events: Mapped[list[OutboxEvent]] = relationship(
         back_populates="message", lazy="raise", order_by="OutboxEvent.id"
@@ -244,3 +250,127 @@ class ClientSender(Base):
     reply_to: Mapped[str | None] = mapped_column(String(320))
     sms_numbers: Mapped[list[str]] = mapped_column(Json, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class DocumentKind(StrEnum):
+    LETTER = "letter"  # one letter as printed
+    VALIDATION_NOTICE = "validation_notice"  # a Reg F notice as sent (letter or e-mail)
+    PRINT_BATCH = "print_batch"  # a day's letters merged for the print vendor
+    MANIFEST = "manifest"  # the print batch's CSV manifest
+
+
+class LetterBatch(IdMixin, Base):
+    """One day's letters for the print vendor; its merged PDF and CSV manifest are the
+    documents with its ``batch_id``."""
+
+    __tablename__ = "letter_batches"
+
+    day: Mapped[date] = mapped_column(index=True)
+    letters: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer)
+    by_user_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Document(IdMixin, Base):
+    """A file outreach made and keeps, byte for byte as it went out: a letter's PDF, a
+    validation notice's PDF, a print batch and its manifest.  Kept in the database so
+    every web and worker process reads the same copy."""
+
+    __tablename__ = "outreach_documents"
+    __table_args__ = (Index("ix_outreach_documents_case_id_created_at", "case_id", "created_at"),)
+
+    kind: Mapped[DocumentKind] = mapped_column(db_enum(DocumentKind, "document_kind"))
+    case_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("cases.id", ondelete="RESTRICT")
+    )
+    # The letter or e-mail it went out as.
+    message_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("outbox_messages.id", ondelete="RESTRICT"), index=True
+    )
+    # A print batch's merged PDF or manifest: the batch.
+    batch_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("letter_batches.id", ondelete="RESTRICT"), index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    by_user_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class CallStatus(StrEnum):
+    """A click-to-call's life: Twilio rings the agent, then bridges to the consumer."""
+
+    QUEUED = "queued"
+    RINGING_AGENT = "ringing_agent"
+    CONNECTING = "connecting"  # the agent answered; the consumer's phone is ringing
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class VoiceCall(IdMixin, Base):
+    """A click-to-call from the case page, after the gate allowed the call attempt."""
+
+    __tablename__ = "voice_calls"
+    __table_args__ = (
+        Index("ix_voice_calls_case_id_created_at", "case_id", "created_at"),
+        UniqueConstraint("provider", "provider_id"),
+    )
+
+    case_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("cases.id", ondelete="RESTRICT"))
+    consumer_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("consumers.id", ondelete="RESTRICT")
+    )
+    contact_point_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("contact_points.id", ondelete="RESTRICT")
+    )
+    attempt_entry_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    agent_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("users.id", ondelete="RESTRICT"))
+    agent_phone: Mapped[str] = mapped_column(String(32))
+    status: Mapped[CallStatus] = mapped_column(db_enum(CallStatus, "call_status"))
+    provider: Mapped[str] = mapped_column(String(16))  # sandbox, twilio
+    provider_id: Mapped[str | None] = mapped_column(String(64))  # the agent leg's CallSid
+    consumer_call_id: Mapped[str | None] = mapped_column(String(64))  # the bridged leg's
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    status_at: Mapped[datetime] = mapped_column(default=clock.now)
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+
+class ESignConsent(IdMixin, Base):
+    """A consumer's E-SIGN Act consent to receive disclosures (the validation notice)
+    electronically at one e-mail address; ``withdrawn_at`` ends it."""
+
+    __tablename__ = "esign_consents"
+    __table_args__ = (Index("ix_esign_consents_contact_point_id", "contact_point_id"),)
+
+    consumer_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("consumers.id", ondelete="RESTRICT"), index=True
+    )
+    contact_point_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("contact_points.id", ondelete="RESTRICT")
+    )
+    given_at: Mapped[datetime]
+    how: Mapped[str] = mapped_column(String(200))  # e.g. "self-service page, checkbox"
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="RESTRICT")
+    )
