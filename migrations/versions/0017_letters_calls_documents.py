@@ -262,7 +262,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("phone", sa.String(length=32), nullable=True))
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("phone")
