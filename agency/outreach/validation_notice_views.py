@@ -35,9 +35,7 @@ from agency.outreach.case_views import NOTICE_SENDERS, messages_panel
 router = APIRouter()
 
 Senders = Annotated[User, Depends(require(*NOTICE_SENDERS))]
-Staff = Annotated[
-    User, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE))
-]
+Staff = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE))]
 
 
 class SendForm(BaseModel):

@@ -8,9 +8,8 @@ posted as rendered, with who may use them."""
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
-import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -374,8 +373,11 @@ def test_the_panel_sends_by_letter_records_a_consent_then_offers_e_mail(
     assert "E-SIGN consent recorded" in recorded.text  # type: ignore[attr-defined]
     html = panel_html(client, case)
     assert "consumer confirmed by e-mail reply" in html
-    action, fields, options = rendered_form(html, "send-notice-email")
+    _action, _fields, options = rendered_form(html, "send-notice-email")
     assert options["email_id"] == [str(point(db, case, Channel.EMAIL).id)]
+    with clock.frozen(BEFORE_JULY_4):
+        _, again = post_rendered(client, html, "send-notice-email", reason="asked for it by e-mail")
+    assert "on its way by e-mail" in again.text  # type: ignore[attr-defined]
 
 
 def test_a_post_naming_another_address_is_refused_in_words_and_nothing_kept(
