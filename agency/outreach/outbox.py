@@ -60,7 +60,7 @@ STUCK_AFTER = timedelta(minutes=2)
 FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
 # "Too many requests" spends no try; a message rate limited this many times the tries
-# allowed (5 × 3: about ten hours of growing waits) is failed all the same.
+# allowed (5 times 3: about ten hours of growing waits) is failed all the same.
 RATE_LIMITS_PER_TRY = 3
 # The provider outcome the ledger records for a final status.
 _LEDGER_OUTCOME: dict[MessageStatus, compliance.Outcome] = {
@@ -363,7 +363,8 @@ def _failed(db: Session, message: OutboxMessage, error: ProviderError) -> None:
 
 
 def _growing_wait(count: int) -> timedelta:
-    return min(FIRST_WAIT * 2 ** (count - 1), LONGEST_WAIT)
+    """1, 2, 4 … minutes for the ``count``-th wait, at most an hour."""
+    return min(FIRST_WAIT * (1 << min(max(count - 1, 0), 10)), LONGEST_WAIT)
 
 
 def _retry_after(

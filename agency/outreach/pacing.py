@@ -54,11 +54,14 @@ def take_turns(
             going.append(message)
         else:
             message.slot_at = message.next_try_at = turn
+            message.from_address = number
     return going
 
 
 def rest(db: Session, number: str, *, until: datetime, now: datetime) -> None:
-    """The provider said ``number`` sends too fast: no new turn on it before ``until``
-    (the pool's other numbers go on)."""
+    """The provider said ``number`` sends too fast: nothing leaves it before ``until``
+    (the pool's other numbers go on); the texts holding turns on it give them up and
+    take new ones then."""
     slot = repo.number_slots_for_update(db, [number], now)[number]
     slot.next_free_at = max(slot.next_free_at, until)
+    repo.give_up_turns(db, number, until)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,6 +82,25 @@ def number_slots_for_update(
         .execution_options(populate_existing=True)
     )
     return {row.number: row for row in rows}
+
+
+def give_up_turns(db: Session, number: str, until: datetime) -> None:
+    """The texts waiting for a turn on ``number`` wait until ``until`` without one."""
+    db.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == MessageStatus.PENDING,
+            OutboxMessage.slot_at.is_not(None),
+            OutboxMessage.from_address == number,
+        )
+        .values(
+            slot_at=None,
+            next_try_at=case(
+                (OutboxMessage.next_try_at > until, OutboxMessage.next_try_at), else_=until
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def due_ids(db: Session, now: datetime, *, job_lost_before: datetime, limit: int) -> list[int]:

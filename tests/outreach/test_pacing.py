@@ -4,99 +4,24 @@ at once (two sessions, two threads — on PostgreSQL when the suite has it)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
-from agency.compliance.models import Source
-from agency.compliance.templates import get as builtin_template
 from agency.config import get_settings
 from agency.db import session_scope
 from agency.kit import clock
-from agency.outreach import outbox, providers, sending
-from agency.outreach.channels.twilio_sms import TwilioSms
-from agency.outreach.models import MessageChannel, MessageStatus, OutboxEvent, OutboxMessage
+from agency.outreach import outbox, sending
+from agency.outreach.models import MessageStatus, OutboxEvent, OutboxMessage
 from agency.worker import drain
-from tests.fixtures import factories
-from tests.fixtures.compliance import OFFICE_HOURS, make_debtor
-from tests.fixtures.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
-
-POOL = ("+13125559001", "+13125559002", "+13125559003")
-BODY = "Northwind: a message from a debt collector about your account. Reply STOP to opt out."
-# 200 GSM characters: two segments.
-LONG_BODY = BODY + " " + "x" * (199 - len(BODY))
-
-
-@dataclass(frozen=True)
-class Person:
-    case_id: int
-    consumer_id: int
-    client_id: int
-    phone_id: int
-    phone: str
-
-
-@pytest.fixture
-def pool(fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch) -> FakeTwilio:
-    """Texts through Twilio from the agency's pool of three numbers (no Messaging
-    Service)."""
-    settings = get_settings()
-    monkeypatch.setattr(settings, "twilio_messaging_service_sid", "")
-    monkeypatch.setattr(settings, "twilio_from_numbers", ",".join(POOL))
-    providers.install(
-        "twilio", TwilioSms(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, http_client=fake_twilio)
-    )
-    return fake_twilio
-
-
-@pytest.fixture
-def people(bound_engine: Engine) -> list[Person]:
-    """Four debtors committed (the gate allows three texts a week to each)."""
-    with session_scope() as db:
-        factories.bind(db)
-        made = [make_debtor(phone=f"+1312555{n:04d}") for n in range(4)]
-        db.flush()
-        return [
-            Person(d.case.id, d.consumer.id, d.client.id, d.phone.id, d.phone.value) for d in made
-        ]
-
-
-def queue_texts(people: list[Person], count: int, *, send_now: bool = True) -> list[int]:
-    template = builtin_template("payment-reminder-sms")
-    assert template is not None
-    ids = []
-    with session_scope() as db:
-        for n in range(count):
-            person = people[n % len(people)]
-            body = LONG_BODY if n == 0 and not send_now else BODY
-            message = outbox.queue(
-                db,
-                case_id=person.case_id,
-                consumer_id=person.consumer_id,
-                client_id=person.client_id,
-                contact_point_id=person.phone_id,
-                to_address=person.phone,
-                draft=outbox.Draft(channel=MessageChannel.SMS, body=body, gate_template=template),
-                provider=providers.name_for(MessageChannel.SMS),
-                by_user_id=None,
-                source=Source.AGENT,
-                send_now=send_now,
-            )
-            ids.append(message.id)
-    return ids
-
-
-def messages(ids: list[int]) -> list[OutboxMessage]:
-    with session_scope() as db:
-        found = list(db.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))))
-        db.expunge_all()
-    return sorted(found, key=lambda m: m.id)
+from tests.fixtures.compliance import OFFICE_HOURS
+from tests.fixtures.twilio import FakeTwilio
+from tests.outreach.pool import POOL, Person, messages, queue_texts
 
 
 def run_sweeps(until: datetime, step: timedelta) -> None:
@@ -120,7 +45,9 @@ def sends_by_number(fake: FakeTwilio) -> dict[str, list[datetime]]:
 
 
 def most_in_a_second(times: list[datetime]) -> int:
-    return max(sum(1 for t in times if start <= t < start + timedelta(seconds=1)) for start in times)
+    return max(
+        sum(1 for t in times if start <= t < start + timedelta(seconds=1)) for start in times
+    )
 
 
 @pytest.mark.parametrize("rate", [1.0, 2.0])
@@ -152,7 +79,7 @@ def test_ten_texts_on_three_numbers_keep_each_number_s_rate(
     assert sorted(len(times) for times in by_number.values()) == [3, 3, 4]
     for times in by_number.values():
         assert most_in_a_second(times) <= rate
-        assert all(b - a >= timedelta(seconds=1 / rate) for a, b in zip(times, times[1:]))
+        assert all(b - a >= timedelta(seconds=1 / rate) for a, b in itertools.pairwise(times))
     # All ten left within the pool's pace: four turns on the busiest number.
     assert max(t for times in by_number.values() for t in times) == OFFICE_HOURS + timedelta(
         seconds=3 / rate
@@ -166,14 +93,12 @@ def test_a_two_segment_text_holds_its_number_for_two_turns(
     pool: FakeTwilio, people: list[Person]
 ) -> None:
     with clock.frozen(OFFICE_HOURS):
-        ids = queue_texts(people, 4, send_now=False)  # the first is two segments long
+        ids = queue_texts(people, 4, send_now=False, long_first=True)
         long_text = ids[0]
         same_number = [i for i in ids[1:] if i % 3 == long_text % 3]
         sending.send_due()
         drain()
-        assert [m.slot_at for m in messages(same_number)] == [
-            OFFICE_HOURS + timedelta(seconds=2)
-        ]
+        assert [m.slot_at for m in messages(same_number)] == [OFFICE_HOURS + timedelta(seconds=2)]
         run_sweeps(OFFICE_HOURS + timedelta(seconds=3), timedelta(seconds=0.5))
     assert [m.status for m in messages(ids)] == [MessageStatus.SENT] * 4
 
@@ -230,7 +155,7 @@ def test_two_workers_claiming_at_once_never_give_a_number_two_texts_in_one_turn(
             start.wait()
             with session_scope() as db:
                 claimed[n] = [c.message_id for c in outbox.claim_many(db, halves[n])]
-        except BaseException as exc:  # noqa: BLE001  (the test thread re-raises it)
+        except BaseException as exc:
             failures.append(exc)
 
     with clock.frozen(OFFICE_HOURS):
