@@ -168,6 +168,9 @@ class Settings(BaseSettings):
     twilio_auth_token: str = Field(default="", repr=False)
     twilio_messaging_service_sid: str = ""
     twilio_from_numbers: str = ""
+    # Texts from the pool: each long code sends at most this many segments a second
+    # (Twilio's own limit for a US long code is 1).  A Messaging Service paces itself.
+    sms_segments_per_second: float = Field(default=1.0, gt=0, le=1000)
     # E-mail: smtp://user:password@host:port (smtps:// for TLS from the start; STARTTLS
     # is used whenever the server offers it); empty: the sandbox.
     smtp_url: str = Field(default="", repr=False)

@@ -15,7 +15,7 @@ import logging
 import logging.config
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import Celery
@@ -54,9 +54,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "agency.cases.tasks.wake_cases",
         "schedule": crontab(minute="*"),
     },
+    # Every second: a text waiting for its turn on a pool number leaves on time.
     "send-due-messages": {
         "task": "agency.outreach.tasks.send_due",
-        "schedule": crontab(minute="*"),
+        "schedule": schedule(timedelta(seconds=1)),
     },
     "reconcile-stuck-messages": {
         "task": "agency.outreach.tasks.reconcile_stuck",
@@ -191,7 +192,7 @@ class EmbeddedBeat(threading.Thread):
     Uses Celery's own schedule objects, so "when is it due" has one definition.
     """
 
-    def __init__(self, *, tick_seconds: float = 30.0) -> None:
+    def __init__(self, *, tick_seconds: float = 1.0) -> None:
         super().__init__(name="agency-beat", daemon=True)
         self.tick_seconds = tick_seconds
         self._stop_event = threading.Event()

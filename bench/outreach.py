@@ -2,7 +2,7 @@
 Twilio SDK, whose HTTP client is an in-process fake that answers like Twilio
 (``tests/fixtures/twilio.py``), against bare INSERTs of the same outbox row, in one run.
 
-    python bench/outreach.py [--texts N] [--workers W] [--quick] [--database-url URL]
+    python bench/outreach.py [--texts N] [--workers W] [--pool P] [--quick] [--database-url URL]
 
 Setup (not timed as sends): N texts queued through the gate (``outbox.queue``, the
 ledger entry and the outbox row in one transaction), three per consumer at most (the
@@ -11,7 +11,12 @@ run the sending job the sweep queues (``deliver_batch``, ``--batch`` messages a 
 over its share of the queued messages — the gate asked again for the batch, ``sending``
 committed, the SDK's requests, ``sent`` committed — and, in the same run, W processes
 inserting the same number of bare outbox rows, one transaction each; then ``--single``
-more texts one message a job (what an agent's click queues).  Prints sends/s, the
+more texts one message a job (what an agent's click queues).  ``--pool P``: the texts
+come from a pool of P numbers, paced by us (``outreach.pacing``), instead of the Messaging
+Service; the clock runs (frozen at office hours, moved by the real time elapsed), so a
+pool must hold at least as many numbers as the sends/s reached or pacing holds texts
+back (reported as "pending").  Last, ``--paced`` texts from a 10-number pool, the job
+run every 0.1 s, show the pace: about 10 segments a second.  Prints sends/s, the
 ratio, a job's p50/p99, peak RSS, the one-message figures, then one line of JSON.  Targets
 (issue 15): >= 500 sends/s on 2 cores, ratio >= 0.2, RSS < 400 MB.
 """
@@ -184,29 +189,54 @@ def setup(url: str, texts: int) -> list[int]:
     return ids
 
 
-def _send_share(url: str, ids: list[int], batch: int, out: Any) -> None:
-    """One worker process: the sending job over ``ids``, ``batch`` messages a job (the
-    sweep's batches; 1: the job an agent's click queues), each job timed."""
-    _environment(url)
-    from agency.kit import clock
-    from agency.outreach import providers, sending
+def _twilio(pool: int) -> Any:
+    """This process's Twilio: the real SDK over the in-process fake, from the Messaging
+    Service (``pool`` 0) or from a pool of ``pool`` numbers, paced by us."""
+    from agency.config import get_settings
+    from agency.outreach import providers
     from agency.outreach.channels.twilio_sms import TwilioSms
     from tests.fixtures.twilio import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, FakeTwilio
 
+    settings = get_settings()
+    service = "" if pool else MESSAGING_SERVICE_SID
+    settings.twilio_messaging_service_sid = service
+    settings.twilio_from_numbers = ",".join(f"+1872555{n:04d}" for n in range(pool))
     fake = FakeTwilio()
     providers.install(
         "twilio",
         TwilioSms(
             account_sid=ACCOUNT_SID,
             auth_token=AUTH_TOKEN,
-            messaging_service_sid=MESSAGING_SERVICE_SID,
+            messaging_service_sid=service,
             http_client=fake,
         ),
     )
+    return fake
+
+
+def _running_clock(began: float) -> None:
+    """The frozen clock moved to the bench's start plus the real time elapsed: the gate
+    sees office hours in Chicago, pacing sees time pass (workers forked together agree
+    to within milliseconds)."""
+    from agency.kit import clock
+
+    clock.advance(START + timedelta(minutes=5, seconds=time.perf_counter() - began) - clock.now())
+
+
+def _send_share(url: str, ids: list[int], batch: int, pool: int, out: Any) -> None:
+    """One worker process: the sending job over ``ids``, ``batch`` messages a job (the
+    sweep's batches; 1: the job an agent's click queues), each job timed."""
+    _environment(url)
+    from agency.kit import clock
+    from agency.outreach import sending
+
+    fake = _twilio(pool)
     latencies = []
     outcomes: dict[str, int] = {}
+    started = time.perf_counter()
     with clock.frozen(START + timedelta(minutes=5)):
         for start in range(0, len(ids), batch):
+            _running_clock(started)
             began = time.perf_counter()
             done = sending.deliver_batch(ids[start : start + batch])
             latencies.append(time.perf_counter() - began)
@@ -216,6 +246,26 @@ def _send_share(url: str, ids: list[int], batch: int, out: Any) -> None:
     out.put(
         {"latencies": latencies, "outcomes": outcomes, "rss_mb": rss, "posted": len(fake.messages)}
     )
+
+
+def _paced(url: str, ids: list[int], pool: int, out: Any) -> None:
+    """One worker: ``ids`` (one segment each) from a pool of ``pool`` numbers, the sending
+    job every 0.1 s over them (a text not yet due is left: the sweep's view), until all
+    have left; when each left, in real seconds."""
+    _environment(url)
+    from agency.kit import clock
+    from agency.outreach import sending
+
+    fake = _twilio(pool)
+    started = time.perf_counter()
+    left: list[float] = []
+    with clock.frozen(START + timedelta(minutes=5)):
+        while len(left) < len(ids) and time.perf_counter() - started < 60:
+            _running_clock(started)
+            sent = sending.deliver_batch(ids).get("sent", 0)
+            left.extend([time.perf_counter() - started] * sent)
+            time.sleep(0.1)
+    out.put({"left": left, "posted": len(fake.messages)})
 
 
 def _insert_share(url: str, count: int, row: dict[str, Any], offset: int, out: Any) -> None:
@@ -256,6 +306,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--single", type=int, default=1000, help="then this many more, one message a job"
     )
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=0,
+        help="texts from a pool of this many numbers, paced by us (0: the Messaging Service)",
+    )
+    parser.add_argument(
+        "--paced", type=int, default=100, help="then this many texts from a 10-number pool"
+    )
     parser.add_argument("--quick", action="store_true", help="2,000 texts (CI)")
     parser.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1/agency_bench_outreach"
@@ -264,14 +323,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     texts = 2_000 if args.quick else args.texts
     single = 400 if args.quick else args.single
     began = time.perf_counter()
-    every = setup(args.database_url, texts + single)
-    ids, ones = every[:texts], every[texts:]
+    every = setup(args.database_url, texts + single + args.paced)
+    ids, ones, paced = every[:texts], every[texts : texts + single], every[texts + single :]
     queued_s = time.perf_counter() - began
-    shares = [(args.database_url, ids[w :: args.workers], args.batch) for w in range(args.workers)]
+    shares = [
+        (args.database_url, ids[w :: args.workers], args.batch, args.pool)
+        for w in range(args.workers)
+    ]
     send_s, results = _processes(_send_share, shares)
-    one_shares = [(args.database_url, ones[w :: args.workers], 1) for w in range(args.workers)]
+    one_shares = [
+        (args.database_url, ones[w :: args.workers], 1, args.pool) for w in range(args.workers)
+    ]
     one_s, one_results = _processes(_send_share, one_shares)
     one_latencies = sorted(x for r in one_results for x in r["latencies"])
+    _, [paced_result] = _processes(_paced, [(args.database_url, paced, 10)])
+    # Each of the 10 numbers sends its first text at once; after that, the pace.
+    paced_left = sorted(paced_result["left"])
+    paced_rate = (len(paced_left) - 10) / (paced_left[-1] - paced_left[9]) if paced else 0.0
 
     from sqlalchemy import create_engine, select
 
@@ -301,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "texts": len(ids),
         "workers": args.workers,
         "batch": args.batch,
+        "pool": args.pool or "messaging service",
         "queue_s": round(queued_s, 1),
         "sends": sends,
         "outcomes": outcomes,
@@ -317,6 +386,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "single_p99_ms": round(one_latencies[int(len(one_latencies) * 0.99)] * 1000, 2),
     }
     figures["ratio"] = round(figures["sends_per_s"] / figures["bare_inserts_per_s"], 3)
+    figures["paced_texts"] = len(paced_left)
+    figures["paced_10_numbers_segments_per_s"] = round(paced_rate, 2)
     print(f"texts queued through the gate:   {len(ids):>10,} ({queued_s:.0f} s of setup)")
     print(f"sent by {args.workers} workers /s:           {figures['sends_per_s']:>10,.1f}")
     print(f"bare outbox INSERTs /s:          {figures['bare_inserts_per_s']:>10,.1f}")
@@ -327,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     one = f"{figures['single_p50_ms']:>6} / {figures['single_p99_ms']}"
     print(f"one message a job p50 / p99 ms:  {one}")
     print(f"peak RSS per worker (< 400 MB):  {figures['peak_rss_mb']:>10} MB")
+    print(f"a 10-number pool, segments/s:    {paced_rate:>10.2f} ({len(paced_left)} texts)")
     print(json.dumps(figures))
 
 

@@ -166,7 +166,12 @@ class OutboxMessage(IdMixin, Base):
     # Ours, unique: an e-mail's Message-ID, so a resend after a crash is recognisable.
     message_key: Mapped[str] = mapped_column(String(100))
     tries: Mapped[int] = mapped_column(Integer, default=0)
+    # Times the provider said "too many requests": they spend no try (``pacing``).
+    rate_limits: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     next_try_at: Mapped[datetime | None]
+    # A text's turn on its number, taken while the number was busy: due then, it leaves
+    # without asking the number again (``pacing``).
+    slot_at: Mapped[datetime | None]
     # When a job to send it was queued (None: no job in flight; the sweep queues one).
     job_at: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]  # the consumer's allowed window closes then
@@ -250,6 +255,16 @@ class ClientSender(Base):
     reply_to: Mapped[str | None] = mapped_column(String(320))
     sms_numbers: Mapped[list[str]] = mapped_column(Json, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class SmsNumberSlot(Base):
+    """When a long code of the pool may send its next segment: shared by every worker,
+    its row locked while a sending job takes turns on it (``pacing``)."""
+
+    __tablename__ = "sms_number_slots"
+
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_free_at: Mapped[datetime]
 
 
 class DocumentKind(StrEnum):

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from agency.compliance import service as compliance
 from agency.config import get_settings
 from agency.kit import clock
-from agency.outreach import providers, senders, validation_sent, versions
+from agency.outreach import pacing, providers, senders, validation_sent, versions
 from agency.outreach import repository as repo
 from agency.outreach.channels.base import Attachment, Outgoing, ProviderError, Sent
 from agency.outreach.models import (
@@ -59,6 +59,9 @@ STUCK_AFTER = timedelta(minutes=2)
 # A passing failure waits 1, 2, 4, 8 … minutes before the next try (at most an hour).
 FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
+# "Too many requests" spends no try; a message rate limited this many times the tries
+# allowed (5 times 3: about ten hours of growing waits) is failed all the same.
+RATE_LIMITS_PER_TRY = 3
 # The provider outcome the ledger records for a final status.
 _LEDGER_OUTCOME: dict[MessageStatus, compliance.Outcome] = {
     MessageStatus.DELIVERED: "delivered",
@@ -99,7 +102,7 @@ def queue(
 ) -> OutboxMessage:
     """Ask the gate about sending ``draft`` to the contact point; write the message as
     the gate decided, and (allowed) the job that sends it once this commits — or, with
-    ``send_now`` False (many messages at once), leave it to the minute's sweep, which
+    ``send_now`` False (many messages at once), leave it to the sweep (every second), which
     sends the due messages in batches."""
     now = clock.now()
     message = OutboxMessage(
@@ -153,6 +156,7 @@ class Claimed:
     message_id: int
     provider: str
     outgoing: Outgoing
+    paced_number: str | None = None  # the pool number whose pace it keeps (``pacing``)
 
 
 def claim(db: Session, message_id: int) -> Claimed | None:
@@ -187,9 +191,7 @@ def claim_many(db: Session, message_ids: Sequence[int]) -> list[Claimed]:
         {m.attempt_entry_id: templates[m.id] for m in asking if m.attempt_entry_id is not None},
         within=VALIDITY_HORIZON,
     )
-    sender_of = _senders(db)
-    attached = repo.attachments_of(db, [m.id for m in asking if m.channel is MessageChannel.EMAIL])
-    claimed = []
+    allowed = []
     for message in asking:
         assert message.attempt_entry_id is not None
         again = answers[message.attempt_entry_id]
@@ -197,11 +199,23 @@ def claim_many(db: Session, message_ids: Sequence[int]) -> list[Claimed]:
             _withdraw(db, message, again.decision)
             continue
         message.valid_until = again.allowed_until or now + VALIDITY_HORIZON
+        allowed.append(message)
+    sender_of = _senders(db)
+    numbers = {m.id: providers.paced_number(m, sender_of(m.client_id)) for m in allowed}
+    paced = [(m, number) for m in allowed if (number := numbers[m.id]) is not None]
+    going = set(pacing.take_turns(db, paced, now))
+    attached = repo.attachments_of(db, [m.id for m in allowed if m.channel is MessageChannel.EMAIL])
+    claimed = []
+    for message in allowed:
+        if numbers[message.id] is not None and message not in going:
+            continue  # its number is busy: it waits for its turn
+        assert message.valid_until is not None
         valid_for = max(1, int((message.valid_until - now).total_seconds()))
         message.status = MessageStatus.SENDING
         message.status_at = message.sending_at = now
         message.tries += 1
         message.next_try_at = None
+        message.from_address = numbers[message.id] or message.from_address
         _event(db, message, MessageStatus.SENDING, detail={"try": message.tries})
         claimed.append(
             Claimed(
@@ -216,6 +230,7 @@ def claim_many(db: Session, message_ids: Sequence[int]) -> list[Claimed]:
                         for d in attached.get(message.id, ())
                     ),
                 ),
+                paced_number=numbers[message.id],
             )
         )
     return claimed
@@ -332,18 +347,47 @@ def _sent(db: Session, message: OutboxMessage, sent: Sent) -> None:
 
 
 def _failed(db: Session, message: OutboxMessage, error: ProviderError) -> None:
+    """A passing error: tried again after a growing wait, at most ``outbox_max_tries``
+    times.  "Too many requests" is no fault of the message: it gives its try back and
+    waits as long as the provider asked (else the growing wait, by its rate limits), its
+    pool number resting as long (the pool's other numbers go on); only after
+    ``RATE_LIMITS_PER_TRY`` times the tries allowed is it failed."""
     now = clock.now()
     message.error = str(error)[:500]
     message.status_at = now
-    if error.transient and message.tries < get_settings().outbox_max_tries:
-        wait = min(FIRST_WAIT * 2 ** (message.tries - 1), LONGEST_WAIT)
-        message.status = MessageStatus.PENDING
-        message.next_try_at = now + wait
-        _event(db, message, MessageStatus.PENDING, detail={"error": message.error})
+    max_tries = get_settings().outbox_max_tries
+    if error.rate_limited and message.rate_limits < max_tries * RATE_LIMITS_PER_TRY:
+        message.tries -= 1
+        message.rate_limits += 1
+        wait = _growing_wait(message.rate_limits)
+        if error.retry_after is not None:
+            wait = timedelta(seconds=error.retry_after)
+        if message.from_address and message.channel is MessageChannel.SMS:
+            pacing.rest(db, message.from_address, until=now + wait, now=now)
+        _retry_after(db, message, wait, rate_limited=True)
+        return
+    if error.transient and not error.rate_limited and message.tries < max_tries:
+        _retry_after(db, message, _growing_wait(message.tries), rate_limited=False)
         return
     message.status = MessageStatus.FAILED
     _event(db, message, MessageStatus.FAILED, detail={"error": message.error})
     _ledger_outcome(db, message, MessageStatus.FAILED)
+
+
+def _growing_wait(count: int) -> timedelta:
+    """1, 2, 4 … minutes for the ``count``-th wait, at most an hour."""
+    return min(FIRST_WAIT * (1 << min(max(count - 1, 0), 10)), LONGEST_WAIT)
+
+
+def _retry_after(
+    db: Session, message: OutboxMessage, wait: timedelta, *, rate_limited: bool
+) -> None:
+    message.status = MessageStatus.PENDING
+    message.next_try_at = message.status_at + wait
+    detail: dict[str, Any] = {"error": message.error}
+    if rate_limited:
+        detail["rate_limited"] = True
+    _event(db, message, MessageStatus.PENDING, detail=detail)
 
 
 def reconcile(db: Session, message_id: int, found: Sent | None) -> OutboxMessage | None:

@@ -72,6 +72,23 @@ def _make(name: str) -> Provider:
     raise LookupError(f"no provider called {name!r}")
 
 
+def pool_number(message: OutboxMessage, sender: Sender) -> str | None:
+    """The number a text leaves from: one of the client's pool, by the message's id (so
+    consecutive texts spread over the pool, and a retry keeps its number)."""
+    pool = sender.sms_numbers
+    if message.channel is not MessageChannel.SMS or not pool:
+        return None
+    return pool[message.id % len(pool)]
+
+
+def paced_number(message: OutboxMessage, sender: Sender) -> str | None:
+    """The number whose pace a text must keep (``pacing``): its pool number, unless a
+    Messaging Service sends it (Twilio paces the numbers inside one itself)."""
+    if get_settings().twilio_messaging_service_sid:
+        return None
+    return pool_number(message, sender)
+
+
 def outgoing(
     message: OutboxMessage,
     *,
@@ -80,17 +97,16 @@ def outgoing(
     attachments: tuple[Attachment, ...] = (),
 ) -> Outgoing:
     """What the provider is handed for ``message``: a text's number from the client's pool
-    (by the message's id, so a retry keeps its number) and where Twilio reports status;
-    an e-mail's From, Reply-To and one-click unsubscribe headers (RFC 8058), and the
-    files kept for it (``attachments``: its validation notice's PDF)."""
+    (``pool_number``) and where Twilio reports status; an e-mail's From, Reply-To and
+    one-click unsubscribe headers (RFC 8058), and the files kept for it
+    (``attachments``: its validation notice's PDF)."""
     settings = get_settings()
     if message.channel is MessageChannel.SMS:
-        pool = sender.sms_numbers
         return Outgoing(
             key=message.message_key,
             to=message.to_address,
             body=message.body,
-            sender=pool[message.id % len(pool)] if pool else None,
+            sender=pool_number(message, sender),
             status_callback=settings.public_url.rstrip("/") + SMS_STATUS_PATH,
             valid_for_seconds=valid_for_seconds,
         )

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer
 
 from agency.cases.models import Case, Channel, ContactPoint
@@ -21,6 +22,7 @@ from agency.outreach.models import (
     MessageTemplate,
     OutboxEvent,
     OutboxMessage,
+    SmsNumberSlot,
 )
 
 
@@ -59,6 +61,49 @@ def message_by_provider_id(db: Session, provider: str, provider_id: str) -> Outb
 
 def message_by_key(db: Session, key: str) -> OutboxMessage | None:
     return db.scalars(select(OutboxMessage).where(OutboxMessage.message_key == key)).one_or_none()
+
+
+def number_slots_for_update(
+    db: Session, numbers: Sequence[str], now: datetime
+) -> dict[str, SmsNumberSlot]:
+    """Each number's next free time (a number not seen before is free ``now``), the rows
+    locked until the transaction ends, in the numbers' order (two jobs never wait on each
+    other in a circle).  On SQLite the sending job's write lock does the same."""
+    if not numbers:
+        return {}
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    db.execute(
+        dialect.insert(SmsNumberSlot)
+        .values([{"number": number, "next_free_at": now} for number in sorted(set(numbers))])
+        .on_conflict_do_nothing(index_elements=["number"])
+    )
+    rows = db.scalars(
+        select(SmsNumberSlot)
+        .where(SmsNumberSlot.number.in_(sorted(set(numbers))))
+        .order_by(SmsNumberSlot.number)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.number: row for row in rows}
+
+
+def give_up_turns(db: Session, number: str, until: datetime) -> None:
+    """The texts waiting for a turn on ``number`` wait until ``until`` without one."""
+    db.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == MessageStatus.PENDING,
+            OutboxMessage.slot_at.is_not(None),
+            OutboxMessage.from_address == number,
+        )
+        .values(
+            slot_at=None,
+            next_try_at=case(
+                (OutboxMessage.next_try_at > until, OutboxMessage.next_try_at), else_=until
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def due_ids(db: Session, now: datetime, *, job_lost_before: datetime, limit: int) -> list[int]:

@@ -35,12 +35,20 @@ def deliver_batch(message_ids: Sequence[int]) -> dict[str, int]:
     with session_scope() as db:
         claimed = outbox.claim_many(db, message_ids)
     results: dict[int, Sent | ProviderError] = {}
+    # A pool number the provider called too fast rests: the batch's other texts from it
+    # are not sent (they wait as it does); the pool's other numbers go on.
+    resting: dict[str, ProviderError] = {}
     for item in claimed:
+        if item.paced_number in resting:
+            results[item.message_id] = resting[item.paced_number]
+            continue
         try:
             results[item.message_id] = providers.provider(item.provider).send(item.outgoing)
         except ProviderError as exc:
             log.warning("message %s: %s", item.message_id, exc)
             results[item.message_id] = exc
+            if exc.rate_limited and item.paced_number is not None:
+                resting[item.paced_number] = exc
     done: dict[str, int] = {}
     if not results:
         return done

@@ -29,8 +29,8 @@ def sandbox_settle(message_id: int) -> None:
 
 @celery_app.task(name="agency.outreach.tasks.send_due")
 def send_due() -> int:
-    """Every minute: queue, in batches, the messages due to be sent (left to the sweep,
-    a retry's wait or a deferral over, a job lost)."""
+    """Every second: queue, in batches, the messages due to be sent (left to the sweep,
+    a text's turn on its number come, a retry's wait or a deferral over, a job lost)."""
     return sending.send_due()
 
 

@@ -16,6 +16,7 @@ from agency.outreach.channels.twilio_sms import TwilioSms
 from tests.fixtures import factories
 from tests.fixtures.compliance import make_debtor
 from tests.fixtures.twilio import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, FakeTwilio
+from tests.outreach.pool import POOL, Person
 
 PUBLIC_URL = "https://collect.example.com"
 
@@ -71,3 +72,28 @@ def committed_debtor(bound_engine: Engine) -> Committed:
             email=debtor.email.value,
         )
     return made
+
+
+@pytest.fixture
+def pool(fake_twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch) -> FakeTwilio:
+    """Texts through Twilio from the agency's pool of three numbers (no Messaging
+    Service)."""
+    settings = get_settings()
+    monkeypatch.setattr(settings, "twilio_messaging_service_sid", "")
+    monkeypatch.setattr(settings, "twilio_from_numbers", ",".join(POOL))
+    providers.install(
+        "twilio", TwilioSms(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, http_client=fake_twilio)
+    )
+    return fake_twilio
+
+
+@pytest.fixture
+def people(bound_engine: Engine) -> list[Person]:
+    """Four debtors committed (the gate allows three texts a week to each)."""
+    with session_scope() as db:
+        factories.bind(db)
+        made = [make_debtor(phone=f"+1312555{n:04d}") for n in range(4)]
+        db.flush()
+        return [
+            Person(d.case.id, d.consumer.id, d.client.id, d.phone.id, d.phone.value) for d in made
+        ]

@@ -45,11 +45,22 @@ class Sent:
 
 class ProviderError(Exception):
     """The provider refused or could not be reached.  ``transient``: trying again later may
-    work (a 5xx, a 429, a dropped connection); otherwise it never will (a bad number)."""
+    work (a 5xx, a 429, a dropped connection); otherwise it never will (a bad number).
+    ``rate_limited``: it said "too many requests" (transient), and ``retry_after`` the
+    seconds it asked us to wait, when it said."""
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool,
+        rate_limited: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
-        self.transient = transient
+        self.transient = transient or rate_limited
+        self.rate_limited = rate_limited
+        self.retry_after = retry_after
 
 
 class Provider(Protocol):

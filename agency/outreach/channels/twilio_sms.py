@@ -10,10 +10,15 @@ Twilio, in process).
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from agency.outreach.channels.base import Outgoing, ProviderError, Sent
@@ -21,6 +26,29 @@ from agency.outreach.channels.base import Outgoing, ProviderError, Sent
 # Twilio keeps a queued text at most 36,000 s (10 hours), and at least 1 s.
 MAX_VALIDITY_SECONDS = 36_000
 _TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Twilio's "too many requests" (the API's concurrency) and "message rate limit exceeded".
+_RATE_LIMIT_CODES = frozenset({20429, 14107})
+# The longest Retry-After we honour (a longer one is Twilio's mistake, or not ours to keep).
+MAX_RETRY_AFTER_SECONDS = 3600
+
+
+class _KeepsHeaders(HttpClient):  # type: ignore[misc]
+    """The SDK's HTTP client, keeping (per thread) the headers of the last answer: the
+    SDK's exception drops them, and a 429's ``Retry-After`` is among them."""
+
+    def __init__(self, inner: HttpClient) -> None:
+        super().__init__(inner.logger, is_async=False, timeout=inner.timeout)
+        self.inner = inner
+        self._last = threading.local()
+
+    def request(self, *args: Any, **kwargs: Any) -> Response:
+        self._last.headers = {}
+        response = self.inner.request(*args, **kwargs)
+        self._last.headers = {str(k).lower(): str(v) for k, v in (response.headers or {}).items()}
+        return response
+
+    def last_headers(self) -> Mapping[str, str]:
+        return getattr(self._last, "headers", {})
 
 
 class TwilioSms:
@@ -34,7 +62,8 @@ class TwilioSms:
         messaging_service_sid: str = "",
         http_client: HttpClient | None = None,
     ) -> None:
-        self.client = Client(account_sid, auth_token, http_client=http_client)
+        self.http = _KeepsHeaders(http_client or TwilioHttpClient())
+        self.client = Client(account_sid, auth_token, http_client=self.http)
         self.messaging_service_sid = messaging_service_sid
 
     def send(self, outgoing: Outgoing) -> Sent:
@@ -57,7 +86,7 @@ class TwilioSms:
         try:
             message = self.client.messages.create(**options)
         except TwilioRestException as exc:
-            raise _refused(exc) from exc
+            raise _refused(exc, self.http.last_headers()) from exc
         except TwilioException as exc:  # the connection failed: nothing was taken
             raise ProviderError(f"Twilio could not be reached: {exc}", transient=True) from exc
         return Sent(provider_id=str(message.sid), provider_status=str(message.status))
@@ -67,7 +96,7 @@ class TwilioSms:
         try:
             recent = self.client.messages.list(to=outgoing.to, limit=50)
         except TwilioRestException as exc:
-            raise _refused(exc) from exc
+            raise _refused(exc, self.http.last_headers()) from exc
         except TwilioException as exc:
             raise ProviderError(f"Twilio could not be reached: {exc}", transient=True) from exc
         for message in recent:
@@ -77,10 +106,23 @@ class TwilioSms:
         return None
 
 
-def _refused(exc: TwilioRestException) -> ProviderError:
-    """A 429 (too many requests) or a 5xx may pass; any other refusal will not."""
+def _refused(exc: TwilioRestException, headers: Mapping[str, str]) -> ProviderError:
+    """A 5xx may pass; a 429 or a rate-limit error (20429, 14107) is "too many requests",
+    with the wait Twilio asked for (``Retry-After``) when it said; any other refusal will
+    not pass."""
     status = int(exc.status)
     code = f" (error {exc.code})" if exc.code else ""
+    rate_limited = status == 429 or exc.code in _RATE_LIMIT_CODES
     return ProviderError(
-        f"Twilio answered {status}{code}: {exc.msg}", transient=status in _TRANSIENT_STATUSES
+        f"Twilio answered {status}{code}: {exc.msg}",
+        transient=status in _TRANSIENT_STATUSES,
+        rate_limited=rate_limited,
+        retry_after=_seconds(headers.get("retry-after")) if rate_limited else None,
     )
+
+
+def _seconds(value: str | None) -> float | None:
+    """A ``Retry-After`` of seconds (the form Twilio sends), at most an hour."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return float(min(int(value.strip()), MAX_RETRY_AFTER_SECONDS))
