@@ -138,6 +138,7 @@ def tenants(db: Session) -> Tenants:
         "alarm_id": 1,
         "batch_id": move.id,
         "message_id": 1,
+        "document_id": 1,
     }
     markers = [
         "Bravo Utilities Zq",
@@ -257,6 +258,7 @@ STAFF_PAGES = {
     "/compliance/blocked": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/what-if": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/policies": {Role.ADMIN, Role.COMPLIANCE},
+    "/outreach/letters": {Role.ADMIN},
 }
 
 
