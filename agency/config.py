@@ -177,6 +177,9 @@ class Settings(BaseSettings):
     # A message that fails for a passing reason (a provider's 5xx or 429, a dropped
     # connection) is tried this many times in all, waiting longer each time.
     outbox_max_tries: int = Field(default=5, ge=1)
+    # The hour (0-23, the agency's time zone) from which the day's letters go into the
+    # print batch (docs/outreach.md, "Letters and print batches").
+    letter_batch_hour: int = Field(default=16, ge=0, le=23)
     # The agency's own time zone: screens show times in it, and "today" (the supervisor's
     # counts, the agent's due today) starts at its midnight.  Records keep UTC.
     time_zone: str = "UTC"

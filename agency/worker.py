@@ -63,6 +63,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "agency.outreach.tasks.reconcile_stuck",
         "schedule": crontab(minute="*"),
     },
+    "make-letter-batches": {
+        "task": "agency.outreach.tasks.make_letter_batches",
+        "schedule": crontab(minute="5"),
+    },
     "verify-ledger": {
         "task": "agency.compliance.tasks.verify_ledger",
         "schedule": crontab(minute="17", hour="2"),

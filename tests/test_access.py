@@ -259,6 +259,7 @@ STAFF_PAGES = {
     "/compliance/blocked": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/what-if": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/policies": {Role.ADMIN, Role.COMPLIANCE},
+    "/outreach/letters": {Role.ADMIN},
 }
 
 

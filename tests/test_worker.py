@@ -113,6 +113,7 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         "wake-cases",
         "send-due-messages",
         "reconcile-stuck-messages",
+        "make-letter-batches",
         "verify-ledger",
         "purge-expired-records",
     ]

@@ -2,6 +2,7 @@
 
     agency outreach validation-notice DESCRIPTION.json --out notice.pdf
     agency outreach bounce MESSAGE-ID --reason "550 mailbox unavailable"
+    agency outreach returned-mail MESSAGE-ID --reason "moved, left no address"
 
 ``validation-notice`` renders the Reg F validation notice (Model Form B-1) described in
 ``shared/validation-notice.md``, writes the PDF to ``--out`` and prints one line of JSON:
@@ -14,7 +15,9 @@ as fast as before.
 
 ``bounce`` records that an e-mail came back (from a bounce mailbox's parser, or by hand):
 the message is undelivered and its address is not used again.  An unknown Message-ID
-exits 2.
+exits 2.  ``returned-mail`` records the same of a letter that came back in the post (by
+the outbox id the print manifest lists as ``message_id``); an unknown id, or a letter not
+yet printed, exits 2.
 """
 
 from __future__ import annotations
@@ -95,4 +98,28 @@ def bounce_command(
             message = record_bounce(db, message_id=message_id, reason=reason)
             typer.echo(f"message {message.id}: {message.status.value}; address set to do not use")
     except NoSuchMessage as exc:
+        fail(str(exc), code=2)
+
+
+@app.command("returned-mail")
+def returned_mail_command(
+    message_id: int = typer.Argument(
+        ..., min=1, max=2**63 - 1, help="the letter's id (the manifest's message_id)"
+    ),
+    reason: str = typer.Option(..., "--reason", help="why it came back (the post's words)"),
+) -> None:
+    """Record a letter returned by the post: undelivered, its address "do not use"."""
+    from agency.compliance.models import Source
+    from agency.db import session_scope
+    from agency.kit.cli import require_migrated
+    from agency.outreach.outbox import NoSuchMessage, NotReturnable, record_returned
+
+    require_migrated()
+    try:
+        with session_scope() as db:
+            message = record_returned(
+                db, message_id=message_id, reason=reason, actor_id=None, source=Source.SYSTEM
+            )
+            typer.echo(f"letter {message.id}: {message.status.value}; address set to do not use")
+    except (NoSuchMessage, NotReturnable) as exc:
         fail(str(exc), code=2)

@@ -21,14 +21,10 @@ from xml.sax.saxutils import escape
 from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_symbol
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
     HRFlowable,
     KeepTogether,
     PageTemplate,
@@ -41,18 +37,17 @@ from reportlab.platypus import (
 from agency.kit.money import Money
 from agency.outreach.notice_input import NoticeDescription
 from agency.outreach.notice_text import WORDING, Wording
+from agency.outreach.pdf_layout import INK, document, frame
 
 # An account reference longer than this is printed with all but its last 4 characters
 # hidden: the consumer recognises it, a reader of the envelope cannot use it.
 MASK_ABOVE = 8
 SHOWN_TAIL = 4
-MARGIN = 0.6 * inch
 GUTTER = 14.0
 # The share of the width the left column takes: header, body, response form.
 HEADER_SPLIT = 0.55
 BODY_SPLIT = 0.5
 RESPONSE_SPLIT = 0.42
-INK = colors.HexColor("#1b1f24")
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,34 +387,11 @@ def render_notice(desc: NoticeDescription) -> RenderedNotice:
 
     Deterministic: the same description gives the same bytes."""
     buffer = io.BytesIO()
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=LETTER,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=WORDING[desc.language].title,
-        author=desc.collector.name,
-        subject=WORDING[desc.language].title,
-        creator="agency",
-        lang=desc.language,
-        invariant=1,
-    )
-    # One frame filling the margins, without the default frame's 6 pt padding: the
-    # columns are laid out on the full width.
-    frame = Frame(
-        doc.leftMargin,
-        doc.bottomMargin,
-        doc.width,
-        doc.height,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-        id="notice",
-    )
-    doc.addPageTemplates([PageTemplate(id="notice", frames=[frame])])
+    title = WORDING[desc.language].title
+    doc = document(buffer, title=title, author=desc.collector.name, language=desc.language)
+    # One frame filling the margins: the columns are laid out on the full width.
+    whole = frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="notice")
+    doc.addPageTemplates([PageTemplate(id="notice", frames=[whole])])
     doc.build(_Notice(desc, doc.width, doc.height).story())
     return RenderedNotice(
         pdf=buffer.getvalue(),

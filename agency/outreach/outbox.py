@@ -410,6 +410,10 @@ class NoSuchMessage(LookupError):
     """No message has that id."""
 
 
+class NotReturnable(ValueError):
+    """A letter that has not gone out yet cannot have come back."""
+
+
 def record_bounce(db: Session, *, message_id: str, reason: str) -> OutboxMessage:
     """An e-mail came back (``message_id``: its Message-ID, with or without ``<>``): the
     message is undelivered, the attempt's outcome "failed" in the ledger, and the address
@@ -419,22 +423,74 @@ def record_bounce(db: Session, *, message_id: str, reason: str) -> OutboxMessage
     if message is None or message.channel is not MessageChannel.EMAIL:
         raise NoSuchMessage(f"no e-mail has the Message-ID <{key[:120]}>")
     reason = " ".join(reason.split())[:200] or "bounced"
+    _came_back(
+        db,
+        message,
+        why={"bounce": reason},
+        error=f"bounced: {reason}",
+        note=f"e-mail bounced: {reason}",
+        actor_id=None,
+        source=compliance.Source.SYSTEM,
+    )
+    return message
+
+
+def record_returned(
+    db: Session,
+    *,
+    message_id: int,
+    reason: str,
+    actor_id: int | None,
+    source: compliance.Source,
+) -> OutboxMessage:
+    """A letter came back in the post (returned mail): as a bounce, the letter is
+    undelivered, the attempt's outcome "failed" and the postal address "do not use" with
+    the reason.  A letter not yet printed is refused (``NotReturnable``)."""
+    message = repo.message_for_update(db, message_id)
+    if message is None or message.channel is not MessageChannel.LETTER:
+        raise NoSuchMessage(f"no letter has the id {message_id}")
+    if message.sent_at is None:
+        raise NotReturnable(f"letter {message_id} has not been printed yet")
+    reason = " ".join(reason.split())[:200] or "returned"
+    _came_back(
+        db,
+        message,
+        why={"returned": reason},
+        error=f"returned: {reason}",
+        note=f"letter returned: {reason}",
+        actor_id=actor_id,
+        source=source,
+    )
+    return message
+
+
+def _came_back(
+    db: Session,
+    message: OutboxMessage,
+    *,
+    why: dict[str, str],
+    error: str,
+    note: str,
+    actor_id: int | None,
+    source: compliance.Source,
+) -> None:
+    """A message that came back (a bounce, returned mail): undelivered (a final status
+    stays), its attempt's outcome "failed", and its address "do not use" (``note``)."""
     if message.status not in FINAL:
         message.status = MessageStatus.UNDELIVERED
         message.status_at = clock.now()
-        message.error = f"bounced: {reason}"
-        _event(db, message, MessageStatus.UNDELIVERED, detail={"bounce": reason})
+        message.error = error
+        _event(db, message, MessageStatus.UNDELIVERED, detail=why)
         _ledger_outcome(db, message, MessageStatus.UNDELIVERED)
     compliance.record_fact(
         db,
         consumer_id=message.consumer_id,
         kind=compliance.FactKind.DO_NOT_USE,
-        actor_id=None,
-        source=compliance.Source.SYSTEM,
+        actor_id=actor_id,
+        source=source,
         contact_point_id=message.contact_point_id,
-        detail={"note": f"e-mail bounced: {reason}"},
+        detail={"note": note},
     )
-    return message
 
 
 # Twilio's message statuses, as ours.  "read" (WhatsApp, RCS) is delivered.
@@ -501,8 +557,9 @@ def take_due(db: Session, *, limit: int) -> list[int]:
 
 
 def stuck_messages(db: Session, *, limit: int = 500) -> list[OutboxMessage]:
-    """The messages left ``sending`` long enough to be looked up at their provider."""
-    return repo.stuck(db, clock.now() - STUCK_AFTER, limit=limit)
+    """The messages left ``sending`` long enough to be looked up at their provider (not
+    a letter waiting for its print batch: it is sent when the batch is made)."""
+    return repo.stuck(db, clock.now() - STUCK_AFTER, limit=limit, not_of=providers.WAITING)
 
 
 def message(db: Session, message_id: int) -> OutboxMessage | None:

@@ -3,7 +3,8 @@
 With Twilio's account SID and auth token set, texts go through Twilio, and with an SMTP
 URL e-mails through that server; otherwise each channel goes through the sandbox, which
 records in the outbox exactly what would be sent and moves its status as a real provider
-would (``channels.sandbox``).
+would (``channels.sandbox``).  Letters are ``print``: no adapter is called; each waits,
+its PDF made, for the day's print batch, which the print vendor takes (``letters``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from agency.outreach.opt_out import opt_out_url
 from agency.outreach.senders import Sender
 
 SMS_STATUS_PATH = "/webhooks/twilio/sms-status"
+PRINT = "print"
+# Providers whose messages wait, ``sending``, for something other than a provider's
+# answer (a letter for its print batch): never looked up, never sent again.
+WAITING = (PRINT,)
 _lock = threading.Lock()
 _providers: dict[str, Provider] = {}
 
@@ -31,6 +36,8 @@ def name_for(channel: MessageChannel) -> str:
         return "twilio"
     if channel is MessageChannel.EMAIL and settings.smtp_url:
         return "smtp"
+    if channel is MessageChannel.LETTER:
+        return PRINT
     return "sandbox"
 
 

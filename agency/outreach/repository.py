@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import ColumnElement, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer
 
@@ -17,12 +17,14 @@ from agency.outreach.models import (
     DocumentKind,
     ESignConsent,
     InboundMessage,
+    LetterBatch,
     MessageChannel,
     MessageStatus,
     MessageTemplate,
     OutboxEvent,
     OutboxMessage,
     SmsNumberSlot,
+    TemplateVersion,
 )
 
 
@@ -128,13 +130,20 @@ def note_jobs(db: Session, message_ids: Sequence[int], at: datetime) -> None:
         db.execute(update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(job_at=at))
 
 
-def stuck(db: Session, before: datetime, *, limit: int) -> list[OutboxMessage]:
+def stuck(
+    db: Session, before: datetime, *, limit: int, not_of: Sequence[str] = ()
+) -> list[OutboxMessage]:
     """Messages handed to a provider before ``before`` with no answer recorded: the
-    process may have died between the provider's answer and our commit."""
+    process may have died between the provider's answer and our commit.  Those of the
+    providers ``not_of`` are left out (letters: they wait for their print batch)."""
     return list(
         db.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.status == MessageStatus.SENDING, OutboxMessage.sending_at < before)
+            .where(
+                OutboxMessage.status == MessageStatus.SENDING,
+                OutboxMessage.sending_at < before,
+                OutboxMessage.provider.not_in(not_of),
+            )
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
@@ -310,6 +319,81 @@ def validation_notices_of_case(db: Session, case_id: int) -> list[Document]:
     )
 
 
+# ---- letters and print batches -------------------------------------------------------
+
+
+def _waiting_letters(provider: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        OutboxMessage.channel == MessageChannel.LETTER,
+        OutboxMessage.provider == provider,
+        OutboxMessage.status == MessageStatus.SENDING,
+        OutboxMessage.letter_batch_id.is_(None),
+    )
+
+
+def waiting_letters_for_update(db: Session, provider: str, *, limit: int) -> list[OutboxMessage]:
+    """The oldest ``limit`` letters waiting for a print batch, their rows locked until
+    the transaction ends; on PostgreSQL a row another batch holds is skipped, so two
+    batches made at once never share a letter (SQLite has one writer at a time)."""
+    return list(
+        db.scalars(
+            select(OutboxMessage)
+            .where(*_waiting_letters(provider))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def waiting_letters_summary(db: Session, provider: str) -> tuple[int, datetime | None]:
+    """How many letters wait for a print batch, and since when the oldest."""
+    count, oldest = db.execute(
+        select(func.count(), func.min(OutboxMessage.sending_at)).where(*_waiting_letters(provider))
+    ).one()
+    return int(count), oldest
+
+
+def letters_for_update(
+    db: Session, message_ids: Sequence[int], provider: str
+) -> list[OutboxMessage]:
+    """Of ``message_ids``, the letters still waiting for a print batch, locked (a row
+    another transaction holds is skipped: that one deals with it)."""
+    return list(
+        db.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(sorted(set(message_ids))), *_waiting_letters(provider))
+            .order_by(OutboxMessage.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+PRINTED_KINDS = (DocumentKind.LETTER, DocumentKind.VALIDATION_NOTICE)
+
+
+def printed_documents(db: Session, message_ids: Sequence[int]) -> dict[int, Document]:
+    """Each message's PDF as it is printed (a letter's, or the validation notice made
+    when it was queued), the newest when there are several; the content not loaded."""
+    if not message_ids:
+        return {}
+    found: dict[int, Document] = {}
+    for document in db.scalars(
+        select(Document)
+        .options(defer(Document.content))
+        .where(Document.message_id.in_(sorted(set(message_ids))), Document.kind.in_(PRINTED_KINDS))
+        .order_by(Document.id)
+    ):
+        assert document.message_id is not None
+        found[document.message_id] = document
+    return found
+
+
+def document_content(db: Session, document_id: int) -> bytes:
+    """One document's bytes (read one at a time: a print batch merges thousands)."""
+    return db.scalars(select(Document.content).where(Document.id == document_id)).one()
+
+
 def document(db: Session, document_id: int) -> Document | None:
     return db.get(Document, document_id)
 
@@ -351,3 +435,64 @@ def esign_consent_for_update(db: Session, consent_id: int) -> ESignConsent | Non
     return db.scalars(
         select(ESignConsent).where(ESignConsent.id == consent_id).with_for_update()
     ).one_or_none()
+
+
+def batch_document(db: Session, batch_id: int, kind: DocumentKind) -> Document | None:
+    return db.scalars(
+        select(Document).where(Document.batch_id == batch_id, Document.kind == kind)
+    ).first()
+
+
+def documents_of_case(db: Session, case_id: int) -> dict[int, Document]:
+    """The case's messages' printed PDFs, by message (the content not loaded)."""
+    ids = select(OutboxMessage.id).where(OutboxMessage.case_id == case_id)
+    return printed_documents(db, list(db.scalars(ids)))
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    first_name: str
+    last_name: str
+    reference: str
+    language: str | None
+
+
+def recipients(db: Session, case_ids: Sequence[int]) -> dict[int, Recipient]:
+    """Each case's consumer as its client placed them and the case's reference: whom a
+    letter is addressed to (a read-only list query of cases' table, downward in the
+    layers)."""
+    if not case_ids:
+        return {}
+    rows = db.execute(
+        select(
+            Case.id, Case.first_name, Case.last_name, Case.client_reference, Case.language
+        ).where(Case.id.in_(sorted(set(case_ids))))
+    ).all()
+    return {row[0]: Recipient(*row[1:]) for row in rows}
+
+
+def template_languages(db: Session, version_ids: Sequence[int]) -> dict[int, str]:
+    """Each template version's language."""
+    if not version_ids:
+        return {}
+    rows = db.execute(
+        select(TemplateVersion.id, MessageTemplate.language)
+        .join(MessageTemplate, MessageTemplate.id == TemplateVersion.template_id)
+        .where(TemplateVersion.id.in_(sorted(set(version_ids))))
+    ).all()
+    return dict(rows)
+
+
+def batches(db: Session, *, limit: int) -> list[LetterBatch]:
+    return list(db.scalars(select(LetterBatch).order_by(LetterBatch.id.desc()).limit(limit)))
+
+
+def batch(db: Session, batch_id: int) -> LetterBatch | None:
+    return db.get(LetterBatch, batch_id)
+
+
+def job_batch_on(db: Session, day: date) -> bool:
+    """Whether the daily job made a batch on ``day`` (a batch no one asked for)."""
+    return bool(
+        db.scalar(select(exists().where(LetterBatch.day == day, LetterBatch.by_user_id.is_(None))))
+    )

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 
 from agency.db import session_scope
-from agency.outreach import outbox, providers, senders
+from agency.outreach import letters, outbox, providers, senders
 from agency.outreach.channels.base import ProviderError, Sent
 from agency.outreach.channels.sandbox import settled_status
 from agency.outreach.models import MessageStatus
@@ -31,14 +31,22 @@ def deliver(message_id: int) -> str:
 def deliver_batch(message_ids: Sequence[int]) -> dict[str, int]:
     """Send the due messages among ``message_ids`` that the gate still allows: claimed
     together (one commit), handed to their providers one by one, their answers recorded
-    together (one commit).  Returns how many ended how ("sent", "pending" …)."""
+    together (one commit).  A letter has its PDF made and waits for the print batch
+    (``letters``).  Returns how many ended how ("sent", "pending" …)."""
     with session_scope() as db:
         claimed = outbox.claim_many(db, message_ids)
+    done: dict[str, int] = {}
+    printed = [item.message_id for item in claimed if item.provider == providers.PRINT]
+    if printed:
+        with session_scope() as db:
+            done[letters.WAITING] = letters.prepare(db, printed)
     results: dict[int, Sent | ProviderError] = {}
     # A pool number the provider called too fast rests: the batch's other texts from it
     # are not sent (they wait as it does); the pool's other numbers go on.
     resting: dict[str, ProviderError] = {}
     for item in claimed:
+        if item.provider == providers.PRINT:
+            continue
         if item.paced_number in resting:
             results[item.message_id] = resting[item.paced_number]
             continue
@@ -49,7 +57,6 @@ def deliver_batch(message_ids: Sequence[int]) -> dict[str, int]:
             results[item.message_id] = exc
             if exc.rate_limited and item.paced_number is not None:
                 resting[item.paced_number] = exc
-    done: dict[str, int] = {}
     if not results:
         return done
     with session_scope() as db:

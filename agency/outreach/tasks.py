@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agency.outreach import sending
+from agency.outreach import letters, sending
 from agency.worker import celery_app
 
 
@@ -38,3 +38,10 @@ def send_due() -> int:
 def reconcile_stuck() -> int:
     """Every minute: look up at their provider the messages left half-sent by a crash."""
     return sending.reconcile_stuck()
+
+
+@celery_app.task(name="agency.outreach.tasks.make_letter_batches")
+def make_letter_batches() -> int:
+    """Hourly: from the configured hour, once a day, the letters waiting go into print
+    batches.  Idempotent: a day with the job's batch made is left alone."""
+    return letters.make_daily_batches()

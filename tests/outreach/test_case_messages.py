@@ -159,7 +159,7 @@ def test_a_case_without_messages_says_so(client: TestClient, db: Session) -> Non
     debtor = make_debtor()
     sign_in(client, db, UserFactory(role=Role.SUPERVISOR))
     page = client.get(f"/cases/{debtor.case.id}/messages")
-    assert "No texts or e-mails on this case yet." in page.text
+    assert "No texts, e-mails or letters on this case yet." in page.text
 
 
 def test_the_case_page_loads_its_messages_by_htmx_with_a_link_without_it(

@@ -29,7 +29,7 @@ from agency.config import get_settings
 from agency.db import session_scope
 from agency.kit import clock
 from agency.kit.forms import FormError
-from agency.outreach import esign, providers, validation_notices
+from agency.outreach import esign, letters, providers, validation_notices
 from agency.outreach.models import Document, MessageChannel, MessageStatus, OutboxMessage
 from agency.worker import drain
 from tests.fixtures import factories
@@ -233,6 +233,12 @@ def sending(case_id: int, at: datetime) -> Iterator[tuple[Session, Case]]:
         drain()
 
 
+def print_letters(at: datetime) -> None:
+    """The print batch made at ``at``: a letter is sent (and its notice a fact) then."""
+    with clock.frozen(at), session_scope() as db:
+        assert letters.make_batch(db, by_user_id=None) is not None
+
+
 def test_an_e_mailed_notice_carries_its_pdf_and_is_a_fact_once_the_server_took_it(
     bound_engine: Engine, smtp: Inbox
 ) -> None:
@@ -276,7 +282,10 @@ def test_the_printed_end_date_is_the_one_compliance_uses(
 ) -> None:
     case_id = committed_case()
     with sending(case_id, at) as (db, case):
-        message_id = queue(db, case, at=at).id  # a letter through the sandbox: sent
+        message_id = queue(db, case, at=at).id
+    with session_scope() as db:
+        assert facts(db, case_id) == []  # waiting for the print batch: not sent yet
+    print_letters(at)
     with session_scope() as db:
         case = db.get(Case, case_id)
         assert case is not None
@@ -310,6 +319,7 @@ def test_a_copy_needs_a_reason_and_keeps_the_first_notices_dates(bound_engine: E
     case_id = committed_case()
     with sending(case_id, BEFORE_JULY_4) as (db, case):
         queue(db, case)
+    print_letters(BEFORE_JULY_4)
     later = BEFORE_JULY_4 + timedelta(days=20)
     with sending(case_id, later) as (db, case):
         first = compliance.validation_sent_at(db, case=case)
@@ -319,6 +329,7 @@ def test_a_copy_needs_a_reason_and_keeps_the_first_notices_dates(bound_engine: E
         copy = queue(db, case, reason="consumer asked for another copy", at=later)
         assert "August 8, 2026" in pdf_text(kept(db, copy.id))  # not 20 days later
         assert kept(db, copy.id).file_name.endswith("2026-07-01.pdf")
+    print_letters(later)
     with session_scope() as db:
         case = db.get(Case, case_id)
         assert case is not None
