@@ -5,7 +5,8 @@ newest first.
 The case is found as the case page finds it (``cases_service.case_for_viewer``): a
 merchant asking about another client's case gets the same 404 as for no case.  Merchants
 see what happened (direction, channel, status, time); what was said, to which address,
-and why the gate refused, are for staff.
+and why the gate refused, are for staff.  Whoever may work the case (``may_send``) gets
+the send form above the list (``case_sending``, its routes in ``send_views``).
 """
 
 from __future__ import annotations
@@ -14,24 +15,29 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from agency.auth.models import Role
-from agency.auth.permissions import CurrentViewer
+from agency.auth.permissions import CurrentViewer, Viewer
 from agency.cases import service as cases_service
+from agency.cases.models import Case
 from agency.compliance import service as compliance
 from agency.db import DbSession
 from agency.kit.errors import NotFound
 from agency.kit.params import RowId
 from agency.kit.templates import render
+from agency.outreach import case_sending
 from agency.outreach import repository as repo
-from agency.outreach.models import InboundMessage, MessageStatus, OutboxMessage
+from agency.outreach.models import InboundMessage, MessageChannel, MessageStatus, OutboxMessage
 from agency.outreach.outbox_views import STATUS_CSS, masked
 
 router = APIRouter()
 
 # The newest this many messages, both ways together (the Outbox lists every one sent).
 LIMIT = 200
+POLL_SECONDS = 3
+ON_ITS_WAY = frozenset({MessageStatus.PENDING, MessageStatus.SENDING, MessageStatus.SENT})
 MEANINGS = {
     "stop": "STOP: no more texts to this number",
     "start": "START: texts to this number again",
@@ -103,10 +109,34 @@ def case_messages(
     request: Request, db: DbSession, viewer: CurrentViewer, case_id: RowId
 ) -> Response:
     """The case's texts and e-mails, both ways, newest first (the case page's
-    ``case-messages`` block, or a page of its own without JavaScript)."""
+    ``case-messages`` block, or a page of its own without JavaScript), with the send
+    form for whoever may work the case; the list alone (``case-message-list``) while
+    the page follows messages on their way."""
     case = cases_service.case_for_viewer(db, viewer=viewer, case_id=case_id)
     if case is None:
         raise NotFound("case")
+    panel = None
+    if may_send(db, viewer, case):
+        panel = case_sending.panel(db, case=case, channel=MessageChannel.SMS)
+    return messages_page(request, db, viewer, case, panel=panel)
+
+
+def may_send(db: Session, viewer: Viewer, case: Case) -> bool:
+    """Whoever may work the case (its actions panel) may send from it."""
+    return not viewer.is_merchant and cases_service.may_work(db, viewer=viewer, case=case)
+
+
+def messages_page(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    case: Case,
+    *,
+    panel: case_sending.Panel | None,
+    status_code: int = 200,
+) -> Response:
+    """The messages (block ``case_messages``, or ``case_message_list`` alone, or the
+    send form's ``send_panel``) with ``panel``, the send form, when there is one."""
     staff = not viewer.is_merchant
     sent = repo.messages_of_case(db, case.id, limit=LIMIT + 1)
     received = repo.inbound_of_case(db, case.id, limit=LIMIT + 1)
@@ -121,5 +151,11 @@ def case_messages(
             "items": items[:LIMIT],
             "more": len(items) > LIMIT,
             "outbox_reader": viewer.role in (Role.ADMIN, Role.COMPLIANCE),
+            # Refreshed every few seconds while a message is on its way (a deferred one
+            # waits for its time, hours perhaps: not followed).
+            "following": any(m.status in ON_ITS_WAY for m in sent[:LIMIT]),
+            "panel": panel,
+            "poll_seconds": POLL_SECONDS,
         },
+        status_code=status_code,
     )
