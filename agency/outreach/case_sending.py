@@ -5,8 +5,9 @@ case with the gate's decision about sending it now (a preview, written nowhere),
 the message queued through the outbox (``outbox.queue``: the gate decides and records).
 
 The form carries a token of its own: the message's key is made of it (``outbox.new_key``),
-so a form posted twice (a double click) queues one message — the second post finds the
-first's message, or, racing it, breaks the key's uniqueness and then finds it.
+so a form posted twice (a double click) queues one message: the second post, at once or
+racing the first, breaks the key's uniqueness inside a savepoint (its gate attempt goes
+with it) and answers with the first's message.
 """
 
 from __future__ import annotations
@@ -184,38 +185,37 @@ class Sent:
 def send(db: Session, *, case: Case, composed: Composed, token: str, by_user_id: int) -> Sent:
     """Queue ``composed`` through the outbox as the agent's send (the gate decides and
     the ledger keeps its decision; a blocked message is kept ``blocked``).  The same
-    token again (the form posted twice) answers with the message already queued."""
+    token again (the form posted twice, at once or later) answers with the message the
+    first post queued."""
     key = outbox.new_key(token)
-    message = _already(db, case=case, key=key)
-    if message is None:
-        try:
-            with db.begin_nested():
-                message = outbox.queue(
-                    db,
-                    case_id=case.id,
-                    consumer_id=case.consumer_id,
-                    client_id=case.client_id,
-                    contact_point_id=composed.point.id,
-                    to_address=composed.point.value,
-                    draft=composed.draft,
-                    provider=providers.name_for(composed.draft.channel),
-                    by_user_id=by_user_id,
-                    source=compliance.Source.AGENT,
-                    key=key,
-                )
-        except IntegrityError:  # the same form, posted at the same moment, won
-            message = _already(db, case=case, key=key)
-            if message is None:
-                raise
+    try:
+        with db.begin_nested():
+            message = outbox.queue(
+                db,
+                case_id=case.id,
+                consumer_id=case.consumer_id,
+                client_id=case.client_id,
+                contact_point_id=composed.point.id,
+                to_address=composed.point.value,
+                draft=composed.draft,
+                provider=providers.name_for(composed.draft.channel),
+                by_user_id=by_user_id,
+                source=compliance.Source.AGENT,
+                key=key,
+            )
+    except IntegrityError:
+        # The key is taken: this form was sent already (this attempt went with the
+        # savepoint).  Answer with that message, if it is this case's.
+        first = repo.message_by_key(db, key)
+        if first is None:
+            raise
+        if first.case_id != case.id:
+            raise FieldRefusal(
+                "form", "was sent already, from another case: reload the page"
+            ) from None
+        message = first
     attempt = compliance.attempt(db, message.attempt_entry_id) if message.attempt_entry_id else None
     return Sent(message=message, next_allowed_at=attempt.next_allowed_at if attempt else None)
-
-
-def _already(db: Session, *, case: Case, key: str) -> OutboxMessage | None:
-    message = repo.message_by_key(db, key)
-    if message is not None and message.case_id != case.id:
-        raise FieldRefusal("form", "was sent already, from another case: reload the page")
-    return message
 
 
 # ---- the case page's send panel ------------------------------------------------------

@@ -403,3 +403,21 @@ def test_a_merchant_of_another_client_is_refused(
 ) -> None:
     sign_in(client, db, UserFactory(role=Role.MERCHANT, client=ClientFactory()))
     assert client.get(f"/cases/{debtor.case.id}/messages/compose").status_code == 403
+
+
+def test_a_form_token_already_used_on_another_case_is_refused(
+    client: TestClient, db: Session, agent: User, debtor: Debtor, templates: dict[str, object]
+) -> None:
+    other = make_debtor(phone="+13125550188")
+    other.case.assigned_agent_id = agent.id
+    db.flush()
+    sign_in(client, db, agent)
+    values = chosen(form_for(client, debtor.case.id), template_id="Payment", contact_point_id="m")
+    again = chosen(form_for(client, other.case.id), template_id="Payment", contact_point_id="m")
+    again["token"] = values["token"]
+    with clock.frozen(OFFICE_HOURS):
+        client.post(f"/cases/{debtor.case.id}/messages/send", data=values, headers=HTMX)
+        refused = client.post(f"/cases/{other.case.id}/messages/send", data=again, headers=HTMX)
+    assert "Form: was sent already, from another case: reload the page" in refused.text
+    assert len(messages(db, debtor)) == 1
+    assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 1
