@@ -51,7 +51,7 @@ from agency.kit.forms import phrase
 from agency.kit.params import BlankQueryValues, refuse_nul
 from agency.kit.templates import env, is_htmx, render
 from agency.outreach import case_views as outreach_case_views
-from agency.outreach import opt_out_views, outbox_views, send_views
+from agency.outreach import opt_out_views, outbox_views, send_views, validation_notice_views
 from agency.outreach import webhooks as outreach_webhooks
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
@@ -384,6 +384,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(outbox_views.router, include_in_schema=False)
     app.include_router(outreach_case_views.router, include_in_schema=False)
     app.include_router(send_views.router, include_in_schema=False)
+    app.include_router(validation_notice_views.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:

@@ -5,14 +5,18 @@ newest first.
 The case is found as the case page finds it (``cases_service.case_for_viewer``): a
 merchant asking about another client's case gets the same 404 as for no case.  Merchants
 see what happened (direction, channel, status, time); what was said, to which address,
-and why the gate refused, are for staff.  Whoever may work the case (``may_send``) gets
-the send form above the list (``case_sending``, its routes in ``send_views``).
+and why the gate refused, are for staff, and so is the validation notice's part: when
+it went, its kept PDFs, the E-SIGN consents, and (agents, supervisors, admins) the forms
+that send it and record consents (``validation_notice_views``).  Whoever may work the
+case (``may_send``) gets the send form above the list (``case_sending``, its routes in
+``send_views``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
@@ -27,12 +31,14 @@ from agency.db import DbSession
 from agency.kit.errors import NotFound
 from agency.kit.params import RowId
 from agency.kit.templates import render
-from agency.outreach import case_sending
+from agency.outreach import case_sending, validation_notices
 from agency.outreach import repository as repo
 from agency.outreach.models import InboundMessage, MessageChannel, MessageStatus, OutboxMessage
 from agency.outreach.outbox_views import STATUS_CSS, masked
 
 router = APIRouter()
+# Who may send the validation notice and record E-SIGN consents from the panel.
+NOTICE_SENDERS = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT)
 
 # The newest this many messages, both ways together (the Outbox lists every one sent).
 LIMIT = 200
@@ -115,10 +121,7 @@ def case_messages(
     case = cases_service.case_for_viewer(db, viewer=viewer, case_id=case_id)
     if case is None:
         raise NotFound("case")
-    panel = None
-    if may_send(db, viewer, case):
-        panel = case_sending.panel(db, case=case, channel=MessageChannel.SMS)
-    return messages_page(request, db, viewer, case, panel=panel)
+    return messages_panel(request, db, viewer, case)
 
 
 def may_send(db: Session, viewer: Viewer, case: Case) -> bool:
@@ -126,17 +129,23 @@ def may_send(db: Session, viewer: Viewer, case: Case) -> bool:
     return not viewer.is_merchant and cases_service.may_work(db, viewer=viewer, case=case)
 
 
-def messages_page(
+def messages_panel(
     request: Request,
     db: Session,
     viewer: Viewer,
     case: Case,
     *,
-    panel: case_sending.Panel | None,
+    notice: dict[str, Any] | None = None,
+    panel: case_sending.Panel | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The messages (block ``case_messages``, or ``case_message_list`` alone, or the
-    send form's ``send_panel``) with ``panel``, the send form, when there is one."""
+    """The case's messages page (or its ``case-messages`` block, or the list alone,
+    ``case-message-list``, or the send form's ``send-panel``), with the validation
+    notice's part for staff; ``notice``: that part's form state after a post (its
+    ``form``, ``values``, ``errors`` or ``done``); ``panel``: the send form's after a
+    post, else a fresh one (a text) for whoever may send."""
+    if panel is None and may_send(db, viewer, case):
+        panel = case_sending.panel(db, case=case, channel=MessageChannel.SMS)
     staff = not viewer.is_merchant
     sent = repo.messages_of_case(db, case.id, limit=LIMIT + 1)
     received = repo.inbound_of_case(db, case.id, limit=LIMIT + 1)
@@ -151,6 +160,9 @@ def messages_page(
             "items": items[:LIMIT],
             "more": len(items) > LIMIT,
             "outbox_reader": viewer.role in (Role.ADMIN, Role.COMPLIANCE),
+            "validation": validation_notices.panel(db, case=case) if staff else None,
+            "notice_sender": viewer.role in NOTICE_SENDERS,
+            "notice": {"form": None, "values": {}, "errors": {}, "done": None, **(notice or {})},
             # Refreshed every few seconds while a message is on its way (a deferred one
             # waits for its time, hours perhaps: not followed).
             "following": any(m.status in ON_ITS_WAY for m in sent[:LIMIT]),

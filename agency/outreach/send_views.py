@@ -27,7 +27,7 @@ from agency.kit.forms import FormError, PostedForm, form_values
 from agency.kit.params import RowId
 from agency.kit.templates import is_htmx
 from agency.outreach import case_sending
-from agency.outreach.case_views import may_send, messages_page
+from agency.outreach.case_views import may_send, messages_panel
 
 router = APIRouter()
 Senders = Annotated[User, Depends(require(Role.ADMIN, Role.SUPERVISOR, Role.AGENT))]
@@ -55,7 +55,7 @@ def compose(
     ``send-panel``): that channel's templates and the consumer's contact points."""
     case = _case(db, viewer, case_id)
     panel = case_sending.panel(db, case=case, channel=case_sending.channel_of(channel))
-    return messages_page(request, db, viewer, case, panel=panel)
+    return messages_panel(request, db, viewer, case, panel=panel)
 
 
 @router.post("/cases/{case_id}/messages/preview")
@@ -81,7 +81,7 @@ def preview(
     panel = case_sending.panel(
         db, case=case, channel=channel, values=values, token=form.token, preview=shown
     )
-    return messages_page(request, db, viewer, case, panel=panel)
+    return messages_panel(request, db, viewer, case, panel=panel)
 
 
 @router.post("/cases/{case_id}/messages/send")
@@ -112,7 +112,7 @@ def send(
         channel=composed.draft.channel,
         result=case_sending.result(db, case=case, sent=sent),
     )
-    return messages_page(request, db, viewer, case, panel=panel)
+    return messages_panel(request, db, viewer, case, panel=panel)
 
 
 def _refused(
@@ -134,5 +134,5 @@ def _refused(
         token=token if refusal.errors.get("token") is None and token else None,
     )
     if is_htmx(request):
-        return messages_page(request, db, viewer, case, panel=panel)
-    raise ResponseError(messages_page(request, db, viewer, case, panel=panel, status_code=422))
+        return messages_panel(request, db, viewer, case, panel=panel)
+    raise ResponseError(messages_panel(request, db, viewer, case, panel=panel, status_code=422))

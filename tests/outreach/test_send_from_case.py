@@ -421,3 +421,28 @@ def test_a_form_token_already_used_on_another_case_is_refused(
     assert "Form: was sent already, from another case: reload the page" in refused.text
     assert len(messages(db, debtor)) == 1
     assert db.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_the_consumers_language_comes_first(
+    client: TestClient, db: Session, agent: User, debtor: Debtor, templates: dict[str, object]
+) -> None:
+    spanish = "Hola {{ consumer.first_name }}. " + MM + " Responda STOP para no recibir más."
+    save_version(
+        db,
+        draft=TemplateDraft(
+            key="payment-reminder",
+            channel=MessageChannel.SMS,
+            language="es",
+            title="Recordatorio",
+            body=spanish,
+        ),
+        why="en español",
+        by_user_id=None,
+    )
+    sign_in(client, db, agent)
+    offered = [text for _, text in form_for(client, debtor.case.id).options["template_id"]]
+    assert offered == ["Choose…", "Payment reminder (en, v1)", "Recordatorio (es, v1)"]
+    debtor.case.language = "es"
+    db.flush()
+    offered = [text for _, text in form_for(client, debtor.case.id).options["template_id"]]
+    assert offered == ["Choose…", "Recordatorio (es, v1)", "Payment reminder (en, v1)"]
