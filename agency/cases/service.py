@@ -25,8 +25,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agency.auth.models import Role
 from agency.auth.permissions import Viewer
-from agency.cases import matching, queue, repository, status
+from agency.cases import actions, matching, queue, repository, status
 from agency.cases.models import (
     AdjustmentKind,
     BalanceAdjustment,
@@ -103,6 +104,14 @@ def case_for_viewer(db: Session, *, viewer: Viewer, case_id: int) -> Case | None
     viewer* (a merchant: another client's case): the same scoping for the pages that
     hang off the case page (outreach's messages)."""
     return repository.case_for_viewer(db, viewer, case_id)
+
+
+def may_work(db: Session, *, viewer: Viewer, case: Case) -> bool:
+    """Whether ``viewer`` may act on ``case`` as the case page lets them (its actions
+    panel): admins and supervisors any case, agents their own, their lease and their
+    team's pool; compliance officers and merchants only read."""
+    team_id = repository.agent_team_id(db, viewer.user_id) if viewer.role is Role.AGENT else None
+    return actions.may_work(case, user_id=viewer.user_id, role=viewer.role, team_id=team_id)
 
 
 def totals(db: Session, *, viewer: Viewer, client_id: int | None = None) -> Totals:

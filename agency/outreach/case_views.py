@@ -10,13 +10,14 @@ it went, its kept PDFs, the E-SIGN consents, and for agents, supervisors and adm
 forms that send it and record consents: ``validation_notice_views``), a letter's PDF
 (``/cases/{id}/documents/{document_id}``, the document of one of this case's messages)
 and recording that a letter came back in the post ("Returned": admins, supervisors and
-agents).
+agents).  Whoever may work the case (``may_send``) gets the send form above the list
+(``case_sending``, its routes in ``send_views``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -29,11 +30,12 @@ from agency.cases import service as cases_service
 from agency.cases.models import Case
 from agency.compliance import service as compliance
 from agency.db import DbSession
+from agency.kit import clock
 from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import PostedForm, form_values
 from agency.kit.params import RowId
 from agency.kit.templates import is_htmx, render
-from agency.outreach import outbox, validation_notices
+from agency.outreach import case_sending, outbox, validation_notices
 from agency.outreach import repository as repo
 from agency.outreach.letter_views import download
 from agency.outreach.letters import WAITING
@@ -56,6 +58,9 @@ REASON_MAX = 200
 
 # The newest this many messages, both ways together (the Outbox lists every one sent).
 LIMIT = 200
+POLL_SECONDS = 3
+# How long the page follows a message that has not reached a final status.
+FOLLOW_FOR = timedelta(minutes=10)
 MEANINGS = {
     "stop": "STOP: no more texts to this number",
     "start": "START: texts to this number again",
@@ -130,12 +135,31 @@ def _received(message: InboundMessage, *, staff: bool) -> CaseMessage:
     )
 
 
+def _on_its_way(message: OutboxMessage, now: datetime) -> bool:
+    """Whether the page should keep following ``message``: lately moved, and some news
+    of it still to come — not a deferred one (hours perhaps), a letter waiting for its
+    print batch or printed, or an e-mail the mail server took (no report follows)."""
+    if now - message.status_at > FOLLOW_FOR:
+        return False
+    if message.status is MessageStatus.PENDING:
+        return True
+    if message.status is MessageStatus.SENDING:
+        return message.provider_status != WAITING
+    return (
+        message.status is MessageStatus.SENT
+        and message.channel is not MessageChannel.LETTER
+        and message.provider != "smtp"
+    )
+
+
 @router.get("/cases/{case_id}/messages")
 def case_messages(
     request: Request, db: DbSession, viewer: CurrentViewer, case_id: RowId
 ) -> Response:
     """The case's texts, e-mails and letters, both ways, newest first (the case page's
-    ``case-messages`` block, or a page of its own without JavaScript)."""
+    ``case-messages`` block, or a page of its own without JavaScript), with the send
+    form for whoever may work the case; the list alone (``case-message-list``) while
+    the page follows messages on their way."""
     return messages_panel(request, db, viewer, _case(db, viewer, case_id))
 
 
@@ -144,6 +168,11 @@ def _case(db: DbSession, viewer: Viewer, case_id: int) -> Case:
     if case is None:
         raise NotFound("case")
     return case
+
+
+def may_send(db: Session, viewer: Viewer, case: Case) -> bool:
+    """Whoever may work the case (its actions panel) may send from it."""
+    return not viewer.is_merchant and cases_service.may_work(db, viewer=viewer, case=case)
 
 
 def messages_panel(
@@ -155,13 +184,19 @@ def messages_panel(
     notice: dict[str, Any] | None = None,
     errors: dict[int, str] | None = None,
     reasons: dict[int, str] | None = None,
+    panel: case_sending.Panel | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The case's messages page (or its ``case-messages`` block), with the validation
+    """The case's messages page (or its ``case-messages`` block, or the list alone,
+    ``case-message-list``, or the send form's ``send-panel``), with the validation
     notice's part for staff; ``notice``: that part's form state after a post (its
     ``form``, ``values``, ``errors`` or ``done``); ``errors`` and ``reasons``: a
-    returned-letter form's, by message."""
+    returned-letter form's, by message; ``panel``: the send form's after a post, else
+    a fresh one (a text) for whoever may send."""
+    if panel is None and may_send(db, viewer, case):
+        panel = case_sending.panel(db, case=case, channel=MessageChannel.SMS)
     staff = not viewer.is_merchant
+    now = clock.now()
     sent = repo.messages_of_case(db, case.id, limit=LIMIT + 1)
     received = repo.inbound_of_case(db, case.id, limit=LIMIT + 1)
     documents = repo.printed_documents(db, [m.id for m in sent]) if staff else {}
@@ -184,6 +219,10 @@ def messages_panel(
             "errors": errors or {},
             "reasons": reasons or {},
             "reason_max": REASON_MAX,
+            # Refreshed every few seconds while a message is on its way.
+            "following": any(_on_its_way(m, now) for m in sent[:LIMIT]),
+            "panel": panel,
+            "poll_seconds": POLL_SECONDS,
         },
         status_code=status_code,
     )

@@ -99,11 +99,14 @@ def queue(
     by_user_id: int | None,
     source: compliance.Source,
     send_now: bool = True,
+    key: str | None = None,
 ) -> OutboxMessage:
     """Ask the gate about sending ``draft`` to the contact point; write the message as
     the gate decided, and (allowed) the job that sends it once this commits — or, with
     ``send_now`` False (many messages at once), leave it to the sweep (every second), which
-    sends the due messages in batches."""
+    sends the due messages in batches.  ``key``: the message's unique key when the
+    caller chose it (``new_key(token)``, a form's token: posted twice, the second
+    insert breaks the key's uniqueness)."""
     now = clock.now()
     message = OutboxMessage(
         case_id=case_id,
@@ -119,7 +122,7 @@ def queue(
         html=draft.html,
         segments=draft.segments,
         provider=provider,
-        message_key=new_key(),
+        message_key=key or new_key(),
         by_user_id=by_user_id,
         created_at=now,
         status_at=now,
@@ -143,10 +146,33 @@ def _send_soon(db: Session, message: OutboxMessage) -> None:
     enqueue(db, DELIVER, message.id)
 
 
-def new_key() -> str:
-    """A unique id of ours, shaped as an e-mail Message-ID's inside (``id@host``)."""
+def new_key(token: str | None = None) -> str:
+    """A unique id of ours, shaped as an e-mail Message-ID's inside (``id@host``); the
+    id is ``token`` when given (a 32-character hex token), else a new one."""
     host = urlsplit(get_settings().public_url).hostname or "agency.invalid"
-    return f"{uuid.uuid4().hex}@{host}"
+    return f"{token or uuid.uuid4().hex}@{host}"
+
+
+def decision_now(
+    db: Session, *, case_id: int, consumer_id: int, contact_point_id: int, draft: Draft
+) -> compliance.Decision:
+    """What the gate would say, now, to ``queue`` with these arguments, written nowhere
+    (a preview before sending)."""
+    return compliance.what_if(
+        db,
+        consumer_id=consumer_id,
+        channel=GATE_CHANNEL[draft.channel.value],
+        contact_point_id=contact_point_id,
+        case_ids=[case_id],
+        at=clock.now(),
+        automated=_automated(draft.channel),
+        template=draft.gate_template,
+    )
+
+
+def _automated(channel: MessageChannel) -> bool:
+    """Every text counts as sent by machine (the autodialer rules read it)."""
+    return channel is MessageChannel.SMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +305,7 @@ def _gate(
         case_ids=[message.case_id],
         actor_id=actor_id,
         source=source,
-        automated=message.channel is MessageChannel.SMS,
+        automated=_automated(message.channel),
         template=template,
     )
     message.attempt_entry_id = result.entry.id

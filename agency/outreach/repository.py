@@ -288,6 +288,30 @@ def template_for_update(
     ).one_or_none()
 
 
+def active_templates(
+    db: Session, channel: MessageChannel, *, language: str | None
+) -> list[MessageTemplate]:
+    """The active templates of ``channel`` that have a saved version, those in
+    ``language`` first, then by title."""
+    query = select(MessageTemplate).where(
+        MessageTemplate.channel == channel,
+        MessageTemplate.is_active.is_(True),
+        MessageTemplate.version > 0,
+    )
+    first = (MessageTemplate.language != language) if language else MessageTemplate.language
+    return list(db.scalars(query.order_by(first, MessageTemplate.title, MessageTemplate.id)))
+
+
+def newest_version(db: Session, template: MessageTemplate) -> TemplateVersion | None:
+    """The template's newest version: the one a message made from it now carries."""
+    return db.scalars(
+        select(TemplateVersion).where(
+            TemplateVersion.template_id == template.id,
+            TemplateVersion.version == template.version,
+        )
+    ).one_or_none()
+
+
 def attachments_of(db: Session, message_ids: Sequence[int]) -> dict[int, list[Document]]:
     """The validation notices kept for these messages (an e-mail carries its own), by
     message id."""
