@@ -168,6 +168,10 @@ class Settings(BaseSettings):
     twilio_auth_token: str = Field(default="", repr=False)
     twilio_messaging_service_sid: str = ""
     twilio_from_numbers: str = ""
+    # Click-to-call: the number (E.164) calls come from, to the agent and the consumer;
+    # with the account SID and auth token, Twilio rings the agent's phone and bridges
+    # to the consumer.  No Twilio account at all: the sandbox plays the call.
+    twilio_voice_from: str = ""
     # E-mail: smtp://user:password@host:port (smtps:// for TLS from the start; STARTTLS
     # is used whenever the server offers it); empty: the sandbox.
     smtp_url: str = Field(default="", repr=False)

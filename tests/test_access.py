@@ -52,6 +52,11 @@ PUBLIC = {
 SIGNED = {
     ("POST", "/webhooks/twilio/sms-status"),
     ("POST", "/webhooks/twilio/sms-inbound"),
+    # Click-to-call (tests/outreach/test_voice_webhooks.py): a forged token is never
+    # read, the signature is checked first.
+    ("POST", "/webhooks/twilio/voice/connect/{token}"),
+    ("POST", "/webhooks/twilio/voice/dialed/{token}"),
+    ("POST", "/webhooks/twilio/call-status"),
 }
 
 
@@ -138,6 +143,7 @@ def tenants(db: Session) -> Tenants:
         "alarm_id": 1,
         "batch_id": move.id,
         "message_id": 1,
+        "token": "not-a-token",
     }
     markers = [
         "Bravo Utilities Zq",

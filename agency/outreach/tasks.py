@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agency.outreach import sending
+from agency.outreach import ringing, sending
 from agency.worker import celery_app
 
 
@@ -38,3 +38,16 @@ def send_due() -> int:
 def reconcile_stuck() -> int:
     """Every minute: look up at their provider the messages left half-sent by a crash."""
     return sending.reconcile_stuck()
+
+
+@celery_app.task(name="agency.outreach.tasks.ring_agent")
+def ring_agent(call_id: int) -> None:
+    """Ask the voice provider to ring the agent for a click-to-call.  Idempotent: a call
+    no longer queued is left alone."""
+    ringing.ring_agent(call_id)
+
+
+@celery_app.task(name="agency.outreach.tasks.sandbox_call")
+def sandbox_call(call_id: int) -> None:
+    """The sandbox plays a click-to-call's statuses, as Twilio would report them."""
+    ringing.play_in_sandbox(call_id)

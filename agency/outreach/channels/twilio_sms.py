@@ -57,7 +57,7 @@ class TwilioSms:
         try:
             message = self.client.messages.create(**options)
         except TwilioRestException as exc:
-            raise _refused(exc) from exc
+            raise refused(exc) from exc
         except TwilioException as exc:  # the connection failed: nothing was taken
             raise ProviderError(f"Twilio could not be reached: {exc}", transient=True) from exc
         return Sent(provider_id=str(message.sid), provider_status=str(message.status))
@@ -67,7 +67,7 @@ class TwilioSms:
         try:
             recent = self.client.messages.list(to=outgoing.to, limit=50)
         except TwilioRestException as exc:
-            raise _refused(exc) from exc
+            raise refused(exc) from exc
         except TwilioException as exc:
             raise ProviderError(f"Twilio could not be reached: {exc}", transient=True) from exc
         for message in recent:
@@ -77,7 +77,7 @@ class TwilioSms:
         return None
 
 
-def _refused(exc: TwilioRestException) -> ProviderError:
+def refused(exc: TwilioRestException) -> ProviderError:
     """A 429 (too many requests) or a 5xx may pass; any other refusal will not."""
     status = int(exc.status)
     code = f" (error {exc.code})" if exc.code else ""
