@@ -62,11 +62,12 @@ def profile(request: Request, user: CurrentUser) -> Response:
 def set_time_zone(
     request: Request, posted: PostedForm, db: DbSession, user: CurrentUser
 ) -> Response:
-    values = {**_saved(user), **form_values(posted)}
+    values = form_values(posted)
     try:
         form = parse(TimeZoneForm, values)
     except FormError as exc:
-        return _profile(request, user, values=values, errors=exc.errors, status_code=422)
+        shown = {**_saved(user), **values}
+        return _profile(request, user, values=shown, errors=exc.errors, status_code=422)
     service.set_time_zone(db, user=user, time_zone=form.time_zone or None)
     return flash.redirect("/profile", "Your time zone is saved: times on every screen now use it.")
 
@@ -74,11 +75,12 @@ def set_time_zone(
 @router.post("/profile/phone")
 def set_phone(request: Request, posted: PostedForm, db: DbSession, user: CurrentUser) -> Response:
     """The phone click-to-call rings (then connects to the consumer)."""
-    values = {**_saved(user), **form_values(posted)}
+    values = form_values(posted)
     try:
         form = parse(PhoneForm, values)
     except FormError as exc:
-        return _profile(request, user, values=values, errors=exc.errors, status_code=422)
+        shown = {**_saved(user), **values}
+        return _profile(request, user, values=shown, errors=exc.errors, status_code=422)
     service.set_phone(db, user=user, phone=form.phone or None)
     if form.phone:
         return flash.redirect("/profile", f"Click-to-call now rings {form.phone}.")
