@@ -193,6 +193,14 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    @field_validator("twilio_voice_from")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"\+[1-9][0-9]{6,14}", value):
+            raise ValueError(f"{value!r} is not an E.164 number (such as +18005550100)")
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _addresses(cls, value: str) -> str:

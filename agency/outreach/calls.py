@@ -139,8 +139,9 @@ def start(
     if existing is not None:
         return existing
     reason = unavailable(agent_phone)
-    if reason is not None:
-        raise CallRefused(reason)
+    provider = providers.voice_name()
+    if reason is not None or provider is None:
+        raise CallRefused(reason or "Click-to-call is not set up.")
     if compliance.attempt_has_outcome(db, attempt_id, source=compliance.Source.AGENT):
         raise CallRefused("That call's outcome is already recorded: press Call to call again.")
     again = compliance.recheck(db, attempt_id=attempt_id, within=LONGEST_CALL)
@@ -156,7 +157,7 @@ def start(
         agent_id=agent_id,
         agent_phone=agent_phone or "",
         status=CallStatus.QUEUED,
-        provider=providers.voice_name() or "sandbox",
+        provider=provider,
         created_at=now,
         status_at=now,
     )

@@ -5,11 +5,13 @@ sandbox playing a call to its end — after which the agent records what happene
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from agency.cases import actions
 from agency.cases.models import Case
 from agency.compliance import service as compliance
 from agency.compliance.models import EntryKind, FactKind, LedgerEntry, Source
-from agency.config import get_settings
+from agency.config import Settings, get_settings
 from agency.db import session_scope
 from agency.kit import clock
 from agency.outreach import calls, providers, ringing
@@ -360,3 +362,9 @@ def test_the_sandbox_s_unreachable_number_is_not_answered(bound_engine: object) 
     assert (outcome.outcome, outcome.detail["call_status"]) == ("no_answer", "no_answer")
     with session_scope() as db:
         assert db.scalar(select(func.count()).select_from(VoiceCall)) == 1
+
+
+def test_the_voice_caller_id_must_be_e164() -> None:
+    assert Settings(twilio_voice_from=" +18005550123 ").twilio_voice_from == "+18005550123"
+    with pytest.raises(ValidationError, match=re.escape("'800 555 0123' is not an E.164 number")):
+        Settings(twilio_voice_from="800 555 0123")
