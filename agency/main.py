@@ -52,7 +52,7 @@ from agency.kit.params import BlankQueryValues, refuse_nul
 from agency.kit.templates import env, is_htmx, render
 from agency.outreach import call_views as outreach_call_views
 from agency.outreach import case_views as outreach_case_views
-from agency.outreach import opt_out_views, outbox_views
+from agency.outreach import opt_out_views, outbox_views, validation_notice_views
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
 from agency.referrals import api as referrals_api
@@ -385,6 +385,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(opt_out_views.router, include_in_schema=False)
     app.include_router(outbox_views.router, include_in_schema=False)
     app.include_router(outreach_case_views.router, include_in_schema=False)
+    app.include_router(validation_notice_views.router, include_in_schema=False)
     app.include_router(outreach_call_views.router, include_in_schema=False)
     app.include_router(outreach_voice_webhooks.router)
 

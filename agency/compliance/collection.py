@@ -53,6 +53,12 @@ def _validation_sent_at(live: Sequence[ComplianceFact], case: Case) -> datetime 
     return min(sent) if sent else None
 
 
+def validation_sent_at(db: Session, *, case: Case) -> datetime | None:
+    """When ``case``'s validation notice was first sent, as the rules read it (the
+    earliest fact in force: a later copy never moves the validation period)."""
+    return _validation_sent_at(_in_force(db, case), case)
+
+
 def dispute_hold(
     db: Session, *, case: Case, written: bool, received: date, zones: Sequence[str]
 ) -> str | None:

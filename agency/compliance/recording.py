@@ -6,7 +6,7 @@ new ledger entry; nothing here edits one.  Services flush, never commit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -277,7 +277,34 @@ def _checked_detail(kind: FactKind, detail: dict[str, Any]) -> dict[str, Any]:
         return {"fact_id": int(detail["fact_id"])}
     if kind is FactKind.CEASE:
         return {"written": True}
+    if kind is FactKind.VALIDATION_SENT:
+        return _validation_detail(detail)
     return {key: value for key, value in detail.items() if key in ("from_entry", "note")}
+
+
+# What a validation notice's fact keeps: the dates the notice printed, the message it
+# went out as, and how.
+_VALIDATION_DATES = ("sent_on", "validation_end")
+_VALIDATION_CHANNELS = ("letter", "email")
+
+
+def _validation_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in _VALIDATION_DATES:
+        if detail.get(key) is not None:
+            try:
+                values[key] = date.fromisoformat(str(detail[key])).isoformat()
+            except ValueError:
+                raise ComplianceError(f"{key.replace('_', ' ')}: not a date") from None
+    if detail.get("channel") is not None:
+        if detail["channel"] not in _VALIDATION_CHANNELS:
+            raise ComplianceError("channel: a validation notice goes by letter or e-mail")
+        values["channel"] = detail["channel"]
+    if str(detail.get("message", "")).isdigit():
+        values["message"] = int(detail["message"])
+    if detail.get("note"):
+        values["note"] = str(detail["note"]).strip()[:200]
+    return values
 
 
 def _check_case_ids(db: Session, consumer_id: int, case_ids: Iterable[int]) -> None:

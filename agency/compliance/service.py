@@ -13,7 +13,7 @@ it, and callers inside compliance import from there:
 - ``retention``: ``purge_expired``;
 - ``gather``: ``consumer_zones``, the consumer's candidate zones as the gate reads them;
 - ``collection``: what the facts say about collecting a debt (dispute hold, the rule a
-  case is held under, what still stops collection);
+  case is held under, what still stops collection, when its validation notice went);
 - ``repository``: the ledger a case page shows, whether a consumer has any, and
   ``calls_barred`` (a contact point's "no calls here" in SQL, for a query that orders or
   filters contact points);
@@ -26,7 +26,12 @@ it, and callers inside compliance import from there:
 from __future__ import annotations
 
 from agency.compliance.catalogue import RuleDescription, describe
-from agency.compliance.collection import dispute_hold, hold_rule, standing_stops
+from agency.compliance.collection import (
+    dispute_hold,
+    hold_rule,
+    standing_stops,
+    validation_sent_at,
+)
 from agency.compliance.errors import ComplianceError
 from agency.compliance.facts import AttemptChannel, Decision, Outcome
 from agency.compliance.gate import (
@@ -111,6 +116,7 @@ __all__ = [
     "set_at_placement",
     "set_policy",
     "standing_stops",
+    "validation_sent_at",
     "what_if",
     "what_if_each",
     "who",

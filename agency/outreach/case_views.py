@@ -5,30 +5,38 @@ newest first.
 The case is found as the case page finds it (``cases_service.case_for_viewer``): a
 merchant asking about another client's case gets the same 404 as for no case.  Merchants
 see what happened (direction, channel, status, time); what was said, to which address,
-and why the gate refused, are for staff.
+and why the gate refused, are for staff, and so is the validation notice's part: when
+it went, its kept PDFs, the E-SIGN consents, and (agents, supervisors, admins) the forms
+that send it and record consents (``validation_notice_views``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from agency.auth.models import Role
-from agency.auth.permissions import CurrentViewer
+from agency.auth.permissions import CurrentViewer, Viewer
 from agency.cases import service as cases_service
+from agency.cases.models import Case
 from agency.compliance import service as compliance
 from agency.db import DbSession
 from agency.kit.errors import NotFound
 from agency.kit.params import RowId
 from agency.kit.templates import render
 from agency.outreach import repository as repo
+from agency.outreach import validation_notices
 from agency.outreach.models import InboundMessage, MessageStatus, OutboxMessage
 from agency.outreach.outbox_views import STATUS_CSS, masked
 
 router = APIRouter()
+# Who may send the validation notice and record E-SIGN consents from the panel.
+NOTICE_SENDERS = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT)
 
 # The newest this many messages, both ways together (the Outbox lists every one sent).
 LIMIT = 200
@@ -107,6 +115,21 @@ def case_messages(
     case = cases_service.case_for_viewer(db, viewer=viewer, case_id=case_id)
     if case is None:
         raise NotFound("case")
+    return messages_panel(request, db, viewer, case)
+
+
+def messages_panel(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    case: Case,
+    *,
+    notice: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The case's messages page (or its ``case-messages`` block), with the validation
+    notice's part for staff; ``notice``: that part's form state after a post (its
+    ``form``, ``values``, ``errors`` or ``done``)."""
     staff = not viewer.is_merchant
     sent = repo.messages_of_case(db, case.id, limit=LIMIT + 1)
     received = repo.inbound_of_case(db, case.id, limit=LIMIT + 1)
@@ -121,5 +144,9 @@ def case_messages(
             "items": items[:LIMIT],
             "more": len(items) > LIMIT,
             "outbox_reader": viewer.role in (Role.ADMIN, Role.COMPLIANCE),
+            "validation": validation_notices.panel(db, case=case) if staff else None,
+            "notice_sender": viewer.role in NOTICE_SENDERS,
+            "notice": {"form": None, "values": {}, "errors": {}, "done": None, **(notice or {})},
         },
+        status_code=status_code,
     )

@@ -34,9 +34,9 @@ from sqlalchemy.orm import Session
 from agency.compliance import service as compliance
 from agency.config import get_settings
 from agency.kit import clock
-from agency.outreach import providers, senders, versions
+from agency.outreach import providers, senders, validation_sent, versions
 from agency.outreach import repository as repo
-from agency.outreach.channels.base import Outgoing, ProviderError, Sent
+from agency.outreach.channels.base import Attachment, Outgoing, ProviderError, Sent
 from agency.outreach.models import (
     FINAL,
     RANK,
@@ -78,6 +78,9 @@ class Draft:
     html: str | None = None
     segments: int | None = None
     template_version_id: int | None = None
+    # Kept on the queued step of the message's history (a validation notice: the dates
+    # it printed, read back when it is sent).
+    detail: Mapping[str, Any] | None = None
 
 
 def queue(
@@ -124,7 +127,7 @@ def queue(
     message.blocked_by = list(result.decision.blocked_by)
     db.add(message)
     db.flush()
-    _event(db, message, status, detail=_blocked_detail(result.decision))
+    _event(db, message, status, detail={**(draft.detail or {}), **_blocked_detail(result.decision)})
     if result.allowed and send_now:
         _send_soon(db, message)
     return message
@@ -185,6 +188,7 @@ def claim_many(db: Session, message_ids: Sequence[int]) -> list[Claimed]:
         within=VALIDITY_HORIZON,
     )
     sender_of = _senders(db)
+    attached = repo.attachments_of(db, [m.id for m in asking if m.channel is MessageChannel.EMAIL])
     claimed = []
     for message in asking:
         assert message.attempt_entry_id is not None
@@ -204,7 +208,13 @@ def claim_many(db: Session, message_ids: Sequence[int]) -> list[Claimed]:
                 message_id=message.id,
                 provider=message.provider,
                 outgoing=providers.outgoing(
-                    message, valid_for_seconds=valid_for, sender=sender_of(message.client_id)
+                    message,
+                    valid_for_seconds=valid_for,
+                    sender=sender_of(message.client_id),
+                    attachments=tuple(
+                        Attachment(d.file_name, d.content_type, d.content)
+                        for d in attached.get(message.id, ())
+                    ),
                 ),
             )
         )
@@ -317,6 +327,8 @@ def _sent(db: Session, message: OutboxMessage, sent: Sent) -> None:
     message.status_at = message.sent_at = clock.now()
     message.error = None
     _event(db, message, MessageStatus.SENT, provider_status=sent.provider_status)
+    if validation_sent.is_validation_notice(message):
+        validation_sent.record(db, message)
 
 
 def _failed(db: Session, message: OutboxMessage, error: ProviderError) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 from agency.config import get_settings
-from agency.outreach.channels.base import Outgoing, Provider
+from agency.outreach.channels.base import Attachment, Outgoing, Provider
 from agency.outreach.channels.sandbox import Sandbox
 from agency.outreach.channels.smtp_email import SmtpEmail
 from agency.outreach.channels.twilio_sms import TwilioSms
@@ -117,10 +117,17 @@ def _make(name: str) -> Provider:
     raise LookupError(f"no provider called {name!r}")
 
 
-def outgoing(message: OutboxMessage, *, valid_for_seconds: int | None, sender: Sender) -> Outgoing:
+def outgoing(
+    message: OutboxMessage,
+    *,
+    valid_for_seconds: int | None,
+    sender: Sender,
+    attachments: tuple[Attachment, ...] = (),
+) -> Outgoing:
     """What the provider is handed for ``message``: a text's number from the client's pool
     (by the message's id, so a retry keeps its number) and where Twilio reports status;
-    an e-mail's From, Reply-To and one-click unsubscribe headers (RFC 8058)."""
+    an e-mail's From, Reply-To and one-click unsubscribe headers (RFC 8058), and the
+    files kept for it (``attachments``: its validation notice's PDF)."""
     settings = get_settings()
     if message.channel is MessageChannel.SMS:
         pool = sender.sms_numbers
@@ -152,4 +159,5 @@ def outgoing(message: OutboxMessage, *, valid_for_seconds: int | None, sender: S
         html=message.html,
         valid_for_seconds=valid_for_seconds,
         headers=headers,
+        attachments=attachments if message.channel is MessageChannel.EMAIL else (),
     )

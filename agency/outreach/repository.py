@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from agency.cases.models import Case
+from agency.cases.models import Case, Channel, ContactPoint
 from agency.kit.pagination import Page, PageRequest, paginate
 from agency.outreach.models import (
+    Document,
+    DocumentKind,
+    ESignConsent,
     InboundMessage,
     MessageChannel,
     MessageStatus,
@@ -140,6 +143,17 @@ def messages_of_case(db: Session, case_id: int, *, limit: int) -> list[OutboxMes
     )
 
 
+def messages_of_case_from(db: Session, case_id: int, gate_template: str) -> list[OutboxMessage]:
+    """The case's messages made from the gate template ``gate_template``, newest first."""
+    return list(
+        db.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.case_id == case_id, OutboxMessage.gate_template == gate_template)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        )
+    )
+
+
 def inbound_of_case(db: Session, case_id: int, *, limit: int) -> list[InboundMessage]:
     return list(
         db.scalars(
@@ -241,4 +255,78 @@ def template_for_update(
             MessageTemplate.language == language,
         )
         .with_for_update()
+    ).one_or_none()
+
+
+def attachments_of(db: Session, message_ids: Sequence[int]) -> dict[int, list[Document]]:
+    """The validation notices kept for these messages (an e-mail carries its own), by
+    message id."""
+    if not message_ids:
+        return {}
+    found: dict[int, list[Document]] = {}
+    for document in db.scalars(
+        select(Document)
+        .where(
+            Document.message_id.in_(sorted(set(message_ids))),
+            Document.kind == DocumentKind.VALIDATION_NOTICE,
+        )
+        .order_by(Document.id)
+    ):
+        assert document.message_id is not None
+        found.setdefault(document.message_id, []).append(document)
+    return found
+
+
+def validation_notices_of_case(db: Session, case_id: int) -> list[Document]:
+    """The case's validation notices, newest first (their content not loaded)."""
+    return list(
+        db.scalars(
+            select(Document)
+            .options(defer(Document.content))
+            .where(Document.case_id == case_id, Document.kind == DocumentKind.VALIDATION_NOTICE)
+            .order_by(Document.created_at.desc(), Document.id.desc())
+        )
+    )
+
+
+def document(db: Session, document_id: int) -> Document | None:
+    return db.get(Document, document_id)
+
+
+def first_event(db: Session, message_id: int) -> OutboxEvent | None:
+    """The message's first step: the one written when it was queued."""
+    return db.scalars(
+        select(OutboxEvent)
+        .where(OutboxEvent.message_id == message_id)
+        .order_by(OutboxEvent.id)
+        .limit(1)
+    ).first()
+
+
+def consumer_points(db: Session, consumer_id: int, channel: Channel) -> list[ContactPoint]:
+    """The consumer's contact points of ``channel``, oldest first (a read-only query of
+    cases' table, downward in the layers)."""
+    return list(
+        db.scalars(
+            select(ContactPoint)
+            .where(ContactPoint.consumer_id == consumer_id, ContactPoint.channel == channel)
+            .order_by(ContactPoint.id)
+        )
+    )
+
+
+def esign_consents_of(db: Session, consumer_id: int) -> list[ESignConsent]:
+    """Every E-SIGN consent the consumer gave, withdrawn ones too, newest first."""
+    return list(
+        db.scalars(
+            select(ESignConsent)
+            .where(ESignConsent.consumer_id == consumer_id)
+            .order_by(ESignConsent.given_at.desc(), ESignConsent.id.desc())
+        )
+    )
+
+
+def esign_consent_for_update(db: Session, consent_id: int) -> ESignConsent | None:
+    return db.scalars(
+        select(ESignConsent).where(ESignConsent.id == consent_id).with_for_update()
     ).one_or_none()

@@ -9,6 +9,15 @@ from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file an e-mail carries (the validation notice's PDF), as kept."""
+
+    file_name: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
     """One message as a provider needs it.  ``key`` is ours and unique (an e-mail's
     Message-ID); ``valid_for_seconds``: a text still queued after this is dropped by the
@@ -23,6 +32,7 @@ class Outgoing:
     status_callback: str | None = None
     valid_for_seconds: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,9 @@
 Each message has a text and an HTML part, the client's From and Reply-To, a Message-ID
 we chose (so a resend after a crash is recognisably the same message), and the RFC 8058
 one-click unsubscribe headers (``List-Unsubscribe`` with the signed opt-out URL,
-``List-Unsubscribe-Post``).  ``AGENCY_SMTP_URL`` is ``smtp://user:password@host:port``
-(STARTTLS whenever the server offers it) or ``smtps://…`` (TLS from the start).
+``List-Unsubscribe-Post``), and the files it carries (a validation notice's PDF).
+``AGENCY_SMTP_URL`` is ``smtp://user:password@host:port`` (STARTTLS whenever the server
+offers it) or ``smtps://…`` (TLS from the start).
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ class SmtpEmail:
 
 
 def compose(outgoing: Outgoing) -> EmailMessage:
-    """The e-mail as it goes on the wire: headers, the text part, then the HTML part."""
+    """The e-mail as it goes on the wire: headers, the text part, then the HTML part, and
+    any attachments after them (the message becomes multipart/mixed)."""
     message = EmailMessage()
     message["Message-ID"] = f"<{outgoing.key}>"
     message["Date"] = format_datetime(clock.now())
@@ -86,4 +88,9 @@ def compose(outgoing: Outgoing) -> EmailMessage:
     message.set_content(outgoing.body)
     if outgoing.html:
         message.add_alternative(outgoing.html, subtype="html")
+    for attached in outgoing.attachments:
+        maintype, _, subtype = attached.content_type.partition("/")
+        message.add_attachment(
+            attached.content, maintype=maintype, subtype=subtype, filename=attached.file_name
+        )
     return message
