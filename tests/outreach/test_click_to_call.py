@@ -271,11 +271,13 @@ def test_twilio_rings_the_agent_with_the_exact_request(
     drain()
     [request] = [r for r in twilio_voice.requests if r.method == "POST"]
     assert request.path == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json"
-    token = calls.connect_token(call_id)
+    connect, _, token = str(request.data["Url"]).rpartition("/")
+    assert connect == f"{PUBLIC_URL}/webhooks/twilio/voice/connect"
+    assert calls.call_of_token(token) == call_id  # signed, naming only the call
     assert request.data == {
         "To": AGENT_PHONE,
         "From": VOICE_FROM,
-        "Url": f"{PUBLIC_URL}/webhooks/twilio/voice/connect/{token}",
+        "Url": f"{connect}/{token}",
         "Method": "POST",
         "StatusCallback": f"{PUBLIC_URL}/webhooks/twilio/call-status",
         "StatusCallbackMethod": "POST",

@@ -118,7 +118,10 @@ def test_the_connect_twiml_whispers_then_dials_the_consumer(
     assert say.tag == "Say" and "connecting you to the consumer" in (say.text or "")
     assert dial.tag == "Dial"
     assert dial.get("callerId") == VOICE_FROM
-    assert dial.get("action") == calls.dialed_url(call.id)
+    action = dial.get("action") or ""
+    dialed, _, token = action.rpartition("/")
+    assert dialed == PUBLIC_URL + "/webhooks/twilio/voice/dialed"
+    assert calls.call_of_token(token) == call.id
     assert dial.get("answerOnBridge") == "true"
     # 10:00 in Chicago: the gate allows calls until 21:00, more than Twilio's 4 hours.
     assert dial.get("timeLimit") == "14400"
