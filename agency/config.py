@@ -171,6 +171,10 @@ class Settings(BaseSettings):
     # Texts from the pool: each long code sends at most this many segments a second
     # (Twilio's own limit for a US long code is 1).  A Messaging Service paces itself.
     sms_segments_per_second: float = Field(default=1.0, gt=0, le=1000)
+    # Click-to-call: the number (E.164) calls come from, to the agent and the consumer;
+    # with the account SID and auth token, Twilio rings the agent's phone and bridges
+    # to the consumer.  No Twilio account at all: the sandbox plays the call.
+    twilio_voice_from: str = ""
     # E-mail: smtp://user:password@host:port (smtps:// for TLS from the start; STARTTLS
     # is used whenever the server offers it); empty: the sandbox.
     smtp_url: str = Field(default="", repr=False)
@@ -193,6 +197,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{value!r} is not a time zone name (an IANA name such as America/New_York)"
             ) from None
+        return value
+
+    @field_validator("twilio_voice_from")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"\+[1-9][0-9]{6,14}", value):
+            raise ValueError(f"{value!r} is not an E.164 number (such as +18005550100)")
         return value
 
     @field_validator("trusted_proxies")

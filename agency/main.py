@@ -50,6 +50,7 @@ from agency.kit.errors import ApiError, NotFound, ResponseError, api_error_respo
 from agency.kit.forms import phrase
 from agency.kit.params import BlankQueryValues, refuse_nul
 from agency.kit.templates import env, is_htmx, render
+from agency.outreach import call_views as outreach_call_views
 from agency.outreach import case_views as outreach_case_views
 from agency.outreach import (
     letter_views,
@@ -58,6 +59,7 @@ from agency.outreach import (
     send_views,
     validation_notice_views,
 )
+from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
@@ -392,6 +394,8 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(send_views.router, include_in_schema=False)
     app.include_router(validation_notice_views.router, include_in_schema=False)
     app.include_router(letter_views.router, include_in_schema=False)
+    app.include_router(outreach_call_views.router, include_in_schema=False)
+    app.include_router(outreach_voice_webhooks.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:

@@ -52,6 +52,11 @@ PUBLIC = {
 SIGNED = {
     ("POST", "/webhooks/twilio/sms-status"),
     ("POST", "/webhooks/twilio/sms-inbound"),
+    # Click-to-call (tests/outreach/test_voice_webhooks.py): a forged token is never
+    # read, the signature is checked first.
+    ("POST", "/webhooks/twilio/voice/connect/{token}"),
+    ("POST", "/webhooks/twilio/voice/dialed/{token}"),
+    ("POST", "/webhooks/twilio/call-status"),
 }
 
 
@@ -140,6 +145,7 @@ def tenants(db: Session) -> Tenants:
         "message_id": 1,
         "document_id": 1,
         "consent_id": 1,
+        "token": "not-a-token",
     }
     markers = [
         "Bravo Utilities Zq",

@@ -1,4 +1,5 @@
-"""Everyone's own profile (the time zone their screens use, their password) and the
+"""Everyone's own profile (the time zone their screens use, the phone click-to-call
+rings, their password) and the
 password reset link an admin issued (agency.auth.passwords)."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from agency.auth import csrf, passwords, repository, service
 from agency.auth.hashing import HashingSlot
 from agency.auth.models import PasswordReset
 from agency.auth.permissions import SESSION_COOKIE, CurrentUser, clear_session_cookie, client_ip
-from agency.auth.schemas import NewPasswordForm, PasswordChangeForm, TimeZoneForm
+from agency.auth.schemas import NewPasswordForm, PasswordChangeForm, PhoneForm, TimeZoneForm
 from agency.db import DbSession
 from agency.kit import clock, flash
 from agency.kit.crypto import token_digest
@@ -37,7 +38,7 @@ def _profile(
         "auth/profile.html",
         {
             "me": user,
-            "values": values or {"time_zone": user.time_zone or ""},
+            "values": values or _saved(user),
             "errors": errors or {},
             "zones": user_zone_choices(),
             "agency_zone": clock.office_zone().key,
@@ -46,6 +47,10 @@ def _profile(
         status_code=status_code,
         headers=headers,
     )
+
+
+def _saved(user: CurrentUser) -> dict[str, str]:
+    return {"time_zone": user.time_zone or "", "phone": user.phone or ""}
 
 
 @router.get("/profile")
@@ -61,9 +66,25 @@ def set_time_zone(
     try:
         form = parse(TimeZoneForm, values)
     except FormError as exc:
-        return _profile(request, user, values=values, errors=exc.errors, status_code=422)
+        shown = {**_saved(user), **values}
+        return _profile(request, user, values=shown, errors=exc.errors, status_code=422)
     service.set_time_zone(db, user=user, time_zone=form.time_zone or None)
     return flash.redirect("/profile", "Your time zone is saved: times on every screen now use it.")
+
+
+@router.post("/profile/phone")
+def set_phone(request: Request, posted: PostedForm, db: DbSession, user: CurrentUser) -> Response:
+    """The phone click-to-call rings (then connects to the consumer)."""
+    values = form_values(posted)
+    try:
+        form = parse(PhoneForm, values)
+    except FormError as exc:
+        shown = {**_saved(user), **values}
+        return _profile(request, user, values=shown, errors=exc.errors, status_code=422)
+    service.set_phone(db, user=user, phone=form.phone or None)
+    if form.phone:
+        return flash.redirect("/profile", f"Click-to-call now rings {form.phone}.")
+    return flash.redirect("/profile", "Your phone is removed: click-to-call cannot ring you.")
 
 
 @router.post("/profile/password")
@@ -73,7 +94,7 @@ def change_password(
     """Change one's own password: the current one is checked like a sign-in, and
     throttled with it; the other sessions end."""
     values = form_values(posted)
-    keep = {"time_zone": user.time_zone or ""}  # passwords are never typed back
+    keep = _saved(user)  # passwords are never typed back
     try:
         form = parse(PasswordChangeForm, values)
         passwords.change_password(

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, fie
 from agency.auth.models import Role
 from agency.kit.forms import BlankIsNone
 from agency.kit.params import IdField
+from agency.kit.phones import parse_phone
 from agency.kit.timezones import user_zone_names
 
 MIN_PASSWORD_LENGTH = 10
@@ -100,3 +101,22 @@ class TimeZoneForm(BaseModel):
         if value and value not in user_zone_names():
             raise ValueError("is not one of the listed time zones")
         return value
+
+
+class PhoneForm(BaseModel):
+    """The phone click-to-call rings for this user (E.164 once read; a number written
+    without a country code is taken as a US one); blank: none."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    phone: str = Field(max_length=32)
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        if not value:
+            return value
+        parsed = parse_phone(value, "US")
+        if parsed is None:
+            raise ValueError("is not a phone number (write it as +13125550100)")
+        return parsed.e164

@@ -146,6 +146,13 @@ def set_time_zone(db: Session, *, user: User, time_zone: str | None) -> None:
     db.flush()
 
 
+def set_phone(db: Session, *, user: User, phone: str | None) -> None:
+    """The phone (E.164, checked by PhoneForm) click-to-call rings for ``user``; None:
+    none."""
+    user.phone = phone
+    db.flush()
+
+
 def start_session(db: Session, *, user: User) -> SignedIn:
     """Open a session for ``user`` (whose credentials have been checked)."""
     now = clock.now()

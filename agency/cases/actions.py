@@ -193,7 +193,9 @@ def record_call_outcome(
         raise CaseError("attempt", "not a call about this case")
     if not attempt.allowed:
         raise CaseError("attempt", "that call was blocked; it has no outcome")
-    if compliance.attempt_has_outcome(db, attempt_id):
+    # The phone system's report of a click-to-call (Source.SYSTEM) is no answer: the
+    # agent's word follows it and, being later, is the one the gate reads.
+    if compliance.attempt_has_outcome(db, attempt_id, source=Source.AGENT):
         raise CaseError("attempt", "its outcome is already recorded")
     ledger_outcome = AGENT_OUTCOMES[outcome][1]
     detail = {"agent_outcome": outcome} if outcome == "right_party_contact" else {}

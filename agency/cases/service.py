@@ -80,6 +80,19 @@ def holders_of(db: Session, *, channel: Channel, value: str) -> list[Holder]:
     ]
 
 
+def case_for_update(db: Session, *, viewer: Viewer, case_id: int) -> Case | None:
+    """The case an action on it changes, its row locked until the transaction ends
+    (PostgreSQL), or None when it does not exist for this viewer: two clicks of one
+    action wait for each other."""
+    return repository.case_for_update(db, viewer, case_id)
+
+
+def phone_number(db: Session, *, contact_point_id: int) -> str | None:
+    """The number a phone contact point holds (None: no such phone)."""
+    point = db.get(ContactPoint, contact_point_id)
+    return point.value if point is not None and point.channel is Channel.PHONE else None
+
+
 def needs_agent(db: Session, *, case_id: int) -> None:
     """Bring an open case before its agent now (the consumer wrote to us): due now, and
     workable now whatever wait it was in."""

@@ -28,6 +28,7 @@ from agency.compliance.service import (
     EntryKind,
     LedgerEntry,
     RuleDescription,
+    Source,
     describe,
     mask_contact,
 )
@@ -312,8 +313,13 @@ def _timeline(
 
 
 def _pending_attempt(history: CaseHistory, viewer: Viewer, now: datetime) -> LedgerEntry | None:
-    """The viewer's latest allowed call about this case that still wants its outcome."""
-    answered = {e.attempt_id for e in history.entries if e.kind is EntryKind.OUTCOME}
+    """The viewer's latest allowed call about this case that still wants its outcome
+    (the agent's: a click-to-call's outcome as the phone system reported it is not)."""
+    answered = {
+        e.attempt_id
+        for e in history.entries
+        if e.kind is EntryKind.OUTCOME and e.source is Source.AGENT
+    }
     for entry in history.entries:  # newest first
         if (
             entry.kind is EntryKind.ATTEMPT

@@ -41,6 +41,7 @@ from agency.compliance.models import (
     LedgerRuleHit,
     LedgerVerification,
     PointFlags,
+    Source,
 )
 from agency.kit.errors import NotFound
 
@@ -240,8 +241,13 @@ def attempt(db: Session, attempt_id: int) -> LedgerEntry | None:
     return found if found is not None and found.kind is EntryKind.ATTEMPT else None
 
 
-def attempt_has_outcome(db: Session, attempt_id: int) -> bool:
-    return bool(db.scalar(select(exists().where(LedgerEntry.attempt_id == attempt_id))))
+def attempt_has_outcome(db: Session, attempt_id: int, *, source: Source | None = None) -> bool:
+    """Whether an outcome of the attempt is in the ledger (only ``source``'s, if given: a
+    call's outcome as the provider reported it still wants the agent's)."""
+    found = exists().where(LedgerEntry.attempt_id == attempt_id)
+    if source is not None:
+        found = found.where(LedgerEntry.source == source)
+    return bool(db.scalar(select(found)))
 
 
 def case_ledger(db: Session, *, case_id: int, limit: int | None) -> list[LedgerEntry]:

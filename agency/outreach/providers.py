@@ -16,6 +16,8 @@ from agency.outreach.channels.base import Attachment, Outgoing, Provider
 from agency.outreach.channels.sandbox import Sandbox
 from agency.outreach.channels.smtp_email import SmtpEmail
 from agency.outreach.channels.twilio_sms import TwilioSms
+from agency.outreach.channels.twilio_voice import TwilioVoice
+from agency.outreach.channels.voice import SandboxVoice, VoiceProvider
 from agency.outreach.models import MessageChannel, OutboxMessage
 from agency.outreach.opt_out import opt_out_url
 from agency.outreach.senders import Sender
@@ -27,6 +29,7 @@ PRINT = "print"
 WAITING = (PRINT,)
 _lock = threading.Lock()
 _providers: dict[str, Provider] = {}
+_voices: dict[str, VoiceProvider] = {}
 
 
 def name_for(channel: MessageChannel) -> str:
@@ -62,6 +65,48 @@ def forget() -> None:
     """Drop the instances (settings changed: the next message builds them again)."""
     with _lock:
         _providers.clear()
+        _voices.clear()
+
+
+def voice_name() -> str | None:
+    """The provider a click-to-call goes through: Twilio with its account, auth token and
+    the voice caller id set; the sandbox with no Twilio account at all; None (no
+    click-to-call) with a Twilio account but no caller id — a live deployment's calls
+    are never played by the sandbox."""
+    settings = get_settings()
+    if not settings.twilio_account_sid:
+        return "sandbox"
+    if settings.twilio_auth_token and settings.twilio_voice_from:
+        return "twilio"
+    return None
+
+
+def voice(name: str) -> VoiceProvider:
+    """The voice provider called ``name`` (one instance per process)."""
+    with _lock:
+        found = _voices.get(name)
+        if found is None:
+            found = _voices[name] = _make_voice(name)
+        return found
+
+
+def install_voice(name: str, instance: VoiceProvider) -> None:
+    """``install`` for the voice provider ``name``."""
+    with _lock:
+        _voices[name] = instance
+
+
+def _make_voice(name: str) -> VoiceProvider:
+    settings = get_settings()
+    if name == "twilio":
+        return TwilioVoice(
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            caller_id=settings.twilio_voice_from,
+        )
+    if name == "sandbox":
+        return SandboxVoice()
+    raise LookupError(f"no voice provider called {name!r}")
 
 
 def _make(name: str) -> Provider:

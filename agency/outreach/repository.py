@@ -25,6 +25,7 @@ from agency.outreach.models import (
     OutboxMessage,
     SmsNumberSlot,
     TemplateVersion,
+    VoiceCall,
 )
 
 
@@ -58,6 +59,29 @@ def message_by_provider_id(db: Session, provider: str, provider_id: str) -> Outb
         select(OutboxMessage)
         .where(OutboxMessage.provider == provider, OutboxMessage.provider_id == provider_id)
         .with_for_update()
+    ).one_or_none()
+
+
+def call_for_update(db: Session, call_id: int) -> VoiceCall | None:
+    """A click-to-call, its row locked until the transaction ends (PostgreSQL): two
+    reports about one call are applied one after the other."""
+    return db.scalars(
+        select(VoiceCall).where(VoiceCall.id == call_id).with_for_update()
+    ).one_or_none()
+
+
+def call_by_provider_id(db: Session, provider: str, provider_id: str) -> VoiceCall | None:
+    return db.scalars(
+        select(VoiceCall)
+        .where(VoiceCall.provider == provider, VoiceCall.provider_id == provider_id)
+        .with_for_update()
+    ).one_or_none()
+
+
+def call_of_attempt(db: Session, attempt_entry_id: int) -> VoiceCall | None:
+    """The click-to-call placed for a ledger attempt (there is at most one)."""
+    return db.scalars(
+        select(VoiceCall).where(VoiceCall.attempt_entry_id == attempt_entry_id).limit(1)
     ).one_or_none()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agency.outreach import letters, sending
+from agency.outreach import letters, ringing, sending
 from agency.worker import celery_app
 
 
@@ -45,3 +45,16 @@ def make_letter_batches() -> int:
     """Hourly: from the configured hour, once a day, the letters waiting go into print
     batches.  Idempotent: a day with the job's batch made is left alone."""
     return letters.make_daily_batches()
+
+
+@celery_app.task(name="agency.outreach.tasks.ring_agent")
+def ring_agent(call_id: int) -> None:
+    """Ask the voice provider to ring the agent for a click-to-call.  Idempotent: a call
+    no longer queued is left alone."""
+    ringing.ring_agent(call_id)
+
+
+@celery_app.task(name="agency.outreach.tasks.sandbox_call")
+def sandbox_call(call_id: int) -> None:
+    """The sandbox plays a click-to-call's statuses, as Twilio would report them."""
+    ringing.play_in_sandbox(call_id)

@@ -52,7 +52,7 @@ async def twilio_form(request: Request) -> FormData:
 SignedForm = Annotated[FormData, Depends(twilio_form)]
 
 
-def _field(form: FormData, name: str, limit: int = 100) -> str:
+def form_text(form: FormData, name: str, limit: int = 100) -> str:
     value = form.get(name)
     return value[:limit] if isinstance(value, str) else ""
 
@@ -60,9 +60,9 @@ def _field(form: FormData, name: str, limit: int = 100) -> str:
 @router.post("/sms-status")
 def sms_status(form: SignedForm, db: DbSession) -> Response:
     """A text's status moved at Twilio (queued, sent, delivered, undelivered, failed)."""
-    sid = _field(form, "MessageSid")
-    status = _field(form, "MessageStatus", 32)
-    error = _field(form, "ErrorCode", 16)
+    sid = form_text(form, "MessageSid")
+    status = form_text(form, "MessageStatus", 32)
+    error = form_text(form, "ErrorCode", 16)
     if sid and status:
         outbox.apply_status(
             db,
@@ -78,8 +78,8 @@ def sms_status(form: SignedForm, db: DbSession) -> Response:
 def sms_inbound(form: SignedForm, db: DbSession) -> Response:
     """A consumer texted one of our numbers; answered with TwiML (HELP gets the help
     text; STOP and START are confirmed by Twilio's own opt-out handling)."""
-    sid = _field(form, "MessageSid")
-    sender = _field(form, "From", 32)
+    sid = form_text(form, "MessageSid")
+    sender = form_text(form, "From", 32)
     reply = MessagingResponse()
     if sid and sender:
         received = inbound.receive_text(
@@ -87,8 +87,8 @@ def sms_inbound(form: SignedForm, db: DbSession) -> Response:
             provider="twilio",
             provider_id=sid,
             from_=sender,
-            to=_field(form, "To", 32) or None,
-            body=_field(form, "Body", inbound.MAX_BODY),
+            to=form_text(form, "To", 32) or None,
+            body=form_text(form, "Body", inbound.MAX_BODY),
         )
         if received.answer:
             reply.message(received.answer)

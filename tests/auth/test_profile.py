@@ -1,4 +1,5 @@
-"""Everyone's profile: the time zone their screens show times in, and their password."""
+"""Everyone's profile: the time zone their screens show times in, the phone click-to-call
+rings, and their password."""
 
 from __future__ import annotations
 
@@ -66,6 +67,36 @@ def test_an_unknown_time_zone_is_refused_inline(client: TestClient, db: Session)
             "at most 64 characters" in response.text
         )
     assert db.get(User, user.id).time_zone is None  # type: ignore[union-attr]
+
+
+def test_an_agent_sets_the_phone_click_to_call_rings(client: TestClient, db: Session) -> None:
+    agent: User = UserFactory(role=Role.AGENT)
+    sign_in(client, db, agent)
+    assert 'name="phone"' in client.get("/profile").text
+    saved = post_form(client, "/profile/phone", {"phone": "(312) 555-0199"})
+    assert saved.status_code == 303
+    db.expire_all()
+    assert db.get(User, agent.id).phone == "+13125550199"  # type: ignore[union-attr]
+    page = client.get("/profile").text
+    assert "Click-to-call now rings +13125550199." in page
+    assert 'value="+13125550199"' in page
+    assert post_form(client, "/profile/phone", {"phone": ""}).status_code == 303
+    db.expire_all()
+    assert db.get(User, agent.id).phone is None  # type: ignore[union-attr]
+
+
+def test_a_phone_that_is_not_a_number_is_refused_inline(client: TestClient, db: Session) -> None:
+    agent: User = UserFactory(role=Role.AGENT, phone="+13125550199")
+    sign_in(client, db, agent)
+    for bad in ("call me", "+1 312", "+999 123 456", "1" * 40):
+        response = post_form(client, "/profile/phone", {"phone": bad})
+        assert response.status_code == 422, bad
+        assert ("is not a phone number" in response.text) or (
+            "at most 32 characters" in response.text
+        )
+        assert 'id="e-phone"' in response.text
+    db.expire_all()
+    assert db.get(User, agent.id).phone == "+13125550199"  # type: ignore[union-attr]
 
 
 def test_changing_the_password_keeps_this_session_and_ends_the_others(

@@ -86,7 +86,7 @@ class TwilioSms:
         try:
             message = self.client.messages.create(**options)
         except TwilioRestException as exc:
-            raise _refused(exc, self.http.last_headers()) from exc
+            raise refused(exc, self.http.last_headers()) from exc
         except TwilioException as exc:  # the connection failed: nothing was taken
             raise ProviderError(f"Twilio could not be reached: {exc}", transient=True) from exc
         return Sent(provider_id=str(message.sid), provider_status=str(message.status))
@@ -96,7 +96,7 @@ class TwilioSms:
         try:
             recent = self.client.messages.list(to=outgoing.to, limit=50)
         except TwilioRestException as exc:
-            raise _refused(exc, self.http.last_headers()) from exc
+            raise refused(exc, self.http.last_headers()) from exc
         except TwilioException as exc:
             raise ProviderError(f"Twilio could not be reached: {exc}", transient=True) from exc
         for message in recent:
@@ -106,7 +106,7 @@ class TwilioSms:
         return None
 
 
-def _refused(exc: TwilioRestException, headers: Mapping[str, str]) -> ProviderError:
+def refused(exc: TwilioRestException, headers: Mapping[str, str] | None = None) -> ProviderError:
     """A 5xx may pass; a 429 or a rate-limit error (20429, 14107) is "too many requests",
     with the wait Twilio asked for (``Retry-After``) when it said; any other refusal will
     not pass."""
@@ -117,7 +117,7 @@ def _refused(exc: TwilioRestException, headers: Mapping[str, str]) -> ProviderEr
         f"Twilio answered {status}{code}: {exc.msg}",
         transient=status in _TRANSIENT_STATUSES,
         rate_limited=rate_limited,
-        retry_after=_seconds(headers.get("retry-after")) if rate_limited else None,
+        retry_after=_seconds((headers or {}).get("retry-after")) if rate_limited else None,
     )
 
 
