@@ -51,7 +51,13 @@ from agency.kit.forms import phrase
 from agency.kit.params import BlankQueryValues, refuse_nul
 from agency.kit.templates import env, is_htmx, render
 from agency.outreach import case_views as outreach_case_views
-from agency.outreach import opt_out_views, outbox_views
+from agency.outreach import (
+    opt_out_views,
+    outbox_views,
+    provider_views,
+    sender_views,
+    template_views,
+)
 from agency.outreach import webhooks as outreach_webhooks
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
@@ -382,6 +388,9 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(outreach_webhooks.router)
     app.include_router(opt_out_views.router, include_in_schema=False)
     app.include_router(outbox_views.router, include_in_schema=False)
+    app.include_router(template_views.router, include_in_schema=False)
+    app.include_router(provider_views.router, include_in_schema=False)
+    app.include_router(sender_views.router, include_in_schema=False)
     app.include_router(outreach_case_views.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
