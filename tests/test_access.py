@@ -138,6 +138,7 @@ def tenants(db: Session) -> Tenants:
         "alarm_id": 1,
         "batch_id": move.id,
         "message_id": 1,
+        "template_id": 1,
     }
     markers = [
         "Bravo Utilities Zq",
@@ -257,6 +258,10 @@ STAFF_PAGES = {
     "/compliance/blocked": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/what-if": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/policies": {Role.ADMIN, Role.COMPLIANCE},
+    "/outreach/templates": {Role.ADMIN, Role.COMPLIANCE},
+    "/outreach/templates/new": {Role.ADMIN},
+    "/outreach/providers": {Role.ADMIN},
+    "/outreach/senders": {Role.ADMIN},
 }
 
 
