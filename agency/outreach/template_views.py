@@ -220,15 +220,15 @@ def _words(which: Which, values: Mapping[str, str]) -> TemplateWords:
 
 def _preview_of(
     db: DbSession, viewer: Viewer, which: Which, values: Mapping[str, str]
-) -> Preview | None:
-    """The preview of what the form holds; None when the form's values do not parse
-    (their errors are shown on the fields)."""
+) -> tuple[Preview | None, dict[str, str]]:
+    """The preview of what the form holds, or, when the form's values do not parse, the
+    errors that keep it from being checked (by field)."""
     try:
         settings = parse(TemplateSettings, {**values, "title": "-"})
         words = _words(which, values)
-    except FormError:
-        return None
-    return preview(
+    except FormError as exc:
+        return None, exc.errors
+    shown = preview(
         db,
         viewer,
         parts=TemplateParts(subject=words.subject, body=words.body, html=words.html),
@@ -239,6 +239,7 @@ def _preview_of(
         segment_limit=settings.segment_limit,
         case=words.preview_case,
     )
+    return shown, {}
 
 
 def _editor(
@@ -263,11 +264,14 @@ def _editor(
             )
             for v in found
         ]
+    shown, unchecked = _preview_of(db, viewer, which, values)
     context: dict[str, Any] = {
         "which": which,
         "values": values,
         "errors": errors or {},
-        "preview": _preview_of(db, viewer, which, values),
+        "preview": shown,
+        "unchecked": unchecked,
+        "labels": LABELS,
         "versions": versions,
         "can_edit": viewer.role is Role.ADMIN,
         "variables": VARIABLES,

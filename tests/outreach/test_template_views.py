@@ -318,3 +318,18 @@ def test_a_versions_messages_are_linked_to_the_outbox_filtered_by_that_version(
     )
     unknown = client.get("/outbox", params={"version": 987654321})
     assert "Template version: there is no such version." in unknown.text
+
+
+def test_a_setting_out_of_bounds_is_named_in_the_preview_instead_of_the_checks(
+    client: TestClient, db: Session, admin: User
+) -> None:
+    version = saved(db)
+    url = f"/outreach/templates/{version.template_id}"
+    _, form, _ = rendered_form(client.get(url).text, "template-form")
+    answer = client.post(url + "/preview", data={**form, "segment_limit": "11"}, headers=HTMX)
+    assert answer.status_code == 200
+    assert "Not checked until these are corrected:" in answer.text
+    assert "Segment limit: must be at most 10" in answer.text
+    refused = client.post(url, data={**form, "segment_limit": "11", "why": "longer"})
+    assert refused.status_code == 422
+    assert "Segment limit: must be at most 10" in refused.text.split('id="e-segment_limit"')[1]
