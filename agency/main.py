@@ -56,7 +56,10 @@ from agency.outreach import (
     letter_views,
     opt_out_views,
     outbox_views,
+    provider_views,
     send_views,
+    sender_views,
+    template_views,
     validation_notice_views,
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
@@ -390,6 +393,9 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(outreach_webhooks.router)
     app.include_router(opt_out_views.router, include_in_schema=False)
     app.include_router(outbox_views.router, include_in_schema=False)
+    app.include_router(template_views.router, include_in_schema=False)
+    app.include_router(provider_views.router, include_in_schema=False)
+    app.include_router(sender_views.router, include_in_schema=False)
     app.include_router(outreach_case_views.router, include_in_schema=False)
     app.include_router(send_views.router, include_in_schema=False)
     app.include_router(validation_notice_views.router, include_in_schema=False)

@@ -146,6 +146,7 @@ def tenants(db: Session) -> Tenants:
         "document_id": 1,
         "consent_id": 1,
         "token": "not-a-token",
+        "template_id": 1,
     }
     markers = [
         "Bravo Utilities Zq",
@@ -266,6 +267,10 @@ STAFF_PAGES = {
     "/compliance/what-if": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/policies": {Role.ADMIN, Role.COMPLIANCE},
     "/outreach/letters": {Role.ADMIN},
+    "/outreach/templates": {Role.ADMIN, Role.COMPLIANCE},
+    "/outreach/templates/new": {Role.ADMIN},
+    "/outreach/providers": {Role.ADMIN},
+    "/outreach/senders": {Role.ADMIN},
 }
 
 

@@ -21,6 +21,8 @@ FORMS = [
     (Role.COMPLIANCE, "/compliance/ledger", "/compliance/ledger"),
     (Role.COMPLIANCE, "/compliance/blocked", "/compliance/blocked"),
     (Role.MERCHANT, "/portal", "/portal"),
+    (Role.ADMIN, "/outreach/templates", "/outreach/templates"),
+    (Role.COMPLIANCE, "/outreach/templates", "/outreach/templates"),
 ]
 
 

@@ -30,6 +30,7 @@ from agency.kit.pagination import PageRequest
 from agency.kit.params import MAX_ID, RowId
 from agency.kit.templates import render
 from agency.outreach import repository as repo
+from agency.outreach import versions
 from agency.outreach.models import MessageChannel, MessageStatus, OutboxMessage
 
 router = APIRouter()
@@ -45,6 +46,7 @@ LABELS = {
     "since": "Created from",
     "until": "Created to",
     "reference": "Case reference",
+    "version": "Template version",
     "page": "Page",
 }
 # A status's badge, in the stylesheet's colours: green delivered, red refused or lost,
@@ -84,6 +86,8 @@ class OutboxQuery(BaseModel):
     since: date | None = Field(default=None, ge=EARLIEST, le=LATEST)
     until: date | None = Field(default=None, ge=EARLIEST, le=LATEST)
     reference: str | None = Field(default=None, max_length=64)
+    # The template version the messages were made from (the template page's links).
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
     page: int = Field(default=1, ge=1, le=1_000_000)
 
 
@@ -122,7 +126,19 @@ def _filters(
         since=_start(query.since, zone) if query.since else None,
         until=_start(query.until + timedelta(days=1), zone) if query.until else None,
         reference=query.reference,
+        version_id=query.version,
     )
+
+
+def _version_shown(db: DbSession, version_id: int | None) -> str | None:
+    """The gate id of the version the Outbox is narrowed to (FormError: no such one)."""
+    if version_id is None:
+        return None
+    found = repo.version_with_template(db, version_id)
+    if found is None:
+        raise FormError({"version": "Template version: there is no such version."})
+    template, version = found
+    return versions.gate_id(template, version.version)
 
 
 @router.get("/outbox")
@@ -134,8 +150,10 @@ def outbox(request: Request, db: DbSession, _: Readers, viewer: CurrentViewer) -
     errors: dict[str, str] = {}
     rows: list[OutboxRow] = []
     page = None
+    version = None
     try:
         query, filters = _filters(values, clients, viewer.zone)
+        version = _version_shown(db, query.version)
         page = repo.outbox_page(db, filters, PageRequest(page=query.page, size=PAGE_SIZE))
         references = repo.case_references(db, [m.case_id for m in page.items])
         rows = [
@@ -158,6 +176,7 @@ def outbox(request: Request, db: DbSession, _: Readers, viewer: CurrentViewer) -
             "errors": errors,
             "page": page,
             "rows": rows,
+            "version": version,
             "status_css": STATUS_CSS,
             "options": _options(clients),
         },

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, defer
 from agency.cases.models import Case, Channel, ContactPoint
 from agency.kit.pagination import Page, PageRequest, paginate
 from agency.outreach.models import (
+    ClientSender,
     Document,
     DocumentKind,
     ESignConsent,
@@ -248,6 +249,7 @@ class OutboxFilter:
     since: datetime | None = None
     until: datetime | None = None
     reference: str | None = None
+    version_id: int | None = None
 
 
 def outbox_page(db: Session, filters: OutboxFilter, request: PageRequest) -> Page[OutboxMessage]:
@@ -261,6 +263,8 @@ def outbox_page(db: Session, filters: OutboxFilter, request: PageRequest) -> Pag
         query = query.where(OutboxMessage.channel == filters.channel)
     if filters.client_id is not None:
         query = query.where(OutboxMessage.client_id == filters.client_id)
+    if filters.version_id is not None:
+        query = query.where(OutboxMessage.template_version_id == filters.version_id)
     if filters.since is not None:
         query = query.where(OutboxMessage.created_at >= filters.since)
     if filters.until is not None:
@@ -336,6 +340,42 @@ def newest_version(db: Session, template: MessageTemplate) -> TemplateVersion | 
     ).one_or_none()
 
 
+def templates(
+    db: Session, *, channel: MessageChannel | None = None, language: str | None = None
+) -> list[tuple[MessageTemplate, TemplateVersion | None]]:
+    """Every template (by key, channel, language) with its newest version."""
+    query = (
+        select(MessageTemplate, TemplateVersion)
+        .outerjoin(
+            TemplateVersion,
+            (TemplateVersion.template_id == MessageTemplate.id)
+            & (TemplateVersion.version == MessageTemplate.version),
+        )
+        .order_by(MessageTemplate.key, MessageTemplate.channel, MessageTemplate.language)
+    )
+    if channel is not None:
+        query = query.where(MessageTemplate.channel == channel)
+    if language is not None:
+        query = query.where(MessageTemplate.language == language)
+    return [(template, version) for template, version in db.execute(query).all()]
+
+
+def template(db: Session, template_id: int) -> MessageTemplate | None:
+    return db.get(MessageTemplate, template_id)
+
+
+def template_by_key(
+    db: Session, key: str, channel: MessageChannel, language: str
+) -> MessageTemplate | None:
+    return db.scalars(
+        select(MessageTemplate).where(
+            MessageTemplate.key == key,
+            MessageTemplate.channel == channel,
+            MessageTemplate.language == language,
+        )
+    ).one_or_none()
+
+
 def attachments_of(db: Session, message_ids: Sequence[int]) -> dict[int, list[Document]]:
     """The validation notices kept for these messages (an e-mail carries its own), by
     message id."""
@@ -363,6 +403,17 @@ def validation_notices_of_case(db: Session, case_id: int) -> list[Document]:
             .options(defer(Document.content))
             .where(Document.case_id == case_id, Document.kind == DocumentKind.VALIDATION_NOTICE)
             .order_by(Document.created_at.desc(), Document.id.desc())
+        )
+    )
+
+
+def versions_of(db: Session, template_id: int) -> list[TemplateVersion]:
+    """A template's versions, newest first."""
+    return list(
+        db.scalars(
+            select(TemplateVersion)
+            .where(TemplateVersion.template_id == template_id)
+            .order_by(TemplateVersion.version.desc())
         )
     )
 
@@ -544,3 +595,31 @@ def job_batch_on(db: Session, day: date) -> bool:
     return bool(
         db.scalar(select(exists().where(LetterBatch.day == day, LetterBatch.by_user_id.is_(None))))
     )
+
+
+def messages_per_version(db: Session, version_ids: Sequence[int]) -> dict[int, int]:
+    """How many messages each version was sent as (by version id; none: absent)."""
+    if not version_ids:
+        return {}
+    rows = db.execute(
+        select(OutboxMessage.template_version_id, func.count())
+        .where(OutboxMessage.template_version_id.in_(sorted(set(version_ids))))
+        .group_by(OutboxMessage.template_version_id)
+    ).all()
+    return {version_id: count for version_id, count in rows if version_id is not None}
+
+
+def version_with_template(
+    db: Session, version_id: int
+) -> tuple[MessageTemplate, TemplateVersion] | None:
+    row = db.execute(
+        select(MessageTemplate, TemplateVersion)
+        .join(TemplateVersion, TemplateVersion.template_id == MessageTemplate.id)
+        .where(TemplateVersion.id == version_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def client_senders(db: Session) -> dict[int, ClientSender]:
+    """Every client's own sender profile, by client id."""
+    return {sender.client_id: sender for sender in db.scalars(select(ClientSender))}
