@@ -156,9 +156,12 @@ def _today() -> date:
 def make_batch(
     db: Session, *, by_user_id: int | None, limit: int = BATCH_LIMIT
 ) -> LetterBatch | None:
-    """A print batch of the (at most ``limit``) oldest letters waiting, each then sent;
-    None when no letter waits."""
-    letters = repo.waiting_letters_for_update(db, providers.PRINT, limit=limit)
+    """A print batch of the (at most ``limit``) oldest letters waiting that the gate still
+    allows, each then sent; None when no letter waits (or none is still allowed)."""
+    gathered = repo.waiting_letters_for_update(db, providers.PRINT, limit=limit)
+    # Up to a day may have passed since each letter's job: the gate is asked again, and
+    # a letter to a case disputed, paid or told to cease since is not printed.
+    letters = outbox.still_allowed(db, gathered)
     if not letters:
         return None
     documents = _printed(db, letters)

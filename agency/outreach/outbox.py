@@ -212,18 +212,8 @@ def claim_many(db: Session, message_ids: Sequence[int]) -> list[Claimed]:
         ):
             continue
         asking.append(message)
-    answers = compliance.recheck_many(
-        db,
-        {m.attempt_entry_id: templates[m.id] for m in asking if m.attempt_entry_id is not None},
-        within=VALIDITY_HORIZON,
-    )
     allowed = []
-    for message in asking:
-        assert message.attempt_entry_id is not None
-        again = answers[message.attempt_entry_id]
-        if not again.decision.allowed:
-            _withdraw(db, message, again.decision)
-            continue
+    for message, again in _still_allowed(db, asking, templates):
         message.valid_until = again.allowed_until or now + VALIDITY_HORIZON
         allowed.append(message)
     sender_of = _senders(db)
@@ -260,6 +250,37 @@ def claim_many(db: Session, message_ids: Sequence[int]) -> list[Claimed]:
             )
         )
     return claimed
+
+
+def still_allowed(db: Session, messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+    """Of ``messages`` (claimed, and waiting since: a letter for its print batch), those
+    the gate, asked again now (all in one read), still allows; the others withdrawn and
+    recorded blocked or deferred — a case disputed, paid or told to cease since."""
+    templates = versions.gate_templates_of(db, messages)
+    return [message for message, _ in _still_allowed(db, messages, templates)]
+
+
+def _still_allowed(
+    db: Session,
+    messages: Sequence[OutboxMessage],
+    templates: Mapping[int, compliance.Template | str],
+) -> list[tuple[OutboxMessage, compliance.Recheck]]:
+    """The gate asked again about each message's own attempt (left out of the history
+    it checks); a refusal withdraws the attempt and settles the message."""
+    answers = compliance.recheck_many(
+        db,
+        {m.attempt_entry_id: templates[m.id] for m in messages if m.attempt_entry_id is not None},
+        within=VALIDITY_HORIZON,
+    )
+    allowed = []
+    for message in messages:
+        assert message.attempt_entry_id is not None
+        again = answers[message.attempt_entry_id]
+        if not again.decision.allowed:
+            _withdraw(db, message, again.decision)
+            continue
+        allowed.append((message, again))
+    return allowed
 
 
 def _senders(db: Session) -> Callable[[int], senders.Sender]:

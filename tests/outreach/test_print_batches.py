@@ -8,9 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from agency.auth.models import Role
 from agency.cases.models import Case, ContactPoint
 from agency.clients.models import Client
+from agency.compliance import service as compliance
 from agency.db import session_scope
 from agency.kit import clock
 from agency.outreach import letters, outbox
@@ -38,6 +41,15 @@ from tests.fixtures.factories import UserFactory
 from tests.fixtures.forms import form_posting_to
 from tests.fixtures.web import sign_in
 from tests.outreach.letters import Addressee, make_addressee, pdf_text, queue_letter
+
+
+@pytest.fixture(autouse=True)
+def office_hours() -> Iterator[None]:
+    """Batches are made in the consumers' daytime: the gate, asked again when a batch is
+    made, keeps US-REGF-TIME for letters too ("in any channel")."""
+    with clock.frozen(OFFICE_HOURS):
+        yield
+
 
 LONG = "\n\n".join(f"Paragraph {n} of the long letter." for n in range(80))
 
@@ -313,3 +325,33 @@ def test_the_daily_job_makes_the_batch_from_the_configured_hour_once_a_day(
         assert letters.make_daily_batches() == 0  # the day's batch is made
     with clock.frozen(day.replace(day=10, hour=16, minute=5)):
         assert letters.make_daily_batches() == 1
+
+
+def test_a_letter_the_gate_no_longer_allows_is_left_out_of_the_batch(db: Session) -> None:
+    kept, stopped = make_addressee(db, first_name="Ana"), make_addressee(db, first_name="Bea")
+    printed = waiting_letter(db, kept, "Dear Ana.")
+    withheld = waiting_letter(db, stopped, "Dear Bea.")
+    # Between the letter's job and the day's batch, Bea's address is marked "do not use".
+    compliance.record_fact(
+        db,
+        consumer_id=stopped.consumer_id,
+        kind=compliance.FactKind.DO_NOT_USE,
+        actor_id=None,
+        source=compliance.Source.AGENT,
+        contact_point_id=stopped.address_id,
+        detail={"note": "moved; asked us not to write there"},
+    )
+    with clock.frozen(OFFICE_HOURS):
+        batch = letters.make_batch(db, by_user_id=None)
+    assert batch is not None and batch.letters == 1
+    db.refresh(printed)
+    db.refresh(withheld)
+    assert printed.status is MessageStatus.SENT and printed.letter_batch_id == batch.id
+    assert withheld.status is MessageStatus.BLOCKED and withheld.letter_batch_id is None
+    assert withheld.blocked_by
+    merged = PdfReader(io.BytesIO(documents_of(db, batch.id)[DocumentKind.PRINT_BATCH].content))
+    text = " ".join(page.extract_text() for page in merged.pages)
+    assert "Ana" in text and "Bea" not in text
+    # Nothing waits any more: the next batch is empty.
+    with clock.frozen(OFFICE_HOURS):
+        assert letters.make_batch(db, by_user_id=None) is None
