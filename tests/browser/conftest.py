@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from sqlalchemy import Engine
 
 from agency.config import get_settings
@@ -76,3 +76,16 @@ def page(browser: Browser) -> Iterator[Page]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def console_errors(page: Page) -> list[str]:
+    """The errors the page's console shows from now on (a refused script or style, a
+    failed request): a list that fills as the test goes."""
+    found: list[str] = []
+
+    def seen(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            found.append(message.text)
+
+    page.on("console", seen)
+    return found

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from agency.auth.models import Role
 from agency.cases.models import CaseNote, CaseStatus
 from agency.db import session_scope
+from tests.browser.conftest import console_errors
 from tests.fixtures.factories import (
     PASSWORD,
     ClientFactory,
@@ -72,17 +73,6 @@ def rows(page: Page, table: str) -> list[str]:
     return sorted(page.locator(f"#{table} tbody tr td:first-child a").all_inner_texts())
 
 
-def csp_errors(page: Page) -> list[str]:
-    found: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            found.append(message.text)
-
-    page.on("console", seen)
-    return found
-
-
 @pytest.mark.parametrize(
     ("role", "url", "table"),
     [
@@ -96,7 +86,7 @@ def csp_errors(page: Page) -> list[str]:
 def test_a_filter_change_swaps_the_table(
     page: Page, live_server: str, book: dict[Role, str], role: Role, url: str, table: str
 ) -> None:
-    errors = csp_errors(page)
+    errors = console_errors(page)
     sign_in(page, live_server, book[role])
     page.goto(f"{live_server}{url}")
     assert rows(page, table) == ["FL-NEW", "FL-PAID"]

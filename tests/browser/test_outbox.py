@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from agency.auth.models import Role
 from agency.db import session_scope
 from agency.outreach.models import MessageStatus
+from tests.browser.conftest import console_errors
 from tests.fixtures.compliance import NIGHT, make_debtor
 from tests.fixtures.factories import PASSWORD, ClientFactory, UserFactory, bind
 from tests.outreach.test_outbox_views import queued
@@ -35,13 +36,7 @@ def officer_email(live_server: str) -> str:
 def test_officer_filters_the_outbox_in_the_browser_and_on_a_phone(
     page: Page, live_server: str, officer_email: str
 ) -> None:
-    errors: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", seen)
+    errors = console_errors(page)
     page.goto(f"{live_server}/login")
     page.fill("#f-email", officer_email)
     page.fill("#f-password", PASSWORD)

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from agency.auth.models import Role
 from agency.cases.models import CaseStatus
 from agency.db import session_scope
 from agency.kit import clock
+from tests.browser.conftest import console_errors
 from tests.fixtures.compliance import OFFICE_HOURS, make_debtor
 from tests.fixtures.factories import PASSWORD, ClientFactory, UserFactory, bind
 from tests.outreach.test_send_from_case import save_templates
@@ -69,13 +70,7 @@ def settled(page: Page) -> None:
 def test_agent_sends_a_text_that_is_delivered_and_the_officer_sees_it(
     page: Page, live_server: str, office_hours: Setting
 ) -> None:
-    errors: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", seen)
+    errors = console_errors(page)
     sign_in(page, live_server, office_hours.agent)
     page.goto(f"{live_server}/cases/{office_hours.case_id}")
     panel = page.locator("#case-messages")

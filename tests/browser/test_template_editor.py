@@ -5,12 +5,13 @@ version 2 in the history; on a phone (390px) the editor fits and still works."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from agency.auth.models import Role
 from agency.db import session_scope
 from agency.outreach.models import MessageChannel
 from agency.outreach.versions import TemplateDraft, save_version
+from tests.browser.conftest import console_errors
 from tests.fixtures.factories import PASSWORD, UserFactory, bind
 
 pytestmark = pytest.mark.browser
@@ -50,13 +51,7 @@ def sign_in(page: Page, live_server: str, email: str) -> None:
 def test_admin_sees_the_check_fail_live_fixes_it_and_saves_version_2(
     page: Page, live_server: str, admin_email: str
 ) -> None:
-    errors: list[str] = []
-
-    def seen(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", seen)
+    errors = console_errors(page)
     sign_in(page, live_server, admin_email)
     page.click("nav[aria-label=Main] >> text=Templates")
     expect(page.locator("h1")).to_have_text("Message templates")

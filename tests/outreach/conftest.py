@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from twilio.request_validator import RequestValidator
 
 from agency.config import get_settings
 from agency.db import session_scope
@@ -19,6 +21,14 @@ from tests.fixtures.twilio import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID
 from tests.outreach.pool import POOL, Person
 
 PUBLIC_URL = "https://collect.example.com"
+
+
+def post_signed(
+    client: TestClient, path: str, params: dict[str, str], *, url: str | None = None
+) -> object:
+    """A webhook as Twilio posts it: signed for ``url`` (the public address by default)."""
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(url or PUBLIC_URL + path, params)
+    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
 
 @pytest.fixture

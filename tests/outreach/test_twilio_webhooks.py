@@ -21,7 +21,7 @@ from agency.outreach import outbox
 from agency.outreach.models import InboundMessage, MessageChannel, MessageStatus, OutboxMessage
 from tests.fixtures.compliance import OFFICE_HOURS, Debtor, flags, make_debtor
 from tests.fixtures.twilio import ACCOUNT_SID, AUTH_TOKEN
-from tests.outreach.conftest import PUBLIC_URL
+from tests.outreach.conftest import PUBLIC_URL, post_signed
 
 STATUS = "/webhooks/twilio/sms-status"
 INBOUND = "/webhooks/twilio/sms-inbound"
@@ -35,13 +35,6 @@ def twilio_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(settings, "twilio_auth_token", AUTH_TOKEN)
     with clock.frozen(OFFICE_HOURS):
         yield
-
-
-def post_signed(
-    client: TestClient, path: str, params: dict[str, str], *, url: str | None = None
-) -> object:
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(url or PUBLIC_URL + path, params)
-    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
 
 def sent_text(db: Session, debtor: Debtor, sid: str = "SM" + "a" * 32) -> OutboxMessage:

@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from twilio.request_validator import RequestValidator
 
 from agency.auth.models import Role
 from agency.cases import actions
@@ -25,7 +24,7 @@ from agency.outreach.models import CallStatus, VoiceCall
 from tests.fixtures.compliance import OFFICE_HOURS, Debtor, make_debtor
 from tests.fixtures.factories import UserFactory
 from tests.fixtures.twilio import ACCOUNT_SID, AUTH_TOKEN
-from tests.outreach.conftest import PUBLIC_URL
+from tests.outreach.conftest import PUBLIC_URL, post_signed
 
 STATUS = "/webhooks/twilio/call-status"
 VOICE_FROM = "+18005550123"
@@ -42,13 +41,6 @@ def twilio_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(settings, "twilio_voice_from", VOICE_FROM)
     with clock.frozen(OFFICE_HOURS):
         yield
-
-
-def post_signed(
-    client: TestClient, path: str, params: dict[str, str], *, url: str | None = None
-) -> object:
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(url or PUBLIC_URL + path, params)
-    return client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
 
 def ringing_call(db: Session, debtor: Debtor) -> VoiceCall:
