@@ -124,7 +124,7 @@ DRAFTS: Final[tuple[TemplateDraft, ...]] = tuple(
     for key in (FIRST_NOTICE, PAYMENT_REMINDER)
     for language in LANGUAGES
 )
-"""Every demo template: each channel × key × language."""
+"""Every demo template: each channel, key and language."""
 
 
 def save_all(db: Session) -> dict[tuple[MessageChannel, str, str], TemplateVersion]:
