@@ -39,13 +39,16 @@ def migrate() -> None:
 
 @app.command()
 def demo() -> None:
-    """Load the demo clients, users and ~2,000 cases (does nothing if already loaded)."""
+    """Load the demo clients, users, ~2,000 cases, templates and outbox messages (does
+    nothing if already loaded)."""
     from agency import demo as demo_data
     from agency.db import session_scope
 
     require_migrated()
     with session_scope() as db:
         loaded = demo_data.load(db)
+    if loaded:
+        demo_data.send_outbox()
     typer.echo("demo data loaded" if loaded else "demo data already present: nothing to do")
     typer.echo(f"demo logins (password {demo_data.DEMO_PASSWORD!r}):")
     for email, _name, role, client in demo_data.DEMO_USERS:

@@ -16,6 +16,19 @@ accounts by skill, large US balances by least balance, fresh US placements to th
 team's shared pool, the rest round robin), with some left for the supervisor.  Promises,
 callbacks and notes are recorded through the agent's actions.
 
+The outbox shows the whole loop in the sandbox: the demo's templates (``outreach.
+demo_templates``: a first notice and a payment reminder for every channel, in English and
+Spanish) and a few messages queued through the real outbox on US cases, each to the
+first case the gate allows it for: two texts and two e-mails that end delivered, an
+e-mail to an address at ``undeliverable.example`` that ends undelivered, a payment
+reminder (the debt-collector line only) that the gate blocks as a first communication,
+and a letter, in a print batch.  They are queued and sent at the last weekday 13:00 New
+York time before the demo is loaded (10:00 on the Pacific coast), under a frozen clock:
+inside every US consumer's calling hours, whatever the hour the demo is run, and their
+timestamps say that moment, as the gate's ledger does (it decided at that time).  Queued
+in the load's transaction; sent (``send_outbox``), once it has committed, as the sending
+job would, and settled by the sandbox's own job.
+
 Phone numbers come from the ranges regulators reserve for fiction (US 555-01xx, UK
 07700 900xxx, AU 0491 570xxx) and e-mail addresses from example domains, so no demo
 row can ever reach a real person.
@@ -56,9 +69,19 @@ from agency.clients.schemas import ClientForm, ContractForm
 from agency.compliance import integrity
 from agency.compliance import service as compliance_service
 from agency.compliance.models import FactKind, Source
+from agency.db import session_scope
 from agency.kit import clock
 from agency.kit.phones import parse_phone
 from agency.kit.timezones import candidate_zones
+from agency.outreach import composing, demo_templates, letters, outbox, providers, sending
+from agency.outreach.models import (
+    MessageChannel,
+    MessageStatus,
+    MessageTemplate,
+    OutboxMessage,
+    TemplateVersion,
+)
+from agency.worker import drain
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published demo login)
 SEED = 20261121
@@ -251,8 +274,138 @@ def load(db: Session) -> bool:
     _assignment(db, users, [case.id for case in to_assign])
     _contact_history(db, rng, agent_ids, clients["DEMO"][0].id)
     _agents_work(db, random.Random(SEED + 1), users["supervisor@example.com"])  # noqa: S311
+    _outbox(db, demo_templates.save_all(db), clients["DEMO"][0])
     integrity.verify_ledger(db)
     return True
+
+
+# The demo's messages, each to its own case: (channel, template key, the one rule the
+# gate must block it by, None: it must allow it).
+OUTBOX_PLAN: list[tuple[MessageChannel, str, str | None]] = [
+    (MessageChannel.SMS, demo_templates.FIRST_NOTICE, None),
+    (MessageChannel.SMS, demo_templates.FIRST_NOTICE, None),
+    (MessageChannel.EMAIL, demo_templates.FIRST_NOTICE, None),
+    (MessageChannel.EMAIL, demo_templates.FIRST_NOTICE, None),
+    (MessageChannel.EMAIL, demo_templates.FIRST_NOTICE, None),  # to an undeliverable address
+    # The debt-collector line only: no first communication.
+    (MessageChannel.SMS, demo_templates.PAYMENT_REMINDER, "US-FDCPA-MINIMIRANDA"),
+    (MessageChannel.LETTER, demo_templates.FIRST_NOTICE, None),
+]
+UNDELIVERABLE = 4  # the plan's step whose e-mail goes to an address that bounces
+OUTBOX_HOUR = time(13)  # New York: 10:00 in California, within every US calling window
+POINT_OF = {
+    MessageChannel.SMS: Channel.PHONE,
+    MessageChannel.EMAIL: Channel.EMAIL,
+    MessageChannel.LETTER: Channel.ADDRESS,
+}
+
+
+def outbox_moment(now: datetime) -> datetime:
+    """The last weekday 13:00 New York time at least an hour before ``now``."""
+    zone = ZoneInfo(DEMO_OFFICE_ZONE)
+    local = now.astimezone(zone) - timedelta(hours=1)
+    day = local.date() if local.time() >= OUTBOX_HOUR else local.date() - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return datetime.combine(day, OUTBOX_HOUR, zone)
+
+
+def _outbox(
+    db: Session, versions: Mapping[tuple[MessageChannel, str, str], TemplateVersion], client: Client
+) -> None:
+    """The demo's messages (``OUTBOX_PLAN``) queued through the outbox at
+    ``outbox_moment``, each to the next active case, placed a day before, that the gate
+    answers as planned; ``send_outbox`` sends them once this commits."""
+    at = outbox_moment(clock.now())
+    candidates = iter(
+        db.scalars(
+            select(Case)
+            .where(
+                Case.client_id == client.id,
+                Case.status == CaseStatus.ACTIVE,
+                Case.placed_at < at - timedelta(days=1),
+            )
+            .order_by(Case.id)
+        )
+    )
+    with clock.frozen(at):
+        for step, (channel, key, blocked_by) in enumerate(OUTBOX_PLAN):
+            version = versions[channel, key, "en"]
+            template = db.get(MessageTemplate, version.template_id)
+            assert template is not None
+            for case in candidates:
+                point = next(
+                    p for p in case.consumer.contact_points if p.channel is POINT_OF[channel]
+                )
+                draft = composing.draft_for(
+                    version, template, case=case, client_name=client.name, point=point
+                )
+                decision = outbox.decision_now(
+                    db,
+                    case_id=case.id,
+                    consumer_id=case.consumer_id,
+                    contact_point_id=point.id,
+                    draft=draft,
+                )
+                if decision.allowed != (blocked_by is None) or tuple(decision.blocked_by) != (
+                    () if blocked_by is None else (blocked_by,)
+                ):
+                    continue
+                if step == UNDELIVERABLE:
+                    point = _undeliverable_address(db, case)
+                    draft = composing.draft_for(
+                        version, template, case=case, client_name=client.name, point=point
+                    )
+                outbox.queue(
+                    db,
+                    case_id=case.id,
+                    consumer_id=case.consumer_id,
+                    client_id=case.client_id,
+                    contact_point_id=point.id,
+                    to_address=point.value,
+                    draft=draft,
+                    provider=providers.PRINT if channel is MessageChannel.LETTER else "sandbox",
+                    by_user_id=None,
+                    source=Source.STRATEGY,
+                    send_now=False,
+                )
+                break
+    db.flush()
+
+
+def _undeliverable_address(db: Session, case: Case) -> ContactPoint:
+    """A second personal e-mail address of the case's consumer, one the sandbox cannot
+    deliver to."""
+    point = ContactPoint(
+        source_client_id=case.client_id,
+        channel=Channel.EMAIL,
+        kind="personal",
+        value=f"{case.first_name}.{case.last_name}".lower().replace(" ", "").replace("'", "")
+        + "@undeliverable.example",
+    )
+    case.consumer.contact_points.append(point)
+    db.flush()
+    return point
+
+
+def send_outbox() -> None:
+    """Send the messages the demo queued (those pending, no job yet), in transactions of
+    their own as the sending job does, at the moment they were queued; the letters then
+    go into a print batch.  With in-process jobs the sandbox's delivery reports are
+    waited for; with a worker, it brings them."""
+    with session_scope() as db:
+        queued = db.execute(
+            select(OutboxMessage.id, OutboxMessage.created_at).where(
+                OutboxMessage.status == MessageStatus.PENDING, OutboxMessage.job_at.is_(None)
+            )
+        ).all()
+    if not queued:
+        return
+    with clock.frozen(max(created for _id, created in queued) + timedelta(minutes=1)):
+        sending.deliver_batch([message_id for message_id, _created in queued])
+        drain()
+        with session_scope() as db:
+            letters.make_batch(db, by_user_id=None)
 
 
 def _move_to_drawn_statuses(db: Session, drawn: list[tuple[Case, CaseStatus]]) -> None:

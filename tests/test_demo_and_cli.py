@@ -10,8 +10,10 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from agency.auth.models import Role, User
@@ -33,16 +35,36 @@ from agency.clients.models import Client
 from agency.compliance import integrity
 from agency.compliance.models import ComplianceFact, EntryKind, LedgerEntry
 from agency.db import session_scope
+from agency.outreach.demo_templates import DRAFTS
+from agency.outreach.models import (
+    LetterBatch,
+    MessageChannel,
+    MessageStatus,
+    MessageTemplate,
+    OutboxMessage,
+    TemplateVersion,
+)
+from agency.outreach.template_checks import check_template
+from agency.outreach.templating import LANGUAGES, TemplateParts
 from agency.payments.models import PaymentPlan
 
 runner = CliRunner()
 
 
-def counts() -> tuple[int, int, int, int]:
+def counts() -> tuple[int, ...]:
     with session_scope() as db:
-        return tuple(  # type: ignore[return-value]
-            db.scalar(select(func.count()).select_from(model))
-            for model in (Client, User, Consumer, Case)
+        return tuple(
+            db.scalar(select(func.count()).select_from(model)) or 0
+            for model in (
+                Client,
+                User,
+                Consumer,
+                Case,
+                MessageTemplate,
+                TemplateVersion,
+                OutboxMessage,
+                LetterBatch,
+            )
         )
 
 
@@ -52,7 +74,7 @@ def test_demo_loads_once_and_is_realistic(bound_engine: Engine) -> None:
     assert "demo data loaded" in first.output
     assert "merchant@example.com" in first.output
     loaded = counts()
-    clients, users, consumers, cases = loaded
+    clients, users, consumers, cases = loaded[:4]
     assert clients == 3 and users == 10
     assert 1_800 <= consumers <= 2_100 and 1_900 <= cases <= 2_100
 
@@ -137,11 +159,60 @@ def test_demo_loads_once_and_is_realistic(bound_engine: Engine) -> None:
         ).all()
         assert {status for status, _ in reasons} == set(CLOSED_STATUSES)
         assert all(reason is not None for _, reason in reasons)
+        outreach_demo_is_there(db)
 
     again = runner.invoke(app, ["demo"])
     assert again.exit_code == 0
     assert "already present" in again.output
     assert counts() == loaded
+
+
+def outreach_demo_is_there(db: Session) -> None:
+    """Templates for every channel and language, as saved (they pass the save-time
+    checks), and the outbox showing each ending in the sandbox."""
+    templates = db.scalars(select(MessageTemplate)).all()
+    assert {(t.channel, t.language) for t in templates} == {
+        (channel, language) for channel in MessageChannel for language in LANGUAGES
+    }
+    assert {t.key for t in templates} == {"first-notice", "payment-reminder"}
+    assert all(t.version == 1 and t.is_active for t in templates)
+    for template in templates:
+        version = db.scalar(
+            select(TemplateVersion).where(TemplateVersion.template_id == template.id)
+        )
+        assert version is not None
+        checked = check_template(
+            TemplateParts(subject=version.subject, body=version.body, html=version.html),
+            channel=template.channel.value,
+            language="es" if template.language == "es" else "en",
+            first_communication=template.first_contact,
+            suit_notice=template.suit_notice,
+            sms_segment_limit=None,
+        )
+        assert checked.ok, (template.key, checked.problems)
+        assert version.traits["full_mini_miranda"] is template.first_contact
+    assert len(templates) == len(DRAFTS) == 16
+    messages = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    by_status = {(m.channel, m.status) for m in messages}
+    assert (MessageChannel.SMS, MessageStatus.DELIVERED) in by_status
+    assert (MessageChannel.EMAIL, MessageStatus.DELIVERED) in by_status
+    assert (MessageChannel.EMAIL, MessageStatus.UNDELIVERED) in by_status
+    assert (MessageChannel.SMS, MessageStatus.BLOCKED) in by_status
+    assert (MessageChannel.LETTER, MessageStatus.SENT) in by_status
+    assert len(messages) == 7
+    blocked = next(m for m in messages if m.status is MessageStatus.BLOCKED)
+    assert "US-FDCPA-MINIMIRANDA" in blocked.blocked_by
+    assert "debt collector" in blocked.body and "Reply STOP" in blocked.body
+    undelivered = next(m for m in messages if m.status is MessageStatus.UNDELIVERED)
+    assert undelivered.to_address.endswith("@undeliverable.example")
+    delivered = [m for m in messages if m.status is MessageStatus.DELIVERED]
+    assert all("attempt to collect a debt" in m.body for m in delivered)
+    # Sent on a weekday at 13:00 New York time, whatever the hour the demo ran.
+    sent_at = {m.created_at.astimezone(ZoneInfo("America/New_York")) for m in messages}
+    assert len(sent_at) == 1
+    (moment,) = sent_at
+    assert moment.weekday() < 5 and (moment.hour, moment.minute) == (13, 0)
+    assert db.scalar(select(func.count()).select_from(LetterBatch)) == 1
 
 
 def test_create_user_from_the_command_line(bound_engine: Engine) -> None:
