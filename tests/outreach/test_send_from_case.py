@@ -299,6 +299,7 @@ def test_a_bad_choice_is_refused_beside_its_control_and_nothing_is_queued(
     field: str,
     words: str,
 ) -> None:
+    change = dict(change)  # the parameter is shared by the SQLite and PostgreSQL runs
     sign_in(client, db, agent)
     values = chosen(form_for(client, debtor.case.id), template_id="Payment", contact_point_id="m")
     if "template" in change:
