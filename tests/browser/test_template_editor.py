@@ -74,7 +74,10 @@ def test_admin_sees_the_check_fail_live_fixes_it_and_saves_version_2(
         "1 segment · GSM-7"
     )
 
-    page.fill("#f-why", "the STOP line in words")
+    # Typing the note re-renders the preview once; a person then clicks Save (a save
+    # that left a preview in flight would have the page abort it).
+    with page.expect_response(lambda answer: answer.url.endswith("/preview")):
+        page.fill("#f-why", "the STOP line in words")
     page.click("button:has-text('Save as version 2')")
     expect(page.locator("#flash")).to_contain_text("Version 2 saved: the STOP line in words")
     newest = page.locator("#template-versions li").first
