@@ -42,13 +42,15 @@ class _KeepsHeaders(HttpClient):  # type: ignore[misc]
         self._last = threading.local()
 
     def request(self, *args: Any, **kwargs: Any) -> Response:
-        self._last.headers = {}
+        self._last.headers = None
         response = self.inner.request(*args, **kwargs)
-        self._last.headers = {str(k).lower(): str(v) for k, v in (response.headers or {}).items()}
+        self._last.headers = response.headers  # kept as given: read only after a refusal
         return response
 
     def last_headers(self) -> Mapping[str, str]:
-        return getattr(self._last, "headers", {})
+        """The last answer's headers, their names in lower case."""
+        headers = getattr(self._last, "headers", None) or {}
+        return {str(name).lower(): str(value) for name, value in headers.items()}
 
 
 class TwilioSms:
