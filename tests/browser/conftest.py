@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from agency.config import get_settings
 from agency.main import create_app
+from tests.fixtures.factories import PASSWORD
 
 CHROMIUM = os.environ.get("AGENCY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -89,3 +90,13 @@ def console_errors(page: Page) -> list[str]:
 
     page.on("console", seen)
     return found
+
+
+def sign_in(page: Page, live_server: str, email: str) -> None:
+    """Sign in through the login form as a person does (a factory user's password), and
+    wait until the page has left the login form."""
+    page.goto(f"{live_server}/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: not url.endswith("/login"))

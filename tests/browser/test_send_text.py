@@ -15,9 +15,9 @@ from agency.auth.models import Role
 from agency.cases.models import CaseStatus
 from agency.db import session_scope
 from agency.kit import clock
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, sign_in
 from tests.fixtures.compliance import OFFICE_HOURS, make_debtor
-from tests.fixtures.factories import PASSWORD, ClientFactory, UserFactory, bind
+from tests.fixtures.factories import ClientFactory, UserFactory, bind
 from tests.outreach.test_send_from_case import save_templates
 
 pytestmark = pytest.mark.browser
@@ -51,13 +51,6 @@ def office_hours(live_server: str) -> Iterator[Setting]:
             db.flush()
             setting = Setting(debtor.case.id, str(agent.email), str(officer.email))
         yield setting
-
-
-def sign_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def settled(page: Page) -> None:

@@ -11,8 +11,8 @@ from agency.auth.models import Role
 from agency.db import session_scope
 from agency.outreach.models import MessageChannel
 from agency.outreach.versions import TemplateDraft, save_version
-from tests.browser.conftest import console_errors
-from tests.fixtures.factories import PASSWORD, UserFactory, bind
+from tests.browser.conftest import console_errors, sign_in
+from tests.fixtures.factories import UserFactory, bind
 
 pytestmark = pytest.mark.browser
 
@@ -39,13 +39,6 @@ def admin_email(live_server: str) -> str:
             by_user_id=admin.id,
         )
         return str(admin.email)
-
-
-def sign_in(page: Page, live_server: str, email: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_admin_sees_the_check_fail_live_fixes_it_and_saves_version_2(
