@@ -35,7 +35,15 @@ from agency.outreach.models import (
     OutboxMessage,
     TemplateVersion,
 )
-from agency.payments.models import Installment, PaymentPlan
+from agency.payments.models import (
+    ConsumerUpload,
+    Installment,
+    Payment,
+    PaymentAttempt,
+    PaymentPlan,
+    Reversal,
+    SelfServiceAccess,
+)
 from agency.referrals.models import Layout, Placement, PlacementRejection
 
 __all__ = [
@@ -54,6 +62,7 @@ __all__ = [
     "ComplianceFact",
     "Consumer",
     "ConsumerPair",
+    "ConsumerUpload",
     "ContactPoint",
     "Contract",
     "InboundMessage",
@@ -69,9 +78,13 @@ __all__ = [
     "MessageTemplate",
     "OutboxEvent",
     "OutboxMessage",
+    "Payment",
+    "PaymentAttempt",
     "PaymentPlan",
     "Placement",
     "PlacementRejection",
+    "Reversal",
+    "SelfServiceAccess",
     "StatusChange",
     "Team",
     "TemplateVersion",

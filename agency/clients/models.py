@@ -3,7 +3,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    false,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.db import Base, BigIntKey, ExactDecimal, IdMixin
@@ -62,6 +72,11 @@ class Contract(IdMixin, Base):
         CheckConstraint(
             "effective_to IS NULL OR effective_to >= effective_from", name="dates_ordered"
         ),
+        CheckConstraint(
+            "max_months IS NULL OR max_months BETWEEN 1 AND 120", name="max_months_range"
+        ),
+        CheckConstraint("grace_days BETWEEN 0 AND 60", name="grace_days_range"),
+        CheckConstraint("missed_to_break BETWEEN 1 AND 12", name="missed_to_break_range"),
     )
 
     client_id: Mapped[int] = mapped_column(
@@ -74,6 +89,27 @@ class Contract(IdMixin, Base):
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    # Settlement authority beyond the floor (agency.payments.schedule): a missing limit is
+    # no limit.  An offer past one goes to a supervisor's approval queue.
+    settlements_allowed: Mapped[bool] = mapped_column(default=True, server_default=true())
+    max_months: Mapped[int | None] = mapped_column(Integer)
+    min_installment_minor: Mapped[int | None] = mapped_column(BigInteger)
+    min_down_payment_percent: Mapped[Decimal | None] = mapped_column(ExactDecimal(6, 3))
+    # The least a consumer may pay at once on their page (None: any amount above zero).
+    min_payment_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # The settlement the consumer's page offers, as a share of the balance (None: none).
+    consumer_settlement_percent: Mapped[Decimal | None] = mapped_column(ExactDecimal(6, 3))
+    # Broken arrangements: an installment unpaid ``grace_days`` after it was due is
+    # missed; ``missed_to_break`` missed installments break the plan.  With
+    # ``roll_missed_to_end`` a first miss moves its amount to a new last installment and
+    # only a second consecutive miss breaks the plan.
+    grace_days: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
+    missed_to_break: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    roll_missed_to_end: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The order a payment is allocated across the balance buckets.
+    allocation_order: Mapped[str] = mapped_column(
+        String(40), default="fees,interest,principal", server_default="fees,interest,principal"
+    )
 
     client: Mapped[Client] = relationship(back_populates="contracts", lazy="raise")
 
