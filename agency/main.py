@@ -64,6 +64,7 @@ from agency.outreach import (
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
+from agency.payments.receipts import views as receipt_views
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 
@@ -402,6 +403,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(letter_views.router, include_in_schema=False)
     app.include_router(outreach_call_views.router, include_in_schema=False)
     app.include_router(outreach_voice_webhooks.router)
+    app.include_router(receipt_views.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:

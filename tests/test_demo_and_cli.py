@@ -191,7 +191,7 @@ def outreach_demo_is_there(db: Session) -> None:
         )
         assert checked.ok, (template.key, checked.problems)
         assert version.traits["full_mini_miranda"] is template.first_contact
-    assert len(templates) == len(DRAFTS) == 16
+    assert len(templates) == len(DRAFTS) == 24
     messages = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     by_status = {(m.channel, m.status) for m in messages}
     assert (MessageChannel.SMS, MessageStatus.DELIVERED) in by_status
