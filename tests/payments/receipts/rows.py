@@ -26,9 +26,10 @@ from agency.payments.models import (
 POSTED = datetime(2025, 6, 9, 15, 0, tzinfo=UTC)
 
 
-def save_receipt_templates(
-    db: Session, *, channels: tuple[MessageChannel, ...] = (MessageChannel.EMAIL, MessageChannel.SMS)
-) -> None:
+BOTH = (MessageChannel.EMAIL, MessageChannel.SMS)
+
+
+def save_receipt_templates(db: Session, *, channels: tuple[MessageChannel, ...] = BOTH) -> None:
     """The demo's receipt and confirmation templates of ``channels``, in both languages."""
     for draft in DRAFTS:
         if draft.key in (PAYMENT_RECEIPT, PLAN_CONFIRMATION) and draft.channel in channels:
