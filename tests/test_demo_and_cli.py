@@ -174,7 +174,12 @@ def outreach_demo_is_there(db: Session) -> None:
     assert {(t.channel, t.language) for t in templates} == {
         (channel, language) for channel in MessageChannel for language in LANGUAGES
     }
-    assert {t.key for t in templates} == {"first-notice", "payment-reminder"}
+    assert {t.key for t in templates} == {
+        "first-notice",
+        "payment-reminder",
+        "payment-receipt",
+        "plan-confirmation",
+    }
     assert all(t.version == 1 and t.is_active for t in templates)
     for template in templates:
         version = db.scalar(

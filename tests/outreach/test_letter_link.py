@@ -1,6 +1,7 @@
 """The consumer's self-service link on a letter: the URL written out, found again by
 pypdf in the kept PDF of a letter sent through the real job, and the QR code beside it
-drawn as rectangles that rebuild segno's own matrix of that URL, module for module."""
+drawn as rectangles that rebuild segno's own matrix of that URL, module for module; and
+on a validation notice sent by letter (still one page), not on one sent by e-mail."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import segno
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from agency.kit import signed
 from agency.kit.clock import frozen
@@ -21,6 +23,7 @@ from agency.outreach.qr_block import QUIET_ZONE
 from agency.worker import drain
 from tests.fixtures.compliance import OFFICE_HOURS
 from tests.outreach.letters import pdf_text
+from tests.outreach.test_case_validation_notice import consent, kept, make_case, queue
 from tests.outreach.test_letters import addressee, queued, stored
 
 URL = "https://collect.example.com/pay/eyJjYXNlIjo0MiwiY29uc3VtZXIiOjd9.aTBmRg.Zx0-sig"
@@ -104,3 +107,19 @@ def test_a_letter_sent_through_the_job_carries_the_consumers_own_link(
     [token] = re.findall(r"/pay/(\S+)", page)
     assert signed.unsign(SELF_SERVICE, token) == {"case": who.case_id, "consumer": who.consumer_id}
     assert len(rectangles(document.content)) > 50  # the code's runs of dark modules
+
+
+def test_a_validation_notice_by_letter_prints_the_link_on_its_one_page(db: Session) -> None:
+    case = make_case()
+    message = queue(db, case)
+    content = kept(db, message.id).content
+    assert len(PdfReader(io.BytesIO(content)).pages) == 1
+    text = "".join(pdf_text(content)[0].split())  # the URL may wrap in its column
+    payload = signed.sign(SELF_SERVICE, {"case": case.id, "consumer": case.consumer_id})
+    assert f"/pay/{payload.split('.')[0]}." in text
+    assert "Pay,setupaplanordisputeonline." in text
+    assert len(rectangles(content)) > 50
+    e_mailed = make_case()
+    consent(db, e_mailed)
+    attached = kept(db, queue(db, e_mailed, by="email").id).content
+    assert "/pay/" not in "".join(pdf_text(attached)[0].split())
