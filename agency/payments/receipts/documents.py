@@ -9,7 +9,8 @@ method, the payment's reference, how it was applied across fees, interest and
 principal, and the balance after it; a reversed payment's receipt says it was
 reversed, when and why.  A confirmation states the arrangement, its total and every
 payment with its state.  Both end with the mini-Miranda (these come from a debt
-collector).  Staff download them from the case (``views``); the consumer's page calls
+collector) and, as every letter, the consumer's self-service link (a QR code and the
+URL).  Staff download them from the case (``views``); the consumer's page calls
 the same functions."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from agency.cases.models import Case, Channel
 from agency.kit import clock
 from agency.kit.money import Money
-from agency.outreach.composing import agency_contact
+from agency.outreach.composing import agency_contact, self_service_url
 from agency.outreach.letter_pdf import LetterContent, address_lines, render_letter
 from agency.outreach.payment_words import KINDS, METHODS
 from agency.outreach.templating import LOCALES, MINI_MIRANDA, Language
@@ -60,6 +61,7 @@ def _letter(case: Case, language: Language, *, on_day: date, subject: str, body:
             reference=case.client_reference,
             subject=subject,
             body=body,
+            self_service_link=self_service_url(case_id=case.id, consumer_id=case.consumer_id),
         )
     ).pdf
 

@@ -17,6 +17,16 @@ from agency.payments.receipts import documents
 router = APIRouter()
 
 
+def receipt_path(case_id: int, payment_id: int) -> str:
+    """Where a case page links a payment's receipt."""
+    return f"/cases/{case_id}/payments/{payment_id}/receipt.pdf"
+
+
+def confirmation_path(case_id: int, plan_id: int) -> str:
+    """Where a case page links an arrangement's confirmation."""
+    return f"/cases/{case_id}/arrangements/{plan_id}/confirmation.pdf"
+
+
 def _pdf(content: bytes, file_name: str) -> Response:
     return Response(
         content,

@@ -17,6 +17,7 @@ from agency.auth.models import Role
 from agency.outreach.templating import MINI_MIRANDA
 from agency.payments.models import PaymentMethod
 from agency.payments.receipts import documents
+from agency.payments.receipts.views import confirmation_path, receipt_path
 from tests.fixtures.compliance import make_person
 from tests.fixtures.factories import CaseFactory, ClientFactory, UserFactory
 from tests.fixtures.web import sign_in
@@ -44,6 +45,7 @@ def test_a_receipt_states_the_payment_its_allocation_and_the_balance_after(db: S
     assert "Balance after this payment: $65.00" in text
     assert " ".join(MINI_MIRANDA["en"].split()) in text
     assert "1 Main St" in text  # the envelope's window
+    assert "/pay/" in text and "Pay, set up a plan or dispute online" in text
     second = text_of(documents.receipt_pdf(db, case_id=case.id, payment_id=later.id))
     assert "Balance after this payment: $55.00" in second
     assert "Payment reference" not in second
@@ -96,11 +98,10 @@ def test_who_may_see_the_case_downloads_its_pdfs(
     plan = plan_of(db, person.case, (10_500,), date(2025, 7, 1))
     merchant = role is Role.MERCHANT
     sign_in(client, db, UserFactory(role=role, client=person.client if merchant else None))
-    base = f"/cases/{person.case.id}"
-    receipt = client.get(f"{base}/payments/{payment.id}/receipt.pdf")
+    receipt = client.get(receipt_path(person.case.id, payment.id))
     assert receipt.status_code == 200 and receipt.headers["content-type"] == "application/pdf"
     assert "Amount: $40.00" in text_of(receipt.content)
-    confirmation = client.get(f"{base}/arrangements/{plan.id}/confirmation.pdf")
+    confirmation = client.get(confirmation_path(person.case.id, plan.id))
     assert confirmation.status_code == 200
     assert confirmation.headers["content-type"] == "application/pdf"
     assert "Total of the arrangement: $105.00" in text_of(confirmation.content)
