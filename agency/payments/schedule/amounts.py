@@ -30,7 +30,8 @@ def parse_amount(text: object, currency: str, path: str) -> int:
     decimals = decimals or ""
     if len(decimals) > digits:
         places = f"{digits} decimal places" if digits else "no decimals"
-        raise PaymentError(path, f"has {len(decimals)} decimals; {currency} amounts have {places}")
+        given = f"{len(decimals)} decimal" + ("s" if len(decimals) > 1 else "")
+        raise PaymentError(path, f"has {given}; {currency} amounts have {places}")
     if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
         raise PaymentError(path, f"is more than {largest(currency)}, the largest amount accepted")
     minor = int(whole + decimals.ljust(digits, "0"))
