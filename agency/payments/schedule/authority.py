@@ -69,6 +69,7 @@ def reasons(
             f"is below the client's minimum of {format_amount(least, currency)}"
         )
     share = authority.min_down_payment_percent
+    # Only a settlement paid in more than one payment: a one-payment settlement needs none.
     if kind is PlanKind.SETTLEMENT and share is not None and len(payments) > 1:
         down = sum(p.amount_minor for p in payments if p.down_payment)
         if down * 100 < share * total_minor:

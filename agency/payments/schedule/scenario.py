@@ -37,7 +37,8 @@ _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # section: (requi
 }
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
-_REGION = re.compile(r"[A-Za-z0-9 -]{1,40}")
+_REGION = re.compile(r"[A-Z0-9]{1,3}")  # as the addresses hold it
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,15 @@ def _whole(value: Any, path: str, low: int, high: int) -> int:
     return value
 
 
+def _currency(value: Any) -> str:
+    if isinstance(value, str) and _CURRENCY.fullmatch(value):
+        try:
+            return check_currency(value)
+        except MoneyError:
+            pass
+    raise PaymentError("case.currency", 'must be an ISO 4217 currency code such as "USD"')
+
+
 def parse_scenario(document: Any) -> Scenario:
     """A scenario from a JSON document already read (``kit.json_input.load_json``)."""
     if not isinstance(document, dict):
@@ -111,15 +121,7 @@ def parse_scenario(document: Any) -> Scenario:
     top = _section(document, "")
     today = _date(top["today"], "today")
     case = _section(top["case"], "case")
-    currency = case["currency"]
-    try:
-        if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
-            raise MoneyError(currency)
-        check_currency(currency)
-    except MoneyError:
-        raise PaymentError(
-            "case.currency", 'must be an ISO 4217 currency code such as "USD"'
-        ) from None
+    currency = _currency(case["currency"])
     balance = parse_amount(case["balance"], currency, "case.balance")
     country, region = case["country"], case["region"]
     if not isinstance(country, str) or not _COUNTRY.fullmatch(country):
