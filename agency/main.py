@@ -64,6 +64,7 @@ from agency.outreach import (
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
+from agency.payments.posting import views as posting_views
 from agency.payments.receipts import views as receipt_views
 from agency.payments.schedule import api as schedule_api
 from agency.referrals import api as referrals_api
@@ -400,6 +401,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(provider_views.router, include_in_schema=False)
     app.include_router(sender_views.router, include_in_schema=False)
     app.include_router(outreach_case_views.router, include_in_schema=False)
+    app.include_router(posting_views.router, include_in_schema=False)
     app.include_router(send_views.router, include_in_schema=False)
     app.include_router(validation_notice_views.router, include_in_schema=False)
     app.include_router(letter_views.router, include_in_schema=False)

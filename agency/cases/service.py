@@ -5,9 +5,9 @@ instructions, and the scoped case list and totals.
   (``agency.cases.matching``), its contact points, its new case and the possible same
   people it raises, written in bulk (``agency.kit.bulk``); the preview of those pairs
   (``possible_pairs``).
-- Maintenance (``apply_maintenance``): recall, update, adjust or a direct payment on an
-  open case; a recall and a payment that clears the balance close the case through the
-  status machine (``agency.cases.status``).
+- Maintenance (``apply_maintenance``): recall, update or adjust an open case; a recall
+  closes the case through the status machine (``agency.cases.status``).  Direct
+  payments are the payments domain's (``agency.payments.posting.direct``).
 - Lists: the cases a viewer may see (one case, a page of them) and their totals (scoped
   in the repository); and ``refresh_statistics``, for the planner while a large
   placement grows the tables.
@@ -511,15 +511,14 @@ def apply_maintenance(
     placement_id: int | None,
     items: Sequence[Maintenance],
 ) -> list[Placed]:
-    """Recall, update, adjust or record a direct payment on the client's open cases.
+    """Recall, update or adjust the client's open cases.
 
     - recall: the client takes the account back; the case is closed as ``recalled``.
     - update: new phones, e-mail or address are added to the consumer (never a name).
-    - adjust: the balance changes by a signed amount (principal first; never below 0).
-    - direct_payment: the consumer paid the client; the amount comes off fees, then
-      interest, then principal, and a case paid down to nothing is ``paid``.
-    Adjustments and direct payments are kept as BalanceAdjustment rows (commission is
-    earned on direct payments too).
+    - adjust: the balance changes by a signed amount (principal first; never below 0),
+      kept as a BalanceAdjustment row.
+    A direct payment is a payment: the payments domain posts it
+    (``agency.payments.posting.direct``; intake routes it there, ``referrals.maintaining``).
     """
     cases = {
         case.client_reference: case
@@ -576,44 +575,26 @@ def _apply(
         held = placing_repo.contact_values_of(db, [case.consumer_id])
         _insert_points(db, _contact_rows(item.contact, case.consumer_id, client_id, held))
         return None
+    if item.action != "adjust":
+        raise ValueError("a direct payment is a payment: agency.payments.posting.direct posts it")
     assert item.amount is not None
     balance = case.principal_minor + case.interest_minor + case.fees_minor
-    if item.action == "adjust":
-        if case.principal_minor + item.amount < 0:
-            return (
-                f"an adjustment of {Money(item.amount, case.currency)} would take the "
-                f"principal below zero (it is {Money(case.principal_minor, case.currency)})"
-            )
-        if balance + item.amount > max_minor(case.currency):
-            return (
-                f"an adjustment of {Money(item.amount, case.currency)} would take the "
-                f"balance above {largest(case.currency)}, the largest balance accepted"
-            )
-        case.principal_minor += item.amount
-    else:
-        if item.amount > balance:
-            return (
-                f"a direct payment of {Money(item.amount, case.currency)} is more than the "
-                f"balance of {Money(balance, case.currency)}"
-            )
-        rest = item.amount
-        for bucket in ("fees_minor", "interest_minor", "principal_minor"):
-            taken = min(rest, getattr(case, bucket))
-            setattr(case, bucket, getattr(case, bucket) - taken)
-            rest -= taken
-        if case.principal_minor + case.interest_minor + case.fees_minor == 0:
-            status.change(
-                db,
-                case=case,
-                to=CaseStatus.PAID,
-                reason="paid in full: a direct payment to the client cleared the balance",
-                by_user_id=None,
-            )
+    if case.principal_minor + item.amount < 0:
+        return (
+            f"an adjustment of {Money(item.amount, case.currency)} would take the "
+            f"principal below zero (it is {Money(case.principal_minor, case.currency)})"
+        )
+    if balance + item.amount > max_minor(case.currency):
+        return (
+            f"an adjustment of {Money(item.amount, case.currency)} would take the "
+            f"balance above {largest(case.currency)}, the largest balance accepted"
+        )
+    case.principal_minor += item.amount
     db.add(
         BalanceAdjustment(
             case_id=case.id,
-            kind=AdjustmentKind(item.action),
-            amount_minor=item.amount if item.action == "adjust" else -item.amount,
+            kind=AdjustmentKind.ADJUST,
+            amount_minor=item.amount,
             currency=case.currency,
             effective_date=item.effective_date or now.date(),
             reason=item.reason,

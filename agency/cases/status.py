@@ -7,7 +7,13 @@
 
 A working case may also step back down the ladder (a promise or a plan to ``active``),
 and ``disputed`` and ``hold`` go back to ``active`` when they are resolved.  ``paid``,
-``settled``, ``recalled`` and ``closed`` are final: nothing leaves them.  Every status a
+``settled``, ``recalled`` and ``closed`` are final for ``change``: nothing leaves them
+by a transition.  The one deliberate way back is ``reopen``, for a payment reversal
+alone (``agency.payments.posting.reverse``): a ``paid`` or ``settled`` case whose
+payment bounced goes back to ``active`` and to the queue, its close cleared, with the
+reason recorded as a ``StatusChange``; it refuses (``CaseError``) when the client has
+since placed another open case with the same reference (the one open case per client
+reference rule), and the reversal then keeps the case closed with a note.  Every status a
 case takes after ``new`` comes through ``change`` (``advance`` for the status an action
 implies), which records a ``StatusChange`` with who and why, and on a final status sets
 ``closed_at`` and the close reason (implied for paid, settled and recalled) and ends the
@@ -18,9 +24,10 @@ Most statuses stand for facts and come only from recording the fact
 call's outcome (active, contacted), a callback agreed (contacted), a promise to pay
 (promise), a dispute (disputed, or hold within the validation period), a cease request
 or an attorney (hold), a death or a bankruptcy (closed for that reason), and from the
-client's maintenance instructions (``agency.cases.service``) a recall (recalled) and a
-direct payment that clears the balance (paid).  Nothing records a plan or a settlement
-yet, so ``plan`` and ``settled`` are reached only by the demo data.  What a person
+client's maintenance instructions (``agency.cases.service``) a recall (recalled); from
+posted payments (``agency.payments.posting`` through ``agency.cases.balances``) paid when
+the balance reaches zero, settled when a settlement's installments are all paid, and
+back to active when a promise or plan is kept with a balance left.  What a person
 decides by hand (``check_decision``) is only to close a case for a reason that is a
 judgement, or to resume collection on a disputed or held case once nothing in force
 stops it.
@@ -28,8 +35,11 @@ stops it.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agency.cases import queue
 from agency.cases.errors import CaseError
 from agency.cases.models import CLOSED_STATUSES, Case, CaseStatus, CloseReason, StatusChange
 from agency.kit import clock
@@ -186,3 +196,59 @@ def advance(
     if case.status not in _LADDER or _LADDER.index(to) <= _LADDER.index(case.status):
         return None
     return change(db, case=case, to=to, reason=reason, by_user_id=by_user_id)
+
+
+# ---- the way back from paid or settled ------------------------------------------------
+
+REOPENABLE = frozenset({S.PAID, S.SETTLED})
+
+
+def reopen(db: Session, *, case: Case, reason: str, by_user_id: int | None) -> StatusChange:
+    """Bring a ``paid`` or ``settled`` case back to ``active`` because the payment that
+    closed it was reversed (the only caller: a payment reversal).  Its close is cleared
+    and it is offered by the queue again; the reason is recorded.  Raises ``CaseError``
+    for another status, or when the client has since placed another open case with the
+    same reference (at most one open case per client reference): then nothing changes."""
+    if case.status not in REOPENABLE:
+        raise CaseError("status", f"a {case.status.value} case cannot be reopened")
+    reason = reason.strip()
+    if not reason:
+        raise CaseError("reason", "say why the case reopens")
+    other = db.scalar(
+        select(Case.id).where(
+            Case.client_id == case.client_id,
+            Case.client_reference == case.client_reference,
+            Case.id != case.id,
+            Case.status.not_in(CLOSED_STATUSES),
+        )
+    )
+    if other is not None:
+        raise CaseError("status", _taken(case, other))
+    db.flush()  # what the caller changed stays, whatever the savepoint below does
+    before = (case.status, case.closed_at, case.close_reason)
+    record = StatusChange(
+        case_id=case.id,
+        from_status=case.status,
+        to_status=S.ACTIVE,
+        reason=reason[:500],
+        by_user_id=by_user_id,
+        at=clock.now(),
+    )
+    case.status, case.closed_at, case.close_reason = S.ACTIVE, None, None
+    try:
+        with db.begin_nested():  # a placement of the same reference at this moment
+            db.flush()
+    except IntegrityError:
+        case.status, case.closed_at, case.close_reason = before
+        raise CaseError("status", _taken(case, None)) from None
+    queue.make_workable(case)
+    db.add(record)
+    return record
+
+
+def _taken(case: Case, other_id: int | None) -> str:
+    which = f" (case {other_id})" if other_id is not None else ""
+    return (
+        f"the client has since placed another open account {case.client_reference}{which}; "
+        f"this case stays {case.status.value}"
+    )

@@ -14,7 +14,7 @@ from agency.cases import pairs as pairs_service
 from agency.cases import service as cases_service
 from agency.cases.schemas import Placed, RowError
 from agency.kit.bulk import insert_rows
-from agency.referrals import storing
+from agency.referrals import maintaining, storing
 from agency.referrals.fields import HeaderMapping
 from agency.referrals.models import Placement, PlacementKind, PlacementRejection
 from agency.referrals.rows import Row, validate_row
@@ -54,7 +54,7 @@ def place_rows(
 
     def write(items: Sequence[Any]) -> list[Placed]:
         if maintenance:
-            return cases_service.apply_maintenance(
+            return maintaining.apply(
                 db, client_id=placement.client_id, placement_id=placement.id, items=items
             )
         return cases_service.place_accounts(

@@ -11,12 +11,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agency.cases import service as cases_service
 from agency.cases.schemas import Placed, RowError
 from agency.clients.models import Client
 from agency.kit import clock
 from agency.kit.json_input import bad_character
-from agency.referrals import repository
+from agency.referrals import maintaining, repository
 from agency.referrals.fields import BY_NAME, HeaderMapping
 from agency.referrals.models import (
     Layout,
@@ -191,6 +190,4 @@ def account_action(
     result = validate_maintenance(validator_for(_API_MAPPING, rules), 1, values)
     if isinstance(result, list):
         return Placed(1, client_reference, "rejected", None, tuple(result))
-    return cases_service.apply_maintenance(
-        db, client_id=client.id, placement_id=None, items=[result]
-    )[0]
+    return maintaining.apply(db, client_id=client.id, placement_id=None, items=[result])[0]

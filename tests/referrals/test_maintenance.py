@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from agency.cases.models import (
@@ -12,6 +14,7 @@ from agency.cases.models import (
     ContactPoint,
 )
 from agency.db import session_scope
+from agency.payments.models import Payment, PaymentMethod
 from tests.fixtures.referral_files import csv_text, errors_of, good
 from tests.referrals.conftest import Place, status_moves
 
@@ -50,7 +53,7 @@ def test_each_action_and_each_refusal(place: Place) -> None:
         {"client_reference": "A2", "action": "update"},
     ]
     code, result = place(csv_text(rows, columns=MAINTENANCE), "maintenance.csv")
-    assert code == 0
+    assert code == 0, result
     assert (result["accepted"], result["rejected"]) == (4, 6)
     assert errors_of(result) == [
         (6, "client_reference", "no open account A1 for this client (unknown, or already closed)"),
@@ -90,8 +93,21 @@ def test_each_action_and_each_refusal(place: Place) -> None:
                 BalanceAdjustment.kind, BalanceAdjustment.amount_minor, BalanceAdjustment.reason
             ).order_by(BalanceAdjustment.id)
         ).all()
+        payments = db.execute(
+            select(
+                Payment.case_id,
+                Payment.amount_minor,
+                Payment.method,
+                Payment.to_client,
+                Payment.provider,
+                Payment.received_on,
+                Payment.interest_minor,
+                Payment.principal_minor,
+            )
+        ).all()
     assert {"new@example.com", "+17735550142"} <= values
-    assert [(str(k), a, r) for k, a, r in adjustments] == [
-        ("adjust", -500, "fee waived"),
-        ("direct_payment", -10_500, None),
+    assert [(str(k), a, r) for k, a, r in adjustments] == [("adjust", -500, "fee waived")]
+    # The direct payment is a payment to the client, allocated by the contract's order.
+    assert [tuple(p) for p in payments] == [
+        (paid.id, 10_500, PaymentMethod.DIRECT, True, "client", date(2026, 11, 1), 500, 10_000)
     ]
