@@ -64,6 +64,8 @@ from agency.outreach import (
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
+from agency.payments.arrangements import approval_views as arrangement_approval_views
+from agency.payments.arrangements import views as arrangement_views
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 
@@ -402,6 +404,8 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(letter_views.router, include_in_schema=False)
     app.include_router(outreach_call_views.router, include_in_schema=False)
     app.include_router(outreach_voice_webhooks.router)
+    app.include_router(arrangement_views.router, include_in_schema=False)
+    app.include_router(arrangement_approval_views.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:

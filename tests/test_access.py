@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from agency.auth.models import Role
 from agency.cases.models import ConsumerPair, MoveBatch
 from agency.clients.models import ApiKey
+from agency.payments.models import PaymentPlan, PlanKind, PlanStatus
 from tests.fixtures.factories import (
     ClientFactory,
     ConsumerFactory,
@@ -126,7 +127,15 @@ def tenants(db: Session) -> Tenants:
         other_case_id=case_b.id,
         channel="phone",
     )
-    db.add(pair_b)
+    plan_b = PaymentPlan(
+        case_id=case_b.id,
+        kind=PlanKind.PLAN,
+        status=PlanStatus.PENDING,
+        currency="USD",
+        total_minor=4_242_424,
+        balance_minor=4_242_424,
+    )
+    db.add_all([pair_b, plan_b])
     db.flush()
     ids: dict[str, int | str] = {
         "team_id": team.id,
@@ -147,6 +156,7 @@ def tenants(db: Session) -> Tenants:
         "consent_id": 1,
         "token": "not-a-token",
         "template_id": 1,
+        "plan_id": plan_b.id,
     }
     markers = [
         "Bravo Utilities Zq",
