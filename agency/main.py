@@ -66,6 +66,8 @@ from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
 from agency.payments.arrangements import approval_views as arrangement_approval_views
 from agency.payments.arrangements import views as arrangement_views
+from agency.payments.receipts import views as receipt_views
+from agency.payments.schedule import api as schedule_api
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 
@@ -392,6 +394,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(compliance_views.router, include_in_schema=False)
     app.include_router(referrals_api.router)
     app.include_router(compliance_api.router)
+    app.include_router(schedule_api.router)
     app.include_router(outreach_webhooks.router)
     app.include_router(opt_out_views.router, include_in_schema=False)
     app.include_router(outbox_views.router, include_in_schema=False)
@@ -406,6 +409,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(outreach_voice_webhooks.router)
     app.include_router(arrangement_views.router, include_in_schema=False)
     app.include_router(arrangement_approval_views.router, include_in_schema=False)
+    app.include_router(receipt_views.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from agency.auth.models import Role
 from agency.cases.models import ConsumerPair, MoveBatch
 from agency.clients.models import ApiKey
-from agency.payments.models import PaymentPlan, PlanKind, PlanStatus
+from agency.payments.models import Payment, PaymentMethod, PaymentPlan, PlanKind
 from tests.fixtures.factories import (
     ClientFactory,
     ConsumerFactory,
@@ -127,15 +128,25 @@ def tenants(db: Session) -> Tenants:
         other_case_id=case_b.id,
         channel="phone",
     )
+    db.add(pair_b)
+    # B's promise and a payment on it: their receipt and confirmation PDFs.
     plan_b = PaymentPlan(
-        case_id=case_b.id,
-        kind=PlanKind.PLAN,
-        status=PlanStatus.PENDING,
-        currency="USD",
-        total_minor=4_242_424,
-        balance_minor=4_242_424,
+        case_id=case_b.id, kind=PlanKind.PROMISE, currency="USD", total_minor=1_000
     )
-    db.add_all([pair_b, plan_b])
+    db.add(plan_b)
+    db.flush()
+    payment_b = Payment(
+        case_id=case_b.id,
+        plan_id=plan_b.id,
+        amount_minor=1_000,
+        currency="USD",
+        method=PaymentMethod.CASH,
+        received_on=date(2025, 6, 2),
+        effective_on=date(2025, 6, 2),
+        provider="manual",
+        principal_minor=1_000,
+    )
+    db.add(payment_b)
     db.flush()
     ids: dict[str, int | str] = {
         "team_id": team.id,
@@ -156,6 +167,7 @@ def tenants(db: Session) -> Tenants:
         "consent_id": 1,
         "token": "not-a-token",
         "template_id": 1,
+        "payment_id": payment_b.id,
         "plan_id": plan_b.id,
     }
     markers = [
@@ -198,8 +210,9 @@ def test_anonymous_users_are_refused_on_every_private_route(
     assert checked >= 15
 
 
-# JSON routes for signed-in staff rather than clients' machines.
-OFFICER_API = {"/api/v1/compliance/evaluate"}
+# JSON routes for signed-in staff (the schedules: staff or clients' machines), where a
+# merchant user's session is refused (403) rather than unknown (401).
+OFFICER_API = {"/api/v1/compliance/evaluate", "/api/v1/schedules"}
 
 
 def test_merchant_of_a_never_sees_or_touches_client_b(

@@ -44,7 +44,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("UPDATE payment_plans SET status = 'cancelled' WHERE status IN ('pending', 'refused')")
+    op.execute(
+        "UPDATE payment_plans SET status = 'cancelled' WHERE status IN ('pending', 'refused')"
+    )
     _plan_status_check(OLD_STATUSES)
     with op.batch_alter_table("payment_plans", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_payment_plans_form_key"), type_="unique")

@@ -31,6 +31,7 @@ from agency.payments.models import (
     PlanKind,
     PlanStatus,
 )
+from agency.payments.receipts import sending
 from agency.payments.repository import arrangements as repo
 from agency.payments.schedule import authority as schedule_authority
 from agency.payments.schedule import rules
@@ -168,8 +169,9 @@ def activate(db: Session, *, case: Case, plan: PaymentPlan, by_user_id: int | No
 
 def _after_activation(db: Session, plan: PaymentPlan) -> None:
     """Send the consumer the confirmation of ``plan``, now active: the receipts package
-    (``agency.payments.receipts.sending.plan_confirmation``) queues it through outreach
-    and keeps its PDF on the case; wired in when that package lands."""
+    queues it through outreach (the gate decides; the job runs after the commit), once
+    per plan."""
+    sending.plan_confirmation(db, plan_id=plan.id)
 
 
 def cancel(

@@ -1,6 +1,5 @@
 """Arrangement tests: a Chicago consumer's case in an agent's book (balance $105.00,
-settlement floor 60 %), offers on it, and helper A's schedule functions (a stand-in
-until they land)."""
+settlement floor 60 %), and offers on it."""
 
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ from agency.payments.models import Frequency, Installment, PaymentPlan, PlanKind
 from agency.payments.schemas import DownPayment, Offer
 from tests.fixtures.compliance import Debtor, make_debtor
 from tests.fixtures.factories import UserFactory
-from tests.payments.arrangements import standin  # noqa: F401
 
 
 @pytest.fixture

@@ -107,11 +107,15 @@ def test_a_promise_from_the_panel_and_an_offer_waiting_for_approval(
     [
         ({"kind": "plan", "count": "many"}, "count", "must be a whole number from 1 to 120"),
         ({"kind": "promise", "total": "50.255"}, "total", "more than 2 decimal places"),
-        ({"kind": "promise", "total": "500"}, "total", "at most the balance"),
+        ({"kind": "promise", "total": "500"}, "total", "is more than the balance"),
         ({"kind": "promise", "total": "5", "first_due": "soon"}, "first_due", "must be a date"),
         ({"kind": "promise", "total": "5", "first_due": "2025-01-01"}, "first_due", "before today"),
         ({"kind": "plan", "down_amount": "10"}, "down_due", "give both"),
-        ({"kind": "plan", "count": "3", "first_due": "2025-06-20"}, "frequency", "required"),
+        (
+            {"kind": "plan", "count": "3", "first_due": "2025-06-20"},
+            "frequency",
+            "is needed for more",
+        ),
     ],
 )
 def test_a_bad_value_is_shown_next_to_its_control_and_nothing_is_made(
