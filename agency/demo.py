@@ -81,6 +81,9 @@ from agency.outreach.models import (
     OutboxMessage,
     TemplateVersion,
 )
+from agency.payments.arrangements import making
+from agency.payments.models import PlanKind
+from agency.payments.schemas import Offer
 from agency.worker import drain
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published demo login)
@@ -509,7 +512,8 @@ def _agents_work(db: Session, rng: random.Random, supervisor_id: int) -> None:
         if case.status is CaseStatus.PROMISE and case.balance.minor > 0:
             due = actions.local_today(zones, now) + timedelta(days=rng.randint(1, 25))
             amount = max(100, case.balance.minor // rng.choice([1, 2, 3, 4]))
-            actions.record_promise(db, case=case, actor_id=agent, amount_minor=amount, due=due)
+            offer = Offer(kind=PlanKind.PROMISE, first_due=due, total_minor=amount)
+            making.propose(db, case_id=case.id, offer=offer, by_user_id=agent)
         elif case.status is CaseStatus.CONTACTED and rng.random() < 0.25:
             day = actions.local_today(zones, now) + timedelta(days=rng.randint(1, 5))
             local = datetime.combine(day, time(rng.randint(9, 17)), ZoneInfo(zones[0]))

@@ -64,6 +64,8 @@ from agency.outreach import (
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
+from agency.payments.arrangements import approval_views as arrangement_approval_views
+from agency.payments.arrangements import views as arrangement_views
 from agency.payments.posting import views as posting_views
 from agency.payments.receipts import views as receipt_views
 from agency.payments.schedule import api as schedule_api
@@ -407,6 +409,8 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(letter_views.router, include_in_schema=False)
     app.include_router(outreach_call_views.router, include_in_schema=False)
     app.include_router(outreach_voice_webhooks.router)
+    app.include_router(arrangement_views.router, include_in_schema=False)
+    app.include_router(arrangement_approval_views.router, include_in_schema=False)
     app.include_router(receipt_views.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)

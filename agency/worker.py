@@ -34,6 +34,7 @@ TASK_MODULES = [
     "agency.cases.tasks",
     "agency.compliance.tasks",
     "agency.outreach.tasks",
+    "agency.payments.tasks",
     "agency.referrals.tasks",
 ]
 
@@ -66,6 +67,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "make-letter-batches": {
         "task": "agency.outreach.tasks.make_letter_batches",
         "schedule": crontab(minute="5"),
+    },
+    "check-installments": {
+        "task": "agency.payments.tasks.check_installments",
+        "schedule": crontab(minute="35", hour="1"),
     },
     "verify-ledger": {
         "task": "agency.compliance.tasks.verify_ledger",

@@ -114,6 +114,7 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         "send-due-messages",
         "reconcile-stuck-messages",
         "make-letter-batches",
+        "check-installments",
         "verify-ledger",
         "purge-expired-records",
     ]

@@ -123,7 +123,7 @@ def call_outcome(act: Act, case_id: RowId) -> Response:
 
 @router.post("/cases/{case_id}/record")
 def record(act: Act, case_id: RowId) -> Response:
-    """Record what the consumer said (``kind``: promise, callback, dispute, cease,
+    """Record what the consumer said (``kind``: callback, dispute, cease,
     attorney, inconvenient_time, workplace, wrong_number, deceased, bankruptcy)."""
     days = [day for day in act.posted.getlist("days") if isinstance(day, str)]
 

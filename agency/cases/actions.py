@@ -36,8 +36,6 @@ from agency.cases.models import (
 from agency.compliance import service as compliance
 from agency.compliance.service import Decision, FactKind, LedgerEntry, Outcome, Source
 from agency.kit import clock
-from agency.payments import service as payments_service
-from agency.payments.schemas import PlanSummary
 
 # What an agent records after a call, and what the ledger knows it as.
 AgentOutcome = Literal[
@@ -53,7 +51,6 @@ AGENT_OUTCOMES: dict[str, tuple[str, Outcome]] = {
 REACHED = frozenset({"right_party_contact", "conversation"})
 RETRY_AFTER_NO_REACH = timedelta(hours=4)
 RETRY_AFTER_REACH = timedelta(days=1)
-PROMISE_MAX_DAYS = 90
 CALLBACK_MAX_DAYS = 30
 NOTE_MAX_CHARS = 5000
 DISPUTE_HOLD_REASON = "dispute within the validation period: verification required"
@@ -252,48 +249,6 @@ def _requeue(db: Session, case: Case, at: datetime) -> None:
 
 
 # ---- what the consumer said --------------------------------------------------------------
-
-
-def record_promise(
-    db: Session, *, case: Case, actor_id: int, amount_minor: int, due: date
-) -> PlanSummary:
-    """A promise to pay ``amount_minor`` on ``due``: a one-installment plan.  The case
-    becomes a promise and comes back to the queue on the due date, ahead of the rest.
-    An earlier promise still open is replaced (cancelled)."""
-    _open(case)
-    if amount_minor <= 0:
-        raise CaseError("amount", "must be more than zero")
-    if amount_minor > case.balance.minor:
-        raise CaseError("amount", f"must be at most the balance, {case.balance.format()}")
-    zones = compliance.consumer_zones(db, consumer=repo.consumer_of(db, case))
-    today = local_today(zones)
-    if due < today:
-        raise CaseError("date", "cannot be in the past")
-    if due > today + timedelta(days=PROMISE_MAX_DAYS):
-        raise CaseError("date", f"at most {PROMISE_MAX_DAYS} days ahead")
-    if case.status is not CaseStatus.PROMISE:
-        status.change(
-            db,
-            case=case,
-            to=CaseStatus.PROMISE,
-            reason=f"promise to pay {case.bucket(amount_minor)} on {due.isoformat()}",
-            by_user_id=actor_id,
-        )
-    plan = payments_service.record_promise(
-        db,
-        case_id=case.id,
-        currency=case.currency,
-        amount_minor=amount_minor,
-        due=due,
-        by_user_id=actor_id,
-    )
-    when = start_of_local_day(due, zones)
-    case.next_action_at = when
-    queue.make_workable(case, at=when)
-    case.priority = queue.priority(case, promise=True)
-    _release_lease(case, actor_id)
-    db.flush()
-    return plan
 
 
 def record_callback(

@@ -1,6 +1,7 @@
 """What the case page's timeline and status history show: the case's own records, its
-ledger entries (compliance's), its promises and plans (payments') and the names of the
-people behind them, gathered through each domain's service in a fixed number of
+ledger entries (compliance's) and the names of the people behind them (promises and
+plans are payments', above cases: its arrangements panel shows them; the status changes
+they make are here), gathered through each domain's service in a fixed number of
 statements, whatever the history."""
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from agency.cases import repository
 from agency.cases.models import Callback, CaseNote, StatusChange
 from agency.compliance import service as compliance
 from agency.compliance.service import LedgerEntry
-from agency.payments import service as payments_service
-from agency.payments.schemas import PlanSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +24,6 @@ class CaseHistory:
     entries: list[LedgerEntry]
     notes: list[CaseNote]
     status_changes: list[StatusChange]
-    plans: list[PlanSummary]
     callbacks: list[Callback]
     names: dict[int, str]
 
@@ -34,16 +32,12 @@ def case_history(db: Session, *, case_id: int, limit: int | None) -> CaseHistory
     """The case's history, each source capped at ``limit`` + 1 (None: all of it)."""
     entries = compliance.case_ledger(db, case_id=case_id, limit=limit)
     notes, changes, callbacks = repository.case_records(db, case_id, limit=limit)
-    plans = payments_service.plans_of_case(
-        db, case_id=case_id, limit=None if limit is None else limit + 1
-    )
     people = {
         *(e.actor_id for e in entries),
         *(n.author_id for n in notes),
         *(s.by_user_id for s in changes),
-        *(p.created_by_id for p in plans),
         *(c.created_by_id for c in callbacks),
     }
     ids = sorted(p for p in people if p is not None)
     names = {u.id: u.full_name for u in auth_service.users_by_ids(db, ids)} if ids else {}
-    return CaseHistory(entries, notes, changes, plans, callbacks, names)
+    return CaseHistory(entries, notes, changes, callbacks, names)

@@ -21,14 +21,12 @@ from agency.cases.schemas import (
     InconvenientTimeForm,
     PhoneForm,
     PointForm,
-    PromiseForm,
     read_action,
 )
 from agency.compliance import service as compliance
 
 # What the consumer said, by the ``kind`` its form posts.
 RECORD_FORMS: dict[str, type[ActionForm]] = {
-    "promise": PromiseForm,
     "callback": CallbackForm,
     "dispute": DisputeForm,
     "cease": CeaseForm,
@@ -58,9 +56,6 @@ def record(db: Session, *, case: Case, actor_id: int, values: Mapping[str, objec
 
 def _record(db: Session, *, case: Case, actor_id: int, form: ActionForm) -> str:
     match form:
-        case PromiseForm(amount=amount, due_date=due):
-            actions.record_promise(db, case=case, actor_id=actor_id, amount_minor=amount, due=due)
-            return f"Promise to pay {case.bucket(amount)} on {due.isoformat()} recorded."
         case CallbackForm():
             actions.record_callback(
                 db,

@@ -28,7 +28,6 @@ from agency.cases.errors import CaseError
 from agency.cases.models import AssignmentStrategy, CaseStatus, CloseReason
 from agency.kit.forms import BlankIsNone, phrase
 from agency.kit.params import MAX_ID, IdField
-from agency.kit.values import parse_amount
 
 
 class CaseFilters(BaseModel):
@@ -425,19 +424,6 @@ class OutcomeForm(ActionForm):
 
     attempt_id: ChosenId = Field(title="attempt")
     outcome: str = Field(title="outcome")
-
-
-class PromiseForm(ActionForm):
-    """A promise to pay: the amount in major units of the case's currency (validation
-    context ``currency``), read as minor units."""
-
-    amount: int = Field(title="amount")
-    due_date: Day = Field(title="date")
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _minor_units(cls, value: object, info: ValidationInfo) -> int:
-        return parse_amount(str(value), str((info.context or {})["currency"]))
 
 
 class CallbackForm(ActionForm):

@@ -148,8 +148,8 @@ def take_next_case(
 
 @dataclass(frozen=True, slots=True)
 class TimelineItem:
-    """One line of the case's timeline: a ledger entry, note, status change, promise or
-    callback, in words."""
+    """One line of the case's timeline: a ledger entry, note, status change or callback,
+    in words (promises and plans are in the arrangements panel)."""
 
     at: datetime
     kind: str
@@ -283,17 +283,6 @@ def _timeline(
         )
         for change in history.status_changes
     ]
-    for plan in history.plans:
-        dates = ", ".join(due.isoformat() for due in plan.due_dates)
-        items.append(
-            TimelineItem(
-                plan.created_at,
-                "promise" if plan.is_promise else "plan",
-                f"{plan.kind.value} of {plan.total.format()}",
-                f"due {dates} · {plan.status.value}",
-                compliance.who(names, plan.created_by_id),
-            )
-        )
     items += [
         TimelineItem(
             callback.created_at,

@@ -85,7 +85,7 @@ def save_contract(
     if contract is None:
         contract = Contract(client_id=client.id)
         db.add(contract)
-    for field, value in data.model_dump().items():
+    for field, value in data.columns().items():
         setattr(contract, field, value)
     db.flush()
     return contract

@@ -13,7 +13,7 @@ from agency.auth.models import Role, User
 from agency.auth.permissions import require
 from agency.clients import repository, service
 from agency.clients.models import Client, Contract
-from agency.clients.schemas import ClientForm, ContractForm
+from agency.clients.schemas import ALLOCATION_ORDERS, ClientForm, ContractForm
 from agency.db import DbSession
 from agency.kit import flash
 from agency.kit.errors import NotFound, ResponseError
@@ -164,14 +164,27 @@ def _contract_form(
     return render(
         request,
         "clients/contract_form.html",
-        {"client": client, "contract": contract, "values": values, "errors": errors or {}},
+        {
+            "client": client,
+            "contract": contract,
+            "values": values,
+            "errors": errors or {},
+            "allocation_orders": [(o, o.replace(",", " → ")) for o in ALLOCATION_ORDERS],
+        },
     )
 
 
 @router.get("/admin/clients/{client_id}/contracts/new")
 def new_contract(request: Request, db: DbSession, _: Admin, client_id: RowId) -> Response:
     client = _client_or_404(db, client_id)
-    return _contract_form(request, {"currency": client.currency}, client=client, contract=None)
+    values = {
+        "currency": client.currency,
+        "settlements_allowed": "on",
+        "grace_days": "5",
+        "missed_to_break": "1",
+        "allocation_order": "fees,interest,principal",
+    }
+    return _contract_form(request, values, client=client, contract=None)
 
 
 @router.post("/admin/clients/{client_id}/contracts/new")
@@ -194,11 +207,9 @@ def edit_contract(
 ) -> Response:
     client = _client_or_404(db, client_id)
     contract = _contract_or_404(db, client, contract_id)
-    values = {
-        field: "" if getattr(contract, field) is None else str(getattr(contract, field))
-        for field in ContractForm.model_fields
-    }
-    return _contract_form(request, values, client=client, contract=contract)
+    return _contract_form(
+        request, ContractForm.values_of(contract), client=client, contract=contract
+    )
 
 
 @router.post("/admin/clients/{client_id}/contracts/{contract_id}")

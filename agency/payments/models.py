@@ -84,6 +84,8 @@ class PaymentPlan(IdMixin, Base):
         BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
     )
     by_consumer: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The token of the form that made it: the same form posted twice makes one.
+    form_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     # A supervisor's decision on a pending offer.
     decided_by_id: Mapped[int | None] = mapped_column(
@@ -129,6 +131,8 @@ class Installment(IdMixin, Base):
         db_enum(InstallmentStatus, "installment_status"), default=InstallmentStatus.DUE
     )
     missed_at: Mapped[datetime | None]
+    # The date it was due before the consumer moved it (a move is allowed once).
+    moved_from: Mapped[date | None]
 
     plan: Mapped[PaymentPlan] = relationship(back_populates="installments", lazy="raise")
 

@@ -149,13 +149,15 @@ def test_agent_takes_the_next_case_is_stopped_at_quiet_hours_and_records_a_promi
     expect(page.locator("#timeline li.entry").first).to_contain_text("blocked")
     expect(page.locator("h1")).to_contain_text("Dana Lind")  # swapped in place, no reload
 
-    # The consumer (who called in, say) promises to pay: recorded without a reload.
-    page.click("#record-promise summary")
-    page.fill("#f-promise-amount", "50.00")
-    page.fill("#f-promise-date", "2025-06-20")
-    page.click("#record-promise button[type=submit]")
-    expect(page.locator("#action-message")).to_have_text(
-        "Promise to pay $50.00 on 2025-06-20 recorded."
-    )
-    expect(page.locator("#case-status")).to_have_text("promise")
-    expect(page.locator("#timeline")).to_contain_text("promise of $50.00")
+    # The consumer (who called in, say) promises to pay: made in the arrangements panel,
+    # previewed first, without a reload.
+    page.select_option("#f-arr-kind", "promise")
+    page.fill("#f-arr-total", "50.00")
+    page.fill("#f-arr-first_due", "2025-06-20")
+    page.click("#arrangement-builder button[value=preview]")
+    expect(page.locator("#arrangement-preview")).to_contain_text("within the client's authority")
+    page.click("#arrangement-builder button[value=make]")
+    expect(page.locator("#arrangement-notice")).to_have_text("The promise of $50.00 is active.")
+    expect(page.locator("#arrangement-current")).to_contain_text("Promise of $50.00")
+    expect(page.locator("#arrangement-current")).to_contain_text("2025-06-20")
+    expect(page.locator("h1")).to_contain_text("Dana Lind")  # swapped in place, no reload

@@ -44,8 +44,6 @@ def test_compliance_wording_reads_as_a_case_error() -> None:
         (schemas.CallForm, {"contact_point_id": "x"}, "phone: choose one"),
         (schemas.CallForm, {"contact_point_id": "1" * 19}, "phone: choose one"),
         (schemas.OutcomeForm, {"attempt_id": "", "outcome": "no_answer"}, "attempt: choose one"),
-        (schemas.PromiseForm, {"amount": "abc", "due_date": "x"}, "amount: 'abc' is not an amount"),
-        (schemas.PromiseForm, {"amount": "12.50", "due_date": "5/1"}, "date: a date, YYYY-MM-DD"),
         (
             schemas.CallbackForm,
             {"zone": "Europe/Paris", "due_at": "x"},
@@ -87,10 +85,6 @@ def test_blank_controls_are_no_value() -> None:
 
 
 def test_forms_read_what_the_actions_take() -> None:
-    promise = schemas.read_action(
-        schemas.PromiseForm, {"amount": "$1,250.50", "due_date": "2026-12-05"}, currency="USD"
-    )
-    assert (promise.amount, promise.due_date) == (125050, date(2026, 12, 5))
     callback = schemas.read_action(
         schemas.CallbackForm, {"zone": "", "due_at": "2026-12-05T10:00"}, zones=lambda: ZONES
     )

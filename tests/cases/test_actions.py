@@ -27,8 +27,6 @@ from agency.compliance import service as compliance
 from agency.compliance.models import ComplianceFact, EntryKind, FactKind, LedgerEntry, Source
 from agency.compliance.service import ComplianceError
 from agency.kit import clock
-from agency.kit.money import Money
-from agency.payments.models import Installment, PaymentPlan, PlanKind, PlanStatus
 from tests.fixtures.compliance import (
     MONDAY_AFTERNOON,
     NIGHT,
@@ -247,66 +245,7 @@ def test_an_outcome_belongs_to_one_allowed_call_of_this_case_once(
             )
 
 
-# ---- promises and callbacks ----------------------------------------------------------------
-
-
-def test_a_promise_is_a_one_installment_plan_worked_on_its_due_date(
-    db: Session, agent: Any, debtor: Debtor
-) -> None:
-    debtor.case.lease_agent_id = agent.id
-    with clock.frozen(OFFICE_HOURS):
-        plan = actions.record_promise(
-            db, case=debtor.case, actor_id=agent.id, amount_minor=5_000, due=date(2025, 6, 20)
-        )
-    assert plan.kind is PlanKind.PROMISE and plan.status is PlanStatus.ACTIVE
-    assert plan.total == Money(5_000, "USD") and plan.due_dates == (date(2025, 6, 20),)
-    [installment] = db.scalars(select(Installment).where(Installment.plan_id == plan.id))
-    assert installment.due_date == date(2025, 6, 20) and installment.amount_minor == 5_000
-    case = debtor.case
-    assert case.status is CaseStatus.PROMISE
-    midnight_chicago = datetime(2025, 6, 20, 5, 0, tzinfo=UTC)
-    assert case.next_action_at == case.workable_at == midnight_chicago
-    assert case.priority == queue.priority(case, promise=True) >= queue.PROMISE_DUE
-    assert case.lease_agent_id is None
-    # A second promise replaces the first.
-    with clock.frozen(OFFICE_HOURS):
-        actions.record_promise(
-            db, case=case, actor_id=agent.id, amount_minor=10_500, due=date(2025, 6, 9)
-        )
-    assert db.get(PaymentPlan, plan.id).status is PlanStatus.CANCELLED  # type: ignore[union-attr]
-    assert [s for _, s, _ in statuses(db, case)] == ["promise"]
-
-
-@pytest.mark.parametrize(
-    ("amount", "due", "message"),
-    [
-        (0, date(2025, 6, 20), "^amount: must be more than zero"),
-        (10_501, date(2025, 6, 20), r"^amount: must be at most the balance, \$105.00"),
-        (100, date(2025, 6, 8), "^date: cannot be in the past"),
-        (100, date(2025, 9, 8), "^date: at most 90 days ahead"),
-    ],
-)
-def test_a_promise_is_within_the_balance_and_the_next_90_days(
-    db: Session, agent: Any, debtor: Debtor, amount: int, due: date, message: str
-) -> None:
-    with clock.frozen(OFFICE_HOURS), pytest.raises(CaseError, match=message):
-        actions.record_promise(
-            db, case=debtor.case, actor_id=agent.id, amount_minor=amount, due=due
-        )
-    assert db.scalars(select(PaymentPlan).where(PaymentPlan.case_id == debtor.case.id)).all() == []
-
-
-def test_a_promise_on_a_disputed_case_is_refused_by_the_status_machine(
-    db: Session, agent: Any, debtor: Debtor
-) -> None:
-    with clock.frozen(OFFICE_HOURS):
-        actions.record_dispute(
-            db, case=debtor.case, actor_id=agent.id, written=False, received=date(2025, 6, 9)
-        )
-        with pytest.raises(CaseError, match=r"^status: a disputed case cannot become promise"):
-            actions.record_promise(
-                db, case=debtor.case, actor_id=agent.id, amount_minor=100, due=date(2025, 6, 20)
-            )
+# ---- callbacks (promises: tests/payments/arrangements) -------------------------------------
 
 
 def test_a_callback_records_the_consumers_consent_and_comes_first_when_due(

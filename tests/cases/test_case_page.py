@@ -26,7 +26,6 @@ from agency.cases.models import (
 )
 from agency.compliance.models import LedgerEntry
 from agency.kit import clock
-from agency.payments.models import PaymentPlan
 from tests.fixtures.compliance import NIGHT, OFFICE_HOURS, Debtor, flags, make_debtor
 from tests.fixtures.factories import ClientFactory, UserFactory, case_for
 from tests.fixtures.web import post_form, sign_in
@@ -190,57 +189,6 @@ def test_a_bad_outcome_is_an_inline_error(
 
 
 # ---- recording ---------------------------------------------------------------------------------
-
-
-def test_a_promise_to_pay_from_the_form(
-    client: TestClient, db: Session, agent: User, debtor: Debtor
-) -> None:
-    response = post_form(
-        client,
-        f"/cases/{debtor.case.id}/record",
-        {"kind": "promise", "amount": "$50.25", "due_date": "2025-06-20"},
-        headers=HTMX,
-    )
-    assert response.status_code == 200
-    assert "Promise to pay $50.25 on 2025-06-20 recorded." in response.text
-    assert ">promise<" in response.text  # the status badge
-    db.expire_all()
-    [plan] = db.scalars(select(PaymentPlan).where(PaymentPlan.case_id == debtor.case.id))
-    assert plan.total_minor == 5_025
-
-
-@pytest.mark.parametrize(
-    ("values", "message", "field"),
-    [
-        ({"amount": "50.255", "due_date": "2025-06-20"}, "more than 2 decimal places", "amount"),
-        ({"amount": "lots", "due_date": "2025-06-20"}, "is not an amount", "amount"),
-        ({"amount": "500", "due_date": "2025-06-20"}, "must be at most the balance", "amount"),
-        ({"amount": "5", "due_date": "soon"}, "a date, YYYY-MM-DD", "due_date"),
-        ({"amount": "5", "due_date": "2025-01-01"}, "cannot be in the past", "due_date"),
-    ],
-)
-def test_a_bad_promise_names_its_field_and_saves_nothing(
-    client: TestClient,
-    db: Session,
-    agent: User,
-    debtor: Debtor,
-    values: dict[str, str],
-    message: str,
-    field: str,
-) -> None:
-    response = post_form(client, f"/cases/{debtor.case.id}/record", {"kind": "promise", **values})
-    assert response.status_code == 422
-    assert message in response.text
-    assert f'id="e-promise-{field}"' in response.text
-    assert f'value="{values["amount"]}"' in response.text  # what was typed is kept
-    # htmx gets the same form back with 200 (htmx does not swap a 4xx).
-    swapped = post_form(
-        client, f"/cases/{debtor.case.id}/record", {"kind": "promise", **values}, headers=HTMX
-    )
-    assert swapped.status_code == 200 and message in swapped.text
-    db.expire_all()
-    assert db.scalar(select(func.count()).select_from(PaymentPlan)) == 0
-    assert db.get(type(debtor.case), debtor.case.id).status is CaseStatus.NEW  # type: ignore[union-attr]
 
 
 def test_a_written_dispute_within_the_validation_period_holds_the_case(

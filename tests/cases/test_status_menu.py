@@ -80,7 +80,7 @@ def test_the_menu_offers_only_closing_for_a_judgement(
     closed = submit(client, html, "close-form", close_reason="uncollectible", reason="no assets")
     assert "The case is now closed." in closed
     # Closed: no Call button, nothing more to record, and no menu.
-    assert 'id="call-button"' not in closed and 'id="record-promise"' not in closed
+    assert 'id="call-button"' not in closed and 'id="record-callback"' not in closed
     assert 'id="case-closed"' in closed and "(uncollectible)" in closed
     assert 'id="close-form"' not in closed
     assert status_of(db, debtor.case) is CaseStatus.CLOSED
