@@ -64,6 +64,9 @@ from agency.outreach import (
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
+from agency.payments.providers import provider_views as payment_provider_views
+from agency.payments.providers import views as payment_charge_views
+from agency.payments.providers import webhooks as stripe_webhooks
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 
@@ -402,6 +405,9 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(letter_views.router, include_in_schema=False)
     app.include_router(outreach_call_views.router, include_in_schema=False)
     app.include_router(outreach_voice_webhooks.router)
+    app.include_router(stripe_webhooks.router)
+    app.include_router(payment_charge_views.router, include_in_schema=False)
+    app.include_router(payment_provider_views.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:
