@@ -67,6 +67,7 @@ from agency.outreach import webhooks as outreach_webhooks
 from agency.payments.providers import provider_views as payment_provider_views
 from agency.payments.providers import views as payment_charge_views
 from agency.payments.providers import webhooks as stripe_webhooks
+from agency.payments.schedule import api as schedule_api
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 
@@ -393,6 +394,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(compliance_views.router, include_in_schema=False)
     app.include_router(referrals_api.router)
     app.include_router(compliance_api.router)
+    app.include_router(schedule_api.router)
     app.include_router(outreach_webhooks.router)
     app.include_router(opt_out_views.router, include_in_schema=False)
     app.include_router(outbox_views.router, include_in_schema=False)
