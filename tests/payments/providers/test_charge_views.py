@@ -58,6 +58,16 @@ def test_the_sandbox_form_posted_as_rendered_takes_and_posts_the_payment(
     assert next_fields["token"] != fields["token"]
 
 
+def test_the_case_pages_panel_loads_the_form_as_a_fragment(
+    client: TestClient, db: Session, admin: None
+) -> None:
+    case = CaseFactory()
+    answer = client.get(f"/cases/{case.id}/payments/charge", headers=HTMX)
+    assert answer.status_code == 200
+    assert answer.text.lstrip().startswith('<div id="payment-charge"')
+    assert f'hx-post="/cases/{case.id}/payments/charge"' in answer.text
+
+
 def test_a_declined_test_card_says_why_and_posts_nothing(
     client: TestClient, db: Session, admin: None
 ) -> None:
