@@ -18,12 +18,11 @@ import logging
 from typing import Annotated, Any
 
 import stripe
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from agency.config import get_settings
 from agency.db import DbSession
-from agency.kit.bodies import RawBody
 from agency.kit.errors import ApiError
 from agency.payments.providers import events
 from agency.payments.providers.stripe_provider import NAME as STRIPE
@@ -35,8 +34,18 @@ MAX_BYTES = 256 * 1024
 SIGNATURE_MAX = 2048
 
 
+async def _body(request: Request) -> bytes:
+    """The raw body, received on the event loop (the verification needs its exact bytes).
+    A form already read (CSRF reads the form of a post that carries a session cookie)
+    is not Stripe's JSON."""
+    try:
+        return await request.body()
+    except RuntimeError:  # the stream was consumed as a form
+        raise ApiError(400, "the body is not a JSON event") from None
+
+
 def verified_event(
-    raw: RawBody,
+    raw: Annotated[bytes, Depends(_body)],
     stripe_signature: Annotated[str | None, Header(max_length=SIGNATURE_MAX)] = None,
 ) -> dict[str, Any]:
     """The event, once its signature is checked (ApiError 400 otherwise)."""
