@@ -184,6 +184,19 @@ class Settings(BaseSettings):
     # The hour (0-23, the agency's time zone) from which the day's letters go into the
     # print batch (docs/outreach.md, "Letters and print batches").
     letter_batch_hour: int = Field(default=16, ge=0, le=23)
+    # Payments (agency.payments.providers).  With the Stripe secret key set, cards and US
+    # bank accounts are charged through Stripe (PaymentIntents; the card entered in
+    # Stripe.js's Payment Element, never in our forms) and the payment is posted when
+    # Stripe's signed webhook says it succeeded; without, through the sandbox, which
+    # answers as Stripe's test cards do and posts at once.  The publishable key goes to
+    # the browser (Stripe.js); the webhook secret (whsec_...) checks each webhook's
+    # Stripe-Signature: without it every webhook is refused.
+    stripe_secret_key: str = Field(default="", repr=False)
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = Field(default="", repr=False)
+    # The sandbox's "disputed later" test card (4000000000000259): how long after its
+    # payment succeeds the sandbox delivers the dispute (a chargeback), as a job.
+    sandbox_dispute_after_seconds: float = Field(default=60, ge=0, le=7 * 24 * 3600)
     # The agency's own time zone: screens show times in it, and "today" (the supervisor's
     # counts, the agent's due today) starts at its midnight.  Records keep UTC.
     time_zone: str = "UTC"

@@ -67,6 +67,9 @@ from agency.outreach import webhooks as outreach_webhooks
 from agency.payments.arrangements import approval_views as arrangement_approval_views
 from agency.payments.arrangements import views as arrangement_views
 from agency.payments.posting import views as posting_views
+from agency.payments.providers import provider_views as payment_provider_views
+from agency.payments.providers import views as payment_charge_views
+from agency.payments.providers import webhooks as stripe_webhooks
 from agency.payments.receipts import views as receipt_views
 from agency.payments.schedule import api as schedule_api
 from agency.referrals import api as referrals_api
@@ -411,6 +414,9 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(outreach_voice_webhooks.router)
     app.include_router(arrangement_views.router, include_in_schema=False)
     app.include_router(arrangement_approval_views.router, include_in_schema=False)
+    app.include_router(stripe_webhooks.router)
+    app.include_router(payment_charge_views.router, include_in_schema=False)
+    app.include_router(payment_provider_views.router, include_in_schema=False)
     app.include_router(receipt_views.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)

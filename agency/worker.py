@@ -35,6 +35,7 @@ TASK_MODULES = [
     "agency.compliance.tasks",
     "agency.outreach.tasks",
     "agency.payments.tasks",
+    "agency.payments.providers.tasks",
     "agency.referrals.tasks",
 ]
 
@@ -118,11 +119,14 @@ def _logging(**_kwargs: Any) -> None:
 _BUFFER_KEY = "agency.jobs"
 
 
-def enqueue(db: Session, task_name: str, *args: int | str | list[int]) -> None:
+def enqueue(
+    db: Session, task_name: str, *args: int | str | list[int], countdown: float | None = None
+) -> None:
     """Send ``task_name(*args)`` once ``db`` commits; forget it if ``db`` rolls back, or
-    if the savepoint it was queued in does (a row set aside, an action refused)."""
+    if the savepoint it was queued in does (a row set aside, an action refused).
+    ``countdown``: run it that many seconds after the commit, not at once."""
     queued_in = db.get_nested_transaction() or db.get_transaction()
-    db.info.setdefault(_BUFFER_KEY, []).append((task_name, args, queued_in))
+    db.info.setdefault(_BUFFER_KEY, []).append((task_name, args, queued_in, countdown))
 
 
 # In-process jobs run one at a time on a background thread, after the response: the
@@ -140,14 +144,25 @@ def _run_here(task_name: str, args: tuple[Any, ...]) -> None:
         log.exception("job %s failed", task_name)
 
 
-def run_job(task_name: str, *args: Any) -> None:
-    """Send a job to the broker, or, with in-process jobs, to the local job thread."""
+def run_job(task_name: str, *args: Any, countdown: float | None = None) -> None:
+    """Send a job to the broker, or, with in-process jobs, to the local job thread;
+    ``countdown`` seconds from now when given (with in-process jobs a timer holds it:
+    a job still waiting when the process exits is lost)."""
     if celery_app.conf.task_always_eager:
         celery_app.loader.import_default_modules()
-        with _pending_lock:
-            _pending.append(_local_jobs.submit(_run_here, task_name, args))
+        if countdown:
+            timer = threading.Timer(countdown, _submit, (task_name, args))
+            timer.daemon = True
+            timer.start()
+        else:
+            _submit(task_name, args)
     else:
-        celery_app.send_task(task_name, args=list(args))
+        celery_app.send_task(task_name, args=list(args), countdown=countdown or None)
+
+
+def _submit(task_name: str, args: tuple[Any, ...]) -> None:
+    with _pending_lock:
+        _pending.append(_local_jobs.submit(_run_here, task_name, args))
 
 
 # Set when the server is shutting down: a long in-process job (a placement) stops at its
@@ -172,8 +187,8 @@ def _send_buffered_jobs(session: Session) -> None:
     # outermost commit, or a rollback after the savepoint would leave them sent.
     if session.in_nested_transaction():
         return
-    for task_name, args, _queued_in in session.info.pop(_BUFFER_KEY, []):
-        run_job(task_name, *args)
+    for task_name, args, _queued_in, countdown in session.info.pop(_BUFFER_KEY, []):
+        run_job(task_name, *args, countdown=countdown)
 
 
 @event.listens_for(Session, "after_soft_rollback")
