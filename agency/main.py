@@ -64,6 +64,10 @@ from agency.outreach import (
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
+from agency.payments.self_service import action_views as self_service_actions
+from agency.payments.self_service import staff_views as self_service_staff
+from agency.payments.self_service import uploads
+from agency.payments.self_service import views as self_service_views
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 
@@ -220,6 +224,7 @@ def _body_limits() -> Limits:
                 MAX_SCENARIO_BYTES, "the scenario is larger than 10 MB"
             ),
         },
+        patterns=[("POST", uploads.DISPUTE_ROUTE, uploads.DISPUTE_LIMIT)],
     )
 
 
@@ -402,6 +407,9 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(letter_views.router, include_in_schema=False)
     app.include_router(outreach_call_views.router, include_in_schema=False)
     app.include_router(outreach_voice_webhooks.router)
+    app.include_router(self_service_views.router, include_in_schema=False)
+    app.include_router(self_service_actions.router, include_in_schema=False)
+    app.include_router(self_service_staff.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:
