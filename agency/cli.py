@@ -15,6 +15,7 @@ from agency.config import VAR, get_settings
 from agency.kit import logs
 from agency.kit.cli import fail, require_migrated
 from agency.outreach import cli as outreach_cli
+from agency.payments import cli as payments_cli
 from agency.referrals import cli as referrals_cli
 
 # Each command imports what it uses: `agency compliance evaluate` (no database) must not
@@ -162,6 +163,7 @@ app.add_typer(referrals_cli.app, name="referrals")
 app.add_typer(compliance_cli.app, name="compliance")
 app.add_typer(cases_cli.app, name="cases")
 app.add_typer(outreach_cli.app, name="outreach")
+app.add_typer(payments_cli.app, name="payments")
 
 
 def main() -> None:

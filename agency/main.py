@@ -64,6 +64,7 @@ from agency.outreach import (
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
+from agency.payments.schedule import api as schedule_api
 from agency.payments.self_service import action_views as self_service_actions
 from agency.payments.self_service import staff_views as self_service_staff
 from agency.payments.self_service import uploads
@@ -395,6 +396,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(compliance_views.router, include_in_schema=False)
     app.include_router(referrals_api.router)
     app.include_router(compliance_api.router)
+    app.include_router(schedule_api.router)
     app.include_router(outreach_webhooks.router)
     app.include_router(opt_out_views.router, include_in_schema=False)
     app.include_router(outbox_views.router, include_in_schema=False)

@@ -188,8 +188,9 @@ def test_anonymous_users_are_refused_on_every_private_route(
     assert checked >= 15
 
 
-# JSON routes for signed-in staff rather than clients' machines.
-OFFICER_API = {"/api/v1/compliance/evaluate"}
+# JSON routes for signed-in staff (the schedules: staff or clients' machines), where a
+# merchant user's session is refused (403) rather than unknown (401).
+OFFICER_API = {"/api/v1/compliance/evaluate", "/api/v1/schedules"}
 
 
 def test_merchant_of_a_never_sees_or_touches_client_b(

@@ -91,5 +91,6 @@ def test_api_docs_use_vendored_swagger_and_show_the_json_api_only(client: TestCl
         "/api/v1/placements/{placement_id}/errors",
         "/api/v1/accounts/{client_reference}/{action}",
         "/api/v1/compliance/evaluate",
+        "/api/v1/schedules",
     }
     assert "HTTPBearer" in schema["components"]["securitySchemes"]

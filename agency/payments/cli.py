@@ -1,0 +1,50 @@
+"""``agency payments ...``: payment arrangements from the command line.
+
+    agency payments schedule FILE.json
+
+``schedule`` computes one scenario of ``payment-schedules.md`` without a database and
+prints the schedule as one JSON object (exit 0).  A file that cannot be read or is not a
+valid scenario prints one line on standard error naming the path of what is wrong
+(``offer.count: must be a whole number from 1 to 120``) and exits 2.  The schedule code
+(and with it SQLAlchemy's enums and the holiday tables) is imported only when the
+command runs, so ``agency`` itself starts quickly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+
+app = typer.Typer(help="Payments: arrangements computed from scenario files.", no_args_is_help=True)
+
+
+@app.command("schedule")
+def schedule_command(
+    scenario: Path = typer.Argument(..., help="a scenario JSON file (payment-schedules.md)"),
+) -> None:
+    """Compute a promise, plan or settlement and print its schedule as JSON."""
+    from agency.kit.json_input import JsonInputError
+    from agency.payments.schedule.scenario import MAX_SCENARIO_BYTES, read_document, run_scenario
+    from agency.payments.schemas import PaymentError
+
+    try:
+        with scenario.open("rb") as stream:
+            raw = stream.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as exc:
+        _refuse(str(scenario), f"cannot read: {exc.strerror or exc}")
+    try:
+        output = run_scenario(read_document(raw))
+    except JsonInputError as exc:
+        _refuse(exc.path or str(scenario), exc.reason)
+    except PaymentError as exc:
+        _refuse(exc.field or str(scenario), exc.message)
+    typer.echo(json.dumps(output))
+
+
+def _refuse(path: str, message: str) -> NoReturn:
+    """One line on standard error naming the path, and exit 2."""
+    typer.echo(f"{path}: {message}", err=True)
+    raise typer.Exit(2)
