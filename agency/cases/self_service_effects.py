@@ -40,8 +40,9 @@ _STOPS: dict[str, tuple[Channel, FactKind]] = {
 
 
 def page_case(db: Session, *, case_id: int, lock: bool = False) -> Case | None:
-    """The case a self-service link names, with its consumer (and contact points), client
-    and contract; locked (PostgreSQL) when the consumer is about to change it."""
+    """The case a self-service link names, with its consumer, client and contract; locked
+    (PostgreSQL), with the consumer's contact points, when the consumer is about to
+    change it (``stop_channel`` reads them)."""
     return repo.page_case(db, case_id, lock=lock)
 
 

@@ -11,12 +11,14 @@ from agency.cases.models import Case, Consumer
 
 
 def page_case(db: Session, case_id: int, *, lock: bool = False) -> Case | None:
-    """The case with its consumer (and contact points), client and contract; its row
-    locked until the transaction ends (PostgreSQL) when ``lock``."""
+    """The case with its consumer (and contact points, loaded by a second query only
+    when ``lock``: the pages that change the case), client and contract; its row locked
+    until the transaction ends (PostgreSQL) when ``lock``."""
+    consumer = joinedload(Case.consumer)
     query = (
         select(Case)
         .options(
-            joinedload(Case.consumer).selectinload(Consumer.contact_points),
+            consumer.selectinload(Consumer.contact_points) if lock else consumer,
             joinedload(Case.client),
             joinedload(Case.contract),
         )
