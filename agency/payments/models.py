@@ -5,7 +5,6 @@ the consumer's self-service link state."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -26,34 +25,34 @@ from agency.db import Base, BigIntKey, IdMixin, Json
 from agency.kit import clock
 from agency.kit.enums import db_enum
 from agency.kit.money import Money
+from agency.payments.kinds import (
+    AttemptStatus,
+    Frequency,
+    InstallmentStatus,
+    PaymentMethod,
+    PlanKind,
+    PlanStatus,
+    ReversalKind,
+)
 
-
-class PlanKind(StrEnum):
-    PROMISE = "promise"  # the consumer promised one payment on a date
-    PLAN = "plan"  # the whole balance in installments
-    SETTLEMENT = "settlement"  # less than the balance, accepted in full settlement
-
-
-class PlanStatus(StrEnum):
-    PENDING = "pending"  # beyond the client's authority: waiting for a supervisor
-    ACTIVE = "active"
-    KEPT = "kept"
-    BROKEN = "broken"
-    CANCELLED = "cancelled"
-    REFUSED = "refused"  # a supervisor refused it (with a reason)
-
-
-class Frequency(StrEnum):
-    WEEKLY = "weekly"
-    FORTNIGHTLY = "fortnightly"
-    MONTHLY = "monthly"
-
-
-class InstallmentStatus(StrEnum):
-    DUE = "due"
-    PAID = "paid"
-    MISSED = "missed"
-    CANCELLED = "cancelled"
+# The enumerations live in agency.payments.kinds (no SQLAlchemy there) and are
+# re-exported here beside the tables that use them.
+__all__ = [
+    "AttemptStatus",
+    "ConsumerUpload",
+    "Frequency",
+    "Installment",
+    "InstallmentStatus",
+    "Payment",
+    "PaymentAttempt",
+    "PaymentMethod",
+    "PaymentPlan",
+    "PlanKind",
+    "PlanStatus",
+    "Reversal",
+    "ReversalKind",
+    "SelfServiceAccess",
+]
 
 
 class PaymentPlan(IdMixin, Base):
@@ -134,15 +133,6 @@ class Installment(IdMixin, Base):
     plan: Mapped[PaymentPlan] = relationship(back_populates="installments", lazy="raise")
 
 
-class PaymentMethod(StrEnum):
-    CARD = "card"
-    ACH = "ach"  # a US bank account debit
-    BANK_TRANSFER = "bank_transfer"
-    CHEQUE = "cheque"
-    CASH = "cash"
-    DIRECT = "direct"  # the consumer paid the client, who reported it
-
-
 class Payment(IdMixin, Base):
     """Money received for a case, never edited: a reversal is its own record.  The
     amount is allocated across the case's buckets (``fees_minor`` + ``interest_minor``
@@ -205,13 +195,6 @@ class Payment(IdMixin, Base):
         return Money(self.amount_minor, self.currency)
 
 
-class ReversalKind(StrEnum):
-    NSF = "nsf"  # the cheque or debit bounced: not sufficient funds
-    RETURNED_ACH = "returned_ach"
-    CHARGEBACK = "chargeback"  # a card dispute lost
-    CORRECTION = "correction"  # staff posted it in error
-
-
 class Reversal(IdMixin, Base):
     """A payment taken back, whole: its allocation is undone and the balance reopens.
     One per payment (the unique key refuses a second, even from two clicks at once)."""
@@ -236,12 +219,6 @@ class Reversal(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
 
     payment: Mapped[Payment] = relationship(back_populates="reversal", lazy="raise")
-
-
-class AttemptStatus(StrEnum):
-    PROCESSING = "processing"  # created at the provider, waiting for its answer
-    SUCCEEDED = "succeeded"  # posted as ``payment_id``
-    FAILED = "failed"  # declined, insufficient funds, cancelled
 
 
 class PaymentAttempt(IdMixin, Base):

@@ -6,16 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from agency.kit.money import Money
-from agency.payments.models import (
-    Frequency,
-    PaymentMethod,
-    PaymentPlan,
-    PlanKind,
-    PlanStatus,
-    ReversalKind,
-)
+from agency.payments.kinds import Frequency, PaymentMethod, PlanKind, PlanStatus, ReversalKind
+
+if TYPE_CHECKING:
+    from agency.payments.models import PaymentPlan
 
 
 class PaymentError(ValueError):

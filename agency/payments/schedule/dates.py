@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from functools import cache
 
-from agency.payments.models import Frequency
+from agency.payments.kinds import Frequency
 from agency.payments.schemas import PaymentError
 
 _DAYS = {Frequency.WEEKLY: 7, Frequency.FORTNIGHTLY: 14}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from agency.kit.money import MoneyError, max_minor, minor_digits
-from agency.payments.models import PlanKind
+from agency.payments.kinds import PlanKind
 from agency.payments.schedule import authority as limits
 from agency.payments.schedule.amounts import (
     MAX_INSTALLMENTS,

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from agency.kit.json_input import JsonInputError, load_json
 from agency.kit.money import MoneyError, check_currency
-from agency.payments.models import Frequency, PlanKind
+from agency.payments.kinds import Frequency, PlanKind
 from agency.payments.schedule.amounts import format_amount, parse_amount, parse_percent
 from agency.payments.schemas import Authority, DownPayment, Offer, PaymentError, Schedule
 
