@@ -56,7 +56,9 @@ def test_a_dispute_in_the_validation_period_holds_the_case_and_blocks_a_text(
     with clock.frozen(IN_PERIOD):
         consumer = make_consumer()
         pass_identity(client, consumer)
-        done = _post_dispute(client, consumer, "I paid this in 2023.", ("letter.pdf", PDF, "application/pdf"))
+        done = _post_dispute(
+            client, consumer, "I paid this in 2023.", ("letter.pdf", PDF, "application/pdf")
+        )
         assert done.status_code == 200, done.text
         assert "We will stop collecting this debt" in done.text
     db.expire_all()
@@ -77,7 +79,10 @@ def test_a_dispute_in_the_validation_period_holds_the_case_and_blocks_a_text(
     sign_in(client, db, agent)
     with clock.frozen(IN_PERIOD):
         page = client.get(f"/cases/{case.id}")
-    assert "On their page: disputed the debt in writing (with the file letter.pdf): I paid this in 2023." in page.text
+    assert (
+        "On their page: disputed the debt in writing (with the file letter.pdf): I paid this in 2023."
+        in page.text
+    )
     assert "the consumer" in page.text
 
 
@@ -164,8 +169,13 @@ def test_stopping_calls_records_do_not_call(client: TestClient, db: Session) -> 
         pass_identity(client, consumer)
         page = client.get(f"{consumer.path}/stop")
         fields = dict(form_fields(page.text, f"{consumer.path}/stop"))
-        assert client.post(f"{consumer.path}/stop", data={**fields, "channel": "call"}).status_code == 200
-    assert [f.contact_point_id for f in _facts(db, consumer, FactKind.DO_NOT_CALL)] == [consumer.debtor.phone.id]
+        assert (
+            client.post(f"{consumer.path}/stop", data={**fields, "channel": "call"}).status_code
+            == 200
+        )
+    assert [f.contact_point_id for f in _facts(db, consumer, FactKind.DO_NOT_CALL)] == [
+        consumer.debtor.phone.id
+    ]
     assert not gate_at(db, consumer.debtor, IN_PERIOD, channel="call").allowed
     assert gate_at(db, consumer.debtor, IN_PERIOD, channel="sms").allowed
 

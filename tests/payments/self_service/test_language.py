@@ -24,7 +24,9 @@ def test_every_entry_has_both_languages_with_the_same_blanks() -> None:
         assert _blanks(en) == _blanks(es), key
 
 
-def test_the_switch_changes_the_words_and_the_lang_attribute(client: TestClient, db: Session) -> None:
+def test_the_switch_changes_the_words_and_the_lang_attribute(
+    client: TestClient, db: Session
+) -> None:
     with clock.frozen(IN_PERIOD):
         consumer = make_consumer()
         first = client.get(consumer.path)
@@ -36,7 +38,10 @@ def test_the_switch_changes_the_words_and_the_lang_attribute(client: TestClient,
         pass_identity(client, consumer)
         account = client.get(consumer.path)
         assert '<html lang="es">' in account.text
-        assert "Su cuenta" in account.text and "Esta es una comunicación de un cobrador" in account.text
+        assert (
+            "Su cuenta" in account.text
+            and "Esta es una comunicación de un cobrador" in account.text
+        )
         assert re.search(r"Lo que debe: <span[^>]*>\$105.00<", account.text)
         dispute = client.get(f"{consumer.path}/dispute")
         assert "Disputar esta deuda" in dispute.text
@@ -44,7 +49,9 @@ def test_the_switch_changes_the_words_and_the_lang_attribute(client: TestClient,
         assert '<html lang="en">' in back.text and "Stop texts, e-mails or calls" in back.text
 
 
-def test_a_spanish_speaker_is_answered_in_spanish_from_the_first_page(client: TestClient, db: Session) -> None:
+def test_a_spanish_speaker_is_answered_in_spanish_from_the_first_page(
+    client: TestClient, db: Session
+) -> None:
     with clock.frozen(IN_PERIOD):
         consumer = make_consumer(language="es")
         assert '<html lang="es">' in client.get(consumer.path).text

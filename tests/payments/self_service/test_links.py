@@ -4,8 +4,10 @@ revocation all hold; every refused link gets the same page, whatever was wrong."
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -16,7 +18,7 @@ from agency.outreach.composing import self_service_link
 from agency.payments.self_service import links
 from tests.fixtures.factories import UserFactory
 from tests.fixtures.forms import form_posting_to
-from tests.fixtures.web import sign_in
+from tests.fixtures.web import csrf_token, sign_in
 from tests.payments.self_service.helpers import IN_PERIOD, make_consumer
 
 
@@ -91,6 +93,25 @@ def test_a_link_signed_after_the_revocation_works(client: TestClient, db: Sessio
     with clock.frozen(IN_PERIOD + timedelta(days=1)):
         assert client.get(fresh).status_code == 200
         assert client.get(consumer.path).status_code == 404
+
+
+def test_every_route_of_the_page_answers_a_forged_link_alike(app: Any, client: TestClient) -> None:
+    forged = signed.sign("another-purpose", {"case": 1, "consumer": 1})
+    token = csrf_token(client)
+    checked = 0
+    for route in iter_route_contexts(app.routes):
+        path = route.path or ""
+        if not path.startswith("/pay/"):
+            continue
+        url = path.replace("{token}", forged).replace("{document_id}", "1")
+        url = url.replace("{payment_id}", "1")
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            sent = {"csrf_token": token} if method == "POST" else None
+            response = client.request(method, url, data=sent)
+            assert response.status_code == 404, f"{method} {path}: {response.status_code}"
+            assert "This link does not work" in response.text
+            checked += 1
+    assert checked >= 6
 
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.ADMIN, Role.AGENT])
