@@ -80,8 +80,8 @@ def test_a_dispute_in_the_validation_period_holds_the_case_and_blocks_a_text(
     with clock.frozen(IN_PERIOD):
         page = client.get(f"/cases/{case.id}")
     assert (
-        "On their page: disputed the debt in writing (with the file letter.pdf): I paid this in 2023."
-        in page.text
+        "On their page: disputed the debt in writing (with the file letter.pdf): "
+        "I paid this in 2023." in page.text
     )
     assert "the consumer" in page.text
 
