@@ -64,6 +64,7 @@ from agency.outreach import (
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
+from agency.payments.receipts import views as receipt_views
 from agency.payments.schedule import api as schedule_api
 from agency.payments.self_service import action_views as self_service_actions
 from agency.payments.self_service import staff_views as self_service_staff
@@ -409,6 +410,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(letter_views.router, include_in_schema=False)
     app.include_router(outreach_call_views.router, include_in_schema=False)
     app.include_router(outreach_voice_webhooks.router)
+    app.include_router(receipt_views.router, include_in_schema=False)
     app.include_router(self_service_views.router, include_in_schema=False)
     app.include_router(self_service_actions.router, include_in_schema=False)
     app.include_router(self_service_staff.router, include_in_schema=False)

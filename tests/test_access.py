@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from agency.auth.models import Role
 from agency.cases.models import ConsumerPair, MoveBatch
 from agency.clients.models import ApiKey
+from agency.payments.models import Payment, PaymentMethod, PaymentPlan, PlanKind
 from tests.fixtures.factories import (
     ClientFactory,
     ConsumerFactory,
@@ -136,6 +138,24 @@ def tenants(db: Session) -> Tenants:
         channel="phone",
     )
     db.add(pair_b)
+    # B's promise and a payment on it: their receipt and confirmation PDFs.
+    plan_b = PaymentPlan(
+        case_id=case_b.id, kind=PlanKind.PROMISE, currency="USD", total_minor=1_000
+    )
+    db.add(plan_b)
+    db.flush()
+    payment_b = Payment(
+        case_id=case_b.id,
+        plan_id=plan_b.id,
+        amount_minor=1_000,
+        currency="USD",
+        method=PaymentMethod.CASH,
+        received_on=date(2025, 6, 2),
+        effective_on=date(2025, 6, 2),
+        provider="manual",
+        principal_minor=1_000,
+    )
+    db.add(payment_b)
     db.flush()
     ids: dict[str, int | str] = {
         "team_id": team.id,
@@ -156,6 +176,8 @@ def tenants(db: Session) -> Tenants:
         "consent_id": 1,
         "token": "not-a-token",
         "template_id": 1,
+        "payment_id": payment_b.id,
+        "plan_id": plan_b.id,
     }
     markers = [
         "Bravo Utilities Zq",

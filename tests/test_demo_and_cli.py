@@ -174,7 +174,12 @@ def outreach_demo_is_there(db: Session) -> None:
     assert {(t.channel, t.language) for t in templates} == {
         (channel, language) for channel in MessageChannel for language in LANGUAGES
     }
-    assert {t.key for t in templates} == {"first-notice", "payment-reminder"}
+    assert {t.key for t in templates} == {
+        "first-notice",
+        "payment-reminder",
+        "payment-receipt",
+        "plan-confirmation",
+    }
     assert all(t.version == 1 and t.is_active for t in templates)
     for template in templates:
         version = db.scalar(
@@ -191,7 +196,7 @@ def outreach_demo_is_there(db: Session) -> None:
         )
         assert checked.ok, (template.key, checked.problems)
         assert version.traits["full_mini_miranda"] is template.first_contact
-    assert len(templates) == len(DRAFTS) == 16
+    assert len(templates) == len(DRAFTS) == 24
     messages = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     by_status = {(m.channel, m.status) for m in messages}
     assert (MessageChannel.SMS, MessageStatus.DELIVERED) in by_status

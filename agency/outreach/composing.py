@@ -11,6 +11,7 @@ from agency.kit.money import Money
 from agency.outreach import outbox, versions
 from agency.outreach.models import MessageTemplate, TemplateVersion
 from agency.outreach.opt_out import opt_out_url
+from agency.outreach.payment_words import ArrangementFacts, PaymentFacts
 from agency.outreach.segments import count_segments
 from agency.outreach.templating import (
     AgencyContact,
@@ -37,16 +38,29 @@ def agency_contact() -> AgencyContact:
     )
 
 
-def self_service_link(case: Case) -> str:
-    """The consumer's signed link to their own page for ``case`` (the page itself comes
-    with payments' self-service screens)."""
-    token = signed.sign(SELF_SERVICE, {"case": case.id, "consumer": case.consumer_id})
+def self_service_url(*, case_id: int, consumer_id: int) -> str:
+    """The consumer's signed link to their own page for case ``case_id`` (the page
+    itself comes with payments' self-service screens): printed on letters too."""
+    token = signed.sign(SELF_SERVICE, {"case": case_id, "consumer": consumer_id})
     return f"{get_settings().public_url.rstrip('/')}/pay/{token}"
 
 
+def self_service_link(case: Case) -> str:
+    """``self_service_url`` of ``case``."""
+    return self_service_url(case_id=case.id, consumer_id=case.consumer_id)
+
+
 def variables_for(
-    case: Case, *, client_name: str, point: ContactPoint, language: Language
+    case: Case,
+    *,
+    client_name: str,
+    point: ContactPoint,
+    language: Language,
+    payment: PaymentFacts | None = None,
+    arrangement: ArrangementFacts | None = None,
 ) -> dict[str, str | dict[str, str]]:
+    """The variables of a message about ``case`` to ``point``; ``payment`` and
+    ``arrangement`` for a receipt and a plan confirmation."""
     return build_variables(
         language=language,
         first_name=case.first_name,
@@ -62,6 +76,8 @@ def variables_for(
         self_service_link=self_service_link(case),
         opt_out_email_link=opt_out_url(consumer_id=case.consumer_id, contact_point_id=point.id),
         today=clock.now().astimezone(clock.office_zone()).date(),
+        payment=payment,
+        arrangement=arrangement,
     )
 
 
@@ -72,15 +88,23 @@ def rendered(
     case: Case,
     client_name: str,
     point: ContactPoint,
+    payment: PaymentFacts | None = None,
+    arrangement: ArrangementFacts | None = None,
 ) -> RenderedParts:
     parsed = parse_template(
         TemplateParts(subject=version.subject, body=version.body, html=version.html),
         channel=template.channel.value,
     )
     language: Language = "es" if template.language == "es" else "en"
-    return render(
-        parsed, variables_for(case, client_name=client_name, point=point, language=language)
+    variables = variables_for(
+        case,
+        client_name=client_name,
+        point=point,
+        language=language,
+        payment=payment,
+        arrangement=arrangement,
     )
+    return render(parsed, variables)
 
 
 def draft_for(
@@ -90,9 +114,20 @@ def draft_for(
     case: Case,
     client_name: str,
     point: ContactPoint,
+    payment: PaymentFacts | None = None,
+    arrangement: ArrangementFacts | None = None,
 ) -> outbox.Draft:
-    """The message ``version`` says to this case's consumer at ``point``."""
-    words = rendered(version, template, case=case, client_name=client_name, point=point)
+    """The message ``version`` says to this case's consumer at ``point`` (with a
+    receipt's ``payment``, a confirmation's ``arrangement``)."""
+    words = rendered(
+        version,
+        template,
+        case=case,
+        client_name=client_name,
+        point=point,
+        payment=payment,
+        arrangement=arrangement,
+    )
     return outbox.Draft(
         channel=template.channel,
         subject=words.subject,

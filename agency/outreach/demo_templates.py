@@ -2,7 +2,10 @@
 voice script) and language (en, es), a first notice, which may be the first
 communication and so carries the full mini-Miranda, and a payment reminder for later
 communications, which says only that it is from a debt collector (the gate then keeps it
-from being a first communication).
+from being a first communication).  For texts and e-mails besides, the payment receipt
+and the plan confirmation payments sends (``agency.payments.receipts``): they carry the
+full mini-Miranda, since a payment may come before any other communication (a direct
+payment the client reports).
 
 The disclosures and the text opt-out come from their variables, in the template's
 language, so each template passes the save-time checks (``template_checks``) the way an
@@ -23,6 +26,10 @@ from agency.outreach.versions import TemplateDraft, save_version
 
 FIRST_NOTICE: Final = "first-notice"
 PAYMENT_REMINDER: Final = "payment-reminder"
+PAYMENT_RECEIPT: Final = "payment-receipt"
+PLAN_CONFIRMATION: Final = "plan-confirmation"
+# The keys sent with the full mini-Miranda (they may be a first communication).
+_FIRST: Final = frozenset({FIRST_NOTICE, PAYMENT_RECEIPT, PLAN_CONFIRMATION})
 _WHY: Final = "demo data: the agency's starting templates"
 
 # (key, language) -> title
@@ -32,6 +39,10 @@ _TITLES: Final[Mapping[tuple[str, Language], str]] = MappingProxyType(
         (FIRST_NOTICE, "es"): "Primer aviso",
         (PAYMENT_REMINDER, "en"): "Payment reminder",
         (PAYMENT_REMINDER, "es"): "Recordatorio de pago",
+        (PAYMENT_RECEIPT, "en"): "Payment receipt",
+        (PAYMENT_RECEIPT, "es"): "Recibo de pago",
+        (PLAN_CONFIRMATION, "en"): "Plan confirmation",
+        (PLAN_CONFIRMATION, "es"): "Confirmación del plan",
     }
 )
 
@@ -56,6 +67,32 @@ _WORDS: Final[Mapping[tuple[str, Language], str]] = MappingProxyType(
             "{{ consumer.first_name }}, le recordamos la cuenta {{ case.reference }} "
             "({{ case.balance }}). Pague o acuerde un plan en {{ self_service_link }}."
         ),
+        (PAYMENT_RECEIPT, "en"): (
+            "{{ consumer.first_name }}, thank you: we received your payment of "
+            "{{ payment.amount }} on {{ payment.date }} ({{ payment.method }}"
+            "{% if payment.reference %}, reference {{ payment.reference }}{% endif %}) "
+            "for account {{ case.reference }}. Remaining balance: {{ payment.balance_after }}. "
+            "Your receipt: {{ self_service_link }}"
+        ),
+        (PAYMENT_RECEIPT, "es"): (
+            "{{ consumer.first_name }}, gracias: recibimos su pago de {{ payment.amount }} "
+            "el {{ payment.date }} ({{ payment.method }}"
+            "{% if payment.reference %}, referencia {{ payment.reference }}{% endif %}) "
+            "para la cuenta {{ case.reference }}. Saldo pendiente: {{ payment.balance_after }}. "
+            "Su recibo: {{ self_service_link }}"
+        ),
+        (PLAN_CONFIRMATION, "en"): (
+            "{{ consumer.first_name }}, your {{ arrangement.kind }} for account "
+            "{{ case.reference }} is set up: {{ arrangement.installments }} payment(s), "
+            "{{ arrangement.total }} in all. Next payment: {{ arrangement.next_amount }} on "
+            "{{ arrangement.next_date }}. See it or change the date at {{ self_service_link }}"
+        ),
+        (PLAN_CONFIRMATION, "es"): (
+            "{{ consumer.first_name }}, su {{ arrangement.kind }} para la cuenta "
+            "{{ case.reference }} quedó registrado: {{ arrangement.installments }} pago(s), "
+            "{{ arrangement.total }} en total. Siguiente pago: {{ arrangement.next_amount }} el "
+            "{{ arrangement.next_date }}. Véalo o cambie la fecha en {{ self_service_link }}"
+        ),
     }
 )
 
@@ -65,6 +102,17 @@ _SUBJECTS: Final[Mapping[tuple[str, Language], str]] = MappingProxyType(
         (FIRST_NOTICE, "es"): "Su cuenta {{ case.reference }} de {{ client.name }}",
         (PAYMENT_REMINDER, "en"): "A reminder about account {{ case.reference }}",
         (PAYMENT_REMINDER, "es"): "Recordatorio sobre la cuenta {{ case.reference }}",
+        (PAYMENT_RECEIPT, "en"): "Your payment on account {{ case.reference }}",
+        (PAYMENT_RECEIPT, "es"): "Su pago en la cuenta {{ case.reference }}",
+        (PLAN_CONFIRMATION, "en"): "Your {{ arrangement.kind }} for account {{ case.reference }}",
+        (PLAN_CONFIRMATION, "es"): "Su {{ arrangement.kind }} para la cuenta {{ case.reference }}",
+    }
+)
+# An e-mail's confirmation lists every payment.
+_EMAIL_SCHEDULE: Final[Mapping[Language, str]] = MappingProxyType(
+    {
+        "en": "Your payments: {{ arrangement.schedule }}",
+        "es": "Sus pagos: {{ arrangement.schedule }}",
     }
 )
 
@@ -89,17 +137,20 @@ _LETTER_CLOSING: Final[Mapping[Language, str]] = MappingProxyType(
 
 
 def _draft(channel: MessageChannel, key: str, language: Language) -> TemplateDraft:
-    first = key == FIRST_NOTICE
+    first = key in _FIRST
     disclosure = "{{ disclosure.mini_miranda }}" if first else "{{ disclosure.debt_collector }}"
     words = _WORDS[key, language]
     subject = html = None
     if channel is MessageChannel.SMS:
         body = f"{disclosure} {words} {{{{ opt_out.sms }}}}"
     elif channel is MessageChannel.EMAIL:
+        if key == PLAN_CONFIRMATION:
+            words = f"{words}\n\n{_EMAIL_SCHEDULE[language]}"
         subject = _SUBJECTS[key, language]
         body = f"{words}\n\n{disclosure}\n\n{_EMAIL_OPT_OUT[language]}"
+        paragraphs = "".join(f"<p>{part}</p>\n" for part in words.split("\n\n"))
         html = (
-            f"<p>{words}</p>\n<p>{disclosure}</p>\n"
+            f"{paragraphs}<p>{disclosure}</p>\n"
             f'<p><a href="{{{{ opt_out.email_link }}}}">{_EMAIL_OPT_OUT_LINK[language]}</a></p>'
         )
     elif channel is MessageChannel.LETTER:
@@ -123,8 +174,14 @@ DRAFTS: Final[tuple[TemplateDraft, ...]] = tuple(
     for channel in MessageChannel
     for key in (FIRST_NOTICE, PAYMENT_REMINDER)
     for language in LANGUAGES
+) + tuple(
+    _draft(channel, key, language)
+    for channel in (MessageChannel.SMS, MessageChannel.EMAIL)
+    for key in (PAYMENT_RECEIPT, PLAN_CONFIRMATION)
+    for language in LANGUAGES
 )
-"""Every demo template: each channel, key and language."""
+"""Every demo template: each channel, key and language (receipts and confirmations by
+text and e-mail only)."""
 
 
 def save_all(db: Session) -> dict[tuple[MessageChannel, str, str], TemplateVersion]:

@@ -5,8 +5,10 @@ left, the date and the case's reference at the top right, and the recipient's na
 address where the envelope's window shows them (2 inches from the top, 1 inch from the
 left, at most five lines of 10 pt: the window is 4 by 1 1/8 inches); the letter's words
 start below the first fold.  Then the subject line, the body's paragraphs (a blank line
-between paragraphs, a line break kept as one), and on every page a footer with the
-agency's name, phone and hours and the page number.  More words run on to more pages.
+between paragraphs, a line break kept as one), the consumer's self-service link when the
+letter has one (a QR code beside the URL written out: ``qr_block``), and on every page
+a footer with the agency's name, phone and hours and the page number.  More words run
+on to more pages.
 
 Every piece of text is printed as text: the body, the names and the address are made
 printable in the standard Helvetica and escaped for ``Paragraph``'s markup
@@ -27,6 +29,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, PageTemplate, Paragraph, Spacer
 
 from agency.outreach.pdf_layout import BOLD, FONT, INK, document, frame, markup, printable
+from agency.outreach.qr_block import link_block
 from agency.outreach.templating import LOCALES, AgencyContact, Language
 
 # Where the envelope's address window is, from the page's top left corner.
@@ -40,8 +43,22 @@ ADDRESS_SIZE = 10
 ADDRESS_LEADING = 12
 
 WORDS: dict[Language, dict[str, str]] = {
-    "en": {"phone": "Phone", "hours": "Hours", "reference": "Reference", "page": "Page"},
-    "es": {"phone": "Teléfono", "hours": "Horario", "reference": "Referencia", "page": "Página"},
+    "en": {
+        "phone": "Phone",
+        "hours": "Hours",
+        "reference": "Reference",
+        "page": "Page",
+        "online": "Pay, set up a plan or dispute online",
+        "scan": "Scan the code with your phone's camera, or go to:",
+    },
+    "es": {
+        "phone": "Teléfono",
+        "hours": "Horario",
+        "reference": "Referencia",
+        "page": "Página",
+        "online": "Pague, acuerde un plan o dispute en línea",
+        "scan": "Escanee el código con la cámara de su teléfono, o visite:",
+    },
 }
 
 
@@ -57,6 +74,8 @@ class LetterContent:
     reference: str
     subject: str | None
     body: str
+    # The consumer's own page (pay, plan, dispute): printed as a QR code and a URL.
+    self_service_link: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +189,17 @@ def render_letter(content: LetterContent) -> RenderedLetter:
         subject = ParagraphStyle("subject", parent=body, fontName=BOLD, spaceAfter=12)
         story.append(Paragraph(markup(content.subject), subject))
     story += [Paragraph(markup(text), body) for text in paragraphs(content.body)]
+    if content.self_service_link:
+        words = WORDS[content.language]
+        story += [
+            Spacer(1, 10),
+            link_block(
+                content.self_service_link,
+                caption=words["online"],
+                hint=words["scan"],
+                width=doc.width,
+            ),
+        ]
     if not story:
         story.append(Spacer(1, 1))
     doc.build(story)

@@ -3,8 +3,9 @@
 A letter is queued like any message (``outbox.queue``: channel letter, ``to_address``
 the postal address, ``body`` the letter template's words) with the provider ``print``.
 When its job runs and the gate allows it again (``outbox.claim_many``), ``prepare``
-makes its PDF (``letter_pdf``) and keeps it as a document — unless the message already
-has one (a validation notice, made when it was queued), which is printed as it is.  The
+makes its PDF (``letter_pdf``, with the consumer's self-service link as a QR code and
+a URL) and keeps it as a document — unless the message already has one (a validation
+notice, made when it was queued), which is printed as it is.  The
 letter then waits, ``sending``, for the next print batch: it has no provider to ask, so
 the reconciliation of stuck messages leaves it alone.
 
@@ -37,7 +38,7 @@ from agency.kit.spreadsheets import excel_safe
 from agency.outreach import outbox, providers
 from agency.outreach import repository as repo
 from agency.outreach.channels.base import Sent
-from agency.outreach.composing import agency_contact
+from agency.outreach.composing import agency_contact, self_service_url
 from agency.outreach.letter_pdf import LetterContent, address_lines, render_letter
 from agency.outreach.models import Document, DocumentKind, LetterBatch, OutboxMessage
 
@@ -102,6 +103,9 @@ def _printed(db: Session, letters: Sequence[OutboxMessage]) -> dict[int, Documen
                 reference=recipient.reference,
                 subject=message.subject,
                 body=message.body,
+                self_service_link=self_service_url(
+                    case_id=message.case_id, consumer_id=message.consumer_id
+                ),
             )
         )
         documents[message.id] = _keep(

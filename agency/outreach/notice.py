@@ -4,10 +4,12 @@
 with the collector and the consumer, the debt collector statement, "Our information
 shows:" with the itemization table, the dispute rights with the validation period's end
 written out, "What else can you do?", and the tear-off response form under a dashed cut
-line.  The end date is the gate's own (``agency.compliance.validation``).  Amounts and
-dates are written in the notice's language with babel; the text is set in ReportLab's
-standard Helvetica (no font files), which prints Windows-1252 and so every Spanish
-letter.  The PDF is built with ReportLab's ``invariant`` flag: the same description
+line; a notice sent by post prints the consumer's self-service link under the
+itemization (a QR code beside the URL: that column is the shorter, so the notice keeps
+its one page).  The end date is the gate's own (``agency.compliance.validation``).
+Amounts and dates are written in the notice's language with babel; the text is set in
+ReportLab's standard Helvetica (no font files), which prints Windows-1252 and so every
+Spanish letter.  The PDF is built with ReportLab's ``invariant`` flag: the same description
 gives the same bytes (no creation time, no random document id).
 """
 
@@ -38,6 +40,7 @@ from agency.kit.money import Money
 from agency.outreach.notice_input import NoticeDescription
 from agency.outreach.notice_text import WORDING, Wording
 from agency.outreach.pdf_layout import INK, document, frame
+from agency.outreach.qr_block import link_block
 
 # An account reference longer than this is printed with all but its last 4 characters
 # hidden: the consumer recognises it, a reader of the envelope cannot use it.
@@ -48,6 +51,8 @@ GUTTER = 14.0
 HEADER_SPLIT = 0.55
 BODY_SPLIT = 0.5
 RESPONSE_SPLIT = 0.42
+# The self-service link's QR code on a notice sent by post (a letter's is larger).
+QR_SIZE = 0.75 * 72
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +248,11 @@ class _Notice:
             on = self.date(debt.itemization_date)
             parts.append(self.p(w.itemization_is.format(date=on, kind=kind)))
         parts += [Spacer(1, 6), self.itemization(width)]
+        if self.desc.self_service_link:
+            # Under the table: this column is the shorter one, so the page keeps its length.
+            url = self.desc.self_service_link
+            link = link_block(url, caption=w.online, hint=w.scan, width=width, size=QR_SIZE)
+            parts += [Spacer(1, 12), link]
         return parts
 
     def itemization(self, width: float) -> Table:

@@ -121,6 +121,10 @@ class NoticeDescription:
     consumer: Consumer
     debt: Debt
     reference: str | None = None
+    # The consumer's self-service page, printed on a notice sent by post as a QR code
+    # and a URL under the itemization (set by the sender, not part of the file
+    # format: ``dataclasses.replace`` a parsed description).
+    self_service_link: str | None = None
 
     @property
     def locale(self) -> str:

@@ -54,6 +54,8 @@ class Wording:
     cfpb: str
     cfpb_rest: str
     payment_options: str
+    online: str  # beside the QR code of the self-service link (a notice sent by post)
+    scan: str
     spanish_offer: str | None
     respond_heading: str
     mail_to: str
@@ -119,6 +121,8 @@ ENGLISH = Wording(
         "right to stop or limit how we contact you."
     ),
     payment_options="Contact us about your payment options.",
+    online="Pay, set up a plan or dispute online.",
+    scan="Scan the code, or go to:",
     spanish_offer=(
         "Póngase en contacto con nosotros para solicitar una copia de este formulario en español."
     ),
@@ -193,6 +197,8 @@ SPANISH = Wording(
         "con usted."
     ),
     payment_options="Comuníquese con nosotros para informarse sobre sus opciones de pago.",
+    online="Pague, acuerde un plan o dispute en línea.",
+    scan="Escanee el código, o visite:",
     spanish_offer=None,
     respond_heading="¿Cómo desea responder?",
     mail_to="Envíe este formulario por correo a:",

@@ -33,6 +33,15 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
 from agency.kit.money import Money
+from agency.outreach.payment_words import (
+    PAYMENT_VARIABLES,
+    SAMPLE_ARRANGEMENT,
+    SAMPLE_PAYMENT,
+    ArrangementFacts,
+    PaymentFacts,
+    arrangement_values,
+    payment_values,
+)
 
 Channel = Literal["sms", "email", "letter", "voice"]
 Language = Literal["en", "es"]
@@ -76,6 +85,7 @@ VARIABLES: Final[Mapping[str, str]] = MappingProxyType(
         "opt_out.email_link": "The consumer's signed link that stops e-mails to this "
         "address (Reg F 1006.6(e)).",
         "today": "The date the message is written, in words: September 30, 2026.",
+        **PAYMENT_VARIABLES,
     }
 )
 """Every variable a template may use, dotted name -> what it holds.  Every value is a
@@ -572,10 +582,14 @@ def build_variables(
     self_service_link: str,
     opt_out_email_link: str,
     today: date,
+    payment: PaymentFacts | None = None,
+    arrangement: ArrangementFacts | None = None,
 ) -> dict[str, str | dict[str, str]]:
     """The variables of one message, in ``language``: amounts as money in its locale
     (MoneyError when the three are in different currencies), ``today`` in words, and the
-    disclosures and the text opt-out in the language's fixed wording."""
+    disclosures and the text opt-out in the language's fixed wording.  ``payment`` and
+    ``arrangement``: a receipt's payment, a confirmation's arrangement (their variables
+    are empty in every other message)."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r} (languages: {', '.join(LANGUAGES)})")
     locale = LOCALES[language]
@@ -606,6 +620,8 @@ def build_variables(
         "self_service_link": self_service_link,
         "opt_out": {"sms": SMS_OPT_OUT[language], "email_link": opt_out_email_link},
         "today": str(format_date(today, "long", locale=locale)),
+        "payment": payment_values(payment, language=language, locale=locale),
+        "arrangement": arrangement_values(arrangement, language=language, locale=locale),
     }
     _checked(variables)
     return variables
@@ -618,7 +634,8 @@ SAMPLE_DATE: Final = date(2026, 9, 30)
 
 
 def sample_variables(language: Language) -> dict[str, str | dict[str, str]]:
-    """Realistic variables for previews and save-time checks, where there is no case.
+    """Realistic variables for previews and save-time checks, where there is no case
+    (a receipt's payment and a confirmation's plan among them).
 
     Every sample value is in the GSM-7 alphabet, so a text's encoding with them is the
     template's own (a real consumer's name may still make a text UCS-2)."""
@@ -649,4 +666,6 @@ def sample_variables(language: Language) -> dict[str, str | dict[str, str]]:
         self_service_link=SAMPLE_SELF_SERVICE_LINK,
         opt_out_email_link=SAMPLE_OPT_OUT_LINK,
         today=SAMPLE_DATE,
+        payment=SAMPLE_PAYMENT,
+        arrangement=SAMPLE_ARRANGEMENT,
     )

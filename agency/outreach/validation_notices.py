@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from html import escape
 from typing import Literal
@@ -44,7 +44,7 @@ from agency.kit import clock
 from agency.kit.forms import FieldRefusal, FormError
 from agency.outreach import esign, outbox, providers, validation_sent
 from agency.outreach import repository as repo
-from agency.outreach.composing import agency_contact
+from agency.outreach.composing import agency_contact, self_service_url
 from agency.outreach.models import (
     Document,
     DocumentKind,
@@ -301,6 +301,9 @@ def queue_notice(
     desc = describe(
         db, case=case, sent_on=sent_on, mail_to=point if channel is MessageChannel.LETTER else None
     )
+    if channel is MessageChannel.LETTER:
+        link = self_service_url(case_id=case.id, consumer_id=case.consumer_id)
+        desc = replace(desc, self_service_link=link)
     notice = render_notice(desc)
     file_name = f"validation-notice-case-{case.id}-{sent_on.isoformat()}.pdf"
     if channel is MessageChannel.EMAIL:
