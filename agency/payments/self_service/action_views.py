@@ -1,7 +1,8 @@
-"""What the consumer does on their page besides paying and choosing a plan
-(``money_views``): dispute the debt in writing (with an optional file), stop a channel,
-download their validation notice and receipts.  A refusal re-renders the form naming
-the field (422) and writes nothing; a closed case gets the polite closed page."""
+"""What the consumer does on their page besides paying (``pay_views``) and choosing a
+plan (``plan_views``): dispute the debt in writing (with an optional file), stop a
+channel, download their validation notice and receipts (receipts' PDFs).  A refusal
+re-renders the form naming the field (422) and writes nothing; a closed case gets the
+polite closed page."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from agency.kit.errors import ResponseError
 from agency.kit.forms import PostedForm
 from agency.outreach import validation_notices
 from agency.outreach.letter_views import download
+from agency.payments.receipts.documents import receipt_pdf
+from agency.payments.repository import self_service as repo
 from agency.payments.self_service import links, pages, uploads
 
 router = APIRouter(prefix=links.PATH)
@@ -103,6 +106,24 @@ def notice(request: Request, db: DbSession, token: str, document_id: int) -> Res
     if document is None:
         return pages.refused(request)
     return download(document)
+
+
+@router.get("/{token}/receipts/{payment_id}")
+def receipt(request: Request, db: DbSession, token: str, payment_id: int) -> Response:
+    """A receipt of one of this case's payments, as a PDF download."""
+    visit = pages.open_visit(db, request, token)
+    payment = repo.payment_of_case(db, visit.case.id, payment_id)
+    if payment is None:
+        return pages.refused(request)
+    content = receipt_pdf(db, case_id=visit.case.id, payment_id=payment.id)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="receipt-{payment.id}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _refused(request: Request, visit: pages.Visit, reason: str) -> Response:

@@ -17,7 +17,6 @@ from agency.kit.money import Money
 from agency.payments.models import PaymentMethod, PaymentPlan
 from agency.payments.providers import charging, configured, sandbox
 from agency.payments.providers.base import IntentStatus
-from agency.payments.receipts.documents import receipt_pdf
 from agency.payments.repository import self_service as repo
 from agency.payments.schemas import PaymentError
 from agency.payments.self_service import links, pages
@@ -144,21 +143,3 @@ def pay(request: Request, db: DbSession, token: str, form: PostedForm) -> Respon
         values["key"] = charging.new_key()  # another try is another payment
         return _form(request, visit, acct, values, errors, status_code=422)
     return pages.page(request, "processing.html", visit.lang, {"base": visit.base})
-
-
-@router.get("/{token}/receipts/{payment_id}")
-def receipt(request: Request, db: DbSession, token: str, payment_id: int) -> Response:
-    """A receipt of one of this case's payments, as a PDF download."""
-    visit = pages.open_visit(db, request, token)
-    payment = repo.payment_of_case(db, visit.case.id, payment_id)
-    if payment is None:
-        return pages.refused(request)
-    content = receipt_pdf(db, case_id=visit.case.id, payment_id=payment.id)
-    return Response(
-        content,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="receipt-{payment.id}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
