@@ -27,7 +27,7 @@ def test_a_paid_case_is_closed_politely(client: TestClient, db: Session) -> None
         assert page.status_code == 200
         assert "This account is closed" in page.text and 'id="go-pay"' not in page.text
         assert "help@agency.example" in page.text
-        for path in ("/dispute", "/stop"):
+        for path in ("/pay", "/plan", "/dispute", "/stop"):
             closed = client.get(consumer.path + path)
             assert closed.status_code == 409 and "This account is closed" in closed.text
         refused = client.post(f"{consumer.path}/stop", data={**fields, "channel": "sms"})

@@ -48,7 +48,8 @@ def test_paying_with_the_test_card_posts_a_payment(client: TestClient, db: Sessi
         assert again.status_code == 200  # the same form twice: one charge
     (payment,) = _payments(db, consumer)
     assert payment.amount_minor == 5_000 and payment.provider == "sandbox"
-    receipt = client.get(f"{consumer.path}/receipts/{payment.id}")
+    with clock.frozen(IN_PERIOD):
+        receipt = client.get(f"{consumer.path}/receipts/{payment.id}")
     assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
     notes = db.scalars(select(CaseNote).where(CaseNote.case_id == consumer.case_id)).all()
     assert [n.body for n in notes] == ["On their page: paid $50.00 by card"]
