@@ -4,8 +4,8 @@ smallest payment the contract accepts, and amounts typed on the page read exactl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
