@@ -6,18 +6,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from agency.payments.models import Payment, PaymentPlan, PlanStatus
+from agency.payments.models import Payment, PaymentPlan, PlanStatus, Reversal
 
 SHOWN_PLAN = (PlanStatus.ACTIVE, PlanStatus.PENDING)
 
 
 def payments_kept(db: Session, case_id: int, *, limit: int = 50) -> list[Payment]:
-    """The case's payments not reversed, newest first (at most ``limit``)."""
+    """The case's payments not reversed, newest first (at most ``limit``): one query."""
     return list(
         db.scalars(
             select(Payment)
-            .options(selectinload(Payment.reversal))
-            .where(Payment.case_id == case_id)
+            .outerjoin(Reversal, Reversal.payment_id == Payment.id)
+            .where(Payment.case_id == case_id, Reversal.id.is_(None))
             .order_by(Payment.received_on.desc(), Payment.id.desc())
             .limit(limit)
         )

@@ -70,9 +70,8 @@ def documents(db: Session, visit: Visit) -> list[Document]:
         for doc in validation_notices.kept_notices(db, case_id=visit.case.id)
     ]
     for payment in repo.payments_kept(db, visit.case.id):
-        if payment.reversal is None:
-            label = w("receipt_of", amount=payment.amount.format(loc), date=payment.received_on)
-            found.append(Document(f"{visit.base}/receipts/{payment.id}", label))
+        label = w("receipt_of", amount=payment.amount.format(loc), date=payment.received_on)
+        found.append(Document(f"{visit.base}/receipts/{payment.id}", label))
     return found
 
 
