@@ -67,6 +67,8 @@ from agency.outreach import webhooks as outreach_webhooks
 from agency.payments.receipts import views as receipt_views
 from agency.payments.schedule import api as schedule_api
 from agency.payments.self_service import action_views as self_service_actions
+from agency.payments.self_service import pay_views as self_service_pay
+from agency.payments.self_service import plan_views as self_service_plan
 from agency.payments.self_service import staff_views as self_service_staff
 from agency.payments.self_service import uploads
 from agency.payments.self_service import views as self_service_views
@@ -413,6 +415,8 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(receipt_views.router, include_in_schema=False)
     app.include_router(self_service_views.router, include_in_schema=False)
     app.include_router(self_service_actions.router, include_in_schema=False)
+    app.include_router(self_service_pay.router, include_in_schema=False)
+    app.include_router(self_service_plan.router, include_in_schema=False)
     app.include_router(self_service_staff.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)

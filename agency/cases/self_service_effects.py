@@ -2,7 +2,7 @@
 as cases records it: no user acts, so nothing here takes an actor id.
 
 - a note on the case timeline for each action, with no author: the timeline names
-  "the consumer" for a note without one (migration 0020 lets ``author_id`` be null, and
+  "the consumer" for a note without one (migration 0021 lets ``author_id`` be null, and
   only this module writes such notes);
 - a written dispute: the dispute fact (source ``consumer``) in the ledger, and inside the
   validation period the gate's hold at once, exactly as a staff-recorded written dispute

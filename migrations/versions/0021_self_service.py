@@ -2,8 +2,8 @@
 self-service page (agency.cases.self_service_effects), which the timeline names "the
 consumer"
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-03 15:10:00.000000
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -27,10 +27,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Notes are never edited or deleted (migration 0005): a database that has consumer
-    # notes cannot go back below 0020, and says so rather than losing them.
+    # notes cannot go back below 0021, and says so rather than losing them.
     bind = op.get_bind()
     count = bind.execute(sa.text("SELECT count(*) FROM case_notes WHERE author_id IS NULL"))
     if count.scalar_one():
-        raise RuntimeError("case_notes holds the consumers' own notes (no author): keep 0020")
+        raise RuntimeError("case_notes holds the consumers' own notes (no author): keep 0021")
     with op.batch_alter_table("case_notes", schema=None) as batch_op:
         batch_op.alter_column("author_id", existing_type=_ID, nullable=False)
