@@ -160,6 +160,10 @@ class Settings(BaseSettings):
     agency_email: str = "help@agency.example"
     agency_address: str = "PO Box 1000, Springfield, IL 62701"
     agency_hours: str = "Mon-Fri 8am-8pm Central"
+    # The consumer's self-service page (/pay/{token}): how long a link in a message or on
+    # a letter works, and how long the identity check lasts once passed.
+    self_service_link_days: int = Field(default=30, ge=1, le=365)
+    self_service_session_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # Twilio: with the account SID and auth token set, texts go through Twilio;
     # without, through the sandbox (the outbox records what would be sent).  Texts come
     # from the Messaging Service when one is set (Twilio paces its numbers), else from

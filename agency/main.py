@@ -72,6 +72,12 @@ from agency.payments.providers import views as payment_charge_views
 from agency.payments.providers import webhooks as stripe_webhooks
 from agency.payments.receipts import views as receipt_views
 from agency.payments.schedule import api as schedule_api
+from agency.payments.self_service import action_views as self_service_actions
+from agency.payments.self_service import pay_views as self_service_pay
+from agency.payments.self_service import plan_views as self_service_plan
+from agency.payments.self_service import staff_views as self_service_staff
+from agency.payments.self_service import uploads
+from agency.payments.self_service import views as self_service_views
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 
@@ -228,6 +234,7 @@ def _body_limits() -> Limits:
                 MAX_SCENARIO_BYTES, "the scenario is larger than 10 MB"
             ),
         },
+        patterns=[("POST", uploads.DISPUTE_ROUTE, uploads.DISPUTE_LIMIT)],
     )
 
 
@@ -418,6 +425,11 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(payment_charge_views.router, include_in_schema=False)
     app.include_router(payment_provider_views.router, include_in_schema=False)
     app.include_router(receipt_views.router, include_in_schema=False)
+    app.include_router(self_service_views.router, include_in_schema=False)
+    app.include_router(self_service_actions.router, include_in_schema=False)
+    app.include_router(self_service_pay.router, include_in_schema=False)
+    app.include_router(self_service_plan.router, include_in_schema=False)
+    app.include_router(self_service_staff.router, include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz(db: DbSession) -> dict[str, str]:

@@ -49,6 +49,15 @@ PUBLIC = {
     ("GET", "/opt-out/{token}"),
     ("POST", "/opt-out/{token}"),
 }
+# The consumer's self-service page: its signed link is the credential, and a forged one
+# gets the same 404 page on every route (tests/payments/self_service/test_links.py).
+SELF_SERVICE_PREFIX = "/pay/"
+
+
+def _public(method: str, path: str) -> bool:
+    return (method, path) in PUBLIC or path.startswith(SELF_SERVICE_PREFIX)
+
+
 # A provider's webhooks: no session, no key; a request without a valid signature is
 # refused (403) whoever sends it (tests/outreach/test_twilio_webhooks.py signs them).
 SIGNED = {
@@ -195,7 +204,7 @@ def test_anonymous_users_are_refused_on_every_private_route(
     token = csrf_token(client)
     checked = 0
     for method, path in routes(app):
-        if (method, path) in PUBLIC:
+        if _public(method, path):
             continue
         url = fill(path, tenants.ids)
         if (method, path) in STRIPE_SIGNED:
@@ -230,7 +239,7 @@ def test_merchant_of_a_never_sees_or_touches_client_b(
     token = csrf_token(client)
     seen_ok = 0
     for method, path in routes(app):
-        if (method, path) in PUBLIC:
+        if _public(method, path):
             continue
         url = fill(path, tenants.ids)
         if (method, path) in STRIPE_SIGNED:  # a session cookie: CSRF refuses it first

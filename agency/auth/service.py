@@ -103,6 +103,12 @@ def begin_password_check(db: Session, *, email: str, client_ip: str) -> str:
     return account_key
 
 
+def end_password_check(db: Session, *, account_key: str) -> None:
+    """The check ``begin_password_check`` began proved right: its failures go (as a
+    successful sign-in clears its account's)."""
+    repository.clear_failures(db, account_key=account_key)
+
+
 def sign_in(db: Session, *, email: str, password: str, client_ip: str) -> SignedIn:
     """Check the credentials and open a session.
 

@@ -573,7 +573,10 @@ class CaseNote(IdMixin, Base):
     __table_args__ = (Index("ix_case_notes_case_id_at", "case_id", "at"),)
 
     case_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("cases.id", ondelete="RESTRICT"))
-    author_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("users.id", ondelete="RESTRICT"))
+    # None: the consumer's own, from their self-service page (cases.self_service_effects).
+    author_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="RESTRICT")
+    )
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=clock.now)
 

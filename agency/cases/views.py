@@ -269,7 +269,14 @@ def _timeline(
     names = history.names
     items = [_entry_item(entry, names, points, zone, consumer_zones) for entry in history.entries]
     items += [
-        TimelineItem(note.at, "note", "note", note.body, compliance.who(names, note.author_id))
+        TimelineItem(
+            note.at,
+            "note",
+            "note",
+            note.body,
+            # No author: the consumer wrote it on their self-service page.
+            compliance.who(names, note.author_id, Source.CONSUMER),
+        )
         for note in history.notes
     ]
     items += [

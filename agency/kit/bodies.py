@@ -16,7 +16,8 @@ pool with the endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -51,19 +52,35 @@ class Limits:
 
     default: Limit
     routes: Mapping[tuple[str, str], Limit]
+    # Routes with a path parameter: (method, full-match pattern, limit).
+    patterns: Sequence[tuple[str, re.Pattern[str], Limit]] = ()
 
     def for_scope(self, scope: Scope) -> Limit:
         special = self.routes.get((scope["method"], scope["path"]))
+        if special is None:
+            special = next(
+                (
+                    limit
+                    for method, pattern, limit in self.patterns
+                    if method == scope["method"] and pattern.fullmatch(scope["path"])
+                ),
+                None,
+            )
         if special is None or not _has_credential(scope):
             return self.default
         return special
+
+
+# The cookies that prove a caller: a staff session, and a consumer's passed identity
+# check on their self-service page.
+CREDENTIAL_COOKIES = (b"agency_session=", b"agency_pay=")
 
 
 def _has_credential(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         if name == b"authorization":
             return True
-        if name == b"cookie" and b"agency_session=" in value:
+        if name == b"cookie" and any(cookie in value for cookie in CREDENTIAL_COOKIES):
             return True
     return False
 

@@ -381,6 +381,11 @@ def _point(
     return point
 
 
+def kept_notices(db: Session, *, case_id: int) -> list[Document]:
+    """The case's kept validation notices (the consumer's page lists them)."""
+    return repo.validation_notices_of_case(db, case_id)
+
+
 def kept_notice(db: Session, *, case_id: int, document_id: int) -> Document | None:
     """The case's kept validation notice ``document_id`` (None: not this case's)."""
     document = repo.document(db, document_id)
