@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agency.db import session_scope
 from agency.payments.arrangements import broken
+from agency.payments.receipts import sending
 from agency.worker import celery_app
 
 
@@ -25,3 +26,11 @@ def check_installments() -> dict[str, int]:
             ended + counts.broken,
         )
     return {"missed": missed, "rolled": rolled, "broken": ended}
+
+
+@celery_app.task(name="agency.payments.tasks.send_payment_receipt")
+def send_payment_receipt(payment_id: int) -> None:
+    """Queue payment ``payment_id``'s receipt through outreach (once: the outbox key is
+    the payment's, so a retried job sends nothing new)."""
+    with session_scope() as db:
+        sending.payment_receipt(db, payment_id=payment_id)

@@ -26,6 +26,7 @@ from agency.payments.posting import installments
 from agency.payments.posting.allocation import allocate, order_of
 from agency.payments.repository import posting as repo
 from agency.payments.schemas import Allocation, PaymentError, PaymentInput, PostedPayment
+from agency.worker import enqueue
 
 
 def office_today() -> date:
@@ -210,5 +211,9 @@ def _already(db: Session, earlier: Payment) -> PostedPayment:
 
 
 def _after_posting(db: Session, payment: Payment) -> None:
-    """Receipts for a posted payment are queued by the receipts package
-    (``agency.payments.receipts.sending.payment_receipt``), wired here at merge."""
+    """The consumer's receipt for money we took, sent by a job once the posting commits
+    (``agency.payments.receipts.sending.payment_receipt``: the gate's cost stays off the
+    posting path).  A direct payment the client reports gets none from us: the client
+    took the money and gives its own receipt."""
+    if not payment.to_client:
+        enqueue(db, "agency.payments.tasks.send_payment_receipt", payment.id)
