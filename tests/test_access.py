@@ -175,7 +175,6 @@ def tenants(db: Session) -> Tenants:
         "alarm_id": 1,
         "batch_id": move.id,
         "message_id": 1,
-        "payment_id": 1,
         "document_id": 1,
         "consent_id": 1,
         "token": "not-a-token",
