@@ -31,6 +31,7 @@ import agency.db
 import agency.worker
 from agency.config import get_settings
 from agency.db import alembic_config, create_engine, get_session, run_touches
+from agency.kit import clock
 from agency.main import create_app
 from tests.fixtures import factories
 
@@ -91,6 +92,17 @@ def ledger_checkpoint_dir(
     path = tmp_path_factory.getbasetemp() / "checkpoints" / f"{id(request.node):x}"
     monkeypatch.setattr(get_settings(), "ledger_checkpoint_dir", path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def clock_thawed() -> Iterator[None]:
+    """A test must leave the clock as it found it: the frozen clock is the process's, so
+    one left frozen (two threads freezing and thawing it in turn) would set every later
+    test in this worker at that instant.  Thaw it and fail the test that left it."""
+    yield
+    if clock._frozen is not None:
+        clock._frozen = None
+        pytest.fail("the test left the clock frozen (freeze it around threads, not in them)")
 
 
 @pytest.fixture

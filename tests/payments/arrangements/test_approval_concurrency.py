@@ -64,7 +64,9 @@ def seed() -> tuple[int, int, int]:
 
 
 def decide(plan_id: int, approve: bool, by: int) -> str:
-    with session_scope() as db, clock.frozen(OFFICE_HOURS):
+    # The clock is frozen by the test, around both threads: the frozen clock is the
+    # process's, and two threads freezing and thawing it in turn would leave it frozen.
+    with session_scope() as db:
         return approval.decide(
             db, plan_id=plan_id, approve=approve, by_user_id=by, reason="not for this client"
         ).status.value
@@ -72,7 +74,10 @@ def decide(plan_id: int, approve: bool, by: int) -> str:
 
 def test_two_supervisors_at_once_one_decision_counts() -> None:
     plan_id, first, second = seed()
-    results = at_once(lambda: decide(plan_id, True, first), lambda: decide(plan_id, False, second))
+    with clock.frozen(OFFICE_HOURS):
+        results = at_once(
+            lambda: decide(plan_id, True, first), lambda: decide(plan_id, False, second)
+        )
     won = [r for r in results if isinstance(r, str)]
     lost = [r for r in results if isinstance(r, PaymentError)]
     assert len(won) == 1 and len(lost) == 1, results
