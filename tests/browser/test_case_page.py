@@ -151,6 +151,7 @@ def test_the_layout_fits_a_desktop_and_a_phone(
         page.fill("#f-note-body", "A long note " + "without-any-break-" * 20)
         page.click("#note-form button[type=submit]")
         expect(page.locator("#action-message")).to_have_text("Note added.")
+        expect(page.locator("#payments-itemization")).to_be_visible()  # loaded after the page
         assert_fits(page)
         timeline = page.locator("#panel-timeline").bounding_box()
         actions = page.locator("#panel-actions").bounding_box()
