@@ -2,7 +2,7 @@
 payment rows, in one run.
 
     python bench/payments.py [--part posting] [--cases N] [--payments P] [--workers W]
-                             [--quick] [--database-url URL]
+                             [--quick] [--database-url URL] [--broker-url URL]
 
 ``--part posting`` (the default, and for now the only part; the consumer page's is to
 come): setup (not timed) is a fresh PostgreSQL database with N cases of one client, half
@@ -14,6 +14,12 @@ through ``reverse_payment`` (the allocation given back, a paid case reopened); a
 the same run, W processes inserting the same number of bare payment rows, one
 transaction each.  Prints payments/s, the ratio, peak RSS per worker, then one line of
 JSON.  Targets (issue 16): ratio >= 0.25, RSS < 400 MB.
+
+Jobs go to a real broker (``--broker-url``, Redis; its database is emptied before and
+after), as in deployment: each posting sends its receipt job there on commit, and a
+Celery worker, not the posting process, renders and sends the receipt.  With the
+in-process default (``memory://``) the receipt would run on the poster's job thread and
+the figure would be the receipt's, not the posting's.
 """
 
 from __future__ import annotations
@@ -37,17 +43,23 @@ RECEIVED = date(2026, 6, 1)
 PLACED_MINOR = (10_000, 500, 200)  # principal, interest, fees: 107.00 a case
 
 
-def _environment(url: str) -> None:
+def _environment(url: str, broker_url: str) -> None:
     os.environ.update(
         AGENCY_DATABASE_URL=url,
-        AGENCY_BROKER_URL="memory://",
+        AGENCY_BROKER_URL=broker_url,
         AGENCY_LOG_LEVEL="WARNING",
         AGENCY_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
         AGENCY_PII_KEY="bench-pii-key-0123456789abcdef0123456789",
     )
 
 
-def setup(url: str, cases: int) -> list[int]:
+def _empty_broker(broker_url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(broker_url).flushdb()
+
+
+def setup(url: str, broker_url: str, cases: int) -> list[int]:
     """A fresh database with ``cases`` cases (every other one on a two-installment plan
     of 53.50 each); returns the cases' ids."""
     import psycopg
@@ -58,7 +70,8 @@ def setup(url: str, cases: int) -> list[int]:
     with psycopg.connect(**dict(base, dbname="postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{base["dbname"]}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{base["dbname"]}"')
-    _environment(url)
+    _environment(url, broker_url)
+    _empty_broker(broker_url)
     from agency.cases.models import Case, CaseStatus, Consumer
     from agency.clients.models import Client, Contract
     from agency.db import alembic_config, session_scope
@@ -164,9 +177,11 @@ def _plan(case_ids: list[int], payments: int) -> list[tuple[int, int]]:
     return work[:payments]
 
 
-def _post_share(url: str, work: list[tuple[int, int]], reverse_every: int, out: Any) -> None:
+def _post_share(
+    url: str, broker_url: str, work: list[tuple[int, int]], reverse_every: int, out: Any
+) -> None:
     """One process: post its payments, then reverse one in ``reverse_every``."""
-    _environment(url)
+    _environment(url, broker_url)
     from agency.db import session_scope
     from agency.kit import clock
     from agency.payments.models import PaymentMethod, ReversalKind
@@ -274,7 +289,7 @@ def _processes(target: Any, shares: list[tuple[Any, ...]]) -> tuple[float, list[
 def posting(args: argparse.Namespace) -> dict[str, Any]:
     cases = 2_000 if args.quick else args.cases
     payments = 2 * cases if args.quick else args.payments
-    case_ids = setup(args.database_url, cases)
+    case_ids = setup(args.database_url, args.broker_url, cases)
     work = _plan(case_ids, payments)
     # Each worker its own cases (both payments of a case in one worker, in order).
     shares = [
@@ -283,8 +298,10 @@ def posting(args: argparse.Namespace) -> dict[str, Any]:
     ]
     reverse_every = 50  # 2 %
     ours_s, results = _processes(
-        _post_share, [(args.database_url, share, reverse_every) for share in shares]
+        _post_share,
+        [(args.database_url, args.broker_url, share, reverse_every) for share in shares],
     )
+    _empty_broker(args.broker_url)
     bare_s, _ = _processes(_insert_share, [(args.database_url, share) for share in shares])
     posted = sum(r["posted"] for r in results)
     reversed_ = sum(r["reversed"] for r in results)
@@ -316,6 +333,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="2,000 cases, 4,000 payments (CI)")
     parser.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1/agency_bench_payments"
+    )
+    parser.add_argument(
+        "--broker-url",
+        default="redis://127.0.0.1:6379/14",
+        help="a Redis database the bench may empty (the receipt jobs are sent there)",
     )
     args = parser.parse_args(argv)
     figures = posting(args)

@@ -5,16 +5,18 @@ paid or settled when it should.
 The case is locked first (``agency.cases.balances.lock``), so two postings at once wait
 for each other and the second sees the first's balance: never more allocated than owed.
 A provider's payment is posted once: the same (provider, provider reference) again
-returns the earlier posting with ``already_posted``; the unique index
-``uq_payments_provider_reference`` settles two at once (the loser's insert, in a
-savepoint, fails and it answers with the winner's payment).
+returns the earlier posting with ``already_posted``.  It is looked for once the case is
+locked, so a second posting on the same case finds the first, committed; the unique
+index ``uq_payments_provider_reference`` settles the rest (the reference already posted
+on another case: the insert does nothing and the earlier payment is the answer).
+Round trips are what a posting costs (``bench/payments.py``): lock, lookup, plan, one
+``INSERT … ON CONFLICT DO NOTHING``, the updates, commit.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agency.cases import balances
@@ -44,13 +46,13 @@ def post_payment(
     on (see the module's docstring).  Flushes, never commits."""
     if payment.amount_minor <= 0:
         raise PaymentError("amount", "must be more than zero")
-    if payment.provider_reference is not None:
-        earlier = repo.by_provider_reference(db, payment.provider, payment.provider_reference)
-        if earlier is not None:
-            return _already(db, earlier)
     case = balances.lock(db, case_id=case_id)
     if case is None:
         raise PaymentError("case", "no such case")
+    if payment.provider_reference is not None:
+        earlier = repo.by_provider_reference(db, payment.provider, payment.provider_reference)
+        if earlier is not None:
+            return _already(db, earlier, held=case)
     effective_on = _check(case, payment)
     allocation = allocate(
         payment.amount_minor,
@@ -63,21 +65,18 @@ def post_payment(
     )
     plan = repo.active_plan(db, case.id)
     first = installments.target(plan, payment.installment_id)
-    row = _payment_row(
-        case, payment, effective_on, allocation, plan if first is not None else None, first
+    row = repo.insert_once(
+        db,
+        _payment_fields(
+            case, payment, effective_on, allocation, plan if first is not None else None, first
+        )
+        | {"posted_by_id": by_user_id},
     )
-    row.posted_by_id = by_user_id
-    try:
-        with db.begin_nested():
-            db.add(row)
-            db.flush()
-    except IntegrityError:
-        if payment.provider_reference is None:
-            raise
+    if row is None:  # the provider's reference is posted already, on another case
+        assert payment.provider_reference is not None
         earlier = repo.by_provider_reference(db, payment.provider, payment.provider_reference)
-        if earlier is None:
-            raise
-        return _already(db, earlier)
+        assert earlier is not None
+        return _already(db, earlier, held=case)
     balances.apply(
         case,
         fees_minor=allocation.fees_minor,
@@ -117,33 +116,33 @@ def _check(case: Case, payment: PaymentInput) -> date:
     return payment.effective_on or payment.received_on
 
 
-def _payment_row(
+def _payment_fields(
     case: Case,
     payment: PaymentInput,
     effective_on: date,
     allocation: Allocation,
     plan: PaymentPlan | None,
     first: Installment | None,
-) -> Payment:
-    return Payment(
-        case_id=case.id,
-        plan_id=plan.id if plan is not None else None,
-        installment_id=first.id if first is not None else None,
-        amount_minor=payment.amount_minor,
-        currency=case.currency,
-        method=payment.method,
-        to_client=payment.to_client,
-        received_on=payment.received_on,
-        effective_on=effective_on,
-        reference=payment.reference,
-        provider=payment.provider,
-        provider_reference=payment.provider_reference,
-        fees_minor=allocation.fees_minor,
-        interest_minor=allocation.interest_minor,
-        principal_minor=allocation.principal_minor,
-        placement_id=payment.placement_id,
-        posted_at=clock.now(),
-    )
+) -> dict[str, object]:
+    return {
+        "case_id": case.id,
+        "plan_id": plan.id if plan is not None else None,
+        "installment_id": first.id if first is not None else None,
+        "amount_minor": payment.amount_minor,
+        "currency": case.currency,
+        "method": payment.method,
+        "to_client": payment.to_client,
+        "received_on": payment.received_on,
+        "effective_on": effective_on,
+        "reference": payment.reference,
+        "provider": payment.provider,
+        "provider_reference": payment.provider_reference,
+        "fees_minor": allocation.fees_minor,
+        "interest_minor": allocation.interest_minor,
+        "principal_minor": allocation.principal_minor,
+        "placement_id": payment.placement_id,
+        "posted_at": clock.now(),
+    }
 
 
 def _move_on(
@@ -191,8 +190,10 @@ def _paid_reason(row: Payment) -> str:
     return f"paid in full: a payment of {row.amount} cleared the balance"
 
 
-def _already(db: Session, earlier: Payment) -> PostedPayment:
-    case = balances.lock(db, case_id=earlier.case_id)
+def _already(db: Session, earlier: Payment, *, held: Case) -> PostedPayment:
+    """The earlier posting, with its case's balance now (``held``: the case this posting
+    locked, which is usually the earlier one's)."""
+    case = held if held.id == earlier.case_id else balances.lock(db, case_id=earlier.case_id)
     assert case is not None
     return PostedPayment(
         id=earlier.id,

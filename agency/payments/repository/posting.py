@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from agency.payments.models import (
     Installment,
@@ -21,14 +24,36 @@ def by_provider_reference(db: Session, provider: str, reference: str) -> Payment
     )
 
 
+def insert_once(db: Session, fields: dict[str, Any]) -> Payment | None:
+    """The payment inserted, or None when its (provider, provider reference) is posted
+    already: ``INSERT … ON CONFLICT DO NOTHING RETURNING``, one statement where a
+    savepoint around the insert would take three."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Payment)
+        .values(**fields)
+        .on_conflict_do_nothing(
+            index_elements=["provider", "provider_reference"],
+            index_where=Payment.provider_reference.is_not(None),
+        )
+        .returning(Payment)
+    )
+    return db.scalars(statement).one_or_none()
+
+
 def active_plan(db: Session, case_id: int) -> PaymentPlan | None:
-    """The case's newest active arrangement with its installments (due-date order)."""
-    return db.scalar(
-        select(PaymentPlan)
-        .options(selectinload(PaymentPlan.installments))
-        .where(PaymentPlan.case_id == case_id, PaymentPlan.status == PlanStatus.ACTIVE)
-        .order_by(PaymentPlan.created_at.desc(), PaymentPlan.id.desc())
-        .limit(1)
+    """The case's newest active arrangement with its installments (due-date order),
+    in one query."""
+    return (
+        db.scalars(
+            select(PaymentPlan)
+            .options(joinedload(PaymentPlan.installments))
+            .where(PaymentPlan.case_id == case_id, PaymentPlan.status == PlanStatus.ACTIVE)
+            .order_by(PaymentPlan.created_at.desc(), PaymentPlan.id.desc())
+            .limit(1)
+        )
+        .unique()
+        .one_or_none()
     )
 
 
