@@ -20,3 +20,10 @@ def require_migrated() -> None:
 
     if pending_migrations():
         fail("the database is not migrated; run `agency migrate` first")
+
+
+def refuse(path: str, message: str) -> NoReturn:
+    """One line on standard error naming the path of a scenario's bad value, and exit 2
+    (the scenario commands' contract: other tools read that line)."""
+    typer.echo(f"{path}: {message}", err=True)
+    raise typer.Exit(2)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import NoReturn
 
 import typer
+
+from agency.kit.cli import refuse
 
 app = typer.Typer(help="Payments: arrangements computed from scenario files.", no_args_is_help=True)
 
@@ -34,17 +35,11 @@ def schedule_command(
         with scenario.open("rb") as stream:
             raw = stream.read(MAX_SCENARIO_BYTES + 1)
     except OSError as exc:
-        _refuse(str(scenario), f"cannot read: {exc.strerror or exc}")
+        refuse(str(scenario), f"cannot read: {exc.strerror or exc}")
     try:
         output = run_scenario(read_document(raw))
     except JsonInputError as exc:
-        _refuse(exc.path or str(scenario), exc.reason)
+        refuse(exc.path or str(scenario), exc.reason)
     except PaymentError as exc:
-        _refuse(exc.field or str(scenario), exc.message)
+        refuse(exc.field or str(scenario), exc.message)
     typer.echo(json.dumps(output))
-
-
-def _refuse(path: str, message: str) -> NoReturn:
-    """One line on standard error naming the path, and exit 2."""
-    typer.echo(f"{path}: {message}", err=True)
-    raise typer.Exit(2)

@@ -8,8 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from agency.kit.scenarios import format_amount
 from agency.payments.kinds import PlanKind
-from agency.payments.schedule.amounts import format_amount, percent_of
+from agency.payments.schedule.amounts import percent_of
 from agency.payments.schedule.dates import add_months
 from agency.payments.schemas import Authority, ScheduledPayment
 

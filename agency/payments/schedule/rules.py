@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from agency.kit.money import MoneyError, max_minor, minor_digits
+from agency.kit.scenarios import format_amount
 from agency.payments.kinds import PlanKind
 from agency.payments.schedule import authority as limits
 from agency.payments.schedule.amounts import (
     MAX_INSTALLMENTS,
-    format_amount,
     split_by_count,
     split_by_installment,
 )

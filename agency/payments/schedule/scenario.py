@@ -4,17 +4,16 @@ the path into the document (``offer.count``; ``""`` for the document as a whole)
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from agency.kit.json_input import JsonInputError, load_json
-from agency.kit.money import MoneyError, check_currency
+from agency.kit import scenarios
+from agency.kit.json_input import JsonInputError
+from agency.kit.scenarios import amount_at, date_at, format_amount, percent_at, whole_at
 from agency.payments.kinds import Frequency, PlanKind
-from agency.payments.schedule.amounts import format_amount, parse_amount, parse_percent
 from agency.payments.schemas import Authority, DownPayment, Offer, PaymentError, Schedule
 
 MAX_SCENARIO_BYTES = 64 * 1024
@@ -35,10 +34,8 @@ _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # section: (requi
     ),
     "offer.down_payment": (("amount", "due"), ()),
 }
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 _REGION = re.compile(r"[A-Z0-9]{1,3}")  # as the addresses hold it
-_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,41 +52,16 @@ class Scenario:
 
 
 def read_document(raw: bytes) -> Any:
-    """The JSON of a file or request body: at most 64 KiB, nested as the format is
-    (``kit.json_input``: numbers exact, no duplicate keys, no NUL)."""
-    if len(raw) > MAX_SCENARIO_BYTES:
-        raise JsonInputError("", f"the scenario is larger than {MAX_SCENARIO_BYTES // 1024} KiB")
-    return load_json(raw, max_depth=_DEPTH, max_items=_ITEMS)
-
-
-def _path(section: str, key: str) -> str:
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,59}", key) is None:
-        key = f"[{json.dumps(key[:60])}]"
-        return f"{section}{key}"
-    return f"{section}.{key}" if section else key
+    """The JSON of a file or request body: at most 64 KiB, nested as the format is."""
+    return scenarios.read_document(
+        raw, max_bytes=MAX_SCENARIO_BYTES, max_depth=_DEPTH, max_items=_ITEMS
+    )
 
 
 def _section(value: Any, section: str) -> dict[str, Any]:
     """The object at ``section``, its keys checked; absent optional keys read as null."""
-    if not isinstance(value, dict):
-        raise PaymentError(section, "must be a JSON object")
     required, optional = _KEYS[section]
-    for key in value:
-        if key not in required and key not in optional:
-            raise PaymentError(_path(section, key), "unknown key")
-    for key in required:
-        if value.get(key) is None:
-            raise PaymentError(_path(section, key), "is required")
-    return {key: value.get(key) for key in required + optional}
-
-
-def _date(value: Any, path: str) -> date:
-    if isinstance(value, str) and _DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PaymentError(path, "must be a date written YYYY-MM-DD")
+    return scenarios.keys_of(value, section, required, optional)
 
 
 def _choice(value: Any, path: str, kind: type[_E]) -> _E:
@@ -99,30 +71,22 @@ def _choice(value: Any, path: str, kind: type[_E]) -> _E:
     return kind(value)
 
 
-def _whole(value: Any, path: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise PaymentError(path, f"must be a whole number from {low} to {high}")
-    return value
-
-
-def _currency(value: Any) -> str:
-    if isinstance(value, str) and _CURRENCY.fullmatch(value):
-        try:
-            return check_currency(value)
-        except MoneyError:
-            pass
-    raise PaymentError("case.currency", 'must be an ISO 4217 currency code such as "USD"')
-
-
 def parse_scenario(document: Any) -> Scenario:
     """A scenario from a JSON document already read (``kit.json_input.load_json``)."""
+    try:
+        return _scenario(document)
+    except JsonInputError as exc:
+        raise PaymentError(exc.path, exc.reason) from None
+
+
+def _scenario(document: Any) -> Scenario:
     if not isinstance(document, dict):
         raise PaymentError("", "the scenario must be a JSON object")
     top = _section(document, "")
-    today = _date(top["today"], "today")
+    today = date_at(top["today"], "today")
     case = _section(top["case"], "case")
-    currency = _currency(case["currency"])
-    balance = parse_amount(case["balance"], currency, "case.balance")
+    currency = scenarios.currency_at(case["currency"], "case.currency")
+    balance = amount_at(case["balance"], currency, "case.balance")
     country, region = case["country"], case["region"]
     if not isinstance(country, str) or not _COUNTRY.fullmatch(country):
         raise PaymentError("case.country", 'must be an ISO 3166 country code such as "US"')
@@ -140,15 +104,15 @@ def _authority(value: Any, currency: str) -> Authority:
 
     def percent(key: str) -> Decimal | None:
         raw = limits[key]
-        return None if raw is None else parse_percent(raw, f"authority.{key}")
+        return None if raw is None else percent_at(raw, f"authority.{key}")
 
     months = limits["max_months"]
     least = limits["min_installment"]
     return Authority(
         settlement_floor=percent("settlement_floor"),
-        max_months=None if months is None else _whole(months, "authority.max_months", 1, 120),
+        max_months=None if months is None else whole_at(months, "authority.max_months", 1, 120),
         min_installment_minor=(
-            None if least is None else parse_amount(least, currency, "authority.min_installment")
+            None if least is None else amount_at(least, currency, "authority.min_installment")
         ),
         min_down_payment_percent=percent("min_down_payment_percent"),
     )
@@ -159,21 +123,19 @@ def _offer(offer: dict[str, Any], currency: str) -> Offer:
     if down is not None:
         down_keys = _section(down, "offer.down_payment")
         down = DownPayment(
-            amount_minor=parse_amount(down_keys["amount"], currency, "offer.down_payment.amount"),
-            due=_date(down_keys["due"], "offer.down_payment.due"),
+            amount_minor=amount_at(down_keys["amount"], currency, "offer.down_payment.amount"),
+            due=date_at(down_keys["due"], "offer.down_payment.due"),
         )
     total, count, installment = offer["total"], offer["count"], offer["installment"]
     frequency = offer["frequency"]
     return Offer(
         kind=_choice(offer["kind"], "offer.kind", PlanKind),
-        first_due=_date(offer["first_due"], "offer.first_due"),
-        total_minor=None if total is None else parse_amount(total, currency, "offer.total"),
+        first_due=date_at(offer["first_due"], "offer.first_due"),
+        total_minor=None if total is None else amount_at(total, currency, "offer.total"),
         frequency=None if frequency is None else _choice(frequency, "offer.frequency", Frequency),
-        count=None if count is None else _whole(count, "offer.count", 1, 120),
+        count=None if count is None else whole_at(count, "offer.count", 1, 120),
         installment_minor=(
-            None
-            if installment is None
-            else parse_amount(installment, currency, "offer.installment")
+            None if installment is None else amount_at(installment, currency, "offer.installment")
         ),
         down_payment=down,
     )

@@ -4,36 +4,15 @@ exit codes, and no database."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from typer.testing import CliRunner
 
 from agency.cli import app
+from tests.fixtures.commands import agency, write
 from tests.payments.schedule.helpers import EXAMPLE, EXAMPLE_OUTPUT, scenario
-
-AGENCY = Path(sys.executable).with_name("agency")
-
-
-def agency(*args: str | Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """The console script, with a database URL that cannot be opened: the command must
-    not need one."""
-    env = os.environ | {"AGENCY_DATABASE_URL": f"sqlite:///{tmp_path}/absent/none.db"}
-    command = (
-        [str(AGENCY), *map(str, args)]
-        if AGENCY.exists()
-        else [sys.executable, "-m", "agency.cli", *map(str, args)]
-    )
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
-
-
-def write(tmp_path: Path, document: Any, name: str = "f.json") -> Path:
-    path = tmp_path / name
-    path.write_text(document if isinstance(document, str) else json.dumps(document))
-    return path
 
 
 def test_the_example_prints_the_schedule(tmp_path: Path) -> None:
