@@ -10,6 +10,7 @@ import sys
 import typer
 
 from agency.cases import cli as cases_cli
+from agency.commission import cli as commission_cli
 from agency.compliance import cli as compliance_cli
 from agency.config import VAR, get_settings
 from agency.kit import logs
@@ -164,6 +165,7 @@ app.add_typer(compliance_cli.app, name="compliance")
 app.add_typer(cases_cli.app, name="cases")
 app.add_typer(outreach_cli.app, name="outreach")
 app.add_typer(payments_cli.app, name="payments")
+app.add_typer(commission_cli.app, name="commission")
 
 
 def main() -> None:

@@ -101,7 +101,7 @@ def test_sorting_and_paging(client: TestClient, db: Session, agent: User) -> Non
     assert by_balance == ["S-1", "S-2", "S-0", "S-4", "S-3"]
     page_two = client.get("/cases?sort=balance&dir=desc&size=2&page=2")
     assert references(page_two.text) == ["S-0", "S-2"]
-    assert "3–4 of 5 cases" in page_two.text  # noqa: RUF001 (the page uses an en dash)
+    assert "3–4 of 5 cases" in page_two.text
     beyond = client.get("/cases?sort=balance&dir=desc&size=2&page=99")
     assert references(beyond.text) == ["S-1"]  # clamped to the last page
     unknown = client.get("/cases?sort=__class__")

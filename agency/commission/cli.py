@@ -1,0 +1,44 @@
+"""``agency commission ...``: contingency commission from the command line.
+
+    agency commission evaluate FILE.json
+
+``evaluate`` computes one scenario of ``commission-scenarios.md`` without a database:
+one commission entry per payment and reversal and the period's statement, printed as
+one JSON object (exit 0).  A file that cannot be read or is not a valid scenario prints
+one line on standard error naming the path of what is wrong
+(``contract.tiers[1].rate: must be a percentage from 0 to 100 …``) and exits 2.  The
+rules are imported only when the command runs, so ``agency`` itself starts quickly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from agency.kit.cli import refuse
+
+app = typer.Typer(
+    help="Commission: fee schedules evaluated from scenario files.", no_args_is_help=True
+)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    scenario: Path = typer.Argument(..., help="a scenario JSON file (commission-scenarios.md)"),
+) -> None:
+    """Rate each payment and reversal and print the entries and the statement as JSON."""
+    from agency.commission.scenario import MAX_SCENARIO_BYTES, read_document, run_scenario
+    from agency.kit.json_input import JsonInputError
+
+    try:
+        with scenario.open("rb") as stream:
+            raw = stream.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as exc:
+        refuse(str(scenario), f"cannot read: {exc.strerror or exc}")
+    try:
+        output = run_scenario(read_document(raw))
+    except JsonInputError as exc:
+        refuse(exc.path or str(scenario), exc.reason)
+    typer.echo(json.dumps(output))
