@@ -250,6 +250,9 @@ class PaymentAttempt(IdMixin, Base):
         db_enum(AttemptStatus, "attempt_status"), default=AttemptStatus.PROCESSING
     )
     failure: Mapped[str | None] = mapped_column(String(300))
+    # The provider's code for the failure (Stripe's decline code: insufficient_funds),
+    # which the consumer's page words in the consumer's language.
+    failure_code: Mapped[str | None] = mapped_column(String(60))
     payment_id: Mapped[int | None] = mapped_column(
         BigIntKey, ForeignKey("payments.id", ondelete="SET NULL")
     )

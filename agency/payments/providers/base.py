@@ -49,12 +49,14 @@ class IntentRequest:
 class IntentResult:
     """The provider's answer.  ``client_secret`` is what Stripe.js confirms the intent
     with; ``failure`` says why it failed, in words the payer may read;
+    ``failure_code`` is the provider's code for it (``insufficient_funds``);
     ``disputed_later`` (the sandbox only) says a dispute will follow the success."""
 
     intent_id: str
     status: IntentStatus
     client_secret: str | None = None
     failure: str | None = None
+    failure_code: str | None = None
     disputed_later: bool = False
 
 

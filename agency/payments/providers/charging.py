@@ -55,6 +55,7 @@ class AttemptResult:
     status: IntentStatus
     client_secret: str | None = None
     failure: str | None = None
+    failure_code: str | None = None
     payment_id: int | None = None
     repeated: bool = False  # the idempotency key's attempt was already made
 
@@ -187,9 +188,9 @@ def _apply(db: Session, attempt: PaymentAttempt, answer: IntentResult) -> None:
     if answer.intent_id:
         attempt.intent_id = answer.intent_id
     if answer.status is IntentStatus.FAILED:
-        settle.failed(attempt, answer.failure or "The payment failed.")
+        settle.failed(attempt, answer.failure or "The payment failed.", answer.failure_code)
         return
-    attempt.status, attempt.failure = AttemptStatus.PROCESSING, None
+    attempt.status, attempt.failure, attempt.failure_code = AttemptStatus.PROCESSING, None, None
     if answer.status is IntentStatus.SUCCEEDED and attempt.provider == sandbox.NAME:
         db.flush()
         settle.post_attempt(db, attempt)
@@ -218,6 +219,7 @@ def _result(
         status=status,
         client_secret=client_secret,
         failure=attempt.failure,
+        failure_code=attempt.failure_code,
         payment_id=attempt.payment_id,
         repeated=repeated,
     )

@@ -81,21 +81,24 @@ def _succeeded(db: Session, attempt: PaymentAttempt, intent: Mapping[str, Any]) 
     return Outcome.ALREADY_POSTED if posted.already_posted else Outcome.POSTED
 
 
-def _failure_of(intent: Mapping[str, Any]) -> str:
+def _failure_of(intent: Mapping[str, Any]) -> tuple[str, str | None]:
+    """Why the intent failed, in words, and the provider's code (the decline code when
+    the card's issuer gave one)."""
     error = intent.get("last_payment_error")
     if isinstance(error, Mapping):
         message, code = _text(error.get("message")), _text(error.get("code"))
+        code = _text(error.get("decline_code")) or code
         if message:
-            return f"{message} ({code})" if code else message
+            return (f"{message} ({code})" if code else message), code or None
         if code:
-            return f"The payment failed ({code})."
-    return "The payment failed."
+            return f"The payment failed ({code}).", code
+    return "The payment failed.", None
 
 
 def _failed(db: Session, attempt: PaymentAttempt, intent: Mapping[str, Any]) -> Outcome:
-    reason = _failure_of(intent)
+    reason, code = _failure_of(intent)
     if attempt.payment_id is None:
-        settle.failed(attempt, reason)
+        settle.failed(attempt, reason, code)
         return Outcome.FAILED
     reversed_ = settle.reverse_attempt(
         db,

@@ -17,6 +17,7 @@ with the same intent.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,12 @@ class SandboxNumber:
     status: IntentStatus
     failure: str | None = None
     disputed_later: bool = False
+
+    @property
+    def failure_code(self) -> str | None:
+        """Stripe's code, which the failure's words end with: ``(insufficient_funds)``."""
+        found = re.search(r"\((\w+)\)$", self.failure or "")
+        return found.group(1) if found else None
 
 
 INSTRUMENTS: tuple[SandboxNumber, ...] = (
@@ -118,6 +125,7 @@ class SandboxProvider:
             intent_id=intent_id_for(request.idempotency_key),
             status=found.status,
             failure=found.failure,
+            failure_code=found.failure_code,
             disputed_later=found.disputed_later,
         )
 

@@ -16,12 +16,15 @@ from agency.payments.schemas import PaymentError, PaymentInput, PostedPayment, R
 
 log = logging.getLogger("agency.payments.providers")
 FAILURE_MAX = 300
+FAILURE_CODE_MAX = 60
 
 
-def failed(attempt: PaymentAttempt, reason: str) -> None:
-    """The attempt did not take the money: ``reason`` in words the payer may read."""
+def failed(attempt: PaymentAttempt, reason: str, code: str | None = None) -> None:
+    """The attempt did not take the money: ``reason`` in words the payer may read,
+    ``code`` the provider's code for it."""
     attempt.status = AttemptStatus.FAILED
     attempt.failure = reason[:FAILURE_MAX]
+    attempt.failure_code = code[:FAILURE_CODE_MAX] if code else None
 
 
 def post_attempt(

@@ -67,10 +67,12 @@ class StripeProvider:
         except (stripe.CardError, stripe.InvalidRequestError) as exc:
             # Refused as asked (an amount below Stripe's minimum): Stripe's message says why.
             log.warning("stripe refused an intent: %s", type(exc).__name__)
+            error = exc.error
             return IntentResult(
                 intent_id="",
                 status=IntentStatus.FAILED,
                 failure=exc.user_message or "Stripe refused the payment.",
+                failure_code=(error.decline_code or error.code) if error else exc.code,
             )
         except stripe.StripeError as exc:
             log.warning("stripe unavailable: %s", type(exc).__name__)

@@ -139,7 +139,7 @@ def pay(request: Request, db: DbSession, token: str, form: PostedForm) -> Respon
             },
         )
     if result.status is IntentStatus.FAILED:
-        errors["__all__"] = w("declined_body", reason=result.failure or "declined")
+        errors["__all__"] = w("declined_body", reason=w.decline(result.failure_code))
         values["key"] = charging.new_key()  # another try is another payment
         return _form(request, visit, acct, values, errors, status_code=422)
     return pages.page(request, "processing.html", visit.lang, {"base": visit.base})

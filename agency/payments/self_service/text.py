@@ -273,6 +273,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "refused": ("We could not do that: {reason}", "No pudimos hacerlo: {reason}"),
     "action_refused_title": ("We could not do that", "No pudimos hacerlo"),
+    # why a card payment failed, by the provider's code (Stripe's decline codes)
+    "decline_card_declined": ("the card was declined", "la tarjeta fue rechazada"),
+    "decline_insufficient_funds": (
+        "the card has insufficient funds",
+        "la tarjeta no tiene fondos suficientes",
+    ),
+    "decline_expired_card": ("the card has expired", "la tarjeta está vencida"),
+    "decline_incorrect_cvc": (
+        "the security code is not right",
+        "el código de seguridad no es correcto",
+    ),
+    "decline_incorrect_number": (
+        "the card number is not right",
+        "el número de la tarjeta no es correcto",
+    ),
+    "decline_processing_error": (
+        "the card could not be processed",
+        "no se pudo procesar la tarjeta",
+    ),
+    "decline_other": (
+        "the card's issuer declined the payment",
+        "el emisor de la tarjeta rechazó el pago",
+    ),
 }
 
 
@@ -291,6 +314,12 @@ class Words:
 
     def __call__(self, key: str, **blanks: object) -> str:
         return CATALOGUE[key][self._index].format(**blanks)
+
+    def decline(self, code: str | None) -> str:
+        """Why a card payment failed, from the provider's code; a code without words of
+        its own (a stolen card, fraud suspected) is the issuer's decline."""
+        key = f"decline_{code}"
+        return getattr(self, key) if code and key in CATALOGUE else self.decline_other
 
 
 def words(lang: Lang) -> Words:

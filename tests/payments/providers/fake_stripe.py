@@ -35,7 +35,7 @@ class Sent:
 class FakeStripe(stripe.HTTPClient):  # type: ignore[misc]
     requests: list[Sent] = field(default_factory=list)
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
-    # What the next requests get instead of success: 500, 400 or "connection".
+    # What the next requests get instead of success: 500, 400, 402 or "connection".
     failures: deque[int | str] = field(default_factory=deque)
 
     name = "fake"
@@ -67,6 +67,14 @@ class FakeStripe(stripe.HTTPClient):  # type: ignore[misc]
                     "message": "Amount must be at least $0.50 usd",
                 }
                 return json.dumps({"error": error}), 400, {}
+            if failure == 402:  # a card error, as Stripe answers a declined confirmation
+                error = {
+                    "type": "card_error",
+                    "code": "card_declined",
+                    "decline_code": "insufficient_funds",
+                    "message": "Your card has insufficient funds.",
+                }
+                return json.dumps({"error": error}), 402, {}
             return json.dumps({"error": {"type": "api_error", "message": "boom"}}), 500, {}
         key = (headers or {}).get("Idempotency-Key", "")
         intent = self.intents.get(key)

@@ -76,7 +76,19 @@ def test_a_request_stripe_refuses_is_a_failed_intent_with_stripes_reason() -> No
     answer = StripeProvider(SECRET_KEY, http_client=fake).create_intent(ask())
     assert answer.status is IntentStatus.FAILED
     assert answer.failure == "Amount must be at least $0.50 usd"
+    assert answer.failure_code is None
     assert len(fake.requests) == 1  # a 400 is not retried
+
+
+def test_a_declined_card_carries_the_issuers_decline_code() -> None:
+    fake = FakeStripe()
+    fake.failures.append(402)
+    answer = StripeProvider(SECRET_KEY, http_client=fake).create_intent(ask())
+    assert (answer.status, answer.failure, answer.failure_code) == (
+        IntentStatus.FAILED,
+        "Your card has insufficient funds.",
+        "insufficient_funds",
+    )
 
 
 def test_a_method_stripe_is_not_asked_for_is_refused_before_any_request() -> None:

@@ -173,15 +173,20 @@ def test_a_failed_intent_fails_the_attempt_with_stripes_reason(
     db: Session, client: TestClient, fake_stripe: FakeStripe
 ) -> None:
     started = intent_for(db, CaseFactory())
-    error = {"code": "card_declined", "message": "Your card was declined."}
+    error = {
+        "code": "card_declined",
+        "decline_code": "insufficient_funds",
+        "message": "Your card has insufficient funds.",
+    }
     obj = {"id": started.intent_id, "object": "payment_intent", "last_payment_error": error}
     answer = deliver(client, event("payment_intent.payment_failed", obj))
     assert answer.json()["outcome"] == "failed"
     attempt = db.get(PaymentAttempt, started.attempt_id)
     assert attempt is not None
-    assert (attempt.status, attempt.failure) == (
+    assert (attempt.status, attempt.failure, attempt.failure_code) == (
         AttemptStatus.FAILED,
-        "Your card was declined. (card_declined)",
+        "Your card has insufficient funds. (insufficient_funds)",
+        "insufficient_funds",  # the issuer's decline code before Stripe's general one
     )
     assert counts(db)[1:] == (0, 0)
 

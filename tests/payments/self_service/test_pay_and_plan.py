@@ -14,12 +14,19 @@ from sqlalchemy.orm import Session
 
 from agency.cases.models import CaseNote
 from agency.kit import clock
-from agency.payments.models import Installment, Payment, PaymentPlan, PlanStatus
+from agency.payments.models import (
+    Installment,
+    Payment,
+    PaymentAttempt,
+    PaymentPlan,
+    PlanStatus,
+)
 from tests.fixtures.forms import form_fields, rendered_form
 from tests.payments.self_service.helpers import IN_PERIOD, Consumer, make_consumer, pass_identity
 
 GOOD_CARD = "4242424242424242"
 DECLINED = "4000000000000002"
+INSUFFICIENT = "4000000000009995"
 
 
 def _pay(client: TestClient, consumer: Consumer, query: str = "", **values: str) -> object:
@@ -85,7 +92,24 @@ def test_a_declined_card_says_so_and_posts_nothing(client: TestClient, db: Sessi
         consumer = make_consumer()
         pass_identity(client, consumer)
         declined = _pay(client, consumer, amount="20.00", test_card=DECLINED)
-    assert declined.status_code == 422 and "Your card was not charged" in declined.text
+    assert declined.status_code == 422
+    assert "Your card was not charged: the card was declined." in declined.text
+    assert not _payments(db, consumer)
+    attempt = db.scalars(select(PaymentAttempt).where(PaymentAttempt.case_id == consumer.case_id))
+    assert [(a.failure_code, a.failure) for a in attempt] == [
+        ("card_declined", "Your card was declined. (card_declined)")
+    ]
+
+
+def test_a_decline_is_worded_in_the_consumers_language(client: TestClient, db: Session) -> None:
+    with clock.frozen(IN_PERIOD):
+        consumer = make_consumer()
+        pass_identity(client, consumer)
+        client.get(f"{consumer.path}?lang=es")
+        declined = _pay(client, consumer, amount="20.00", test_card=INSUFFICIENT)
+    assert declined.status_code == 422
+    assert "No se cobró su tarjeta: la tarjeta no tiene fondos suficientes." in declined.text
+    assert "Your card" not in declined.text
     assert not _payments(db, consumer)
 
 
