@@ -16,6 +16,7 @@ from agency.cases.models import (
     Team,
 )
 from agency.clients.models import ApiKey, Client, Contract
+from agency.commission.models import CommissionEntry, FeeScheduleVersion
 from agency.compliance.models import (
     ClientPolicy,
     ComplianceFact,
@@ -59,12 +60,14 @@ __all__ = [
     "Client",
     "ClientPolicy",
     "ClientSender",
+    "CommissionEntry",
     "ComplianceFact",
     "Consumer",
     "ConsumerPair",
     "ConsumerUpload",
     "ContactPoint",
     "Contract",
+    "FeeScheduleVersion",
     "InboundMessage",
     "Installment",
     "Layout",

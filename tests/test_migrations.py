@@ -401,3 +401,90 @@ def test_contact_point_flags_move_to_compliance_and_back(scratch_url: str) -> No
         (2, False, None, True, False, True, True),
     ]
     assert restored == [*moved, (3, False, None, False, False, False, False)]
+
+
+# ---- 0023: the commission ledger ---------------------------------------------------------
+
+
+def test_payments_posted_before_the_ledger_get_their_entries(scratch_url: str) -> None:
+    """0023: every payment already posted gets an entry at its contract's flat rate
+    (half-up), and every reversal its payment's entry negated; on PostgreSQL the ledger
+    then refuses to change."""
+    from agency.cases.models import Case, CaseStatus, Consumer
+    from agency.clients.models import Client, Contract
+    from agency.payments.models import Payment, PaymentMethod, Reversal, ReversalKind
+
+    engine = create_engine(scratch_url)
+    config = alembic_config()
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0022")
+        connection.commit()
+        # The tables these rows go in are the same at 0022 as the models are now.
+        with Session(connection) as db:
+            client = Client(code="C1", name="One", legal_name="One LLC", industry="Telecom",
+                            country="US", currency="USD", is_active=True)  # fmt: skip
+            db.add(client)
+            db.flush()
+            contract = Contract(client_id=client.id, reference="K1", currency="USD",
+                                contingency_rate="25.000", settlement_floor="60",
+                                effective_from=datetime(2026, 1, 1).date())  # fmt: skip
+            consumer = Consumer(first_name="Ada", last_name="Quill", country="US", timezones=[])
+            db.add_all([contract, consumer])
+            db.flush()
+            case = Case(client_id=client.id, contract_id=contract.id, consumer_id=consumer.id,
+                        client_reference="R1", first_name="Ada", last_name="Quill",
+                        country="US", currency="USD", principal_minor=0, interest_minor=0,
+                        fees_minor=0, placed_minor=10_000, status=CaseStatus.ACTIVE,
+                        hold_rules=[])  # fmt: skip
+            db.add(case)
+            db.flush()
+            day = datetime(2026, 3, 1).date()
+            payments = [
+                Payment(case_id=case.id, amount_minor=amount, currency="USD",
+                        method=PaymentMethod.CHEQUE, received_on=day, effective_on=day,
+                        provider="manual", principal_minor=amount, to_client=to_client)
+                for amount, to_client in ((1234, False), (2, True))
+            ]  # fmt: skip
+            db.add_all(payments)
+            db.flush()
+            db.add(Reversal(payment_id=payments[0].id, case_id=case.id, kind=ReversalKind.NSF,
+                            amount_minor=1234, currency="USD", reason="bounced",
+                            effective_on=datetime(2026, 3, 9).date()))  # fmt: skip
+            db.flush()
+            first, second = payments[0].id, payments[1].id
+            db.commit()
+        command.upgrade(config, "0023")
+        connection.commit()
+        rows = connection.execute(
+            text(
+                "SELECT payment_id, CASE WHEN reversal_id IS NULL THEN 0 ELSE 1 END,"
+                ' CAST("on" AS VARCHAR(10)), paid_to, amount_minor, commission_minor, tier, why'
+                " FROM commission_entries ORDER BY id"
+            )
+        ).all()
+        refused = None
+        on_postgres = connection.dialect.name == "postgresql"
+        if on_postgres:
+            try:
+                connection.execute(text("UPDATE commission_entries SET commission_minor = 0"))
+            except sa.exc.DBAPIError as exc:
+                refused = str(exc.orig)
+            connection.rollback()
+        command.downgrade(config, "0022")
+        command.upgrade(config, "head")
+        connection.commit()
+    engine.dispose()
+    flat = "25.000 %: the contract's flat rate (posted before the commission ledger began)"
+    assert [tuple(row) for row in rows] == [
+        (first, 0, "2026-03-01", "agency", 1234, 309, "0", flat),
+        (second, 0, "2026-03-01", "client", 2, 1, "0", flat),  # 0.5 → 1
+        (first, 1, "2026-03-09", "agency", -1234, -309, "0",
+         f"reverses the payment's entry: {flat}"),
+    ]  # fmt: skip
+    if on_postgres:
+        assert refused is not None and "the commission ledger is append-only: UPDATE" in refused

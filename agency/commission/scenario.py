@@ -96,7 +96,7 @@ def parse_scenario(document: Any) -> Scenario:
     )
     currency = currency_at(contract["currency"], "contract.currency")
     tiers = tuple(
-        _tier(raw, f"contract.tiers[{n}]", currency)
+        tier_of(raw, f"contract.tiers[{n}]", currency)
         for n, raw in enumerate(_list(contract["tiers"], "contract.tiers", 1, MAX_TIERS))
     )
     fee = contract["minimum_fee"]
@@ -134,7 +134,7 @@ def _range(value: Any, path: str, read: Any) -> tuple[int, int | None]:
     return low, high
 
 
-def _tier(value: Any, path: str, currency: str) -> Tier:
+def tier_of(value: Any, path: str, currency: str) -> Tier:
     keys = keys_of(value, path, ("rate",), ("placement_age_days", "placed_balance", "stage"))
     age, balance, stage = keys["placement_age_days"], keys["placed_balance"], keys["stage"]
     return Tier(

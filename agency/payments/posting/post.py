@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from agency.cases import balances
 from agency.cases.models import Case
+from agency.commission import service as commission
+from agency.commission.kinds import PaidTo
+from agency.commission.schemas import CommissionError, PaymentFacts, Rating
 from agency.kit import clock
 from agency.kit.money import Money
 from agency.payments.models import Installment, Payment, PaymentPlan, PlanKind, PlanStatus
@@ -65,6 +68,7 @@ def post_payment(
     )
     plan = repo.active_plan(db, case.id)
     first = installments.target(plan, payment.installment_id)
+    rating = _rated(db, case, payment, effective_on)
     row = repo.insert_once(
         db,
         _payment_fields(
@@ -77,6 +81,7 @@ def post_payment(
         earlier = repo.by_provider_reference(db, payment.provider, payment.provider_reference)
         assert earlier is not None
         return _already(db, earlier, held=case)
+    commission.record_payment(db, rating, payment_id=row.id)
     balances.apply(
         case,
         fees_minor=allocation.fees_minor,
@@ -114,6 +119,27 @@ def _check(case: Case, payment: PaymentInput) -> date:
             f"of {case.balance}",
         )
     return payment.effective_on or payment.received_on
+
+
+def _rated(db: Session, case: Case, payment: PaymentInput, effective_on: date) -> Rating:
+    """The payment's commission by the client's fee schedule, before anything is
+    written: a payment no tier covers is refused (a contract never charges nothing)."""
+    facts = PaymentFacts(
+        case_id=case.id,
+        client_id=case.client_id,
+        contract_id=case.contract_id,
+        on=effective_on,
+        amount_minor=payment.amount_minor,
+        currency=case.currency,
+        paid_to=PaidTo.CLIENT if payment.to_client else PaidTo.AGENCY,
+        placed_on=case.placed_at.astimezone(clock.office_zone()).date(),
+        placed_balance_minor=case.placed_minor,
+        flat_rate=case.contract.contingency_rate,
+    )
+    try:
+        return commission.rate_payment(db, facts)
+    except CommissionError as exc:
+        raise PaymentError(exc.field, exc.message) from None
 
 
 def _payment_fields(

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from agency.cases import balances
 from agency.cases.errors import CaseError
 from agency.cases.models import Case, CaseStatus
+from agency.commission import service as commission
+from agency.commission.schemas import CommissionError
 from agency.kit import clock
 from agency.payments.models import Payment, Reversal, ReversalKind
 from agency.payments.posting import installments
@@ -75,9 +77,16 @@ def reverse_payment(
         with db.begin_nested():
             db.add(reversal)
             db.flush()
+            # The reversal's commission entry: the payment's negated (agency.commission).
+            commission.record_reversal(
+                db, payment_id=payment.id, reversal_id=reversal.id, on=reversal.effective_on
+            )
+            db.flush()
     except IntegrityError:
         _refuse_if_reversed(db, payment.id)
         raise
+    except CommissionError as exc:
+        raise PaymentError(exc.field, exc.message) from None
     balances.undo(
         case,
         fees_minor=payment.fees_minor,

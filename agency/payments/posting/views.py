@@ -24,6 +24,8 @@ from agency.auth.models import Role
 from agency.auth.permissions import CurrentViewer, Viewer
 from agency.cases import service as cases_service
 from agency.cases.models import Case
+from agency.commission import service as commission
+from agency.commission.schemas import EntryShown
 from agency.db import DbSession
 from agency.kit.errors import NotFound, ResponseError
 from agency.kit.forms import PostedForm, form_values
@@ -54,6 +56,7 @@ class Line:
     installment_due: str | None
     posted_by: str | None
     reversed_by: str | None
+    commission: EntryShown | None  # our commission on it, and why
 
 
 def _case(db: Session, viewer: Viewer, case_id: int) -> Case:
@@ -90,7 +93,8 @@ def panel(
         u.id: u.full_name
         for u in auth_service.users_by_ids(db, sorted(i for i in user_ids if i is not None))
     }
-    lines = [_line(p, dues, names) for p in payments]
+    commissions = commission.entries_by_payment(db, [p.id for p in payments])
+    lines = [_line(p, dues, names, commissions.get(p.id, [])) for p in payments]
     postable = may_post(db, viewer, case) and case.status.is_open
     if postable and post_form is None:
         post_form = forms.PostForm(
@@ -117,7 +121,12 @@ def panel(
     )
 
 
-def _line(payment: Payment, dues: dict[int, Installment], names: dict[int, str]) -> Line:
+def _line(
+    payment: Payment,
+    dues: dict[int, Installment],
+    names: dict[int, str],
+    entries: list[EntryShown],
+) -> Line:
     due = dues.get(payment.installment_id) if payment.installment_id else None
     reversal = payment.reversal
     return Line(
@@ -127,6 +136,7 @@ def _line(payment: Payment, dues: dict[int, Installment], names: dict[int, str])
         reversed_by=(
             names.get(reversal.by_user_id) if reversal is not None and reversal.by_user_id else None
         ),
+        commission=next((e for e in entries if e.reversal_id is None), None),
     )
 
 

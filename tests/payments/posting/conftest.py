@@ -15,9 +15,11 @@ from agency.payments.models import (
     PaymentPlan,
     PlanKind,
     PlanStatus,
+    ReversalKind,
 )
 from agency.payments.posting.post import post_payment
-from agency.payments.schemas import PaymentInput, PostedPayment
+from agency.payments.posting.reverse import reverse_payment
+from agency.payments.schemas import PaymentInput, PostedPayment, ReversalSummary
 
 NOW = datetime(2025, 6, 10, 15, 0, tzinfo=UTC)
 TODAY = date(2025, 6, 10)
@@ -57,4 +59,16 @@ def pay(db: Session, case: Case, amount_minor: int, **changes: Any) -> PostedPay
     with clock.frozen(NOW):
         return post_payment(
             db, case_id=case.id, payment=PaymentInput(**{**values, **changes}), by_user_id=None
+        )
+
+
+def reverse(db: Session, payment_id: int, kind: ReversalKind = ReversalKind.NSF) -> ReversalSummary:
+    with clock.frozen(NOW):
+        return reverse_payment(
+            db,
+            payment_id=payment_id,
+            kind=kind,
+            reason="cheque bounced",
+            effective_on=None,
+            by_user_id=None,
         )

@@ -40,6 +40,9 @@ def test_staff_post_and_reverse_a_payment_from_the_panel(client: TestClient, db:
     )
     shown = panel(client, case)
     assert "cheque 0042" in shown and "Sue Visor" in shown and "$92.50" in shown
+    # Our commission on it, and why (the factory's contract: a flat 25 %).
+    assert "<summary>$3.13</summary>" in shown  # 25 % of 12.50 is 3.125: half-up
+    assert "25.000 %: the contract&#39;s flat rate (no fee schedule)" in shown
     action, fields, options = rendered_form(shown, f"reverse-{payment.id}")
     fields.pop("csrf_token")
     assert options["kind"] == [k.value for k in ReversalKind]

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency.cases.models import Case, CaseStatus, StatusChange
-from agency.kit import clock
 from agency.kit.money import Money
 from agency.payments.models import (
     Installment,
@@ -22,22 +21,9 @@ from agency.payments.models import (
     ReversalKind,
 )
 from agency.payments.posting.balance import itemized
-from agency.payments.posting.reverse import reverse_payment
-from agency.payments.schemas import PaymentError, ReversalSummary
+from agency.payments.schemas import PaymentError
 from tests.fixtures.factories import CaseFactory
-from tests.payments.posting.conftest import NOW, arrangement, pay
-
-
-def reverse(db: Session, payment_id: int, kind: ReversalKind = ReversalKind.NSF) -> ReversalSummary:
-    with clock.frozen(NOW):
-        return reverse_payment(
-            db,
-            payment_id=payment_id,
-            kind=kind,
-            reason="cheque bounced",
-            effective_on=None,
-            by_user_id=None,
-        )
+from tests.payments.posting.conftest import arrangement, pay, reverse
 
 
 def test_a_reversal_reopens_a_settled_case_and_its_plan(db: Session) -> None:
