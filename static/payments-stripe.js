@@ -8,7 +8,10 @@
     return;
   }
   var stripe = window.Stripe(holder.dataset.publishableKey);
-  var elements = stripe.elements({ clientSecret: holder.dataset.clientSecret });
+  var elements = stripe.elements({
+    clientSecret: holder.dataset.clientSecret,
+    locale: holder.dataset.locale || "auto"
+  });
   elements.create("payment").mount("#stripe-payment-element");
   var form = document.getElementById("stripe-payment-form");
   var button = document.getElementById("stripe-payment-submit");

@@ -60,6 +60,7 @@ def page(
     context: dict[str, Any] | None = None,
     *,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """A page of the consumer's site in ``lang`` (its ``lang`` attribute follows)."""
     values = {
@@ -70,7 +71,9 @@ def page(
         "path": request.url.path,
         **(context or {}),
     }
-    response = render(request, f"payments/self_service/{name}", values, status_code=status_code)
+    response = render(
+        request, f"payments/self_service/{name}", values, status_code=status_code, headers=headers
+    )
     if request.query_params.get("lang") == lang:
         response.set_cookie(
             LANG_COOKIE,

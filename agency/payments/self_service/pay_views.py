@@ -11,12 +11,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from agency.cases import self_service_effects as cases_effects
+from agency.config import get_settings
 from agency.db import DbSession
 from agency.kit.forms import PostedForm
 from agency.kit.money import Money
-from agency.payments.models import PaymentMethod, PaymentPlan
-from agency.payments.providers import charging, configured, sandbox
+from agency.kit.params import RowId
+from agency.payments.models import AttemptStatus, PaymentMethod, PaymentPlan
+from agency.payments.providers import charge_form, charging, configured, sandbox
 from agency.payments.providers.base import IntentStatus
+from agency.payments.repository import providers as providers_repo
 from agency.payments.repository import self_service as repo
 from agency.payments.schemas import PaymentError
 from agency.payments.self_service import links, pages
@@ -142,4 +145,58 @@ def pay(request: Request, db: DbSession, token: str, form: PostedForm) -> Respon
         errors["__all__"] = w("declined_body", reason=w.decline(result.failure_code))
         values["key"] = charging.new_key()  # another try is another payment
         return _form(request, visit, acct, values, errors, status_code=422)
+    if result.status is IntentStatus.REQUIRES_ACTION and result.client_secret:
+        return _card_page(request, visit, result)
+    return pages.page(request, "processing.html", visit.lang, {"base": visit.base})
+
+
+def _card_page(request: Request, visit: pages.Visit, result: charging.AttemptResult) -> Response:
+    """Stripe's Payment Element for the intent, in the consumer's language; Stripe.js
+    confirms it and sends the consumer back to the attempt's page."""
+    public = get_settings().public_url.rstrip("/")
+    stripe = {
+        "publishable_key": charge_form.publishable_key(),
+        "client_secret": result.client_secret,
+        "return_url": f"{public}{visit.base}/pay/attempts/{result.attempt_id}",
+        "script": charge_form.STRIPE_JS,
+        "locale": visit.lang,
+        "pay_label": visit.w.pay_button,
+    }
+    context = {
+        "base": visit.base,
+        "amount": result.amount.format(locale_of(visit.lang)),
+        "stripe": stripe,
+    }
+    headers = {"Content-Security-Policy": charge_form.STRIPE_CSP}
+    return pages.page(request, "pay_card.html", visit.lang, context, headers=headers)
+
+
+@router.get("/{token}/pay/attempts/{attempt_id}")
+def attempt_page(request: Request, db: DbSession, token: str, attempt_id: RowId) -> Response:
+    """Where Stripe sends the consumer back: paid (with the receipt) once the provider's
+    webhook has posted the payment, declined, or still being processed."""
+    visit = pages.working_visit(db, request, token)
+    attempt = providers_repo.attempt_of_case(db, visit.case.id, attempt_id)
+    if attempt is None:
+        return pages.refused(request)
+    w, loc = visit.w, locale_of(visit.lang)
+    if attempt.status is AttemptStatus.SUCCEEDED and attempt.payment_id is not None:
+        after = account(db, visit.case, visit.lang)
+        context = {
+            "base": visit.base,
+            "amount": Money(attempt.amount_minor, attempt.currency).format(loc),
+            "balance": after.balance.format(loc),
+            "receipt": f"{visit.base}/receipts/{attempt.payment_id}",
+        }
+        return pages.page(request, "paid.html", visit.lang, context)
+    if attempt.status is AttemptStatus.FAILED:
+        acct = account(db, visit.case, visit.lang)
+        values = {
+            "amount": f"{Money(attempt.amount_minor, attempt.currency).major}",
+            "installment": "",
+            "key": charging.new_key(),
+            "test_card": "",
+        }
+        errors = {"__all__": w("declined_body", reason=w.decline(attempt.failure_code))}
+        return _form(request, visit, acct, values, errors)
     return pages.page(request, "processing.html", visit.lang, {"base": visit.base})

@@ -162,6 +162,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Recibimos {amount}. Su saldo es ahora {balance}.",
     ),
     "receipt": ("Download the receipt (PDF)", "Descargar el recibo (PDF)"),
+    "card_hint": (
+        "Enter your card in the secure form below. Your card details go to our card "
+        "processor, Stripe, never to us.",
+        "Ingrese su tarjeta en el formulario seguro de abajo. Los datos de su tarjeta van a "
+        "nuestro procesador de pagos, Stripe, nunca a nosotros.",
+    ),
+    "pay_button": ("Pay", "Pagar"),
     "declined_title": ("The payment did not go through", "El pago no se realizó"),
     "declined_body": (
         "Your card was not charged: {reason}. You can try another card.",
