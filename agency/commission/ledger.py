@@ -27,7 +27,7 @@ from agency.kit.scenarios import format_percent
 WHY_MAX = 300
 
 
-def schedule_of(version: FeeScheduleVersion) -> FeeSchedule:
+def from_version(version: FeeScheduleVersion) -> FeeSchedule:
     """A stored version as the rules take it (its tiers in the scenario format)."""
     try:
         tiers = tuple(
@@ -70,7 +70,7 @@ def rate(db: Session, facts: PaymentFacts) -> Rating:
         legal_on=facts.legal_on,
     )
     try:
-        rated = rate_payment(schedule_of(version), case, facts.on, facts.amount_minor)
+        rated = rate_payment(from_version(version), case, facts.on, facts.amount_minor)
     except NoTier as exc:
         raise CommissionError(
             "commission", f"the client's fee schedule (version {version.version}): {exc}"

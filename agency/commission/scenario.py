@@ -85,35 +85,37 @@ def _list(value: Any, path: str, least: int, most: int) -> list[Any]:
     return value
 
 
-def parse_scenario(document: Any) -> Scenario:
-    """A scenario from a JSON document already read (``read_document``)."""
-    top = keys_of(document, "", ("contract", "case", "payments", "period"))
+def schedule_of(value: Any, path: str) -> FeeSchedule:
+    """A fee schedule in the format of the scenario's ``contract`` (the editor's too)."""
     contract = keys_of(
-        top["contract"],
-        "contract",
-        ("currency", "tiers"),
-        ("remittance", "minimum_fee", "legal_rate"),
+        value, path, ("currency", "tiers"), ("remittance", "minimum_fee", "legal_rate")
     )
-    currency = currency_at(contract["currency"], "contract.currency")
+    currency = currency_at(contract["currency"], f"{path}.currency")
     tiers = tuple(
-        tier_of(raw, f"contract.tiers[{n}]", currency)
-        for n, raw in enumerate(_list(contract["tiers"], "contract.tiers", 1, MAX_TIERS))
+        tier_of(raw, f"{path}.tiers[{n}]", currency)
+        for n, raw in enumerate(_list(contract["tiers"], f"{path}.tiers", 1, MAX_TIERS))
     )
-    fee = contract["minimum_fee"]
-    legal = contract["legal_rate"]
-    schedule = FeeSchedule(
+    fee, legal, remittance = contract["minimum_fee"], contract["legal_rate"], contract["remittance"]
+    return FeeSchedule(
         currency=currency,
         tiers=tiers,
         remittance=(
             Remittance.NET
-            if contract["remittance"] is None
-            else _choice(contract["remittance"], "contract.remittance", Remittance)
+            if remittance is None
+            else _choice(remittance, f"{path}.remittance", Remittance)
         ),
         minimum_fee_minor=(
-            0 if fee is None else amount_at(fee, currency, "contract.minimum_fee", zero=True)
+            0 if fee is None else amount_at(fee, currency, f"{path}.minimum_fee", zero=True)
         ),
-        legal_rate=None if legal is None else percent_at(legal, "contract.legal_rate"),
+        legal_rate=None if legal is None else percent_at(legal, f"{path}.legal_rate"),
     )
+
+
+def parse_scenario(document: Any) -> Scenario:
+    """A scenario from a JSON document already read (``read_document``)."""
+    top = keys_of(document, "", ("contract", "case", "payments", "period"))
+    schedule = schedule_of(top["contract"], "contract")
+    currency = schedule.currency
     case = _case(top["case"], currency)
     period = keys_of(top["period"], "period", ("from", "to"))
     start, end = date_at(period["from"], "period.from"), date_at(period["to"], "period.to")
