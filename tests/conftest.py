@@ -167,9 +167,10 @@ def bound_engine(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[En
         agency.db.get_sessionmaker.cache_clear()
         with engine.begin() as connection:
             if engine.dialect.name == "postgresql":
-                # The ledger's append-only trigger lets retention delete; the notes'
-                # trigger refuses every DELETE, and TRUNCATE fires no row triggers.
+                # The ledger's append-only trigger lets retention delete; the notes' and
+                # the commission entries' triggers refuse every DELETE, and TRUNCATE
+                # fires no row triggers.
                 connection.exec_driver_sql("SET LOCAL agency.ledger_retention = 'on'")
-                connection.exec_driver_sql("TRUNCATE case_notes")
+                connection.exec_driver_sql("TRUNCATE case_notes, commission_entries")
             for table in reversed(agency.db.Base.metadata.sorted_tables):
                 connection.execute(table.delete())

@@ -43,3 +43,14 @@ def entries_of_payments(db: Session, payment_ids: Sequence[int]) -> list[Commiss
             .order_by(CommissionEntry.id)
         )
     )
+
+
+def versions_of(db: Session, contract_id: int) -> list[FeeScheduleVersion]:
+    """The contract's schedule versions, newest first."""
+    return list(
+        db.scalars(
+            select(FeeScheduleVersion)
+            .where(FeeScheduleVersion.contract_id == contract_id)
+            .order_by(FeeScheduleVersion.version.desc())
+        )
+    )

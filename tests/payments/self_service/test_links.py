@@ -104,7 +104,7 @@ def test_every_route_of_the_page_answers_a_forged_link_alike(app: Any, client: T
         if not path.startswith("/pay/"):
             continue
         url = path.replace("{token}", forged).replace("{document_id}", "1")
-        url = url.replace("{payment_id}", "1")
+        url = url.replace("{payment_id}", "1").replace("{attempt_id}", "1")
         for method in sorted((route.methods or set()) - {"HEAD"}):
             sent = {"csrf_token": token} if method == "POST" else None
             response = client.request(method, url, data=sent)
