@@ -17,7 +17,7 @@ from pathlib import Path
 
 import typer
 
-from agency.kit.cli import refuse
+from agency.kit.cli import read_scenario_file, refuse
 
 app = typer.Typer(
     help="Commission: fee schedules evaluated from scenario files.", no_args_is_help=True
@@ -32,11 +32,7 @@ def evaluate_command(
     from agency.commission.scenario import MAX_SCENARIO_BYTES, read_document, run_scenario
     from agency.kit.json_input import JsonInputError
 
-    try:
-        with scenario.open("rb") as stream:
-            raw = stream.read(MAX_SCENARIO_BYTES + 1)
-    except OSError as exc:
-        refuse(str(scenario), f"cannot read: {exc.strerror or exc}")
+    raw = read_scenario_file(scenario, MAX_SCENARIO_BYTES)
     try:
         output = run_scenario(read_document(raw))
     except JsonInputError as exc:

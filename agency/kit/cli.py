@@ -3,6 +3,7 @@ the refusal to run on a database that is not migrated."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -27,3 +28,13 @@ def refuse(path: str, message: str) -> NoReturn:
     (the scenario commands' contract: other tools read that line)."""
     typer.echo(f"{path}: {message}", err=True)
     raise typer.Exit(2)
+
+
+def read_scenario_file(path: Path, max_bytes: int) -> bytes:
+    """A scenario file's bytes, at most one more than ``max_bytes`` (the reader refuses
+    a larger one), or the one-line refusal when it cannot be read."""
+    try:
+        with path.open("rb") as stream:
+            return stream.read(max_bytes + 1)
+    except OSError as exc:
+        refuse(str(path), f"cannot read: {exc.strerror or exc}")
