@@ -1,14 +1,14 @@
 """Due dates: weekly, fortnightly or monthly from the first due date, each moved off
-Saturdays, Sundays and the public holidays where the consumer lives (the ``holidays``
-package: a country and, where given, its subdivision) to the next business day."""
+Saturdays, Sundays and the public holidays where the consumer lives to the next
+business day (``agency.kit.business_days``)."""
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator
 from datetime import date, timedelta
-from functools import cache
 
+from agency.kit import business_days
 from agency.payments.kinds import Frequency
 from agency.payments.schemas import PaymentError
 
@@ -39,33 +39,8 @@ def nominal_dates(first_due: date, frequency: Frequency | None, count: int) -> I
 def check_place(country: str, region: str | None) -> None:
     """Refuse a country or subdivision the holiday tables do not know, naming the
     scenario path (``case.country`` or ``case.region``)."""
-    supported = _supported()
+    supported = business_days.supported()
     if country not in supported:
         raise PaymentError("case.country", f"{country!r} is not a country with known holidays")
     if region is not None and region not in supported[country]:
         raise PaymentError("case.region", f"{region!r} is not a subdivision of {country}")
-
-
-def next_business_day(day: date, country: str, region: str | None) -> date:
-    """``day`` itself, or the first later day that is neither a weekend nor a holiday."""
-    while day.weekday() >= 5 or day in _holidays(country, region, day.year):
-        day += timedelta(days=1)
-    return day
-
-
-@cache
-def _supported() -> dict[str, frozenset[str]]:
-    import holidays  # ~0.1 s to import: only when a schedule needs a day
-
-    return {
-        code: frozenset(subdivisions)
-        for code, subdivisions in holidays.list_supported_countries().items()
-        if len(code) == 2 and code.isupper()
-    }
-
-
-@cache
-def _holidays(country: str, region: str | None, year: int) -> frozenset[date]:
-    import holidays
-
-    return frozenset(holidays.country_holidays(country, subdiv=region, years=year))

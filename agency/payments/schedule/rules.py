@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from agency.kit.business_days import next_business_day
 from agency.kit.money import MoneyError, max_minor, minor_digits
 from agency.kit.scenarios import format_amount
 from agency.payments.kinds import PlanKind
@@ -16,7 +17,7 @@ from agency.payments.schedule.amounts import (
     split_by_count,
     split_by_installment,
 )
-from agency.payments.schedule.dates import check_place, next_business_day, nominal_dates
+from agency.payments.schedule.dates import check_place, nominal_dates
 from agency.payments.schemas import Authority, Offer, PaymentError, Schedule, ScheduledPayment
 
 # How far ahead a first due date may be: the dates stay well inside the calendar.

@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
+from agency.kit.business_days import next_business_day
 from agency.payments.models import Frequency
-from agency.payments.schedule.dates import add_months, next_business_day, nominal_dates
+from agency.payments.schedule.dates import add_months, nominal_dates
 from tests.payments.schedule.helpers import EXAMPLE, EXAMPLE_OUTPUT, dues, refusal, run, scenario
 
 
