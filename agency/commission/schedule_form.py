@@ -120,6 +120,6 @@ def field_of(path: str, rows: tuple[int, ...]) -> str:
 
 STAGE_CHOICES = [("", "any stage")] + [(s.value, s.value) for s in Stage]
 REMITTANCE_CHOICES = [
-    (Remittance.NET.value, "net: we keep our commission and remit the rest"),
-    (Remittance.GROSS.value, "gross: we remit everything and invoice our commission"),
+    (Remittance.NET.value, "net (we keep our commission)"),
+    (Remittance.GROSS.value, "gross (we invoice our commission)"),
 ]
