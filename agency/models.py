@@ -16,7 +16,17 @@ from agency.cases.models import (
     Team,
 )
 from agency.clients.models import ApiKey, Client, Contract
-from agency.commission.models import CommissionEntry, FeeScheduleVersion
+from agency.commission.models import (
+    ClientRemittance,
+    CommissionEntry,
+    CommissionPeriod,
+    FeeScheduleVersion,
+    PeriodEvent,
+    RemittanceFile,
+    RemittancePayout,
+    Statement,
+    StatementLine,
+)
 from agency.compliance.models import (
     ClientPolicy,
     ComplianceFact,
@@ -59,8 +69,10 @@ __all__ = [
     "CaseNote",
     "Client",
     "ClientPolicy",
+    "ClientRemittance",
     "ClientSender",
     "CommissionEntry",
+    "CommissionPeriod",
     "ComplianceFact",
     "Consumer",
     "ConsumerPair",
@@ -84,10 +96,15 @@ __all__ = [
     "Payment",
     "PaymentAttempt",
     "PaymentPlan",
+    "PeriodEvent",
     "Placement",
     "PlacementRejection",
+    "RemittanceFile",
+    "RemittancePayout",
     "Reversal",
     "SelfServiceAccess",
+    "Statement",
+    "StatementLine",
     "StatusChange",
     "Team",
     "TemplateVersion",

@@ -408,8 +408,9 @@ def test_contact_point_flags_move_to_compliance_and_back(scratch_url: str) -> No
 
 def test_payments_posted_before_the_ledger_get_their_entries(scratch_url: str) -> None:
     """0023: every payment already posted gets an entry at its contract's flat rate
-    (half-up), and every reversal its payment's entry negated; on PostgreSQL the ledger
-    then refuses to change."""
+    (half-up), and every reversal its payment's entry negated; 0024: each entry the day
+    its money clears; on PostgreSQL the ledger then refuses to change (0024's trigger
+    held off for its one update, and back on)."""
     from agency.cases.models import Case, CaseStatus, Consumer
     from agency.clients.models import Client, Contract
     from agency.payments.models import Payment, PaymentMethod, Reversal, ReversalKind
@@ -467,6 +468,15 @@ def test_payments_posted_before_the_ledger_get_their_entries(scratch_url: str) -
                 " FROM commission_entries ORDER BY id"
             )
         ).all()
+        command.upgrade(config, "0024")
+        connection.commit()
+        clears = (
+            connection.execute(
+                text("SELECT CAST(clears_on AS VARCHAR(10)) FROM commission_entries ORDER BY id")
+            )
+            .scalars()
+            .all()
+        )
         refused = None
         on_postgres = connection.dialect.name == "postgresql"
         if on_postgres:
@@ -486,5 +496,8 @@ def test_payments_posted_before_the_ledger_get_their_entries(scratch_url: str) -
         (first, 1, "2026-03-09", "agency", -1234, -309, "0",
          f"reverses the payment's entry: {flat}"),
     ]  # fmt: skip
+    # A cheque received on Sunday 1 March clears 5 business days later; the direct
+    # payment at once; the reversal on its own day, after its payment's.
+    assert clears == ["2026-03-06", "2026-03-01", "2026-03-09"]
     if on_postgres:
         assert refused is not None and "the commission ledger is append-only: UPDATE" in refused

@@ -87,6 +87,11 @@ def case_for_update(db: Session, *, viewer: Viewer, case_id: int) -> Case | None
     return repository.case_for_update(db, viewer, case_id)
 
 
+def references_of(db: Session, case_ids: Sequence[int]) -> dict[int, str]:
+    """Each case's client reference (the merchant's account number), by case id."""
+    return repository.references_of(db, case_ids)
+
+
 def phone_number(db: Session, *, contact_point_id: int) -> str | None:
     """The number a phone contact point holds (None: no such phone)."""
     point = db.get(ContactPoint, contact_point_id)

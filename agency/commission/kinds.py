@@ -25,3 +25,41 @@ class ReversalReason(StrEnum):
     NSF = "nsf"
     CHARGEBACK = "chargeback"
     ERROR = "error"
+
+
+class Frequency(StrEnum):
+    """How often a client's statements come: a period's length."""
+
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+
+
+class RemittanceMethod(StrEnum):
+    ACH = "ach"  # an ACH credit to the client's bank account (a NACHA file)
+    CHEQUE = "cheque"  # a cheque in the cheque run
+
+
+class AccountType(StrEnum):
+    CHECKING = "checking"
+    SAVINGS = "savings"
+
+
+class PeriodStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class LineRole(StrEnum):
+    """Why an entry is on a statement."""
+
+    PERIOD = "period"  # its day is in the statement's period
+    ADJUSTMENT = "adjustment"  # its day is in a period closed before it was posted
+    RELEASED = "released"  # listed earlier, uncleared then; its money has cleared now
+
+
+class RemittanceStatus(StrEnum):
+    DUE = "due"
+    SENT = "sent"  # in an ACH file or a cheque run, not yet confirmed by the bank
+    PAID = "paid"
+    WITHDRAWN = "withdrawn"  # its statement was re-opened before it was paid

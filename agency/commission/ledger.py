@@ -10,6 +10,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from agency.commission import repository as repo
+from agency.commission.clearing import DEFAULT_CLEARING_DAYS, payment_clears_on
+from agency.commission.kinds import PaidTo
 from agency.commission.models import CommissionEntry, FeeScheduleVersion
 from agency.commission.rules import (
     LEGAL,
@@ -49,8 +51,10 @@ def rate(db: Session, facts: PaymentFacts) -> Rating:
     contract's flat rate while it has none); CommissionError when no tier covers it."""
     version = repo.schedule_in_force(db, facts.contract_id, facts.on)
     age = (facts.on - facts.placed_on).days
+    method = facts.method if facts.paid_to is PaidTo.AGENCY else "direct"  # nothing to clear
     if version is None:
         why = f"{format_percent(facts.flat_rate)} %: the contract's flat rate (no fee schedule)"
+        card, ach = DEFAULT_CLEARING_DAYS["card"], DEFAULT_CLEARING_DAYS["ach"]
         return Rating(
             facts=facts,
             rate=facts.flat_rate,
@@ -58,6 +62,7 @@ def rate(db: Session, facts: PaymentFacts) -> Rating:
             commission_minor=commission_of(facts.amount_minor, facts.flat_rate, 0),
             why=f"{why}; payment on day {age}",
             schedule_id=None,
+            clears_on=payment_clears_on(facts.on, method, card, ach),
         )
     if version.currency != facts.currency:
         raise CommissionError(
@@ -82,6 +87,9 @@ def rate(db: Session, facts: PaymentFacts) -> Rating:
         commission_minor=rated.commission_minor,
         why=rated.why,
         schedule_id=version.id,
+        clears_on=payment_clears_on(
+            facts.on, method, version.clearing_card_days, version.clearing_ach_days
+        ),
     )
 
 
@@ -95,6 +103,7 @@ def record_payment(db: Session, rating: Rating, *, payment_id: int) -> Commissio
         payment_id=payment_id,
         schedule_id=rating.schedule_id,
         on=facts.on,
+        clears_on=rating.clears_on,
         paid_to=facts.paid_to,
         amount_minor=facts.amount_minor,
         currency=facts.currency,
@@ -122,6 +131,9 @@ def record_reversal(db: Session, *, payment_id: int, reversal_id: int, on: date)
         reversal_id=reversal_id,
         schedule_id=paid.schedule_id,
         on=on,
+        # Money not yet remitted is taken back with its payment; money remitted already
+        # comes off the next remittance.
+        clears_on=max(on, paid.clears_on),
         paid_to=paid.paid_to,
         amount_minor=-paid.amount_minor,
         currency=paid.currency,

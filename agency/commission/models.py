@@ -13,18 +13,40 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agency.commission.kinds import PaidTo, Remittance
+from agency.commission.kinds import (
+    AccountType,
+    Frequency,
+    LineRole,
+    PaidTo,
+    PeriodStatus,
+    Remittance,
+    RemittanceMethod,
+    RemittanceStatus,
+)
 from agency.db import Base, BigIntKey, ExactDecimal, IdMixin, Json
 from agency.kit import clock
 from agency.kit.enums import db_enum
 
-__all__ = ["CommissionEntry", "FeeScheduleVersion", "PaidTo", "Remittance"]
+__all__ = [
+    "ClientRemittance",
+    "CommissionEntry",
+    "CommissionPeriod",
+    "FeeScheduleVersion",
+    "PaidTo",
+    "PeriodEvent",
+    "Remittance",
+    "RemittanceFile",
+    "RemittancePayout",
+    "Statement",
+    "StatementLine",
+]
 
 
 class FeeScheduleVersion(IdMixin, Base):
@@ -42,6 +64,10 @@ class FeeScheduleVersion(IdMixin, Base):
             "legal_rate IS NULL OR CAST(legal_rate AS NUMERIC) BETWEEN 0 AND 100",
             name="legal_rate_is_percent",
         ),
+        CheckConstraint(
+            "clearing_card_days BETWEEN 0 AND 30 AND clearing_ach_days BETWEEN 0 AND 30",
+            name="clearing_days_in_range",
+        ),
     )
 
     contract_id: Mapped[int] = mapped_column(
@@ -54,6 +80,10 @@ class FeeScheduleVersion(IdMixin, Base):
     legal_rate: Mapped[Decimal | None] = mapped_column(ExactDecimal(6, 3))
     minimum_fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     remittance: Mapped[Remittance] = mapped_column(db_enum(Remittance, "remittance"))
+    # Cleared funds: business days after it is received that money taken by card, and
+    # by ACH (and cheque or bank transfer), may be remitted; cash clears at once.
+    clearing_card_days: Mapped[int] = mapped_column(Integer, default=2, server_default=text("2"))
+    clearing_ach_days: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
     reason: Mapped[str] = mapped_column(String(500))
     created_by_id: Mapped[int | None] = mapped_column(
         BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
@@ -102,6 +132,9 @@ class CommissionEntry(IdMixin, Base):
         BigIntKey, ForeignKey("fee_schedule_versions.id", ondelete="RESTRICT")
     )
     on: Mapped[date]
+    # The day its money may be remitted: the payment's method's clearing days after it
+    # (``on`` for a direct payment); a reversal's, its payment's or its own if later.
+    clears_on: Mapped[date]
     paid_to: Mapped[PaidTo] = mapped_column(db_enum(PaidTo, "commission_paid_to"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
@@ -110,3 +143,177 @@ class CommissionEntry(IdMixin, Base):
     commission_minor: Mapped[int] = mapped_column(BigInteger)
     why: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class ClientRemittance(IdMixin, Base):
+    """How a client is paid what we remit and how often its statements come: one
+    statement a period for the whole client, paid one way.  For ACH, the client's
+    account (shown masked; only the remittance file carries it whole)."""
+
+    __tablename__ = "client_remittances"
+
+    client_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("clients.id", ondelete="RESTRICT"), unique=True
+    )
+    frequency: Mapped[Frequency] = mapped_column(db_enum(Frequency, "statement_frequency"))
+    method: Mapped[RemittanceMethod] = mapped_column(db_enum(RemittanceMethod, "remittance_method"))
+    account_name: Mapped[str] = mapped_column(String(22), default="")
+    routing_number: Mapped[str] = mapped_column(String(9), default="")
+    account_number: Mapped[str] = mapped_column(String(17), default="")
+    account_type: Mapped[AccountType] = mapped_column(
+        db_enum(AccountType, "bank_account_type"), default=AccountType.CHECKING
+    )
+    sec_code: Mapped[str] = mapped_column(String(3), default="CCD")
+    cheque_payee: Mapped[str] = mapped_column(String(120), default="")
+    cheque_address: Mapped[str] = mapped_column(String(300), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class CommissionPeriod(IdMixin, Base):
+    """One of a client's statement periods, both ends included.  A client's periods
+    follow one another without overlapping; a closed period's statement never changes
+    (an entry posted later for one of its days goes on the next as an adjustment)."""
+
+    __tablename__ = "commission_periods"
+    __table_args__ = (
+        UniqueConstraint("client_id", "starts_on"),
+        CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+    )
+
+    client_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("clients.id", ondelete="RESTRICT"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    status: Mapped[PeriodStatus] = mapped_column(
+        db_enum(PeriodStatus, "period_status"), default=PeriodStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PeriodEvent(IdMixin, Base):
+    """A period closed or re-opened: who, when, and (re-opened) why."""
+
+    __tablename__ = "commission_period_events"
+    __table_args__ = (Index("ix_commission_period_events_period", "period_id", "id"),)
+
+    period_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("commission_periods.id", ondelete="RESTRICT")
+    )
+    action: Mapped[str] = mapped_column(String(8))  # "closed" | "reopened"
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Statement(IdMixin, Base):
+    """A closed period's statement for one currency: its totals, kept as issued.
+    Re-closing a re-opened period issues the next ``issue``, which ``replaces`` the
+    one before (that one is then no longer ``current``)."""
+
+    __tablename__ = "commission_statements"
+    __table_args__ = (
+        UniqueConstraint("period_id", "currency", "issue"),
+        Index("ix_commission_statements_client", "client_id", "id"),
+    )
+
+    period_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("commission_periods.id", ondelete="RESTRICT")
+    )
+    client_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("clients.id", ondelete="RESTRICT"))
+    currency: Mapped[str] = mapped_column(String(3))
+    issue: Mapped[int] = mapped_column(Integer, default=1)
+    replaces_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("commission_statements.id", ondelete="RESTRICT")
+    )
+    current: Mapped[bool] = mapped_column(default=True)
+    reference: Mapped[str] = mapped_column(String(15), unique=True)
+    lines: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Paid to us: everything listed, the part still uncleared (remitted later), and the
+    # money remitted now (cleared: this period's and earlier periods' released) with
+    # our commission on it.
+    to_us_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    uncleared_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    released_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    released_commission_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Paid to the client directly, and our commission on it (always invoiced).
+    direct_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    direct_commission_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    remit_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    invoice_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    carried_in_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    remittance_due_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    carried_out_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    issued_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    issued_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class StatementLine(IdMixin, Base):
+    """An entry on a statement: in its period, an adjustment to a closed one, or money
+    listed before and released now that it has cleared.  ``remitted``: its money is in
+    this statement's remittance (money paid to us, and cleared)."""
+
+    __tablename__ = "commission_statement_lines"
+    __table_args__ = (
+        Index("ix_commission_statement_lines_statement", "statement_id", "id"),
+        Index("ix_commission_statement_lines_entry", "entry_id"),
+    )
+
+    statement_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("commission_statements.id", ondelete="RESTRICT")
+    )
+    entry_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("commission_entries.id", ondelete="RESTRICT")
+    )
+    role: Mapped[LineRole] = mapped_column(db_enum(LineRole, "statement_line_role"))
+    remitted: Mapped[bool] = mapped_column(default=False)
+
+
+class RemittanceFile(IdMixin, Base):
+    """An ACH credit file (NACHA) or a cheque run: the remittances it pays, kept as
+    written so that it is downloaded again, never written twice."""
+
+    __tablename__ = "commission_remittance_files"
+
+    method: Mapped[RemittanceMethod] = mapped_column(db_enum(RemittanceMethod, "remittance_method"))
+    effective_on: Mapped[date]
+    count: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class RemittancePayout(IdMixin, Base):
+    """What a statement's remittance pays the client, and, once the bank has it,
+    when and with which bank reference."""
+
+    __tablename__ = "commission_remittances"
+
+    statement_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("commission_statements.id", ondelete="RESTRICT"), unique=True
+    )
+    client_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("clients.id", ondelete="RESTRICT"))
+    method: Mapped[RemittanceMethod] = mapped_column(db_enum(RemittanceMethod, "remittance_method"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reference: Mapped[str] = mapped_column(String(15))
+    status: Mapped[RemittanceStatus] = mapped_column(
+        db_enum(RemittanceStatus, "remittance_status"), default=RemittanceStatus.DUE
+    )
+    file_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("commission_remittance_files.id", ondelete="RESTRICT"), index=True
+    )
+    bank_reference: Mapped[str] = mapped_column(String(60), default="")
+    paid_on: Mapped[date | None]
+    paid_by_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
+    )

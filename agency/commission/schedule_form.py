@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from agency.commission.clearing import CLEARING_DAYS_MAX, DEFAULT_CLEARING_DAYS
 from agency.commission.kinds import Remittance, Stage
 from agency.commission.models import FeeScheduleVersion
 from agency.kit.scenarios import format_amount
@@ -32,6 +33,8 @@ class Draft:
     terms: dict[str, Any]
     rows: tuple[int, ...]  # tier index -> form row number
     errors: dict[str, str]
+    clearing_card_days: int = DEFAULT_CLEARING_DAYS["card"]
+    clearing_ach_days: int = DEFAULT_CLEARING_DAYS["ach"]
 
 
 def field(row: int, column: str) -> str:
@@ -47,10 +50,17 @@ def row_count(values: dict[str, str]) -> int:
 def values_of(version: FeeScheduleVersion | None, flat_rate: str, today: date) -> dict[str, str]:
     """The form filled with the version in force (or the contract's flat rate as one
     tier), to start the next version from."""
-    values = {"effective_from": today.isoformat(), "remittance": Remittance.NET.value}
+    values = {
+        "effective_from": today.isoformat(),
+        "remittance": Remittance.NET.value,
+        "clearing_card_days": str(DEFAULT_CLEARING_DAYS["card"]),
+        "clearing_ach_days": str(DEFAULT_CLEARING_DAYS["ach"]),
+    }
     tiers: list[dict[str, Any]] = [{"rate": flat_rate}]
     if version is not None:
         tiers = version.tiers
+        values["clearing_card_days"] = str(version.clearing_card_days)
+        values["clearing_ach_days"] = str(version.clearing_ach_days)
         values["remittance"] = version.remittance.value
         values["legal_rate"] = "" if version.legal_rate is None else f"{version.legal_rate:.3f}"
         fee = version.minimum_fee_minor
@@ -100,7 +110,14 @@ def read(values: dict[str, str], currency: str) -> Draft:
         "legal_rate": values.get("legal_rate", "").strip() or None,
         "tiers": tiers,
     }
-    return Draft(terms, tuple(rows), errors)
+    clearing = {}
+    for name in ("clearing_card_days", "clearing_ach_days"):
+        text = values.get(name, "").strip()
+        if text.isdigit() and len(text) <= 2 and int(text) <= CLEARING_DAYS_MAX:
+            clearing[name] = int(text)
+        else:
+            errors[name] = f"must be a whole number of business days, 0 to {CLEARING_DAYS_MAX}"
+    return Draft(terms, tuple(rows), errors, **clearing)
 
 
 def field_of(path: str, rows: tuple[int, ...]) -> str:
@@ -114,7 +131,15 @@ def field_of(path: str, rows: tuple[int, ...]) -> str:
             return field(row, f"{_KEYS[key]}_{'to' if end == '1' else 'from'}")
         return field(row, key if key in ("rate", "stage") else "rate")
     top = path.removeprefix("schedule.")
-    own = ("effective_from", "reason", "sample_age", "sample_balance", "sample_amount")
+    own = (
+        "effective_from",
+        "reason",
+        "sample_age",
+        "sample_balance",
+        "sample_amount",
+        "clearing_card_days",
+        "clearing_ach_days",
+    )
     return _TOP.get(top, top if top in own else "__all__")
 
 

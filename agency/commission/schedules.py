@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agency.commission.clearing import CLEARING_DAYS_MAX, DEFAULT_CLEARING_DAYS
 from agency.commission.models import FeeScheduleVersion
 from agency.commission.scenario import schedule_of
 from agency.commission.schedule_checks import Problem, check_tiers
@@ -41,9 +42,12 @@ def publish(
     today: date,
     reason: str,
     by_user_id: int | None,
+    clearing_card_days: int = DEFAULT_CLEARING_DAYS["card"],
+    clearing_ach_days: int = DEFAULT_CLEARING_DAYS["ach"],
 ) -> FeeScheduleVersion:
     """A new version of the contract's schedule from ``terms`` (the scenario format's
-    ``contract`` object: currency, tiers, remittance, minimum fee, legal rate)."""
+    ``contract`` object: currency, tiers, remittance, minimum fee, legal rate) and its
+    clearing days (business days before money taken by card, and by ACH, is remitted)."""
     reason = " ".join(reason.split())
     if not reason:
         raise ScheduleRefused("reason", "say why the schedule changes")
@@ -54,6 +58,12 @@ def publish(
             "effective_from",
             "cannot be in the past: payments already posted keep the rate they were given",
         )
+    for name, days in (
+        ("clearing_card_days", clearing_card_days),
+        ("clearing_ach_days", clearing_ach_days),
+    ):
+        if not 0 <= days <= CLEARING_DAYS_MAX:
+            raise ScheduleRefused(name, f"must be 0 to {CLEARING_DAYS_MAX} business days")
     try:
         schedule = schedule_of(terms, "schedule")
     except JsonInputError as exc:
@@ -77,6 +87,8 @@ def publish(
         legal_rate=schedule.legal_rate,
         minimum_fee_minor=schedule.minimum_fee_minor,
         remittance=schedule.remittance,
+        clearing_card_days=clearing_card_days,
+        clearing_ach_days=clearing_ach_days,
         reason=reason,
         created_by_id=by_user_id,
     )

@@ -35,6 +35,7 @@ class PaymentFacts:
     placed_on: date
     placed_balance_minor: int
     flat_rate: Decimal
+    method: str  # the payment's method (agency.payments.kinds.PaymentMethod's value)
     legal_on: date | None = None
 
 
@@ -49,6 +50,7 @@ class Rating:
     commission_minor: int
     why: str
     schedule_id: int | None  # None: the contract's flat rate
+    clears_on: date  # when its money may be remitted (cleared funds)
 
 
 @dataclass(frozen=True, slots=True)

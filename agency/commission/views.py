@@ -127,6 +127,8 @@ def publish_schedule(
             today=_today(),
             reason=values.get("reason", ""),
             by_user_id=user.id,
+            clearing_card_days=draft.clearing_card_days,
+            clearing_ach_days=draft.clearing_ach_days,
         )
     except ScheduleRefused as refused:
         errors = {form.field_of(refused.field, draft.rows): refused.message}

@@ -28,7 +28,8 @@ from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, PageTemplate, Paragraph, Spacer
 
-from agency.outreach.pdf_layout import BOLD, FONT, INK, document, frame, markup, printable
+from agency.kit.pdf_text import printable
+from agency.outreach.pdf_layout import BOLD, FONT, INK, document, frame, markup
 from agency.outreach.qr_block import link_block
 from agency.outreach.templating import LOCALES, AgencyContact, Language
 

@@ -23,6 +23,7 @@ from typing import Any, NoReturn, cast
 from agency.compliance.validation import validation_period_end
 from agency.kit.json_input import JsonInputError, bad_character, load_json
 from agency.kit.money import Money, MoneyError, check_currency, minor_digits
+from agency.kit.pdf_text import FONT_ENCODING
 
 # A description is a few hundred bytes; 64 KB leaves room for any real one.
 MAX_NOTICE_BYTES = 64 * 1024
@@ -43,8 +44,6 @@ LANGUAGES = ("en", "es")
 ITEMIZATION_KINDS = ("last_statement", "charge_off", "last_payment", "transaction", "judgment")
 # Where each language's amounts and dates are formatted (babel locales).
 LOCALES: Mapping[str, str] = {"en": "en_US", "es": "es"}
-# ReportLab's standard fonts print Windows-1252 (WinAnsiEncoding) and nothing else.
-FONT_ENCODING = "cp1252"
 
 # The one amount a description must give; the others default to 0.
 _REQUIRED_AMOUNTS = ("amount_on_itemization_date",)

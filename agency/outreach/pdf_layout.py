@@ -3,14 +3,13 @@ Letter with the same margins and ink, ReportLab's standard Helvetica, a frame wi
 padding, invariant output, and text made safe for ``Paragraph``'s markup and the font.
 
 ReportLab's standard fonts print Windows-1252 (WinAnsiEncoding): every Spanish and
-Western European letter.  ``printable`` puts what lies outside it into the nearest
-letters it has (``Ł`` has none: ``?``), so a name placed by a client never prints as a
-black box; ``markup`` escapes ``<``, ``>`` and ``&`` so no text can open a tag.
+Western European letter.  ``agency.kit.pdf_text.printable`` puts what lies outside it
+into the nearest letters it has, so a name placed by a client never prints as a black
+box; ``markup`` escapes ``<``, ``>`` and ``&`` so no text can open a tag.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
@@ -19,12 +18,12 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.platypus import BaseDocTemplate, Frame
 
+from agency.kit.pdf_text import printable
+
 MARGIN = 0.6 * inch
 INK = colors.HexColor("#1b1f24")
 FONT = "Helvetica"
 BOLD = "Helvetica-Bold"
-# The standard fonts' encoding (ReportLab's WinAnsiEncoding).
-FONT_ENCODING = "cp1252"
 
 
 def document(stream: BinaryIO, *, title: str, author: str, language: str) -> BaseDocTemplate:
@@ -59,40 +58,6 @@ def frame(x: float, y: float, width: float, height: float, *, id: str) -> Frame:
         bottomPadding=0,
         id=id,
     )
-
-
-def printable(text: str) -> str:
-    """``text`` in the characters the standard fonts print: each one outside them as its
-    letter without the accent the font lacks (``ő`` and ``ș`` print as ``o`` and ``s``;
-    ``ñ`` and ``é`` are in the font), else ``?``; control characters but line breaks and
-    tabs dropped."""
-    out = []
-    for char in text:
-        if char in "\n\t":
-            out.append(char)
-            continue
-        if unicodedata.category(char) in ("Cc", "Cf"):
-            continue
-        try:
-            char.encode(FONT_ENCODING)
-        except UnicodeEncodeError:
-            base = "".join(
-                part
-                for part in unicodedata.normalize("NFKD", char)
-                if not unicodedata.combining(part) and _prints(part)
-            )
-            out.append(base or "?")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def _prints(char: str) -> bool:
-    try:
-        char.encode(FONT_ENCODING)
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def markup(text: str) -> str:

@@ -5,7 +5,7 @@ as the overlaps and gaps; a sample payment explained; other roles kept out."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
@@ -38,11 +38,17 @@ def test_an_admin_publishes_a_tiered_schedule_from_the_rendered_form(
         "tier-1-rate": "20", "tier-1-age_to": "90",
         "tier-2-rate": "25", "tier-2-age_from": "91",
         "legal_rate": "40", "reason": "addendum 3",
+        "clearing_card_days": "3",
         "action": "publish",
     }  # fmt: skip
     published = post_form(client, action or url, filled)
     assert published.status_code == 303
     version = db.scalars(select(FeeScheduleVersion)).one()
+    assert (fields["clearing_ach_days"], version.clearing_card_days, version.clearing_ach_days) == (
+        "5",
+        3,
+        5,
+    )
     assert version.tiers == [
         {"rate": "20", "placement_age_days": [0, 90]},
         {"rate": "25", "placement_age_days": [91, None]},
@@ -108,3 +114,21 @@ def test_only_admins_open_the_editor(client: TestClient, db: Session) -> None:
     sign_in(client, db, UserFactory(role=Role.SUPERVISOR))
     answer = client.get(f"/admin/clients/{contract.client_id}/contracts/{contract.id}/fees")
     assert answer.status_code == 403
+
+
+def test_clearing_days_out_of_range_are_refused_at_their_field(
+    client: TestClient, db: Session
+) -> None:
+    contract = ContractFactory()
+    sign_in(client, db, UserFactory(role=Role.ADMIN))
+    url, page = _editor(client, contract.id, contract.client_id)
+    action, fields, _ = rendered_form(page, "fee-form")
+    fields.pop("csrf_token")
+    filled = {**fields, "clearing_ach_days": "31", "reason": "r", "action": "publish"}
+    refused = post_form(client, action or url, filled)
+    assert refused.status_code == 422
+    assert "must be a whole number of business days, 0 to 30" in refused.text
+    assert (
+        'id="f-clearing_ach_days" name="clearing_ach_days" type="text" value="31"' in refused.text
+    )
+    assert db.scalar(select(func.count()).select_from(FeeScheduleVersion)) == 0

@@ -595,3 +595,10 @@ def placement_source(db: Session, placement_id: int | None) -> PlacementSource |
     if row is None:
         return None
     return PlacementSource(row.id, str(row.source.value), row.file_name, row.created_at)
+
+
+def references_of(db: Session, case_ids: Sequence[int]) -> dict[int, str]:
+    if not case_ids:
+        return {}
+    query = select(Case.id, Case.client_reference).where(Case.id.in_(sorted(set(case_ids))))
+    return {case_id: reference for case_id, reference in db.execute(query)}  # noqa: C416

@@ -135,6 +135,7 @@ def _rated(db: Session, case: Case, payment: PaymentInput, effective_on: date) -
         placed_on=case.placed_at.astimezone(clock.office_zone()).date(),
         placed_balance_minor=case.placed_minor,
         flat_rate=case.contract.contingency_rate,
+        method=payment.method.value,
     )
     try:
         return commission.rate_payment(db, facts)
