@@ -40,6 +40,9 @@ from agency.clients import user_views
 from agency.clients import views as clients_views
 from agency.clients.api_callers import ApiKeyRejected
 from agency.commission import views as commission_views
+from agency.commission.statements import portal_views as statement_portal_views
+from agency.commission.statements import remittance_views
+from agency.commission.statements import views as statement_views
 from agency.compliance import api as compliance_api
 from agency.compliance import views as compliance_views
 from agency.compliance.scenario import MAX_SCENARIO_BYTES
@@ -416,6 +419,9 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(outreach_case_views.router, include_in_schema=False)
     app.include_router(posting_views.router, include_in_schema=False)
     app.include_router(commission_views.router, include_in_schema=False)
+    app.include_router(statement_views.router, include_in_schema=False)
+    app.include_router(remittance_views.router, include_in_schema=False)
+    app.include_router(statement_portal_views.router, include_in_schema=False)
     app.include_router(send_views.router, include_in_schema=False)
     app.include_router(validation_notice_views.router, include_in_schema=False)
     app.include_router(letter_views.router, include_in_schema=False)

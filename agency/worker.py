@@ -32,6 +32,7 @@ log = logging.getLogger("agency.worker")
 TASK_MODULES = [
     "agency.auth.tasks",
     "agency.cases.tasks",
+    "agency.commission.tasks",
     "agency.compliance.tasks",
     "agency.outreach.tasks",
     "agency.payments.tasks",
@@ -76,6 +77,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "verify-ledger": {
         "task": "agency.compliance.tasks.verify_ledger",
         "schedule": crontab(minute="17", hour="2"),
+    },
+    "check-statements": {
+        "task": "agency.commission.tasks.check_statements",
+        "schedule": crontab(minute="2", hour="4"),
     },
     "purge-expired-records": {
         "task": "agency.compliance.tasks.purge_expired_records",

@@ -169,8 +169,11 @@ def bound_engine(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[En
             if engine.dialect.name == "postgresql":
                 # The ledger's append-only trigger lets retention delete; the notes' and
                 # the commission entries' triggers refuse every DELETE, and TRUNCATE
-                # fires no row triggers.
+                # fires no row triggers (the statements' lines refer to the entries, so
+                # they go in the same TRUNCATE).
                 connection.exec_driver_sql("SET LOCAL agency.ledger_retention = 'on'")
-                connection.exec_driver_sql("TRUNCATE case_notes, commission_entries")
+                connection.exec_driver_sql(
+                    "TRUNCATE case_notes, commission_statement_lines, commission_entries"
+                )
             for table in reversed(agency.db.Base.metadata.sorted_tables):
                 connection.execute(table.delete())

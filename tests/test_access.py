@@ -21,6 +21,13 @@ from sqlalchemy.orm import Session
 from agency.auth.models import Role
 from agency.cases.models import ConsumerPair, MoveBatch
 from agency.clients.models import ApiKey
+from agency.commission.kinds import PeriodStatus, RemittanceMethod
+from agency.commission.models import (
+    CommissionPeriod,
+    RemittanceFile,
+    RemittancePayout,
+    Statement,
+)
 from agency.payments.models import Payment, PaymentMethod, PaymentPlan, PlanKind
 from tests.fixtures.factories import (
     ClientFactory,
@@ -160,6 +167,23 @@ def tenants(db: Session) -> Tenants:
     )
     db.add(payment_b)
     db.flush()
+    # B's closed statement, its remittance and the ACH file paying it.
+    period_b = CommissionPeriod(client_id=client_b.id, starts_on=date(2025, 5, 1),
+                                ends_on=date(2025, 5, 31), status=PeriodStatus.CLOSED)  # fmt: skip
+    db.add(period_b)
+    db.flush()
+    statement_b = Statement(period_id=period_b.id, client_id=client_b.id, currency="USD",
+                            reference="SBRAVOZQ-USD-1", remittance_due_minor=4_242_424)  # fmt: skip
+    file_b = RemittanceFile(method=RemittanceMethod.ACH, effective_on=date(2025, 6, 2), count=1,
+                            total_minor=4_242_424, currency="USD", content=b"BRAVOZQ")  # fmt: skip
+    db.add_all([statement_b, file_b])
+    db.flush()
+    payout_b = RemittancePayout(statement_id=statement_b.id, client_id=client_b.id,
+                                method=RemittanceMethod.ACH, amount_minor=4_242_424,
+                                currency="USD", reference="SBRAVOZQ-USD-1",
+                                file_id=file_b.id)  # fmt: skip
+    db.add(payout_b)
+    db.flush()
     ids: dict[str, int | str] = {
         "team_id": team.id,
         "client_id": client_b.id,
@@ -182,6 +206,10 @@ def tenants(db: Session) -> Tenants:
         "attempt_id": 1,
         "payment_id": payment_b.id,
         "plan_id": plan_b.id,
+        "period_id": period_b.id,
+        "statement_id": statement_b.id,
+        "payout_id": payout_b.id,
+        "file_id": file_b.id,
     }
     markers = [
         "Bravo Utilities Zq",
@@ -194,6 +222,7 @@ def tenants(db: Session) -> Tenants:
         "bravo.user@example.com",
         "Bravo Merchant Person",
         "BRAVO-TERMS-ZQ",
+        "SBRAVOZQ",
     ]
     return Tenants(ids=ids, client_a=client_a, merchant_a=merchant_a, markers=markers)
 

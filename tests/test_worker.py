@@ -116,6 +116,7 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         "make-letter-batches",
         "check-installments",
         "verify-ledger",
+        "check-statements",
         "purge-expired-records",
     ]
     drain()

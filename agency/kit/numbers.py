@@ -17,6 +17,11 @@ def money(value: Money | None) -> str:
     return "" if value is None else value.format()
 
 
+def minor(value: int | None, currency: str) -> str:
+    """An amount in minor units as money: ``7500`` in USD is ``$75.00``."""
+    return "" if value is None else Money(value, currency).format()
+
+
 def percent(rate: Decimal | int | None) -> str:
     """``30 %``, ``27.5 %``, ``0.125 %``: exact, never in exponent form; nothing for none."""
     if rate is None:

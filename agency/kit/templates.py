@@ -89,6 +89,7 @@ def query_with(request: Request, **changes: Any) -> str:
 
 env.filters["money"] = numbers.money
 env.filters["percent"] = numbers.percent
+env.filters["minor"] = numbers.minor
 env.filters["when"] = _when
 env.filters["consumer_time"] = consumer_time
 env.filters["utc"] = _utc

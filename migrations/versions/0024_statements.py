@@ -229,7 +229,6 @@ def upgrade() -> None:
             ["replaces_id"],
             ["commission_statements.id"],
             name=op.f("fk_commission_statements_replaces_id_commission_statements"),
-            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commission_statements")),
         sa.UniqueConstraint(
@@ -332,6 +331,24 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("remitted", sa.Boolean(), nullable=False),
+        sa.Column(
+            "paid_to",
+            sa.Enum(
+                "agency",
+                "client",
+                name="commission_paid_to",
+                native_enum=False,
+                create_constraint=True,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "remittance",
+            sa.Enum("net", "gross", name="remittance", native_enum=False, create_constraint=True),
+            nullable=False,
+        ),
+        sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+        sa.Column("commission_minor", sa.BigInteger(), nullable=False),
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
             ["entry_id"],

@@ -55,6 +55,10 @@ def list_lines(db: Session, statement: Statement, starts_on: date, ends_on: date
             earlier_line.entry_id,
             literal(LineRole.RELEASED.value),
             true(),
+            earlier_line.paid_to,
+            earlier_line.remittance,
+            earlier_line.amount_minor,
+            earlier_line.commission_minor,
         )
         .join(earlier, earlier.id == earlier_line.statement_id)
         .join(entry, entry.id == earlier_line.entry_id)
@@ -78,7 +82,12 @@ def list_lines(db: Session, statement: Statement, starts_on: date, ends_on: date
             entry.id,
             role,
             and_(entry.paid_to == PaidTo.AGENCY, entry.clears_on <= ends_on),
+            entry.paid_to,
+            func.coalesce(FeeScheduleVersion.remittance, Remittance.NET.value),
+            entry.amount_minor,
+            entry.commission_minor,
         )
+        .outerjoin(FeeScheduleVersion, FeeScheduleVersion.id == entry.schedule_id)
         .where(
             entry.client_id == statement.client_id,
             entry.currency == statement.currency,
@@ -87,7 +96,8 @@ def list_lines(db: Session, statement: Statement, starts_on: date, ends_on: date
         )
         .order_by(entry.on, entry.id)
     )
-    columns = ["statement_id", "entry_id", "role", "remitted"]
+    columns = ["statement_id", "entry_id", "role", "remitted", "paid_to", "remittance"]
+    columns += ["amount_minor", "commission_minor"]
     db.execute(insert(StatementLine).from_select(columns, released))
     db.execute(insert(StatementLine).from_select(columns, listed))
 
@@ -107,24 +117,21 @@ class Group:
 
 
 def groups(db: Session, statement_id: int) -> list[Group]:
-    entry, line = CommissionEntry, StatementLine
-    remittance = func.coalesce(FeeScheduleVersion.remittance, Remittance.NET.value)
+    """The statement's lines grouped: over its own lines only (see ``StatementLine``)."""
+    line = StatementLine
     released = line.role == LineRole.RELEASED
     query = (
         select(
-            entry.paid_to,
-            remittance,
+            line.paid_to,
+            line.remittance,
             released,
             line.remitted,
             func.count(),
-            func.coalesce(func.sum(entry.amount_minor), 0),
-            func.coalesce(func.sum(entry.commission_minor), 0),
+            func.coalesce(func.sum(line.amount_minor), 0),
+            func.coalesce(func.sum(line.commission_minor), 0),
         )
-        .select_from(line)
-        .join(entry, entry.id == line.entry_id)
-        .outerjoin(FeeScheduleVersion, FeeScheduleVersion.id == entry.schedule_id)
         .where(line.statement_id == statement_id)
-        .group_by(entry.paid_to, remittance, released, line.remitted)
+        .group_by(line.paid_to, line.remittance, released, line.remitted)
     )
     return [
         Group(

@@ -72,6 +72,12 @@ def periods_shown(db: Session, client_id: int) -> list[PeriodShown]:
     ]
 
 
+def period(db: Session, period_id: int) -> CommissionPeriod:
+    found = db.get(CommissionPeriod, period_id)
+    assert found is not None  # a statement's period is never deleted (RESTRICT)
+    return found
+
+
 def statement(db: Session, statement_id: int, *, client_id: int | None = None) -> Statement | None:
     """The statement; with ``client_id``, only when it is that client's."""
     query = select(Statement).where(Statement.id == statement_id)

@@ -27,7 +27,7 @@ def noon(day: date) -> datetime:
 
 
 @pytest.fixture
-def client(db: Session) -> Client:
+def merchant(db: Session) -> Client:
     client = ClientFactory()
     db.add(
         ClientRemittance(
@@ -44,8 +44,8 @@ def client(db: Session) -> Client:
 
 
 @pytest.fixture
-def case(db: Session, client: Client) -> Case:
-    contract = ContractFactory(client=client)  # a flat 25 %, no schedule
+def case(db: Session, merchant: Client) -> Case:
+    contract = ContractFactory(client=merchant)  # a flat 25 %, no schedule
     return CaseFactory(
         contract=contract,
         principal_minor=1_000_000,
@@ -86,13 +86,13 @@ def reverse(db: Session, payment_id: int, *, on: date, posted: date) -> None:
         )
 
 
-def close(db: Session, client: Client, period: CommissionPeriod, today: date) -> list[Statement]:
+def close(db: Session, merchant: Client, period: CommissionPeriod, today: date) -> list[Statement]:
     with clock.frozen(noon(today)):
         return periods.close(
             db,
-            client_id=client.id,
+            client_id=merchant.id,
             period_id=period.id,
-            client_currency=client.currency,
+            client_currency=merchant.currency,
             today=today,
             by_user_id=None,
         )

@@ -23,15 +23,15 @@ from agency.payments.models import PaymentMethod
 from tests.commission.statements.conftest import close, post, reverse
 
 
-def issued(db: Session, client: Client, case: Case) -> tuple[CommissionPeriod, Statement]:
+def issued(db: Session, merchant: Client, case: Case) -> tuple[CommissionPeriod, Statement]:
     period = periods.open_first(
-        db, client_id=client.id, starts_on=date(2026, 11, 1), today=date(2026, 12, 6)
+        db, client_id=merchant.id, starts_on=date(2026, 11, 1), today=date(2026, 12, 6)
     )
     card = post(db, case, 12_345, date(2026, 11, 10))
     post(db, case, 20_000, date(2026, 11, 27), PaymentMethod.ACH)
     post(db, case, 5_000, date(2026, 11, 15), PaymentMethod.DIRECT, to_client=True)
     reverse(db, card, on=date(2026, 11, 18), posted=date(2026, 11, 18))
-    [statement] = close(db, client, period, date(2026, 12, 1))
+    [statement] = close(db, merchant, period, date(2026, 12, 1))
     return period, statement
 
 
@@ -40,9 +40,11 @@ def test_masking_keeps_the_last_four() -> None:
     assert masked("1234") == "****"
 
 
-def test_the_csv_lists_every_entry_and_the_totals(db: Session, client: Client, case: Case) -> None:
-    period, statement = issued(db, client, case)
-    summary = summary_of(statement, period, client.name, None)
+def test_the_csv_lists_every_entry_and_the_totals(
+    db: Session, merchant: Client, case: Case
+) -> None:
+    period, statement = issued(db, merchant, case)
+    summary = summary_of(statement, period, merchant.name, None)
     text = "".join(csv_chunks(summary, printed_lines(db, statement.id, "USD")))
     rows = list(csv.DictReader(io.StringIO(text)))
     lines = [r for r in rows if r["record"] == "line"]
@@ -71,10 +73,10 @@ def test_the_csv_lists_every_entry_and_the_totals(db: Session, client: Client, c
 
 
 def test_the_pdf_prints_every_line_and_says_what_it_replaces(
-    db: Session, client: Client, case: Case
+    db: Session, merchant: Client, case: Case
 ) -> None:
-    period, statement = issued(db, client, case)
-    summary = summary_of(statement, period, client.name, "S1-USD-1")
+    period, statement = issued(db, merchant, case)
+    summary = summary_of(statement, period, merchant.name, "S1-USD-1")
     out = io.BytesIO()
     write_pdf(out, summary, printed_lines(db, statement.id, "USD"))
     text = "\n".join(pdf_pages(out.getvalue()))
@@ -86,17 +88,17 @@ def test_the_pdf_prints_every_line_and_says_what_it_replaces(
     assert "Invoice due from the client" in text
 
 
-def test_a_long_statement_runs_over_pages(db: Session, client: Client, case: Case) -> None:
+def test_a_long_statement_runs_over_pages(db: Session, merchant: Client, case: Case) -> None:
     period = periods.open_first(
-        db, client_id=client.id, starts_on=date(2026, 11, 1), today=date(2026, 12, 6)
+        db, client_id=merchant.id, starts_on=date(2026, 11, 1), today=date(2026, 12, 6)
     )
     for n in range(120):
         post(db, case, 100 + n, date(2026, 11, 2 + n % 25))
-    [statement] = close(db, client, period, date(2026, 12, 1))
+    [statement] = close(db, merchant, period, date(2026, 12, 1))
     out = io.BytesIO()
     write_pdf(
         out,
-        summary_of(statement, period, client.name, None),
+        summary_of(statement, period, merchant.name, None),
         printed_lines(db, statement.id, "USD"),
     )
     pages = pdf_pages(out.getvalue())

@@ -30,8 +30,10 @@ from tests.commission.statements.conftest import close, post, reverse
 NOV = date(2026, 11, 1)
 
 
-def first(db: Session, client: Client, starts_on: date = NOV) -> CommissionPeriod:
-    return periods.open_first(db, client_id=client.id, starts_on=starts_on, today=date(2026, 12, 6))
+def first(db: Session, merchant: Client, starts_on: date = NOV) -> CommissionPeriod:
+    return periods.open_first(
+        db, client_id=merchant.id, starts_on=starts_on, today=date(2026, 12, 6)
+    )
 
 
 def roles(db: Session, statement: Statement) -> list[tuple[LineRole, bool, int]]:
@@ -63,15 +65,15 @@ def test_a_period_is_a_week_a_fortnight_or_to_the_months_end(
 
 
 def test_a_statement_remits_cleared_money_net_of_commission(
-    db: Session, client: Client, case: Case
+    db: Session, merchant: Client, case: Case
 ) -> None:
-    period = first(db, client)
+    period = first(db, merchant)
     post(db, case, 10_000, date(2026, 11, 10))  # card: clears Thursday the 12th
     post(db, case, 20_000, date(2026, 11, 27), PaymentMethod.ACH)  # clears 4 December
     post(db, case, 5_000, date(2026, 11, 15), PaymentMethod.DIRECT, to_client=True)
     post(db, case, 7_000, date(2026, 12, 2))  # the next period's
 
-    [statement] = close(db, client, period, date(2026, 12, 1))
+    [statement] = close(db, merchant, period, date(2026, 12, 1))
 
     assert (statement.reference, statement.issue, statement.current) == (
         f"S{period.id}-USD-1",
@@ -109,12 +111,12 @@ def test_a_statement_remits_cleared_money_net_of_commission(
 
 
 def test_uncleared_money_and_late_reversals_go_on_the_next_statement(
-    db: Session, client: Client, case: Case
+    db: Session, merchant: Client, case: Case
 ) -> None:
-    november = first(db, client)
+    november = first(db, merchant)
     card = post(db, case, 10_000, date(2026, 11, 10))
     post(db, case, 20_000, date(2026, 11, 27), PaymentMethod.ACH)
-    close(db, client, november, date(2026, 12, 1))
+    close(db, merchant, november, date(2026, 12, 1))
     # Posted in December, with effect on a day of the closed November.
     reverse(db, card, on=date(2026, 11, 20), posted=date(2026, 12, 3))
     december = db.scalar(
@@ -122,7 +124,7 @@ def test_uncleared_money_and_late_reversals_go_on_the_next_statement(
     )
     assert december is not None
 
-    [statement] = close(db, client, december, date(2027, 1, 2))
+    [statement] = close(db, merchant, december, date(2027, 1, 2))
 
     assert roles(db, statement) == [
         (LineRole.RELEASED, True, 20_000),  # the ACH payment, cleared on 4 December
@@ -138,17 +140,17 @@ def test_uncleared_money_and_late_reversals_go_on_the_next_statement(
 
 
 def test_a_negative_remittance_is_carried_to_the_next_statement(
-    db: Session, client: Client, case: Case
+    db: Session, merchant: Client, case: Case
 ) -> None:
-    november = first(db, client)
+    november = first(db, merchant)
     card = post(db, case, 10_000, date(2026, 11, 10))
-    close(db, client, november, date(2026, 12, 1))
+    close(db, merchant, november, date(2026, 12, 1))
     reverse(db, card, on=date(2026, 12, 4), posted=date(2026, 12, 4))
     period = db.scalar(
         select(CommissionPeriod).where(CommissionPeriod.starts_on == date(2026, 12, 1))
     )
     assert period is not None
-    [dec] = close(db, client, period, date(2027, 1, 2))
+    [dec] = close(db, merchant, period, date(2027, 1, 2))
     assert (dec.remit_minor, dec.remittance_due_minor, dec.carried_out_minor) == (-7_500, 0, -7_500)
     assert (
         db.scalar(select(RemittancePayout).where(RemittancePayout.statement_id == dec.id)) is None
@@ -158,7 +160,7 @@ def test_a_negative_remittance_is_carried_to_the_next_statement(
         select(CommissionPeriod).where(CommissionPeriod.starts_on == date(2027, 1, 1))
     )
     assert january is not None
-    [jan] = close(db, client, january, date(2027, 2, 1))
+    [jan] = close(db, merchant, january, date(2027, 2, 1))
     assert (jan.carried_in_minor, jan.remit_minor, jan.remittance_due_minor) == (
         -7_500,
         30_000,
@@ -167,29 +169,31 @@ def test_a_negative_remittance_is_carried_to_the_next_statement(
 
 
 def test_closing_is_refused_before_the_periods_end_twice_and_out_of_order(
-    db: Session, client: Client, case: Case
+    db: Session, merchant: Client, case: Case
 ) -> None:
-    november = first(db, client)
+    november = first(db, merchant)
     with pytest.raises(StatementRefused, match="runs to 2026-11-30"):
-        close(db, client, november, date(2026, 11, 30))
-    close(db, client, november, date(2026, 12, 1))
+        close(db, merchant, november, date(2026, 11, 30))
+    close(db, merchant, november, date(2026, 12, 1))
     with pytest.raises(StatementRefused, match="closed already"):
-        close(db, client, november, date(2026, 12, 2))
+        close(db, merchant, november, date(2026, 12, 2))
     with pytest.raises(StatementRefused, match="has periods already"):
-        first(db, client, date(2026, 12, 1))
+        first(db, merchant, date(2026, 12, 1))
 
 
 def test_reopening_needs_a_reason_and_the_reissue_replaces_the_first(
-    db: Session, client: Client, case: Case
+    db: Session, merchant: Client, case: Case
 ) -> None:
-    november = first(db, client)
+    november = first(db, merchant)
     post(db, case, 10_000, date(2026, 11, 10))
-    [issued] = close(db, client, november, date(2026, 12, 1))
+    [issued] = close(db, merchant, november, date(2026, 12, 1))
     with pytest.raises(StatementRefused, match="say why"):
-        periods.reopen(db, client_id=client.id, period_id=november.id, reason="  ", by_user_id=None)
+        periods.reopen(
+            db, client_id=merchant.id, period_id=november.id, reason="  ", by_user_id=None
+        )
     periods.reopen(
         db,
-        client_id=client.id,
+        client_id=merchant.id,
         period_id=november.id,
         reason="a payment was missed",
         by_user_id=None,
@@ -199,7 +203,7 @@ def test_reopening_needs_a_reason_and_the_reissue_replaces_the_first(
     assert payout is not None and payout.status is RemittanceStatus.WITHDRAWN
     post(db, case, 4_000, date(2026, 11, 20))  # the missed payment, entered now
 
-    [reissued] = close(db, client, november, date(2026, 12, 2))
+    [reissued] = close(db, merchant, november, date(2026, 12, 2))
 
     assert (reissued.issue, reissued.replaces_id, reissued.reference) == (
         2,
@@ -219,35 +223,41 @@ def test_reopening_needs_a_reason_and_the_reissue_replaces_the_first(
 
 
 def test_only_the_latest_closed_period_reopens_and_never_once_paid(
-    db: Session, client: Client, case: Case
+    db: Session, merchant: Client, case: Case
 ) -> None:
-    november = first(db, client)
+    november = first(db, merchant)
     post(db, case, 10_000, date(2026, 11, 10))
-    [nov] = close(db, client, november, date(2026, 12, 1))
+    [nov] = close(db, merchant, november, date(2026, 12, 1))
     december = db.scalar(
         select(CommissionPeriod).where(CommissionPeriod.starts_on == date(2026, 12, 1))
     )
     assert december is not None
-    close(db, client, december, date(2027, 1, 1))
+    close(db, merchant, december, date(2027, 1, 1))
     with pytest.raises(StatementRefused, match="only the latest closed"):
         periods.reopen(
-            db, client_id=client.id, period_id=november.id, reason="why", by_user_id=None
+            db, client_id=merchant.id, period_id=november.id, reason="why", by_user_id=None
         )
     with pytest.raises(StatementRefused, match="is open"):
         january = db.scalar(
             select(CommissionPeriod).where(CommissionPeriod.starts_on == date(2027, 1, 1))
         )
         assert january is not None
-        periods.reopen(db, client_id=client.id, period_id=january.id, reason="why", by_user_id=None)
+        periods.reopen(
+            db, client_id=merchant.id, period_id=january.id, reason="why", by_user_id=None
+        )
     payout = db.scalar(select(RemittancePayout).where(RemittancePayout.statement_id == nov.id))
     assert payout is not None
     payout.status, payout.paid_on = RemittanceStatus.PAID, date(2026, 12, 3)
     db.flush()
-    periods.reopen(db, client_id=client.id, period_id=december.id, reason="check", by_user_id=None)
-    close(db, client, december, date(2027, 1, 2))
+    periods.reopen(
+        db, client_id=merchant.id, period_id=december.id, reason="check", by_user_id=None
+    )
+    close(db, merchant, december, date(2027, 1, 2))
     # December re-opened again: November is the latest closed, and it is paid.
-    periods.reopen(db, client_id=client.id, period_id=december.id, reason="again", by_user_id=None)
+    periods.reopen(
+        db, client_id=merchant.id, period_id=december.id, reason="again", by_user_id=None
+    )
     with pytest.raises(StatementRefused, match=f"{nov.reference} was paid on 2026-12-03"):
         periods.reopen(
-            db, client_id=client.id, period_id=november.id, reason="why", by_user_id=None
+            db, client_id=merchant.id, period_id=november.id, reason="why", by_user_id=None
         )
