@@ -202,11 +202,12 @@ class Settings(BaseSettings):
     # payment succeeds the sandbox delivers the dispute (a chargeback), as a job.
     sandbox_dispute_after_seconds: float = Field(default=60, ge=0, le=7 * 24 * 3600)
     # Commission (docs/commission.md).  The trust account's bank: its country's business
-    # days count the clearing days before money may be remitted.  The ACH remittance
+    # days count the clearing days before money may be remitted; its currency.  The ACH remittance
     # file's originator: our bank's (the ODFI's) routing number and name, and our
     # company's name and id as the bank knows them (usually "1" and the EIN); without
     # the routing number no ACH file is written (cheque runs still are).
     trust_bank_country: str = "US"
+    trust_currency: str = "USD"
     ach_odfi_routing: str = ""
     ach_odfi_name: str = ""
     ach_company_name: str = ""

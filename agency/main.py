@@ -39,10 +39,12 @@ from agency.cases import views as cases_views
 from agency.clients import user_views
 from agency.clients import views as clients_views
 from agency.clients.api_callers import ApiKeyRejected
+from agency.commission import bank_statement
 from agency.commission import views as commission_views
 from agency.commission.statements import portal_views as statement_portal_views
 from agency.commission.statements import remittance_views
 from agency.commission.statements import views as statement_views
+from agency.commission.trust import views as trust_views
 from agency.compliance import api as compliance_api
 from agency.compliance import views as compliance_views
 from agency.compliance.scenario import MAX_SCENARIO_BYTES
@@ -234,6 +236,10 @@ def _body_limits() -> Limits:
                 settings.max_push_mb * 1024 * 1024,
                 f"the body is larger than {settings.max_push_mb} MB; split the batch",
             ),
+            ("POST", trust_views.IMPORT_ROUTE): Limit(
+                bank_statement.MAX_BYTES + 64 * 1024,
+                "The bank statement is larger than 10 MB: import it a day or a week at a time.",
+            ),
             ("POST", "/api/v1/compliance/evaluate"): Limit(
                 MAX_SCENARIO_BYTES, "the scenario is larger than 10 MB"
             ),
@@ -422,6 +428,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(statement_views.router, include_in_schema=False)
     app.include_router(remittance_views.router, include_in_schema=False)
     app.include_router(statement_portal_views.router, include_in_schema=False)
+    app.include_router(trust_views.router, include_in_schema=False)
     app.include_router(send_views.router, include_in_schema=False)
     app.include_router(validation_notice_views.router, include_in_schema=False)
     app.include_router(letter_views.router, include_in_schema=False)

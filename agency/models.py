@@ -27,6 +27,7 @@ from agency.commission.models import (
     Statement,
     StatementLine,
 )
+from agency.commission.trust.models import BankImport, BankStatementLine, TrustMovement
 from agency.compliance.models import (
     ClientPolicy,
     ComplianceFact,
@@ -63,6 +64,8 @@ __all__ = [
     "AssignmentChange",
     "AssignmentRule",
     "BalanceAdjustment",
+    "BankImport",
+    "BankStatementLine",
     "Base",
     "Callback",
     "Case",
@@ -108,6 +111,7 @@ __all__ = [
     "StatusChange",
     "Team",
     "TemplateVersion",
+    "TrustMovement",
     "User",
     "UserSession",
 ]

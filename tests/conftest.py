@@ -173,7 +173,8 @@ def bound_engine(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[En
                 # they go in the same TRUNCATE).
                 connection.exec_driver_sql("SET LOCAL agency.ledger_retention = 'on'")
                 connection.exec_driver_sql(
-                    "TRUNCATE case_notes, commission_statement_lines, commission_entries"
+                    "TRUNCATE case_notes, commission_statement_lines, trust_movements, "
+                    "commission_entries"
                 )
             for table in reversed(agency.db.Base.metadata.sorted_tables):
                 connection.execute(table.delete())

@@ -50,6 +50,7 @@ from agency.kit.money import MAX_WHOLE_DIGITS, MoneyError, max_minor
 MAX_BYTES = 10 * 1024 * 1024
 MAX_LINES = 200_000
 MAX_DESCRIPTION = 200
+MAX_REFERENCE = 100  # longer is refused: a reference cut short would not match
 COLUMNS = ("date", "amount", "reference", "description")
 # How much of a refused value a message quotes.
 _SHOWN = 32
@@ -235,6 +236,10 @@ def _csv_line(row: Sequence[str], header: dict[str, int], line: int, digits: int
         reason = bad_character(cell[name])
         if reason:
             raise StatementError(f"line {line}, column {name}", f"the text {reason}")
+    if len(cell["reference"]) > MAX_REFERENCE:
+        raise StatementError(
+            f"line {line}, column reference", f"is longer than {MAX_REFERENCE} characters"
+        )
     return BankLine(
         on=_iso_date(cell["date"], f"line {line}, column date"),
         amount_minor=_amount(cell["amount"], digits, f"line {line}, column amount"),
@@ -450,6 +455,8 @@ def _bai2_line(transaction: Any, account: _Account, where: str) -> BankLine | No
     reference = (transaction.customer_reference or "").strip() or (
         transaction.bank_reference or ""
     ).strip()
+    if len(reference) > MAX_REFERENCE:
+        raise StatementError(where, f"the reference is longer than {MAX_REFERENCE} characters")
     return BankLine(
         on=on,
         amount_minor=signed,

@@ -63,3 +63,12 @@ class RemittanceStatus(StrEnum):
     SENT = "sent"  # in an ACH file or a cheque run, not yet confirmed by the bank
     PAID = "paid"
     WITHDRAWN = "withdrawn"  # its statement was re-opened before it was paid
+
+
+class TrustKind(StrEnum):
+    """A movement of the trust account: money in is positive, out negative."""
+
+    PAYMENT_IN = "payment_in"  # a consumer paid us
+    REVERSAL_OUT = "reversal_out"  # that payment came back (NSF, chargeback, error)
+    REMITTANCE_OUT = "remittance_out"  # paid to the client
+    TO_OPERATING = "to_operating"  # our commission, moved to the operating account

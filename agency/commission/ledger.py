@@ -23,6 +23,7 @@ from agency.commission.rules import (
 )
 from agency.commission.scenario import tier_of
 from agency.commission.schemas import CommissionError, PaymentFacts, Rating
+from agency.commission.trust import ledger as trust
 from agency.kit.json_input import JsonInputError
 from agency.kit.scenarios import format_percent
 
@@ -113,6 +114,7 @@ def record_payment(db: Session, rating: Rating, *, payment_id: int) -> Commissio
         why=rating.why[:WHY_MAX],
     )
     db.add(entry)  # flushed with the payment's own changes
+    trust.payment_moved(db, entry, region=facts.region)
     return entry
 
 
@@ -143,4 +145,5 @@ def record_reversal(db: Session, *, payment_id: int, reversal_id: int, on: date)
         why=f"reverses the payment's entry: {paid.why}"[:WHY_MAX],
     )
     db.add(entry)  # flushed with the reversal's own changes
+    trust.payment_moved(db, entry, region=None)
     return entry

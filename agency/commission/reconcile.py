@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from agency.commission.bank_statement import BankLine
@@ -63,13 +63,16 @@ class Difference:
 
 @dataclass(frozen=True)
 class Reconciliation:
-    """The outcome: what did not reconcile (by day, kind, amount), both sides' totals, and
-    how many bank lines matched a book line."""
+    """The outcome: what did not reconcile (by day, kind, amount), both sides' totals, how
+    many bank lines matched a book line, and the pairs (bank line's index, book line's
+    index, in the order given) — the day each book movement reached the bank."""
 
     differences: tuple[Difference, ...]
     bank_total_minor: int
     book_total_minor: int
     matched: int
+    # By index into the inputs, so not part of equality (shuffled inputs reconcile equal).
+    pairs: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     @property
     def balanced(self) -> bool:
@@ -112,6 +115,7 @@ def reconcile(
         bank_total_minor=sum(line.amount_minor for line in bank),
         book_total_minor=sum(line.amount_minor for line in book),
         matched=len(pairs),
+        pairs=tuple(sorted(pairs.items())),
     )
 
 

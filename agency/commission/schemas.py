@@ -37,6 +37,7 @@ class PaymentFacts:
     flat_rate: Decimal
     method: str  # the payment's method (agency.payments.kinds.PaymentMethod's value)
     legal_on: date | None = None
+    region: str | None = None  # the consumer's state: the trust deposit's deadline
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,12 @@ sample payment would take under the draft, and why, without publishing anything.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from agency.auth import service as auth_service
-from agency.auth.models import Role, User
-from agency.auth.permissions import require
 from agency.clients import service as clients_service
 from agency.clients.models import Client, Contract
 from agency.commission import repository as repo
@@ -21,8 +19,9 @@ from agency.commission import schedule_form as form
 from agency.commission.rules import CaseFacts, NoTier, Rated, rate_payment
 from agency.commission.scenario import schedule_of
 from agency.commission.schedules import ScheduleRefused, publish
+from agency.commission.web import Admin, today
 from agency.db import DbSession
-from agency.kit import clock, flash
+from agency.kit import flash
 from agency.kit.errors import NotFound
 from agency.kit.forms import PostedForm, form_values
 from agency.kit.json_input import JsonInputError
@@ -31,7 +30,6 @@ from agency.kit.scenarios import amount_at, format_amount
 from agency.kit.templates import render
 
 router = APIRouter()
-Admin = Annotated[User, Depends(require(Role.ADMIN))]
 
 
 def _contract(db: DbSession, client_id: int, contract_id: int) -> tuple[Client, Contract]:
@@ -40,10 +38,6 @@ def _contract(db: DbSession, client_id: int, contract_id: int) -> tuple[Client, 
     if client is None or contract is None or contract.client_id != client.id:
         raise NotFound("contract")
     return client, contract
-
-
-def _today() -> date:
-    return clock.now().astimezone(clock.office_zone()).date()
 
 
 def _page(
@@ -90,9 +84,9 @@ def fee_schedule(
     request: Request, db: DbSession, _: Admin, client_id: RowId, contract_id: RowId
 ) -> Response:
     client, contract = _contract(db, client_id, contract_id)
-    today = _today()
-    current = repo.schedule_in_force(db, contract.id, today)
-    values = form.values_of(current, f"{contract.contingency_rate:.3f}", today)
+    day = today()
+    current = repo.schedule_in_force(db, contract.id, day)
+    values = form.values_of(current, f"{contract.contingency_rate:.3f}", day)
     return _page(request, db, client, contract, values, {})
 
 
@@ -124,7 +118,7 @@ def publish_schedule(
             contract_currency=contract.currency,
             terms=draft.terms,
             effective_from=effective_from,
-            today=_today(),
+            today=today(),
             reason=values.get("reason", ""),
             by_user_id=user.id,
             clearing_card_days=draft.clearing_card_days,
@@ -164,10 +158,10 @@ def _explain(
         errors[form.field_of(exc.path, draft.rows)] = exc.reason
     if errors:
         return _page(request, db, client, contract, values, errors, status_code=422)
-    today = _today()
-    case = CaseFacts(placed_on=today - timedelta(days=int(age_text)), placed_balance_minor=balance)
+    day = today()
+    case = CaseFacts(placed_on=day - timedelta(days=int(age_text)), placed_balance_minor=balance)
     try:
-        rated = rate_payment(schedule, case, today, amount)
+        rated = rate_payment(schedule, case, day, amount)
     except NoTier as exc:
         errors = {"sample_age": str(exc)}
         return _page(request, db, client, contract, values, errors, status_code=422)

@@ -71,6 +71,9 @@ def test_an_admin_closes_a_period_and_the_merchant_reads_its_statement(
         page.click("button:text-is('Close and issue')")
         expect(page.locator("#periods")).to_contain_text("(replaced)")
         assert_fits(page)
+        page.goto(f"{live_server}/admin/trust?from={first_day.isoformat()}")
+        expect(page.locator("#recon-summary")).to_contain_text("1 differences")  # not deposited
+        assert_fits(page)
         context.clear_cookies()
         sign_in(page, live_server, "mo@example.com")
         page.goto(f"{live_server}/portal/statements")

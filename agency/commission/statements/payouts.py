@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from agency.commission.kinds import RemittanceMethod, RemittanceStatus
 from agency.commission.models import ClientRemittance, RemittanceFile, RemittancePayout
 from agency.commission.nacha import Credit, NachaError, Originator, ach_credit_file
-from agency.commission.statements.errors import StatementRefused
+from agency.commission.refusals import StatementRefused
+from agency.commission.trust import ledger as trust
 from agency.config import get_settings
 from agency.kit.scenarios import format_amount
 
@@ -235,5 +236,6 @@ def mark_paid(
     row.bank_reference = reference
     row.paid_on = paid_on
     row.paid_by_id = by_user_id
+    trust.remittance_paid(db, row, by_user_id=by_user_id)
     db.flush()
     return row

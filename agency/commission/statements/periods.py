@@ -27,8 +27,8 @@ from agency.commission.models import (
     RemittancePayout,
     Statement,
 )
+from agency.commission.refusals import StatementRefused
 from agency.commission.statements import queries
-from agency.commission.statements.errors import StatementRefused
 from agency.commission.statements.issuing import issue_statements
 from agency.commission.statements.lengths import last_day
 

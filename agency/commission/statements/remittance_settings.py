@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from agency.commission.kinds import AccountType, Frequency, RemittanceMethod
 from agency.commission.models import ClientRemittance
 from agency.commission.nacha import SEC_CODES, routing_number_valid
-from agency.commission.statements.errors import StatementRefused
+from agency.commission.refusals import StatementRefused
 
 _E = TypeVar("_E", Frequency, RemittanceMethod, AccountType)
 _NAME = re.compile(r"[A-Za-z0-9 .,\-/&'()#*+:;?!@$%]{1,22}")

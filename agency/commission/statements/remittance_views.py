@@ -14,9 +14,9 @@ from starlette.responses import Response
 
 from agency.clients import service as clients_service
 from agency.commission.kinds import RemittanceMethod, RemittanceStatus
+from agency.commission.refusals import StatementRefused
 from agency.commission.statements import payouts, reading
-from agency.commission.statements.errors import StatementRefused
-from agency.commission.statements.views import Admin, sentence, today
+from agency.commission.web import Admin, sentence, today
 from agency.db import DbSession
 from agency.kit import clock, flash
 from agency.kit.errors import NotFound

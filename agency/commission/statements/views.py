@@ -6,22 +6,20 @@ totals, its first lines and its PDF and CSV."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
-from agency.auth.models import Role, User
-from agency.auth.permissions import require
 from agency.clients import service as clients_service
 from agency.clients.models import Client
 from agency.commission.kinds import AccountType, Frequency, PeriodStatus, RemittanceMethod
 from agency.commission.models import Statement
 from agency.commission.nacha import SEC_CODES
+from agency.commission.refusals import StatementRefused
 from agency.commission.statements import periods, reading
 from agency.commission.statements.downloads import csv_body, pdf_body
-from agency.commission.statements.errors import StatementRefused
 from agency.commission.statements.lines import printed_lines
 from agency.commission.statements.remittance_settings import (
     RemittanceInput,
@@ -30,31 +28,21 @@ from agency.commission.statements.remittance_settings import (
     settings_of,
 )
 from agency.commission.statements.summary import Summary, summary_of
+from agency.commission.web import Admin, sentence, today
 from agency.db import DbSession
-from agency.kit import clock, flash
+from agency.kit import flash
 from agency.kit.errors import NotFound
 from agency.kit.forms import PostedForm, form_values
 from agency.kit.params import RowId
 from agency.kit.templates import render
 
 router = APIRouter()
-Admin = Annotated[User, Depends(require(Role.ADMIN))]
 LINES_SHOWN = 200
 FREQUENCIES = [(f.value, f.value) for f in Frequency]
 METHODS = [(RemittanceMethod.ACH.value, "ACH credit"), (RemittanceMethod.CHEQUE.value, "cheque")]
 ACCOUNT_TYPES = [(a.value, a.value) for a in AccountType]
 SEC_CHOICES = [("CCD", "CCD: a business account"), ("PPD", "PPD: a personal account")]
 assert [code for code, _ in SEC_CHOICES] == list(SEC_CODES)
-
-
-def today() -> date:
-    return clock.now().astimezone(clock.office_zone()).date()
-
-
-def sentence(refused: StatementRefused) -> str:
-    """A refusal as a sentence: "the period runs to …", "set how the client …"."""
-    subject = "the period " if refused.field == "period" else ""
-    return f"{subject}{refused.message}."
 
 
 def _client(db: DbSession, client_id: int) -> Client:

@@ -136,6 +136,7 @@ def _rated(db: Session, case: Case, payment: PaymentInput, effective_on: date) -
         placed_balance_minor=case.placed_minor,
         flat_rate=case.contract.contingency_rate,
         method=payment.method.value,
+        region=case.region,
     )
     try:
         return commission.rate_payment(db, facts)

@@ -20,7 +20,7 @@ from agency.commission.statements.lines import masked, printed_lines
 from agency.commission.statements.pdf_file import write_pdf
 from agency.commission.statements.summary import summary_of
 from agency.payments.models import PaymentMethod
-from tests.commission.statements.conftest import close, post, reverse
+from tests.commission.conftest import close, post, reverse
 
 
 def issued(db: Session, merchant: Client, case: Case) -> tuple[CommissionPeriod, Statement]:

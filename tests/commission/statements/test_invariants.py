@@ -24,7 +24,7 @@ from agency.commission.models import (
 from agency.commission.statements import periods
 from agency.commission.statements.invariants import check
 from agency.payments.models import PaymentMethod
-from tests.commission.statements.conftest import close, post, reverse
+from tests.commission.conftest import close, post, reverse
 from tests.fixtures.factories import CaseFactory, ClientFactory, ContractFactory
 
 MONTHS = [(date(2026, 9, 1), date(2026, 9, 30)), (date(2026, 10, 1), date(2026, 10, 31)),

@@ -16,10 +16,10 @@ from agency.cases.models import Case
 from agency.clients.models import Client
 from agency.commission.kinds import RemittanceMethod, RemittanceStatus
 from agency.commission.models import RemittancePayout, Statement
+from agency.commission.refusals import StatementRefused
 from agency.commission.statements import payouts, periods
-from agency.commission.statements.errors import StatementRefused
 from agency.commission.statements.remittance_settings import RemittanceInput, save_settings
-from tests.commission.statements.conftest import close, post
+from tests.commission.conftest import close, post
 
 
 def due_payout(db: Session, merchant: Client, case: Case) -> RemittancePayout:

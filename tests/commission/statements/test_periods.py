@@ -21,11 +21,11 @@ from agency.commission.models import (
     Statement,
     StatementLine,
 )
+from agency.commission.refusals import StatementRefused
 from agency.commission.statements import periods
-from agency.commission.statements.errors import StatementRefused
 from agency.commission.statements.lengths import last_day
 from agency.payments.models import PaymentMethod
-from tests.commission.statements.conftest import close, post, reverse
+from tests.commission.conftest import close, post, reverse
 
 NOV = date(2026, 11, 1)
 

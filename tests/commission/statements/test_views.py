@@ -23,8 +23,8 @@ from agency.commission.models import ClientRemittance, RemittancePayout, Stateme
 from agency.config import get_settings
 from agency.kit import clock
 from agency.payments.models import PaymentMethod
+from tests.commission.conftest import noon, post
 from tests.commission.nacha_reader import read_nacha
-from tests.commission.statements.conftest import noon, post
 from tests.fixtures.factories import CaseFactory, ClientFactory, ContractFactory, UserFactory
 from tests.fixtures.forms import forms_of, rendered_form
 from tests.fixtures.web import post_form, sign_in

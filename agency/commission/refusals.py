@@ -1,4 +1,4 @@
-"""What the statements' operations refuse."""
+"""What the statements', remittances' and trust account's operations refuse."""
 
 from __future__ import annotations
 
