@@ -82,6 +82,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "agency.commission.tasks.check_statements",
         "schedule": crontab(minute="2", hour="4"),
     },
+    "reconcile-trust": {
+        "task": "agency.commission.tasks.reconcile_trust",
+        "schedule": crontab(minute="12", hour="6"),
+    },
     "purge-expired-records": {
         "task": "agency.compliance.tasks.purge_expired_records",
         "schedule": crontab(minute="47", hour="3"),

@@ -117,6 +117,7 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         "check-installments",
         "verify-ledger",
         "check-statements",
+        "reconcile-trust",
         "purge-expired-records",
     ]
     drain()
