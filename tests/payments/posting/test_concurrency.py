@@ -4,10 +4,6 @@ once, the other asker told so cleanly."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -19,32 +15,13 @@ from agency.payments.posting.reverse import reverse_payment
 from agency.payments.schemas import PaymentError, PaymentInput, PostedPayment
 from tests.fixtures import factories
 from tests.fixtures.factories import CaseFactory
+from tests.fixtures.threads import at_once
 
 
 @pytest.fixture(autouse=True)
 def postgresql_only(bound_engine: Engine) -> None:
     if bound_engine.dialect.name != "postgresql":
         pytest.skip("row locks between two sessions are PostgreSQL's; SQLite has one writer")
-
-
-def at_once(*work: Callable[[], Any]) -> list[Any]:
-    """Run each of ``work`` in its own thread and session, started together."""
-    start = threading.Barrier(len(work))
-    results: list[Any] = [None] * len(work)
-
-    def run(index: int) -> None:
-        start.wait()
-        try:
-            results[index] = work[index]()
-        except Exception as exc:  # the refusal is the result looked at
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def seed_case() -> int:
