@@ -4,7 +4,6 @@ the daily reconciliation of the trust account."""
 from __future__ import annotations
 
 import logging
-
 from datetime import timedelta
 
 from agency.commission.statements.invariants import check
