@@ -66,6 +66,7 @@ from agency.cases.schemas import AgentProfileForm, RuleForm, TeamForm
 from agency.clients import service as clients_service
 from agency.clients.models import Client, Contract
 from agency.clients.schemas import ClientForm, ContractForm
+from agency.commission.statements import periods, remittance_settings
 from agency.compliance import integrity
 from agency.compliance import service as compliance_service
 from agency.compliance.models import FactKind, Source
@@ -82,8 +83,9 @@ from agency.outreach.models import (
     TemplateVersion,
 )
 from agency.payments.arrangements import making
-from agency.payments.models import PlanKind
-from agency.payments.schemas import Offer
+from agency.payments.models import PaymentMethod, PlanKind
+from agency.payments.posting.post import post_payment
+from agency.payments.schemas import Offer, PaymentInput
 from agency.worker import drain
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published demo login)
@@ -278,8 +280,38 @@ def load(db: Session) -> bool:
     _contact_history(db, rng, agent_ids, clients["DEMO"][0].id)
     _agents_work(db, random.Random(SEED + 1), users["supervisor@example.com"])  # noqa: S311
     _outbox(db, demo_templates.save_all(db), clients["DEMO"][0])
+    _last_months_statement(db, clients["DEMO"][0], to_assign, today)
     integrity.verify_ledger(db)
     return True
+
+
+def _last_months_statement(db: Session, client: Client, cases: list[Case], today: date) -> None:
+    """The demo client paid by ACH, monthly: last month's payments (card, ACH, and one
+    paid to the client directly) on its statement, closed, its remittance due."""
+    remittance_settings.save_settings(
+        db,
+        client_id=client.id,
+        values=remittance_settings.RemittanceInput(
+            frequency="monthly", method="ach", account_name=client.name[:22],
+            routing_number="021000021", account_number="000123456789",
+        ),
+        by_user_id=None,
+    )  # fmt: skip
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    period = periods.open_first(db, client_id=client.id, starts_on=first, today=today)
+    methods = [PaymentMethod.CARD, PaymentMethod.ACH, PaymentMethod.CARD, PaymentMethod.DIRECT]
+    for n, case in enumerate(c for c in cases if c.status.is_open and c.client_id == client.id):
+        if n == len(methods):
+            break
+        method = methods[n]
+        payment = PaymentInput(
+            amount_minor=min(case.balance.minor, 2_500 * (n + 1)), currency=case.currency,
+            method=method, received_on=first + timedelta(days=5 + 7 * n),
+            to_client=method is PaymentMethod.DIRECT,
+        )  # fmt: skip
+        post_payment(db, case_id=case.id, payment=payment, by_user_id=None)
+    periods.close(db, client_id=client.id, period_id=period.id, client_currency=client.currency,
+                  today=today, by_user_id=None)  # fmt: skip
 
 
 # The demo's messages, each to its own case: (channel, template key, the one rule the

@@ -32,6 +32,7 @@ from agency.cases.models import (
 )
 from agency.cli import app
 from agency.clients.models import Client
+from agency.commission.models import Statement
 from agency.compliance import integrity
 from agency.compliance.models import ComplianceFact, EntryKind, LedgerEntry
 from agency.db import session_scope
@@ -197,7 +198,10 @@ def outreach_demo_is_there(db: Session) -> None:
         assert checked.ok, (template.key, checked.problems)
         assert version.traits["full_mini_miranda"] is template.first_contact
     assert len(templates) == len(DRAFTS) == 24
-    messages = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    everything = db.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    # The plan's messages; the demo's payments sent their receipts too.
+    messages = [m for m in everything if not m.message_key.startswith("receipt-")]
+    assert len(everything) - len(messages) == 3  # the payments to us, not the direct one
     by_status = {(m.channel, m.status) for m in messages}
     assert (MessageChannel.SMS, MessageStatus.DELIVERED) in by_status
     assert (MessageChannel.EMAIL, MessageStatus.DELIVERED) in by_status
@@ -218,6 +222,10 @@ def outreach_demo_is_there(db: Session) -> None:
     (moment,) = sent_at
     assert moment.weekday() < 5 and (moment.hour, moment.minute) == (13, 0)
     assert db.scalar(select(func.count()).select_from(LetterBatch)) == 1
+    # Last month's statement of the demo client, closed, its remittance due.
+    statement = db.scalars(select(Statement)).one()
+    assert statement.lines == 4 and statement.direct_minor > 0
+    assert statement.remittance_due_minor > 0 and statement.invoice_minor > 0
 
 
 def test_create_user_from_the_command_line(bound_engine: Engine) -> None:
