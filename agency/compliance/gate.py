@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from agency.compliance import engine, gather
 from agency.compliance import repository as repo
+from agency.compliance.chain import Head
 from agency.compliance.errors import ComplianceError
 from agency.compliance.facts import POINT_CHANNEL, AttemptChannel, Decision
-from agency.compliance.ledger import append
+from agency.compliance.ledger import append_many
 from agency.compliance.models import EntryKind, LedgerEntry, Source
 from agency.compliance.templates import Template
 from agency.kit import clock
@@ -67,30 +68,133 @@ def gate(
         template=template,
     )
     decision = engine.evaluate(gathered.facts)
-    versions = gathered.policy_versions
-    entry = append(
-        db,
-        head=gathered.chain_head,
+    ask = GateAsk(
         consumer_id=consumer_id,
-        kind=EntryKind.ATTEMPT,
-        at=now,
-        actor_id=actor_id,
-        source=source,
         channel=channel,
-        direction="outbound",
         contact_point_id=contact_point_id,
         case_ids=case_ids,
-        allowed=decision.allowed,
-        blocked_by=list(decision.blocked_by),
-        next_allowed_at=decision.next_allowed_at,
-        rule_set=decision.rule_set,
-        policy_version=_single_version(versions),
-        timezones=list(decision.timezones),
+        actor_id=actor_id,
+        source=source,
         automated=automated,
-        template=template.id if isinstance(template, Template) else template,
-        detail=_detail(versions, template),
+        template=template,
     )
+    values = _entry_values(ask, decision, gathered.policy_versions, gathered.chain_head, now)
+    [entry] = append_many(db, [values])
     return GateResult(entry=entry, decision=decision)
+
+
+@dataclass(frozen=True, slots=True)
+class GateAsk:
+    """One contact for ``gate_many``: what ``gate`` takes, as a value."""
+
+    consumer_id: int
+    channel: AttemptChannel
+    contact_point_id: int
+    case_ids: Sequence[int]
+    actor_id: int | None
+    source: Source
+    automated: bool = False
+    template: str | Template | None = None
+
+
+MAX_BATCH = 1_000
+
+
+def gate_many(db: Session, asks: Sequence[GateAsk]) -> list[GateResult]:
+    """``gate`` for each ask, in order, deciding exactly as ``gate`` called for each in
+    turn would — one read of the facts, policies and recent ledger for all of them
+    (``gather.read_many``), the pure engine per ask, the ledger entries written in one
+    flush.  The consumers' chains are locked in ascending order, so two batches never
+    deadlock.  A consumer's first ask goes in the batch; a later ask for the same
+    consumer must count the first's attempt in its history, so it goes through ``gate``
+    after the batch is written."""
+    if len(asks) > MAX_BATCH:
+        raise ComplianceError(f"asks: at most {MAX_BATCH:,} in one batch")
+    for consumer_id in sorted({ask.consumer_id for ask in asks}):
+        repo.lock_chain(db, consumer_id)
+    firsts: dict[int, int] = {}  # consumer id -> the index of its first ask
+    for index, ask in enumerate(asks):
+        firsts.setdefault(ask.consumer_id, index)
+    batch = sorted(firsts.values())
+    now = clock.now()
+    records = gather.read_many(
+        db, [gather.Ask(asks[i].consumer_id, asks[i].channel, asks[i].case_ids) for i in batch]
+    )
+    decided = []
+    for index, record in zip(batch, records, strict=True):
+        ask = asks[index]
+        point = next(
+            (p for p in record.consumer.contact_points if p.id == ask.contact_point_id), None
+        )
+        if point is None:
+            raise ComplianceError("contact point: not one of this consumer's")
+        facts = gather.facts_for(
+            record,
+            point=point,
+            channel=ask.channel,
+            at=now,
+            automated=ask.automated,
+            template=ask.template,
+        )
+        decision = engine.evaluate(facts)
+        decided.append(
+            (
+                index,
+                decision,
+                _entry_values(ask, decision, record.policy_versions, record.chain_head, now),
+            )
+        )
+    entries = append_many(db, [values for _, _, values in decided])
+    results: dict[int, GateResult] = {
+        index: GateResult(entry=entry, decision=decision)
+        for (index, decision, _), entry in zip(decided, entries, strict=True)
+    }
+    for index, ask in enumerate(asks):
+        if index not in results:
+            results[index] = gate(
+                db,
+                consumer_id=ask.consumer_id,
+                channel=ask.channel,
+                contact_point_id=ask.contact_point_id,
+                case_ids=ask.case_ids,
+                actor_id=ask.actor_id,
+                source=ask.source,
+                automated=ask.automated,
+                template=ask.template,
+            )
+    return [results[index] for index in range(len(asks))]
+
+
+def _entry_values(
+    ask: GateAsk,
+    decision: Decision,
+    versions: Mapping[str, int],
+    head: Head | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The ledger entry of a decision, as ``ledger.append`` takes it."""
+    template = ask.template
+    return {
+        "head": head,
+        "consumer_id": ask.consumer_id,
+        "kind": EntryKind.ATTEMPT,
+        "at": now,
+        "actor_id": ask.actor_id,
+        "source": ask.source,
+        "channel": ask.channel,
+        "direction": "outbound",
+        "contact_point_id": ask.contact_point_id,
+        "case_ids": ask.case_ids,
+        "allowed": decision.allowed,
+        "blocked_by": list(decision.blocked_by),
+        "next_allowed_at": decision.next_allowed_at,
+        "rule_set": decision.rule_set,
+        "policy_version": _single_version(versions),
+        "timezones": list(decision.timezones),
+        "automated": ask.automated,
+        "template": template.id if isinstance(template, Template) else template,
+        "detail": _detail(versions, template),
+    }
 
 
 def what_if(

@@ -38,26 +38,41 @@ def append(
     The entry's search rows (``LedgerCase``, ``LedgerRuleHit``) are written by the
     database as it is inserted (migration 0004); once the transaction commits, the new
     head goes to the journal outside the database (``journal``)."""
-    entry = LedgerEntry(
-        consumer_id=consumer_id,
-        kind=kind,
-        at=at,
-        recorded_at=clock.now(),
-        actor_id=actor_id,
-        source=source,
-        case_ids=[int(c) for c in case_ids],
-        blocked_by=list(blocked_by),
-        allowed=values.pop("allowed", None),
-        next_allowed_at=values.pop("next_allowed_at", None),
-        timezones=values.pop("timezones", []),
-        automated=values.pop("automated", False),
-        detail=values.pop("detail", {}),
-        prev_hash=None if head is None else head.hash,
-        seq=1 if head is None else head.seq + 1,
-        **values,
-    )
-    seal(entry, ledger_keys())
-    db.add(entry)
+    fields: dict[str, Any] = {"head": head, "consumer_id": consumer_id, "kind": kind, "at": at}
+    fields |= {"actor_id": actor_id, "source": source, "case_ids": case_ids}
+    return append_many(db, [{**fields, "blocked_by": blocked_by, **values}])[0]
+
+
+def append_many(db: Session, entries: Sequence[dict[str, Any]]) -> list[LedgerEntry]:
+    """``append`` for several entries (each the keyword arguments ``append`` takes), on
+    chains the caller holds the locks of, inserted in one flush: the batch gate's write."""
+    keys = ledger_keys()
+    written = []
+    for given in entries:
+        values = dict(given)
+        head: Head | None = values.pop("head")
+        entry = LedgerEntry(
+            consumer_id=values.pop("consumer_id"),
+            kind=values.pop("kind"),
+            at=values.pop("at"),
+            recorded_at=clock.now(),
+            actor_id=values.pop("actor_id"),
+            source=values.pop("source"),
+            case_ids=[int(c) for c in values.pop("case_ids", ())],
+            blocked_by=list(values.pop("blocked_by", ())),
+            allowed=values.pop("allowed", None),
+            next_allowed_at=values.pop("next_allowed_at", None),
+            timezones=values.pop("timezones", []),
+            automated=values.pop("automated", False),
+            detail=values.pop("detail", {}),
+            prev_hash=None if head is None else head.hash,
+            seq=1 if head is None else head.seq + 1,
+            **values,
+        )
+        seal(entry, keys)
+        written.append(entry)
+    db.add_all(written)
     db.flush()
-    journal.note(db, entry)
-    return entry
+    for entry in written:
+        journal.note(db, entry)
+    return written

@@ -3,7 +3,8 @@
 the boundary with it.  Nothing is defined here; each name lives in the module that holds
 it, and callers inside compliance import from there:
 
-- ``gate``: the gate (``gate``, ``what_if``, ``what_if_each``) — every sending path —
+- ``gate``: the gate (``gate``, its batch form ``gate_many`` for the strategy runner,
+  ``what_if``, ``what_if_each``) — every sending path —
   and ``recheck``, the gate asked again just before a queued message leaves;
 - ``recording``: outcomes, inbound contacts and facts appended to the ledger, and an
   allowed attempt taken back before it left (``withdraw``);
@@ -35,9 +36,11 @@ from agency.compliance.collection import (
 from agency.compliance.errors import ComplianceError
 from agency.compliance.facts import AttemptChannel, Decision, Outcome
 from agency.compliance.gate import (
+    GateAsk,
     GateResult,
     Recheck,
     gate,
+    gate_many,
     recheck,
     recheck_many,
     what_if,
@@ -83,6 +86,7 @@ __all__ = [
     "EntryKind",
     "FactKind",
     "Flags",
+    "GateAsk",
     "GateResult",
     "LedgerEntry",
     "Outcome",
@@ -102,6 +106,7 @@ __all__ = [
     "flag_words",
     "flags_of",
     "gate",
+    "gate_many",
     "has_contact_history",
     "hold_rule",
     "mask_contact",
