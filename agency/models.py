@@ -47,6 +47,7 @@ from agency.outreach.models import (
     OutboxMessage,
     TemplateVersion,
 )
+from agency.outreach.strategies.models import Strategy, StrategyVersion
 from agency.payments.models import (
     ConsumerUpload,
     Installment,
@@ -109,6 +110,8 @@ __all__ = [
     "Statement",
     "StatementLine",
     "StatusChange",
+    "Strategy",
+    "StrategyVersion",
     "Team",
     "TemplateVersion",
     "TrustMovement",
