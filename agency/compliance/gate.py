@@ -110,8 +110,7 @@ def gate_many(db: Session, asks: Sequence[GateAsk]) -> list[GateResult]:
     after the batch is written."""
     if len(asks) > MAX_BATCH:
         raise ComplianceError(f"asks: at most {MAX_BATCH:,} in one batch")
-    for consumer_id in sorted({ask.consumer_id for ask in asks}):
-        repo.lock_chain(db, consumer_id)
+    repo.lock_chains(db, [ask.consumer_id for ask in asks])
     firsts: dict[int, int] = {}  # consumer id -> the index of its first ask
     for index, ask in enumerate(asks):
         firsts.setdefault(ask.consumer_id, index)

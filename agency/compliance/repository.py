@@ -63,6 +63,20 @@ def lock_chain(db: Session, consumer_id: int | None) -> None:
         )
 
 
+def lock_chains(db: Session, consumer_ids: Sequence[int]) -> None:
+    """``lock_chain`` for several chains in one statement, in ascending key order (so two
+    batches locking overlapping chains never deadlock)."""
+    if db.get_bind().dialect.name == "postgresql" and consumer_ids:
+        keys = sorted({consumer_id % 2_147_483_647 for consumer_id in consumer_ids})
+        db.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(:cls, s.k) FROM "
+                "(SELECT k FROM unnest(CAST(:keys AS integer[])) AS k ORDER BY k) AS s"
+            ),
+            {"cls": _CHAIN_LOCK_CLASS, "keys": keys},
+        )
+
+
 def chain_head(db: Session, consumer_id: int | None) -> Head | None:
     """The position and hash of the newest entry of a chain (None for an empty chain)."""
     condition = (
