@@ -47,7 +47,12 @@ from agency.outreach.models import (
     OutboxMessage,
     TemplateVersion,
 )
-from agency.outreach.strategies.models import Strategy, StrategyVersion
+from agency.outreach.strategies.models import (
+    Strategy,
+    StrategyRule,
+    StrategyRuleEdit,
+    StrategyVersion,
+)
 from agency.payments.models import (
     ConsumerUpload,
     Installment,
@@ -111,6 +116,8 @@ __all__ = [
     "StatementLine",
     "StatusChange",
     "Strategy",
+    "StrategyRule",
+    "StrategyRuleEdit",
     "StrategyVersion",
     "Team",
     "TemplateVersion",

@@ -412,7 +412,7 @@ def test_payments_posted_before_the_ledger_get_their_entries(scratch_url: str) -
     its money clears; on PostgreSQL the ledger then refuses to change (0024's trigger
     held off for its one update, and back on)."""
     from agency.cases.models import Case, CaseStatus, Consumer
-    from agency.clients.models import Client, Contract
+    from agency.clients.models import Client
     from agency.payments.models import Payment, PaymentMethod, Reversal, ReversalKind
 
     engine = create_engine(scratch_url)
@@ -425,19 +425,25 @@ def test_payments_posted_before_the_ledger_get_their_entries(scratch_url: str) -
         config.attributes["connection"] = connection
         command.upgrade(config, "0022")
         connection.commit()
-        # The tables these rows go in are the same at 0022 as the models are now.
+        # The tables these rows go in are the same at 0022 as the models are now, but for
+        # the contract (0028 added a column), written as it stood then.
         with Session(connection) as db:
             client = Client(code="C1", name="One", legal_name="One LLC", industry="Telecom",
                             country="US", currency="USD", is_active=True)  # fmt: skip
             db.add(client)
             db.flush()
-            contract = Contract(client_id=client.id, reference="K1", currency="USD",
-                                contingency_rate="25.000", settlement_floor="60",
-                                effective_from=datetime(2026, 1, 1).date())  # fmt: skip
+            contract_id = db.execute(
+                text(
+                    "INSERT INTO contracts (client_id, reference, currency, contingency_rate,"
+                    " settlement_floor, effective_from, created_at) VALUES (:client, 'K1', 'USD',"
+                    " 25.000, 60, :start, :start) RETURNING id"
+                ),
+                {"client": client.id, "start": datetime(2026, 1, 1, tzinfo=UTC)},
+            ).scalar_one()
             consumer = Consumer(first_name="Ada", last_name="Quill", country="US", timezones=[])
-            db.add_all([contract, consumer])
+            db.add(consumer)
             db.flush()
-            case = Case(client_id=client.id, contract_id=contract.id, consumer_id=consumer.id,
+            case = Case(client_id=client.id, contract_id=contract_id, consumer_id=consumer.id,
                         client_reference="R1", first_name="Ada", last_name="Quill",
                         country="US", currency="USD", principal_minor=0, interest_minor=0,
                         fees_minor=0, placed_minor=10_000, status=CaseStatus.ACTIVE,

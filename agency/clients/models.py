@@ -106,6 +106,11 @@ class Contract(IdMixin, Base):
     grace_days: Mapped[int] = mapped_column(Integer, default=5, server_default=text("5"))
     missed_to_break: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     roll_missed_to_end: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The client sends the Reg F validation notice itself: this contract's strategies
+    # need not start with it (agency.outreach.strategies).
+    client_sends_validation_notice: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
     # The order a payment is allocated across the balance buckets.
     allocation_order: Mapped[str] = mapped_column(
         String(40), default="fees,interest,principal", server_default="fees,interest,principal"
