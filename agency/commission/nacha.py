@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from agency.kit.refusals import FieldRefused
+
 MAX_CREDITS = 10_000
 MAX_AMOUNT_MINOR = 9_999_999_999  # the entry's amount field holds 10 digits
 MAX_TOTAL_MINOR = 999_999_999_999  # the controls' total fields hold 12 digits
@@ -39,14 +41,9 @@ _ACCOUNT = re.compile("[0-9A-Z-]{1,17}")
 _FILE_ID_MODIFIER = re.compile("[0-9A-Z]")
 
 
-class NachaError(ValueError):
+class NachaError(FieldRefused):
     """A value an ACH file cannot carry: ``field`` names it (``credits[2].routing``),
     ``message`` says in words what is wrong with it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

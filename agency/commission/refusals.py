@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from agency.kit.refusals import FieldRefused
 
-class StatementRefused(ValueError):
+
+class StatementRefused(FieldRefused):
     """Nothing changed: ``field`` names what, ``message`` says why, in words."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message

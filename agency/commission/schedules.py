@@ -17,18 +17,17 @@ from agency.commission.models import FeeScheduleVersion
 from agency.commission.scenario import schedule_of
 from agency.commission.schedule_checks import Problem, check_tiers
 from agency.kit.json_input import JsonInputError
+from agency.kit.refusals import FieldRefused
 
 REASON_MAX = 500
 
 
-class ScheduleRefused(ValueError):
+class ScheduleRefused(FieldRefused):
     """Nothing was published: ``field`` and ``message`` for a bad value, ``problems``
     for tiers that overlap or leave a gap (``message`` is the first)."""
 
     def __init__(self, field: str, message: str, problems: tuple[Problem, ...] = ()) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(field, message)
         self.problems = problems
 
 

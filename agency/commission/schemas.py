@@ -8,15 +8,11 @@ from decimal import Decimal
 
 from agency.commission.kinds import PaidTo
 from agency.kit.money import Money
+from agency.kit.refusals import FieldRefused
 
 
-class CommissionError(ValueError):
+class CommissionError(FieldRefused):
     """Commission cannot be computed: ``field`` names what, ``message`` says why."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,20 +9,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from agency.kit.money import Money
+from agency.kit.refusals import FieldRefused
 from agency.payments.kinds import Frequency, PaymentMethod, PlanKind, PlanStatus, ReversalKind
 
 if TYPE_CHECKING:
     from agency.payments.models import PaymentPlan
 
 
-class PaymentError(ValueError):
+class PaymentError(FieldRefused):
     """A refused arrangement, payment or reversal: ``field`` names what was wrong (a
     form field, or a scenario path such as ``offer.count``) and ``message`` says why."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 # ---- arrangements ------------------------------------------------------------------------

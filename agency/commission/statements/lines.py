@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from agency.cases import service as cases
 from agency.commission.kinds import LineRole, PaidTo
 from agency.commission.statements.queries import line_rows
+from agency.kit.masking import last_four
 from agency.kit.scenarios import format_amount, format_percent
 
 ROLE_WORDS = {
@@ -18,11 +19,6 @@ ROLE_WORDS = {
     LineRole.ADJUSTMENT: "adjustment",
     LineRole.RELEASED: "cleared now",
 }
-
-
-def masked(reference: str) -> str:
-    """``ACME-0001234`` is ``****1234``; four characters or fewer show none."""
-    return "****" + (reference[-4:] if len(reference) > 4 else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +70,7 @@ def printed_lines(db: Session, statement_id: int, currency: str) -> Iterator[Pri
                 role=ROLE_WORDS[row.role],
                 on=row.on.isoformat(),
                 case=str(row.case_id),
-                consumer_reference=masked(references.get(row.case_id, "")),
+                consumer_reference=last_four(references.get(row.case_id, "")),
                 amount=format_amount(row.amount_minor, currency),
                 paid_to="us" if to_us else "client (direct)",
                 rate=format_percent(row.rate),

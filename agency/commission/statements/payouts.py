@@ -56,10 +56,9 @@ def _locked_due(
             .where(RemittancePayout.id.in_(sorted(set(payout_ids))))
             .order_by(RemittancePayout.id)
             .with_for_update()
+            .execution_options(populate_existing=True)  # as the lock holder sees them
         )
     )
-    for row in rows:
-        db.refresh(row)
     if len(rows) != len(set(payout_ids)):
         raise StatementRefused("remittances", "some of them no longer exist: reload the list")
     for row in rows:
@@ -225,11 +224,13 @@ def mark_paid(
     if paid_on > today:
         raise StatementRefused("paid_on", "cannot be in the future")
     row = db.scalar(
-        select(RemittancePayout).where(RemittancePayout.id == payout_id).with_for_update()
+        select(RemittancePayout)
+        .where(RemittancePayout.id == payout_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if row is None:
         raise StatementRefused("remittance", "does not exist")
-    db.refresh(row)
     if row.status not in (RemittanceStatus.DUE, RemittanceStatus.SENT):
         raise StatementRefused("remittance", f"is {row.status.value}: it cannot be marked paid")
     row.status = RemittanceStatus.PAID

@@ -49,10 +49,10 @@ def _period_locked(db: Session, client_id: int, period_id: int) -> CommissionPer
         select(CommissionPeriod)
         .where(CommissionPeriod.id == period_id, CommissionPeriod.client_id == client_id)
         .with_for_update()
+        .execution_options(populate_existing=True)  # as the lock holder sees it
     )
     if period is None:
         raise StatementRefused("period", "is not one of this client's periods")
-    db.refresh(period)  # as the lock holder sees it
     return period
 
 

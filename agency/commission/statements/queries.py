@@ -165,16 +165,6 @@ def carried_in(db: Session, client_id: int, currency: str, starts_on: date) -> i
     return int(db.scalar(query) or 0)
 
 
-def periods_of(db: Session, client_id: int) -> list[CommissionPeriod]:
-    """The client's periods, newest first."""
-    query = (
-        select(CommissionPeriod)
-        .where(CommissionPeriod.client_id == client_id)
-        .order_by(CommissionPeriod.starts_on.desc())
-    )
-    return list(db.scalars(query))
-
-
 def earliest_open(db: Session, client_id: int) -> CommissionPeriod | None:
     query = (
         select(CommissionPeriod)

@@ -18,6 +18,7 @@ from agency.commission.kinds import AccountType, Frequency, RemittanceMethod
 from agency.commission.models import ClientRemittance
 from agency.commission.nacha import SEC_CODES, routing_number_valid
 from agency.commission.refusals import StatementRefused
+from agency.kit.masking import last_four
 
 _E = TypeVar("_E", Frequency, RemittanceMethod, AccountType)
 _NAME = re.compile(r"[A-Za-z0-9 .,\-/&'()#*+:;?!@$%]{1,22}")
@@ -42,7 +43,7 @@ def settings_of(db: Session, client_id: int) -> ClientRemittance | None:
 
 
 def masked_account(number: str) -> str:
-    return "••••" + number[-4:] if len(number) > 4 else "••••"
+    return last_four(number, "••••")
 
 
 def save_settings(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -144,46 +145,24 @@ def _owed(
     """What each client is owed before the span, and each day's change in it: money paid
     to us, less remittances paid, less commission moved to operating."""
     entry, payout, move = CommissionEntry, RemittancePayout, TrustMovement
-    paid_in = entry.paid_to == PaidTo.AGENCY
-    paid_out = payout.status == RemittanceStatus.PAID
-    to_operating = move.kind == TrustKind.TO_OPERATING
+    sources: list[tuple[Any, Any, Any, Any, int]] = [
+        (entry.client_id, entry.on, entry.amount_minor, entry.paid_to == PaidTo.AGENCY, 1),
+        (payout.client_id, payout.paid_on, payout.amount_minor,
+         payout.status == RemittanceStatus.PAID, -1),
+        (move.client_id, move.on, move.amount_minor, move.kind == TrustKind.TO_OPERATING, 1),
+    ]  # fmt: skip
     before: dict[int, int] = defaultdict(int)
     daily: dict[tuple[int, date], int] = defaultdict(int)
-    for client, total in db.execute(
-        select(entry.client_id, func.sum(entry.amount_minor))
-        .where(paid_in, entry.on < starts_on)
-        .group_by(entry.client_id)
-    ):
-        before[client] += int(total)
-    for client, total in db.execute(
-        select(payout.client_id, func.sum(payout.amount_minor))
-        .where(paid_out, payout.paid_on < starts_on)
-        .group_by(payout.client_id)
-    ):
-        before[client] -= int(total)
-    for client, total in db.execute(
-        select(move.client_id, func.sum(move.amount_minor))
-        .where(to_operating, move.on < starts_on)
-        .group_by(move.client_id)
-    ):
-        before[client] += int(total)
-    for client, on, total in db.execute(
-        select(entry.client_id, entry.on, func.sum(entry.amount_minor))
-        .where(paid_in, entry.on.between(starts_on, ends_on))
-        .group_by(entry.client_id, entry.on)
-    ):
-        daily[(client, on)] += int(total)
-    for client, paid_on, total in db.execute(
-        select(payout.client_id, payout.paid_on, func.sum(payout.amount_minor))
-        .where(paid_out, payout.paid_on.between(starts_on, ends_on))
-        .group_by(payout.client_id, payout.paid_on)
-    ):
-        assert paid_on is not None  # a paid remittance has its day
-        daily[(client, paid_on)] -= int(total)
-    for client, on, total in db.execute(
-        select(move.client_id, move.on, func.sum(move.amount_minor))
-        .where(to_operating, move.on.between(starts_on, ends_on))
-        .group_by(move.client_id, move.on)
-    ):
-        daily[(client, on)] += int(total)
+    for client, day, amount, kept, sign in sources:
+        total = func.sum(amount)
+        for client_id, value in db.execute(
+            select(client, total).where(kept, day < starts_on).group_by(client)
+        ):
+            before[client_id] += sign * int(value)
+        for client_id, on, value in db.execute(
+            select(client, day, total)
+            .where(kept, day.between(starts_on, ends_on))
+            .group_by(client, day)
+        ):
+            daily[(client_id, on)] += sign * int(value)
     return dict(before), dict(daily)

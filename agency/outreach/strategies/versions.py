@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from agency.kit.json_input import JsonInputError
 from agency.kit.money import MoneyError, check_currency
+from agency.kit.refusals import FieldRefused
 from agency.outreach.models import MessageTemplate
 from agency.outreach.strategies.models import Strategy, StrategyVersion
 from agency.outreach.strategies.steps import MESSAGE_CHANNELS, Step, read_steps
@@ -22,13 +23,8 @@ REASON_MAX = 500
 COUNTRIES = ("US", "CA", "GB", "IE", "AU")
 
 
-class StrategyRefused(ValueError):
+class StrategyRefused(FieldRefused):
     """Nothing was written: ``field`` (a path into the steps, or a form field) and why."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 def create(

@@ -16,9 +16,10 @@ from agency.clients.models import Client
 from agency.commission.models import CommissionEntry, CommissionPeriod, Statement
 from agency.commission.statements import periods
 from agency.commission.statements.csv_file import csv_chunks
-from agency.commission.statements.lines import masked, printed_lines
+from agency.commission.statements.lines import printed_lines
 from agency.commission.statements.pdf_file import write_pdf
 from agency.commission.statements.summary import summary_of
+from agency.kit.masking import last_four as masked
 from agency.payments.models import PaymentMethod
 from tests.commission.conftest import close, post, reverse
 
