@@ -49,8 +49,12 @@ from agency.outreach.models import (
 )
 from agency.outreach.strategies.models import (
     Strategy,
+    StrategyEnrolment,
+    StrategyEvent,
+    StrategyExperiment,
     StrategyRule,
     StrategyRuleEdit,
+    StrategySend,
     StrategyVersion,
 )
 from agency.payments.models import (
@@ -116,8 +120,12 @@ __all__ = [
     "StatementLine",
     "StatusChange",
     "Strategy",
+    "StrategyEnrolment",
+    "StrategyEvent",
+    "StrategyExperiment",
     "StrategyRule",
     "StrategyRuleEdit",
+    "StrategySend",
     "StrategyVersion",
     "Team",
     "TemplateVersion",

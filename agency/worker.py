@@ -62,6 +62,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "agency.outreach.tasks.send_due",
         "schedule": schedule(timedelta(seconds=1)),
     },
+    # Every minute: the contact strategies' due steps, through the batch gate.
+    "run-strategies": {
+        "task": "agency.outreach.tasks.run_strategies",
+        "schedule": crontab(minute="*"),
+    },
     "reconcile-stuck-messages": {
         "task": "agency.outreach.tasks.reconcile_stuck",
         "schedule": crontab(minute="*"),

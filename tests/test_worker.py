@@ -112,6 +112,7 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         "expire-stored-files",
         "wake-cases",
         "send-due-messages",
+        "run-strategies",
         "reconcile-stuck-messages",
         "make-letter-batches",
         "check-installments",

@@ -17,6 +17,7 @@ from agency.compliance import service as compliance
 from agency.config import get_settings
 from agency.outreach import repository as repo
 from agency.outreach.models import InboundMessage, MessageChannel
+from agency.outreach.strategies import stepping
 
 HELP_WORDS = frozenset({"help", "info", "ayuda"})
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
@@ -84,6 +85,7 @@ def receive_text(
     db.flush()
     if meaning == "reply" and case_id is not None:
         cases_service.needs_agent(db, case_id=case_id)
+        stepping.happened(db, case_ids=[case_id], anchor="inbound_reply", at=message.received_at)
     return Received(message=message, answer=answer)
 
 

@@ -86,6 +86,21 @@ class Draft:
     detail: Mapping[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Addressed:
+    """A draft for one of a case's consumer's contact points, ready to ask the gate about
+    (``gate_ask``) and, allowed, to write (``queue_allowed``)."""
+
+    case_id: int
+    consumer_id: int
+    client_id: int
+    contact_point_id: int
+    to_address: str
+    draft: Draft
+    provider: str
+    key: str
+
+
 def queue(
     db: Session,
     *,
@@ -107,36 +122,92 @@ def queue(
     sends the due messages in batches.  ``key``: the message's unique key when the
     caller chose it (``new_key(token)``, a form's token: posted twice, the second
     insert breaks the key's uniqueness)."""
-    now = clock.now()
-    message = OutboxMessage(
+    item = Addressed(
         case_id=case_id,
         consumer_id=consumer_id,
         client_id=client_id,
         contact_point_id=contact_point_id,
+        to_address=to_address,
+        draft=draft,
+        provider=provider,
+        key=key or new_key(),
+    )
+    message = _new_message(item, by_user_id=by_user_id)
+    result = _gate(db, message, draft.gate_template, actor_id=by_user_id, source=source)
+    _write(db, message, item.draft, result)
+    if result.allowed and send_now:
+        _send_soon(db, message)
+    return message
+
+
+def gate_ask(item: Addressed, *, source: compliance.Source) -> compliance.GateAsk:
+    """The gate's question about sending ``item`` now (``compliance.gate_many``)."""
+    return compliance.GateAsk(
+        consumer_id=item.consumer_id,
+        channel=GATE_CHANNEL[item.draft.channel.value],
+        contact_point_id=item.contact_point_id,
+        case_ids=[item.case_id],
+        actor_id=None,
+        source=source,
+        automated=_automated(item.draft.channel),
+        template=item.draft.gate_template,
+    )
+
+
+def queue_allowed(
+    db: Session, decided: Sequence[tuple[Addressed, compliance.GateResult]]
+) -> list[OutboxMessage]:
+    """Write the messages the gate allowed (``gate_ask`` asked through ``gate_many``),
+    each keeping its attempt, for the sweep to send once this commits."""
+    messages = []
+    for item, result in decided:
+        assert result.allowed
+        message = _new_message(item, by_user_id=None)
+        message.attempt_entry_id = result.entry.id
+        message.status = MessageStatus.PENDING
+        message.blocked_by = []
+        messages.append(message)
+    db.add_all(messages)
+    db.flush()
+    for (item, _result), message in zip(decided, messages, strict=True):
+        _event(db, message, MessageStatus.PENDING, detail=dict(item.draft.detail or {}))
+    return messages
+
+
+def _new_message(item: Addressed, *, by_user_id: int | None) -> OutboxMessage:
+    now = clock.now()
+    draft = item.draft
+    return OutboxMessage(
+        case_id=item.case_id,
+        consumer_id=item.consumer_id,
+        client_id=item.client_id,
+        contact_point_id=item.contact_point_id,
         channel=draft.channel,
         template_version_id=draft.template_version_id,
         gate_template=draft.gate_template.id,
-        to_address=to_address,
+        to_address=item.to_address,
         subject=draft.subject,
         body=draft.body,
         html=draft.html,
         segments=draft.segments,
-        provider=provider,
-        message_key=key or new_key(),
+        provider=item.provider,
+        message_key=item.key,
         by_user_id=by_user_id,
         created_at=now,
         status_at=now,
     )
-    result = _gate(db, message, draft.gate_template, actor_id=by_user_id, source=source)
+
+
+def _write(
+    db: Session, message: OutboxMessage, draft: Draft, result: compliance.GateResult
+) -> None:
+    """Add ``message`` as the gate decided, with its first step."""
     status = MessageStatus.PENDING if result.allowed else MessageStatus.BLOCKED
     message.status = status
     message.blocked_by = list(result.decision.blocked_by)
     db.add(message)
     db.flush()
     _event(db, message, status, detail={**(draft.detail or {}), **_blocked_detail(result.decision)})
-    if result.allowed and send_now:
-        _send_soon(db, message)
-    return message
 
 
 def _send_soon(db: Session, message: OutboxMessage) -> None:

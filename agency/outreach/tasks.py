@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agency.outreach import letters, ringing, sending
+from agency.outreach.strategies import runner
 from agency.worker import celery_app
 
 
@@ -58,3 +59,11 @@ def ring_agent(call_id: int) -> None:
 def sandbox_call(call_id: int) -> None:
     """The sandbox plays a click-to-call's statuses, as Twilio would report them."""
     ringing.play_in_sandbox(call_id)
+
+
+@celery_app.task(name="agency.outreach.tasks.run_strategies")
+def run_strategies() -> dict[str, int]:
+    """Every minute: new cases put on their strategies, fallbacks of messages that came
+    back, and the due steps in batches through the batch gate.  Safe to overlap: each
+    batch takes its cases with SKIP LOCKED, and a step's send record is unique."""
+    return runner.tick()

@@ -275,7 +275,8 @@ def queue_notice(
     by: By,
     contact_point_id: int | None,
     reason: str | None,
-    by_user_id: int,
+    by_user_id: int | None,
+    source: compliance.Source = compliance.Source.AGENT,
 ) -> OutboxMessage:
     """Queue the case's validation notice by letter to one of the consumer's postal
     addresses, or by e-mail to one of their addresses with a current E-SIGN consent,
@@ -331,7 +332,7 @@ def queue_notice(
         ),
         provider=providers.name_for(channel),
         by_user_id=by_user_id,
-        source=compliance.Source.AGENT,
+        source=source,
     )
     if message.status is not MessageStatus.BLOCKED:
         db.add(

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from agency.cases.models import CaseStatus
 from agency.clients.models import Contract
-from agency.outreach.strategies.models import Strategy, StrategyRule, StrategyRuleEdit
+from agency.outreach.strategies.models import (
+    EnrolmentState,
+    Strategy,
+    StrategyEnrolment,
+    StrategyRule,
+    StrategyRuleEdit,
+)
 from agency.outreach.strategies.versions import StrategyRefused
 
 RULE_FIELDS = (
@@ -156,6 +162,13 @@ def save_rule(
     db.flush()
     db.add(StrategyRuleEdit(rule_id=rule.id, before=before, after=_fields(rule),
                             by_user_id=by_user_id))  # fmt: skip
+    # The contract's cases no rule took are looked at again by the runner's next tick.
+    db.execute(
+        delete(StrategyEnrolment).where(
+            StrategyEnrolment.contract_id == contract.id,
+            StrategyEnrolment.state == EnrolmentState.NONE,
+        )
+    )
     db.flush()
     return rule
 

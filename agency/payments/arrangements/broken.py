@@ -23,7 +23,9 @@ from agency.cases import arrangement_effects as effects
 from agency.clients import service as clients_service
 from agency.clients.models import Contract
 from agency.kit import clock
+from agency.outreach.strategies import stepping
 from agency.payments.arrangements.making import add_months
+from agency.payments.kinds import PlanKind
 from agency.payments.models import (
     Frequency,
     Installment,
@@ -82,6 +84,8 @@ def check_batch(
             effects.arrangement_ended(
                 db, case=case, reason=f"{plan.kind.value} broken: {ended}", by_user_id=None
             )
+            anchor = "promise_broken" if plan.kind is PlanKind.PROMISE else "plan_broken"
+            stepping.happened(db, case_ids=[case.id], anchor=anchor, at=clock.now())
     db.flush()
     return Counts(missed, rolled, broken), (plans[-1].id if plans else None)
 

@@ -27,6 +27,7 @@ from agency.cases.models import Case, CaseStatus
 from agency.commission import service as commission
 from agency.commission.schemas import CommissionError
 from agency.kit import clock
+from agency.outreach.strategies import stepping
 from agency.payments.models import Payment, Reversal, ReversalKind
 from agency.payments.posting import installments
 from agency.payments.posting.post import office_today
@@ -96,6 +97,7 @@ def reverse_payment(
     )
     _give_back_installments(db, payment)
     reopened, notes = _reopen(db, case, payment, kind, by_user_id)
+    stepping.happened(db, case_ids=[case.id], anchor="payment_reversed", at=now)
     if notes:
         reversal.reason = f"{reason} ({'; '.join(notes)})"[:REASON_MAX]
     db.flush()
