@@ -6,6 +6,8 @@ it, and callers inside compliance import from there:
 - ``gate``: the gate (``gate``, its batch form ``gate_many`` for the strategy runner,
   ``what_if``, ``what_if_each``) — every sending path —
   and ``recheck``, the gate asked again just before a queued message leaves;
+- ``rehearsal``: ``Rehearsal``, the gate's decisions for a run of contacts to come,
+  written nowhere (a strategy's dry run);
 - ``recording``: outcomes, inbound contacts and facts appended to the ledger, and an
   allowed attempt taken back before it left (``withdraw``);
 - ``templates``: ``Template``, the traits of a message the rules read (a stored
@@ -65,6 +67,7 @@ from agency.compliance.recording import (
     record_outcome,
     withdraw,
 )
+from agency.compliance.rehearsal import Rehearsal
 from agency.compliance.replies import classify_reply
 from agency.compliance.repository import (
     attempt,
@@ -91,6 +94,7 @@ __all__ = [
     "LedgerEntry",
     "Outcome",
     "Recheck",
+    "Rehearsal",
     "RuleDescription",
     "Source",
     "Template",
