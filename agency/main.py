@@ -70,6 +70,11 @@ from agency.outreach import (
 )
 from agency.outreach import voice_webhooks as outreach_voice_webhooks
 from agency.outreach import webhooks as outreach_webhooks
+from agency.outreach.strategies import case_views as strategy_case_views
+from agency.outreach.strategies import dry_run_views as strategy_dry_run_views
+from agency.outreach.strategies import editor_views as strategy_editor_views
+from agency.outreach.strategies import health_views as strategy_health_views
+from agency.outreach.strategies import rule_views as strategy_rule_views
 from agency.payments.arrangements import approval_views as arrangement_approval_views
 from agency.payments.arrangements import views as arrangement_views
 from agency.payments.posting import views as posting_views
@@ -422,7 +427,13 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(template_views.router, include_in_schema=False)
     app.include_router(provider_views.router, include_in_schema=False)
     app.include_router(sender_views.router, include_in_schema=False)
+    # Before the editor's: its /supervisor/strategies/{id} would take "health".
+    app.include_router(strategy_health_views.router, include_in_schema=False)
+    app.include_router(strategy_dry_run_views.router, include_in_schema=False)
+    app.include_router(strategy_editor_views.router, include_in_schema=False)
+    app.include_router(strategy_rule_views.router, include_in_schema=False)
     app.include_router(outreach_case_views.router, include_in_schema=False)
+    app.include_router(strategy_case_views.router, include_in_schema=False)
     app.include_router(posting_views.router, include_in_schema=False)
     app.include_router(commission_views.router, include_in_schema=False)
     app.include_router(statement_views.router, include_in_schema=False)

@@ -210,6 +210,7 @@ def tenants(db: Session) -> Tenants:
         "statement_id": statement_b.id,
         "payout_id": payout_b.id,
         "file_id": file_b.id,
+        "strategy_id": 1,
     }
     markers = [
         "Bravo Utilities Zq",
@@ -330,6 +331,8 @@ STAFF_PAGES = {
     "/admin/users": {Role.ADMIN},
     "/admin/users/new": {Role.ADMIN},
     "/supervisor": {Role.ADMIN, Role.SUPERVISOR},
+    "/supervisor/strategies": {Role.ADMIN, Role.SUPERVISOR},
+    "/supervisor/strategies/new": {Role.ADMIN, Role.SUPERVISOR},
     "/consumers": {Role.ADMIN, Role.SUPERVISOR, Role.COMPLIANCE},
     "/cases": {Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE},
     "/portal": {Role.MERCHANT},

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role, User
+from agency.outreach.strategies import versions
 from tests.fixtures.factories import (
     ClientFactory,
     ConsumerFactory,
@@ -105,7 +106,9 @@ class Scene:
 @pytest.fixture
 def scene(db: Session) -> Scene:
     client = ClientFactory(code="ACME", name="Acme Media")
-    ContractFactory(client=client)
+    contract = ContractFactory(client=client)
+    strategy = versions.create(db, name="Early", country="US", currency="USD",
+                               notice_by_client=False, by_user_id=None)  # fmt: skip
     consumer = ConsumerFactory()
     ContactPointFactory(consumer=consumer)
     case = case_for(client, consumer=consumer)
@@ -130,6 +133,9 @@ def scene(db: Session) -> Scene:
             f"/supervisor/cases/{case.id}/assign",
             "/supervisor/reassign",
             "/supervisor/rebalance",
+            "/supervisor/strategies/new",
+            f"/supervisor/strategies/{strategy.id}/edit",
+            f"/supervisor/contracts/{contract.id}/strategy-rules/edit",
         ],
         Role.COMPLIANCE: [
             f"/compliance/consumers/{consumer.id}",

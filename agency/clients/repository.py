@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from agency.clients.models import ApiKey, Client, Contract
 from agency.db import Touch, timestamp_touch
@@ -36,6 +36,16 @@ def list_clients(db: Session, request: PageRequest) -> Page[Client]:
 
 def all_clients(db: Session) -> list[Client]:
     return list(db.scalars(select(Client).order_by(Client.name)))
+
+
+def all_contracts(db: Session) -> list[Contract]:
+    query = (
+        select(Contract)
+        .join(Contract.client)
+        .options(contains_eager(Contract.client))
+        .order_by(Client.name, Contract.effective_from.desc(), Contract.id)
+    )
+    return list(db.scalars(query))
 
 
 def contract_by_id(db: Session, contract_id: int) -> Contract | None:

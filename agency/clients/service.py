@@ -30,6 +30,12 @@ def get_contract(db: Session, *, contract_id: int) -> Contract | None:
     return repository.contract_by_id(db, contract_id)
 
 
+def all_contracts(db: Session) -> list[Contract]:
+    """Every contract with its client, by client name, the newest first (for the screens
+    that pick a contract, such as the strategy rules')."""
+    return repository.all_contracts(db)
+
+
 def contract_in_force(db: Session, *, client: Client, day: date) -> Contract | None:
     """The contract whose terms apply to accounts placed on ``day``."""
     return repository.contract_on(db, client.id, day)

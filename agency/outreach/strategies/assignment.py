@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from agency.cases.models import CaseStatus
+from agency.cases.models import Case, CaseStatus
 from agency.clients.models import Contract
 from agency.outreach.strategies.models import (
     EnrolmentState,
@@ -61,6 +61,16 @@ class CaseSegment:
     placed_on: date
     language: str | None
     status: str
+
+
+def segment_of(case: Case) -> CaseSegment:
+    return CaseSegment(
+        country=case.country,
+        balance_minor=case.balance.minor,
+        placed_on=case.placed_at.date(),
+        language=case.language,
+        status=case.status.value,
+    )
 
 
 def matches(rule: StrategyRule, case: CaseSegment, today: date) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from agency.cases.models import CLOSED_STATUSES, Case, Consumer
 from agency.kit import clock
 from agency.outreach.strategies import events, reading
-from agency.outreach.strategies.assignment import CaseSegment, matches, rules_of
+from agency.outreach.strategies.assignment import matches, rules_of, segment_of
 from agency.outreach.strategies.models import (
     EnrolmentState,
     StrategyEnrolment,
@@ -59,7 +59,7 @@ def enrol_new(db: Session, *, limit: int) -> int:
         e = StrategyEnrolment(case_id=case.id, contract_id=case.contract_id, step_started_at=now)
         if case.contract_id not in rules:
             rules[case.contract_id] = rules_of(db, case.contract_id)
-        segment = _segment(case)
+        segment = segment_of(case)
         rule = next((r for r in rules[case.contract_id] if matches(r, segment, now.date())), None)
         strategy_id = None if rule is None else rule.strategy_id
         side = ""
@@ -116,16 +116,6 @@ def _newest_versions(db: Session) -> dict[int, int]:
 
 def _with_points(query: Select[Case]) -> Select[Case]:
     return query.options(selectinload(Case.consumer).selectinload(Consumer.contact_points))
-
-
-def _segment(case: Case) -> CaseSegment:
-    return CaseSegment(
-        country=case.country,
-        balance_minor=case.balance.minor,
-        placed_on=case.placed_at.date(),
-        language=case.language,
-        status=case.status.value,
-    )
 
 
 def of_case(db: Session, case_id: int, *, lock: bool = False) -> StrategyEnrolment | None:

@@ -13,6 +13,7 @@ from agency.cases.models import Case, ContactPoint
 from agency.compliance import service as compliance
 from agency.outreach import composing, outbox, providers, template_sending
 from agency.outreach.models import MessageChannel, MessageTemplate, OutboxMessage, TemplateVersion
+from agency.outreach.strategies.steps import Step
 
 LANGUAGE = "en"  # a template's language when the consumer's has none
 LABELS = {"sms": "text", "email": "e-mail", "letter": "letter"}
@@ -83,3 +84,17 @@ def gate_and_queue(
     allowed = [(item, r) for item, r in zip(items, results, strict=True) if r.allowed]
     queued = iter(outbox.queue_allowed(db, allowed))
     return [(r, next(queued) if r.allowed else None) for r in results]
+
+
+def step_message(
+    case: Case, step: Step, points: Sequence[ContactPoint], templates: Templates, key: str
+) -> outbox.Addressed | str:
+    """The step's message made for the case, to the first of ``points`` (the usable
+    ones, best first), or why there is none."""
+    assert step.template is not None
+    if not points:
+        return f"skipped: no {label(step.channel)} contact point we may use"
+    found = template_for(templates, case, step.template, step.channel)
+    if found is None:
+        return f"skipped: the {step.channel} template {step.template!r} is switched off"
+    return addressed(case, points[0], found, key)

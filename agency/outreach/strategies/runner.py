@@ -222,13 +222,6 @@ def _addressed(
     templates: messages.Templates,
 ) -> outbox.Addressed | str:
     """The step's message made for the case, or why it cannot be."""
-    assert step.template is not None and e.version_id is not None
-    points = batch.points(case, step.channel)
-    if not points:
-        return f"skipped: no {messages.label(step.channel)} contact point we may use"
-    found = messages.template_for(templates, case, step.template, step.channel)
-    if found is None:
-        return f"skipped: the {step.channel} template {step.template!r} is switched off"
-    return messages.addressed(
-        case, points[0], found, messages.message_key(case.id, e.version_id, step.key, 0)
-    )
+    assert e.version_id is not None
+    key = messages.message_key(case.id, e.version_id, step.key, 0)
+    return messages.step_message(case, step, batch.points(case, step.channel), templates, key)

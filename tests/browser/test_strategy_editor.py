@@ -1,0 +1,107 @@
+"""A supervisor builds a three-step US strategy in the editor — the validation notice, a
+text on day 5 after it, a call task on day 10 — with the editor's own buttons (no
+script needed), publishes it with a reason and reads it on the strategy page; on a
+phone (390px) the editor fits without scrolling sideways."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from agency.auth.models import Role
+from agency.db import session_scope
+from agency.outreach.models import MessageChannel
+from agency.outreach.versions import TemplateDraft, save_version
+from tests.browser.conftest import console_errors, sign_in
+from tests.fixtures.factories import UserFactory, bind
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def supervisor_email(live_server: str) -> str:
+    with session_scope() as db:
+        bind(db)
+        supervisor = UserFactory(role=Role.SUPERVISOR, email="sue@example.com",
+                                 full_name="Sue Supervisor")  # fmt: skip
+        draft = TemplateDraft(key="payment-reminder", channel=MessageChannel.SMS, language="en",
+                              title="Payment reminder",
+                              body="{{ disclosure.mini_miranda }} Hi {{ consumer.first_name }}, "
+                                   "please call us. {{ opt_out.sms }}")  # fmt: skip
+        save_version(db, draft=draft, why="first words", by_user_id=supervisor.id)
+        return str(supervisor.email)
+
+
+def new_strategy(page: Page, live_server: str, name: str) -> None:
+    page.goto(f"{live_server}/supervisor/strategies")
+    page.click("text=New strategy")
+    page.fill("#f-name", name)
+    page.click("button:has-text('Create and write the steps')")
+    expect(page.locator("h1")).to_have_text(f"Steps of {name}")
+
+
+def test_a_supervisor_builds_and_publishes_a_three_step_us_strategy(
+    page: Page, live_server: str, supervisor_email: str
+) -> None:
+    errors = console_errors(page)
+    sign_in(page, live_server, supervisor_email)
+    new_strategy(page, live_server, "Telecom early")
+    expect(page.locator("#flash")).to_contain_text("Strategy Telecom early created")
+    expect(page.locator("#f-steps-0-channel")).to_have_value("validation_notice")
+
+    page.click("button:has-text('Add step')")
+    page.fill("#f-steps-1-key", "text-day-5")
+    page.select_option("#f-steps-1-anchor", "validation_sent")
+    page.fill("#f-steps-1-days", "5")
+    page.fill("#f-steps-1-at", "10:00")
+    page.select_option("#f-steps-1-channel", "sms")
+    page.fill("#f-steps-1-template", "payment-reminder")
+    page.check("#step-2 >> text=on a plan or promise")
+    page.select_option("#f-steps-1-fallback", "email")
+    page.click("button:has-text('Add step')")  # what was typed in step 2 is kept
+    expect(page.locator("#f-steps-1-days")).to_have_value("5")
+    expect(page.locator("#step-2 >> text=on a plan or promise").locator("input")).to_be_checked()
+    page.fill("#f-steps-2-key", "call-day-10")
+    page.select_option("#f-steps-2-anchor", "validation_sent")
+    page.fill("#f-steps-2-days", "10")
+    page.fill("#f-steps-2-at", "14:00")
+    page.select_option("#f-steps-2-channel", "call_task")
+    page.fill("#f-steps-2-reason", "no answer to the notice and the text")
+
+    page.click("button:has-text('Publish as version 1')")  # no reason yet: refused
+    expect(page.locator("#strategy-errors")).to_contain_text("Why it changes: say why")
+    expect(page.locator("#f-reason")).to_be_focused()
+    expect(page.locator("#f-steps-2-reason")).to_have_value("no answer to the notice and the text")
+    page.fill("#f-reason", "launch for the telecom book")
+    page.click("button:has-text('Publish as version 1')")
+
+    expect(page.locator("#flash")).to_contain_text("Version 1 published: launch for the telecom")
+    steps = page.locator("#strategy-steps li")
+    expect(steps).to_have_count(3)
+    expect(steps.nth(0)).to_contain_text("Day 0 after placement, 09:00")
+    expect(steps.nth(1)).to_have_text(
+        "Day 5 after the validation notice, 10:00 the consumer's time: text "
+        "'payment-reminder'; skipped when on a plan or promise; falls back to e-mail; "
+        "then the next step"
+    )
+    expect(steps.nth(2)).to_contain_text("Day 10 after the validation notice, 14:00")
+    expect(steps.nth(2)).to_contain_text("call task for an agent (no answer to the notice")
+    newest = page.locator("#strategy-versions tbody tr").first
+    expect(newest).to_have_attribute("data-version", "1")
+    expect(newest).to_contain_text("Sue Supervisor")
+    expect(newest).to_contain_text("launch for the telecom book")
+    assert [e for e in errors if "status of 422" not in e] == []  # the refusal's page only
+
+
+def test_the_editor_fits_a_phone(page: Page, live_server: str, supervisor_email: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server, supervisor_email)
+    new_strategy(page, live_server, "Phone")
+    page.click("button:has-text('Add step')")
+    for selector in ("#f-steps-1-template", "#f-steps-1-below", "#f-reason"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.evaluate("window.innerWidth"), width
+    form = page.locator("#strategy-form")
+    assert form.evaluate("f => f.scrollWidth <= f.clientWidth")
