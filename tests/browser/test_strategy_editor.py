@@ -1,18 +1,30 @@
 """A supervisor builds a three-step US strategy in the editor — the validation notice, a
 text on day 5 after it, a call task on day 10 — with the editor's own buttons (no
-script needed), publishes it with a reason and reads it on the strategy page; on a
+script needed), dry-runs it on a Massachusetts case and sees the rule that holds the text
+back, publishes it with a reason and reads it on the strategy page, and — the contract
+given the strategy and the runner ticked — finds the first step on the case page; on a
 phone (390px) the editor fits without scrolling sideways."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from agency.auth.models import Role
+from agency.cases.models import Case
+from agency.clients.models import Contract
+from agency.compliance import service as compliance
 from agency.db import session_scope
+from agency.kit import clock
 from agency.outreach.models import MessageChannel
+from agency.outreach.strategies import assignment, runner
+from agency.outreach.strategies.models import Strategy
 from agency.outreach.versions import TemplateDraft, save_version
 from tests.browser.conftest import console_errors, sign_in
+from tests.fixtures.compliance import make_debtor
 from tests.fixtures.factories import UserFactory, bind
 
 pytestmark = pytest.mark.browser
@@ -32,6 +44,31 @@ def supervisor_email(live_server: str) -> str:
         return str(supervisor.email)
 
 
+@pytest.fixture
+def massachusetts_case(live_server: str) -> int:
+    """A Boston consumer's case (the validation notice sent long ago) texted on each of
+    the last two days: Massachusetts allows no third text in seven days."""
+    with session_scope() as db:
+        bind(db)
+        debtor = make_debtor(phone="+16175550142")
+        debtor.consumer.region, debtor.consumer.timezones = "MA", ["America/New_York"]
+        db.flush()
+        noon = datetime.now(UTC).replace(hour=17, minute=0, second=0, microsecond=0)
+        for days in (2, 1):
+            with clock.frozen(noon - timedelta(days=days)):
+                compliance.gate(
+                    db,
+                    consumer_id=debtor.consumer.id,
+                    channel="sms",
+                    contact_point_id=debtor.phone.id,
+                    case_ids=[debtor.case.id],
+                    actor_id=None,
+                    source=compliance.Source.AGENT,
+                    automated=True,
+                )
+        return debtor.case.id
+
+
 def new_strategy(page: Page, live_server: str, name: str) -> None:
     page.goto(f"{live_server}/supervisor/strategies")
     page.click("text=New strategy")
@@ -41,7 +78,7 @@ def new_strategy(page: Page, live_server: str, name: str) -> None:
 
 
 def test_a_supervisor_builds_and_publishes_a_three_step_us_strategy(
-    page: Page, live_server: str, supervisor_email: str
+    page: Page, live_server: str, supervisor_email: str, massachusetts_case: int
 ) -> None:
     errors = console_errors(page)
     sign_in(page, live_server, supervisor_email)
@@ -68,6 +105,18 @@ def test_a_supervisor_builds_and_publishes_a_three_step_us_strategy(
     page.select_option("#f-steps-2-channel", "call_task")
     page.fill("#f-steps-2-reason", "no answer to the notice and the text")
 
+    # Before publishing: a dry run on the Massachusetts case names the rule that holds
+    # the text back, and writes nothing.
+    page.fill("#f-dry-case", str(massachusetts_case))
+    page.click("button:has-text('Dry run these steps')")
+    lines = page.locator("#dry-run-lines")
+    expect(lines).to_contain_text(
+        "notice · skipped · skipped: the validation notice was already sent"
+    )
+    expect(lines.locator("li.dry-deferred").last).to_contain_text("Massachusetts call limit")
+    expect(lines).to_contain_text("940 CMR 7.04(1)(f)")
+    expect(page.locator("#f-steps-2-reason")).to_have_value("no answer to the notice and the text")
+
     page.click("button:has-text('Publish as version 1')")  # no reason yet: refused
     expect(page.locator("#strategy-errors")).to_contain_text("Why it changes: say why")
     expect(page.locator("#f-reason")).to_be_focused()
@@ -91,6 +140,27 @@ def test_a_supervisor_builds_and_publishes_a_three_step_us_strategy(
     expect(newest).to_contain_text("Sue Supervisor")
     expect(newest).to_contain_text("launch for the telecom book")
     assert [e for e in errors if "status of 422" not in e] == []  # the refusal's page only
+
+    # The case's contract gets the strategy; the runner's next tick does the first step,
+    # and the case page's strategy panel says so, and what holds the text back.
+    with session_scope() as db:
+        case = db.get_one(Case, massachusetts_case)
+        strategy = db.scalars(select(Strategy).where(Strategy.name == "Telecom early")).one()
+        assignment.save_rule(
+            db,
+            contract=db.get_one(Contract, case.contract_id),
+            strategy_id=strategy.id,
+            segment=assignment.Segment(),
+            by_user_id=None,
+        )
+    runner.tick()
+    page.goto(f"{live_server}/cases/{massachusetts_case}")
+    panel = page.locator("#case-strategy")
+    expect(panel).to_contain_text("Telecom early, version 1")
+    expect(panel.locator("#strategy-events")).to_contain_text(
+        "skipped: the validation notice was already sent"
+    )
+    expect(panel.locator("#strategy-events")).to_contain_text("deferred by the gate")
 
 
 def test_the_editor_fits_a_phone(page: Page, live_server: str, supervisor_email: str) -> None:

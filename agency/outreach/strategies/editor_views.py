@@ -15,9 +15,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from agency.cases.supervisor_shared import Supervisor, people_names
@@ -26,11 +27,12 @@ from agency.db import DbSession
 from agency.kit import flash
 from agency.kit.errors import NotFound
 from agency.kit.forms import FormError, PostedForm, or_refuse, submit
+from agency.kit.json_input import JsonInputError
 from agency.kit.params import MAX_ID, RowId
 from agency.kit.templates import render
 from agency.outreach import repository as outreach_repo
 from agency.outreach.models import MessageChannel
-from agency.outreach.strategies import editor_form, listing, step_words, versions
+from agency.outreach.strategies import dry_run_views, editor_form, listing, step_words, versions
 from agency.outreach.strategies.editor_form import FIELDS, LABELS, StepFields
 from agency.outreach.strategies.models import Strategy, StrategyVersion
 from agency.outreach.strategies.schemas import NewStrategyForm
@@ -151,8 +153,10 @@ def _editor(
     reason: str,
     base_version: str,
     problems: Mapping[str, str] | None = None,
+    dry: Mapping[str, Any] | None = None,
 ) -> Response:
-    """The editor; ``problems``: a refused publish's, by path (``steps[2].trigger.days``)."""
+    """The editor; ``problems``: a refused publish's (or dry run's), by path
+    (``steps[2].trigger.days``); ``dry``: a dry run's results (``dry_run_views``)."""
     errors: dict[str, str] = {}
     summary: list[tuple[tuple[int, int], str | None, str]] = []  # (page order, control, text)
     for path, message in (problems or {}).items():
@@ -186,6 +190,9 @@ def _editor(
         "thens": step_words.THEN_CHOICES,
         "conditions": step_words.CONDITION_CHOICES,
         "max_steps": MAX_STEPS,
+        "dried": dry is not None,
+        "segment": None,
+        **(dry or {}),
     }
     status = 422 if problems else 200
     return render(request, "outreach/strategies/edit.html", context, status_code=status)
@@ -239,6 +246,8 @@ def publish_strategy(
     reason, base, action = (
         str(posted.get(name) or "") for name in ("reason", "base_version", "do")
     )
+    if action == "dry-run":
+        return _dry_run(request, db, strategy, steps, posted, reason=reason, base=base)
     changed = editor_form.edited(steps, action or None)
     if changed is not None:
         return _editor(request, db, strategy, changed, reason=reason, base_version=base)
@@ -251,3 +260,41 @@ def publish_strategy(
         f"/supervisor/strategies/{strategy.id}",
         f"Version {version.version} published: {version.reason}",
     )
+
+
+def _dry_run(
+    request: Request,
+    db: DbSession,
+    strategy: Strategy,
+    steps: list[StepFields],
+    posted: FormData,
+    *,
+    reason: str,
+    base: str,
+) -> Response:
+    """The steps in the form dry-run (nothing written), or their problems at their fields."""
+    raw = editor_form.stored(steps)
+    problems = editor_form.each_step_problems(raw, strategy.currency)
+    read = None
+    if not problems:
+        try:
+            read = read_steps(
+                raw,
+                currency=strategy.currency,
+                country=strategy.country,
+                notice_by_client=strategy.notice_by_client,
+            )
+        except JsonInputError as exc:
+            problems[exc.path] = exc.reason
+    if read is None:
+        return _editor(
+            request, db, strategy, steps, reason=reason, base_version=base, problems=problems
+        )
+    dry = dry_run_views.results(
+        db,
+        strategy,
+        read,
+        case=str(posted.get("dry_case") or ""),
+        segment=posted.get("dry_segment") == "yes",
+    )
+    return _editor(request, db, strategy, steps, reason=reason, base_version=base, dry=dry)

@@ -161,3 +161,7 @@ def case(db: Session, world: World) -> Case:
 def enrolling_events(db: Session, world: World) -> list[StrategyEvent]:
     """The case's strategy events, newest first."""
     return events.case_events(db, world.case_id)
+
+
+def versions_of(db: Session, world: World) -> int:
+    return len(versions.versions_of(db, world.strategy_id))
