@@ -1,11 +1,13 @@
 """The strategy runner's gate on PostgreSQL: the batch gate (``compliance.service.
 gate_many``) against the single ``gate()`` for the same asks, in one run.
 
-    python bench/strategies.py [--part gate] [--consumers N] [--history H] [--batch B]
+    python bench/strategies.py [--part gate|runner] [--consumers N] [--history H] [--batch B]
                                [--seconds S] [--quick] [--database-url URL]
 
-``--part gate`` (the default; the runner's end-to-end tick joins it as the runner is
-built, issue 18): setup (not timed) is a fresh database with N consumers (US states,
+``--part runner``: the runner's tick end to end against the single path and a bare
+COPY (``bench/strategy_runner.py`` says how).
+
+``--part gate`` (the default): setup (not timed) is a fresh database with N consumers (US states,
 each a consented mobile, an e-mail and one case), each with H ledger entries of earlier
 texts and e-mails written through the gate.  Measured: for S seconds, one ask at a time
 through ``gate()``, one transaction each (what a runner calling the single gate would
@@ -96,11 +98,13 @@ def setup(url: str, consumers: int, history: int) -> list[tuple[int, int, int, i
             people.append((consumer.id, mobile.id, email.id, case.id))
     # Each validation notice went out 40 days before: the validation period is over.
     notice_at = START - timedelta(days=40)
-    with session_scope() as db, clock.frozen(notice_at):
-        for consumer_id, _, _, case_id in people:
-            service.record_fact(db, consumer_id=consumer_id, kind=FactKind.VALIDATION_SENT,
-                                actor_id=None, source=Source.SYSTEM, case_id=case_id,
-                                effective_at=notice_at)  # fmt: skip
+    # In chunks: each fact locks its consumer's chain until commit (lock table's size).
+    for start in range(0, len(people), 2_000):
+        with session_scope() as db, clock.frozen(notice_at):
+            for consumer_id, _, _, case_id in people[start : start + 2_000]:
+                service.record_fact(db, consumer_id=consumer_id, kind=FactKind.VALIDATION_SENT,
+                                    actor_id=None, source=Source.SYSTEM, case_id=case_id,
+                                    effective_at=notice_at)  # fmt: skip
     for k in range(history):
         with session_scope() as db, clock.frozen(START - timedelta(days=20 - k)):
             for consumer_id, mobile_id, email_id, case_id in people:
@@ -160,7 +164,13 @@ def measure(people: list[tuple[int, int, int, int]], batch: int, seconds: float)
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=["gate"], default="gate")
+    parser.add_argument("--part", choices=["gate", "runner"], default="gate")
+    parser.add_argument(
+        "--single-cases",
+        type=int,
+        default=5_000,
+        help="runner: cases left out of the tick for the single path",
+    )
     parser.add_argument("--consumers", type=int, default=5_000)
     parser.add_argument("--history", type=int, default=5)
     parser.add_argument("--batch", type=int, default=500)
@@ -174,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.consumers, args.seconds = 2_000, 5
     setup_started = time.perf_counter()
     people = setup(args.database_url, args.consumers, args.history)
+    if args.part == "runner":
+        run_runner(args, people, time.perf_counter() - setup_started)
+        return
     figures = {"bench": "strategies", "part": args.part, "consumers": args.consumers,
                "history": args.history, "batch": args.batch,
                "setup_s": round(time.perf_counter() - setup_started, 1),
@@ -181,6 +194,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"single gate():        {figures['single_per_s']:>8} decisions/s")
     print(f"gate_many (batch {args.batch}): {figures['batch_per_s']:>8} decisions/s")
     print(f"ratio:                {figures['ratio']:>8}")
+    print(json.dumps(figures))
+
+
+def run_runner(args: argparse.Namespace, people: list[tuple[int, int, int, int]],
+               setup_s: float) -> None:  # fmt: skip
+    from bench import strategy_runner as part
+
+    part.prepare(people, args.single_cases)
+    single = part.single_path(people, args.single_cases, args.seconds)
+    before = part.max_ids(args.database_url)
+    tick = part.tick()
+    floor = part.copy_floor(args.database_url, before)
+    figures = {"bench": "strategies", "part": "runner", "consumers": args.consumers,
+               "history": args.history, "setup_s": round(setup_s, 1), **single, **tick,
+               **floor}  # fmt: skip
+    figures["ratio_to_single"] = round(tick["tick_per_s"] / max(single["single_per_s"], 1), 2)
+    figures["share_of_copy"] = round(floor["copy_s"] / max(tick["tick_s"], 1e-9), 3)
+    print(f"(a) runner tick:   {tick['tick_per_s']:>8} steps/s ({tick['tick_steps']} steps)")
+    print(f"(b) single gate(): {single['single_per_s']:>8} steps/s")
+    print(f"(c) bare COPY:     {floor['copy_s']:>8} s for the same {floor['copy_rows']} rows")
+    print(f"(a)/(b) {figures['ratio_to_single']}, (c)/(a) time {figures['share_of_copy']}")
     print(json.dumps(figures))
 
 
