@@ -18,21 +18,17 @@ from sqlalchemy.orm import Session
 from agency.cases.models import Case
 from agency.compliance import service as compliance
 from agency.compliance.templates import get as builtin_template
-from agency.outreach import esign, validation_notices, validation_sent
+from agency.outreach import outbox, validation_notices, validation_sent
 from agency.outreach.strategies import events, messages, reading
 from agency.outreach.strategies.conditions import skip_reason
 from agency.outreach.strategies.due import anchor_moment, due_at
+from agency.outreach.strategies.notice_step import NO_POINT, notice_point
 from agency.outreach.strategies.step_words import ANCHOR_WORDS
 from agency.outreach.strategies.steps import Step
 
 DAYS = 30
 # A step the gate keeps deferring is tried at most this many times in a replay.
 TRIES = 20
-GATE_CHANNEL: dict[str, compliance.AttemptChannel] = {
-    "sms": "sms",
-    "email": "email",
-    "letter": "letter",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +54,14 @@ def for_case(
     db: Session,
     *,
     case: Case,
+    batch: reading.Batch,
     steps: list[Step],
     start: datetime,
     index: int = 0,
     days: int = DAYS,
 ) -> list[Line]:
     """What ``steps`` (from step ``index``) would do to ``case`` from ``start`` over
-    ``days`` days.  ``case`` loaded with its consumer's contact points and its client."""
-    batch = reading.read_cases(db, [case.id])
-    case = batch.cases[case.id]
+    ``days`` days.  ``case``: one of ``batch``'s (``reading.read_cases``)."""
     gate = compliance.Rehearsal(db, consumer_id=case.consumer_id, case_ids=[case.id])
     templates = messages.Templates(db)
     moments = reading.moments(db, case, needs_notice=True)
@@ -177,21 +172,18 @@ def _ask(
     if step.channel == "validation_notice":
         if replay.notice_at is not None or validation_notices.panel(db, case=case).again:
             return "skipped: the validation notice was already sent"
-        consented = esign.consented_points(db, case.consumer_id)
-        emails = [p for p in batch.points(case, "email") if p.id in consented]
-        points = emails or batch.points(case, "letter")
-        if not points:
-            return (
-                "skipped: no postal address we may use, nor an e-mail address with E-SIGN consent"
-            )
+        chosen = notice_point(db, case, batch)
+        if chosen is None:
+            return NO_POINT
         template = builtin_template(validation_sent.TEMPLATE_ID)
         assert template is not None
-        return points[0].id, "email" if emails else "letter", template
+        return chosen[0].id, chosen[1], template
     points = batch.points(case, step.channel)
     item = messages.step_message(case, step, points, templates, "dry-run@agency.invalid")
     if isinstance(item, str):
         return item
-    return item.contact_point_id, GATE_CHANNEL[step.channel], item.draft.gate_template
+    ask = outbox.gate_ask(item, source=compliance.Source.STRATEGY)
+    return ask.contact_point_id, ask.channel, item.draft.gate_template
 
 
 def _say(

@@ -37,12 +37,13 @@ def results(
     if number and not (number.isdigit() and 1 <= int(number) <= MAX_ID):
         found["case_error"] = "must be a case number, as in the case page's address"
     elif number:
-        loaded = reading.read_cases(db, [int(number)]).cases.get(int(number))
+        batch = reading.read_cases(db, [int(number)])
+        loaded = batch.cases.get(int(number))
         if loaded is None:
             found["case_error"] = f"there is no case {number}"
         else:
             found["case"] = loaded
-            found["lines"] = dry_run.for_case(db, case=loaded, steps=steps, start=now)
+            found["lines"] = dry_run.for_case(db, case=loaded, batch=batch, steps=steps, start=now)
     if segment:
         found["segment"] = segment_run.for_segment(
             db, strategy_id=strategy.id, steps=steps, start=now

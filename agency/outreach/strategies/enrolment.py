@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from agency.cases.models import CLOSED_STATUSES, Case, Consumer
@@ -44,7 +44,7 @@ def enrol_new(db: Session, *, limit: int) -> int:
         .limit(limit)
         .with_for_update(skip_locked=True, of=Case)
     )
-    query = _with_points(query)
+    query = query.options(selectinload(Case.consumer).selectinload(Consumer.contact_points))
     cases = list(db.scalars(query))
     if not cases:
         return 0
@@ -112,10 +112,6 @@ def _newest_versions(db: Session) -> dict[int, int]:
         & (newest.c.v == StrategyVersion.version),
     )
     return {row[0]: row[1] for row in db.execute(query).all()}
-
-
-def _with_points(query: Select[Case]) -> Select[Case]:
-    return query.options(selectinload(Case.consumer).selectinload(Consumer.contact_points))
 
 
 def of_case(db: Session, case_id: int, *, lock: bool = False) -> StrategyEnrolment | None:
@@ -187,12 +183,14 @@ def migrate(
         )
         .with_for_update()
     )
+    found = list(db.scalars(query))
+    cases = reading.read_cases(db, [e.case_id for e in found]).cases
     moved = 0
-    for e in db.scalars(query):
+    for e in found:
         key = old.steps[e.step_index].key
         index = new.index_of(key)
         index = min(e.step_index, len(new.steps) - 1) if index is None else index
-        case = db.scalars(_with_points(select(Case).where(Case.id == e.case_id))).one()
+        case = cases[e.case_id]
         state = e.state
         needs = new.steps[index].anchor == "validation_sent"
         started = e.step_started_at

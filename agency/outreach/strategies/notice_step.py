@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from agency.cases.models import Case
+from agency.cases.models import Case, ContactPoint
 from agency.compliance import service as compliance
 from agency.kit.forms import FieldRefusal
 from agency.outreach import esign, validation_notices
@@ -22,6 +22,20 @@ from agency.outreach.strategies.models import StrategyEnrolment, StrategyEvent, 
 from agency.outreach.strategies.reading import Batch
 from agency.outreach.strategies.stepping import send_record, step_event
 from agency.outreach.strategies.steps import Step
+from agency.outreach.validation_notices import By
+
+NO_POINT = "skipped: no postal address we may use, nor an e-mail address with E-SIGN consent"
+
+
+def notice_point(db: Session, case: Case, batch: Batch) -> tuple[ContactPoint, By] | None:
+    """Where the case's notice goes: an e-mail address with a current E-SIGN consent,
+    else the first postal address we may use (None: neither)."""
+    consented = esign.consented_points(db, case.consumer_id)
+    emails = [p for p in batch.points(case, "email") if p.id in consented]
+    if emails:
+        return emails[0], "email"
+    letters = batch.points(case, "letter")
+    return (letters[0], "letter") if letters else None
 
 
 @dataclass(slots=True)
@@ -54,18 +68,15 @@ def run(
     panel = validation_notices.panel(db, case=case)
     if panel.again:
         return record("skipped", "skipped: the validation notice was already sent")
-    consented = esign.consented_points(db, case.consumer_id)
-    emails = [p for p in batch.points(case, "email") if p.id in consented]
-    points = emails or batch.points(case, "letter")
-    if not points:
-        words = "skipped: no postal address we may use, nor an e-mail address with E-SIGN consent"
-        return record("skipped", words)
-    point = points[0]
+    chosen = notice_point(db, case, batch)
+    if chosen is None:
+        return record("skipped", NO_POINT)
+    point, by = chosen
     try:
         message = validation_notices.queue_notice(
             db,
             case=case,
-            by="email" if point in emails else "letter",
+            by=by,
             contact_point_id=point.id,
             reason=None,
             by_user_id=None,

@@ -70,29 +70,48 @@ class Ask:
 
 
 def tick(*, batch: int = BATCH, max_batches: int = MAX_BATCHES) -> dict[str, int]:
-    """One run: ``work`` in transaction after transaction until nothing is left to do
-    (or ``max_batches`` have run: the next tick carries on).  Counts what happened."""
+    """One run, transaction after transaction: the new cases enrolled batch by batch,
+    the steps whose notice has left woken and the fallbacks swept, then the due steps
+    batch by batch until none is due (or ``max_batches`` have run: the next tick carries
+    on).  Counts what happened."""
     counts: Counter[str] = Counter()
     for _ in range(max_batches):
         with session_scope() as db:
-            done = work(db, batch=batch)
-        if not done:
+            enrolled = enrolment.enrol_new(db, limit=batch)
+        counts["enrolled"] += enrolled
+        if enrolled < batch:
             break
-        counts.update(done)
-    return dict(counts)
+    for _ in range(max_batches):
+        with session_scope() as db:
+            swept = _wake_and_sweep(db, batch)
+        counts.update(swept)
+        if not swept:
+            break
+    for _ in range(max_batches):
+        with session_scope() as db:
+            due = _due(db, batch)
+            if not due:
+                break
+            counts.update(run_batch(db, due))
+    return dict(+counts)
 
 
 def work(db: Session, *, batch: int = BATCH) -> Counter[str]:
-    """One transaction's work: at most ``batch`` new cases put on their strategies, the
-    steps whose notice has left woken, at most ``batch`` fallbacks of messages that came
-    back, and one batch of due steps.  Empty when there was nothing to do."""
+    """``tick``'s work once, in the caller's transaction: at most ``batch`` new cases
+    enrolled, the notices' steps woken and fallbacks swept, one batch of due steps.
+    Empty when there was nothing to do."""
     counts: Counter[str] = Counter()
     counts["enrolled"] = enrolment.enrol_new(db, limit=batch)
-    counts["woken"] = stepping.wake_notices(db)
-    counts.update(fallbacks.sweep(db, limit=batch))
+    counts.update(_wake_and_sweep(db, batch))
     due = _due(db, batch)
     if due:
         counts.update(run_batch(db, due))
+    return +counts
+
+
+def _wake_and_sweep(db: Session, batch: int) -> Counter[str]:
+    counts: Counter[str] = Counter({"woken": stepping.wake_notices(db)})
+    counts.update(fallbacks.sweep(db, limit=batch))
     return +counts
 
 

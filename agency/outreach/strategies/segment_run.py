@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from agency.cases.models import CLOSED_STATUSES, Case, Consumer
+from agency.cases.models import CLOSED_STATUSES, Case
 from agency.config import get_settings
 from agency.kit import clock
 from agency.outreach import senders
-from agency.outreach.strategies import dry_run
+from agency.outreach.strategies import dry_run, reading
 from agency.outreach.strategies.assignment import matches, rules_of, segment_of
 from agency.outreach.strategies.models import StrategyRule
 from agency.outreach.strategies.steps import Step
@@ -54,9 +54,10 @@ def for_segment(
     run = SegmentRun()
     texts: dict[int, Counter[datetime]] = {}
     office = clock.office_zone()
-    for case in _cases(db, strategy_id, start.date(), sample):
+    batch = reading.read_cases(db, _case_ids(db, strategy_id, start.date(), sample))
+    for case in batch.cases.values():
         run.cases += 1
-        for line in dry_run.for_case(db, case=case, steps=steps, start=start):
+        for line in dry_run.for_case(db, case=case, batch=batch, steps=steps, start=start):
             if line.outcome == "send":
                 day = run.sends.setdefault(line.at.astimezone(office).date(), Counter())
                 day[line.channel] += 1
@@ -75,12 +76,12 @@ def for_segment(
     return run
 
 
-def _cases(db: Session, strategy_id: int, today: date, sample: int) -> list[Case]:
+def _case_ids(db: Session, strategy_id: int, today: date, sample: int) -> list[int]:
     """The open cases whose contract's first matching rule gives them the strategy,
     read a chunk at a time until ``sample`` are found."""
     contracts = select(StrategyRule.contract_id).where(StrategyRule.strategy_id == strategy_id)
     rules: dict[int, list[StrategyRule]] = {}
-    found: list[Case] = []
+    found: list[int] = []
     after = 0
     while len(found) < sample:
         query = (
@@ -92,10 +93,6 @@ def _cases(db: Session, strategy_id: int, today: date, sample: int) -> list[Case
             )
             .order_by(Case.id)
             .limit(CHUNK)
-            .options(
-                selectinload(Case.consumer).selectinload(Consumer.contact_points),
-                selectinload(Case.client),
-            )
         )
         chunk = list(db.scalars(query))
         if not chunk:
@@ -107,5 +104,5 @@ def _cases(db: Session, strategy_id: int, today: date, sample: int) -> list[Case
             segment = segment_of(case)
             rule = next((r for r in rules[case.contract_id] if matches(r, segment, today)), None)
             if rule is not None and rule.strategy_id == strategy_id:
-                found.append(case)
+                found.append(case.id)
     return found[:sample]

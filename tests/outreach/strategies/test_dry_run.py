@@ -13,7 +13,7 @@ from agency.cases.models import Consumer
 from agency.compliance.models import LedgerEntry
 from agency.db import session_scope
 from agency.kit import clock
-from agency.outreach.strategies import dry_run, runner, segment_run
+from agency.outreach.strategies import dry_run, reading, runner, segment_run
 from agency.outreach.strategies.stepping import Plans
 from tests.outreach.strategies import world as w
 
@@ -39,7 +39,10 @@ def massachusetts() -> w.World:
 def replay(world: w.World, version_id: int | None = None) -> list[dry_run.Line]:
     with session_scope() as db:
         plan = Plans(db)[version_id or world.version_id]
-        return dry_run.for_case(db, case=w.case(db, world), steps=plan.steps, start=clock.now())
+        batch = reading.read_cases(db, [world.case_id])
+        return dry_run.for_case(
+            db, case=batch.cases[world.case_id], batch=batch, steps=plan.steps, start=clock.now()
+        )
 
 
 def test_the_dry_run_writes_nothing_and_the_runner_then_does_what_it_said(
