@@ -73,6 +73,7 @@ from agency.outreach import webhooks as outreach_webhooks
 from agency.outreach.strategies import case_views as strategy_case_views
 from agency.outreach.strategies import dry_run_views as strategy_dry_run_views
 from agency.outreach.strategies import editor_views as strategy_editor_views
+from agency.outreach.strategies import experiment_views as strategy_experiment_views
 from agency.outreach.strategies import health_views as strategy_health_views
 from agency.outreach.strategies import rule_views as strategy_rule_views
 from agency.payments.arrangements import approval_views as arrangement_approval_views
@@ -91,6 +92,7 @@ from agency.payments.self_service import uploads
 from agency.payments.self_service import views as self_service_views
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
+from agency.reporting import experiment_views
 
 log = logging.getLogger("agency")
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -432,6 +434,8 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(strategy_dry_run_views.router, include_in_schema=False)
     app.include_router(strategy_editor_views.router, include_in_schema=False)
     app.include_router(strategy_rule_views.router, include_in_schema=False)
+    app.include_router(strategy_experiment_views.router, include_in_schema=False)
+    app.include_router(experiment_views.router, include_in_schema=False)
     app.include_router(outreach_case_views.router, include_in_schema=False)
     app.include_router(strategy_case_views.router, include_in_schema=False)
     app.include_router(posting_views.router, include_in_schema=False)

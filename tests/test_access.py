@@ -211,6 +211,8 @@ def tenants(db: Session) -> Tenants:
         "payout_id": payout_b.id,
         "file_id": file_b.id,
         "strategy_id": 1,
+        "rule_id": 1,
+        "experiment_id": 1,
     }
     markers = [
         "Bravo Utilities Zq",
@@ -333,6 +335,7 @@ STAFF_PAGES = {
     "/supervisor": {Role.ADMIN, Role.SUPERVISOR},
     "/supervisor/strategies": {Role.ADMIN, Role.SUPERVISOR},
     "/supervisor/strategies/new": {Role.ADMIN, Role.SUPERVISOR},
+    "/supervisor/experiments": {Role.ADMIN, Role.SUPERVISOR},
     "/consumers": {Role.ADMIN, Role.SUPERVISOR, Role.COMPLIANCE},
     "/cases": {Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE},
     "/portal": {Role.MERCHANT},

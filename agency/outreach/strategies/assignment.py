@@ -107,7 +107,9 @@ def _fields(rule: StrategyRule) -> dict[str, Any]:
     return {name: getattr(rule, name) for name in RULE_FIELDS} | {"statuses": list(rule.statuses)}
 
 
-def _check(db: Session, contract: Contract, strategy_id: int, segment: Segment) -> None:
+def check(db: Session, contract: Contract, strategy_id: int, segment: Segment) -> None:
+    """Refuse (``StrategyRefused``) a strategy that cannot serve the segment's cases of
+    the contract, or a segment that holds no case."""
     strategy = db.get(Strategy, strategy_id)
     if strategy is None:
         raise StrategyRefused("strategy_id", "is not a strategy")
@@ -151,7 +153,7 @@ def save_rule(
     is_active: bool = True,
 ) -> StrategyRule:
     """Add a rule (tried after the contract's others) or change ``rule``."""
-    _check(db, contract, strategy_id, segment)
+    check(db, contract, strategy_id, segment)
     before = _fields(rule) if rule is not None else None
     if rule is None:
         last = db.scalar(
@@ -181,6 +183,18 @@ def save_rule(
     )
     db.flush()
     return rule
+
+
+def segment_of_rule(rule: StrategyRule) -> Segment:
+    return Segment(
+        country=rule.country,
+        min_balance_minor=rule.min_balance_minor,
+        max_balance_minor=rule.max_balance_minor,
+        min_age_days=rule.min_age_days,
+        max_age_days=rule.max_age_days,
+        language=rule.language,
+        statuses=tuple(rule.statuses),
+    )
 
 
 def history(db: Session, rule_id: int) -> list[StrategyRuleEdit]:

@@ -56,7 +56,9 @@ def enrol_new(db: Session, *, limit: int) -> int:
     written = []
     rules: dict[int, list[StrategyRule]] = {}
     for case in cases:
-        e = StrategyEnrolment(case_id=case.id, contract_id=case.contract_id, step_started_at=now)
+        e = StrategyEnrolment(
+            case_id=case.id, contract_id=case.contract_id, enrolled_at=now, step_started_at=now
+        )
         if case.contract_id not in rules:
             rules[case.contract_id] = rules_of(db, case.contract_id)
         segment = segment_of(case)

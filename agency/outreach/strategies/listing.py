@@ -1,12 +1,15 @@
 """The read-only queries of the strategy screens (agency.outreach.strategies.editor_views,
 rule_views): every strategy with its newest version, which contracts' rules use each,
-one strategy, one rule of a contract."""
+one strategy, one rule of a contract, a contract with its client's name."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from agency.clients import service as clients_service
+from agency.clients.models import Contract
+from agency.kit.errors import NotFound
 from agency.outreach.strategies.models import Strategy, StrategyRule, StrategyVersion
 
 
@@ -49,3 +52,17 @@ def rule(db: Session, contract_id: int, rule_id: int) -> StrategyRule | None:
         StrategyRule.id == rule_id, StrategyRule.contract_id == contract_id
     )
     return db.scalar(query)
+
+
+def strategy_names(db: Session) -> dict[int, str]:
+    """Every strategy's name as the screens show it (with its country and currency)."""
+    return {s.id: f"{s.name} ({s.country}, {s.currency})" for s, _ in strategies(db)}
+
+
+def contract_or_404(db: Session, contract_id: int) -> tuple[Contract, str]:
+    """The contract and its client's name."""
+    contract = clients_service.get_contract(db, contract_id=contract_id)
+    client = clients_service.get_client(db, client_id=contract.client_id) if contract else None
+    if contract is None or client is None:
+        raise NotFound("contract")
+    return contract, client.name

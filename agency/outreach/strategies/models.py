@@ -155,6 +155,7 @@ class StrategyEnrolment(IdMixin, Base):
     )
     variant: Mapped[str | None] = mapped_column(String(10))  # champion, challenger
     step_index: Mapped[int] = mapped_column(Integer, default=0)
+    enrolled_at: Mapped[datetime] = mapped_column(default=clock.now)
     step_started_at: Mapped[datetime] = mapped_column(default=clock.now)
     due_at: Mapped[datetime | None]
     waiting_for: Mapped[str | None] = mapped_column(String(20))  # the anchor awaited
@@ -246,6 +247,7 @@ class StrategyExperiment(IdMixin, Base):
         BigIntKey, ForeignKey("strategies.id", ondelete="RESTRICT")
     )
     challenger_percent: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(300))  # what the challenger tries
     started_by_id: Mapped[int | None] = mapped_column(
         BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -254,4 +256,5 @@ class StrategyExperiment(IdMixin, Base):
         BigIntKey, ForeignKey("users.id", ondelete="SET NULL")
     )
     ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(300))
     promoted: Mapped[bool] = mapped_column(Boolean, default=False)

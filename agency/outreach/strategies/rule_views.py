@@ -18,7 +18,6 @@ from starlette.responses import Response
 
 from agency.cases.models import CaseStatus
 from agency.cases.supervisor_shared import Supervisor, people_names, posted_values
-from agency.clients import service as clients_service
 from agency.clients.models import Contract
 from agency.db import DbSession
 from agency.kit import flash
@@ -28,7 +27,7 @@ from agency.kit.money import Money, MoneyError
 from agency.kit.params import MAX_ID, RowId
 from agency.kit.scenarios import format_amount
 from agency.kit.templates import render
-from agency.outreach.strategies import assignment, listing
+from agency.outreach.strategies import assignment, experiments, listing
 from agency.outreach.strategies.assignment import Segment
 from agency.outreach.strategies.models import StrategyRule
 from agency.outreach.strategies.schemas import StrategyRuleForm
@@ -110,29 +109,16 @@ def _history(db: Session, rule: StrategyRule, strategies: Mapping[int, str], cur
     return lines[::-1]
 
 
-def _contract_or_404(db: Session, contract_id: int) -> tuple[Contract, str]:
-    """The contract and its client's name."""
-    contract = clients_service.get_contract(db, contract_id=contract_id)
-    client = clients_service.get_client(db, client_id=contract.client_id) if contract else None
-    if contract is None or client is None:
-        raise NotFound("contract")
-    return contract, client.name
-
-
-def _strategy_names(db: Session) -> dict[int, str]:
-    return {s.id: f"{s.name} ({s.country}, {s.currency})" for s, _ in listing.strategies(db)}
-
-
 @router.get("")
 def rules(request: Request, db: DbSession, _: Supervisor, contract_id: RowId) -> Response:
     """The contract's rules in the order they are tried."""
-    contract, client_name = _contract_or_404(db, contract_id)
-    names = _strategy_names(db)
+    contract, client_name = listing.contract_or_404(db, contract_id)
+    names = listing.strategy_names(db)
     rows = []
     for rule in assignment.rules_of(db, contract.id):
         words = rule_in_words(_fields(rule), names, contract.currency)
-        rows.append((rule, words, _matches(words)))
-    context = {"contract": contract, "client_name": client_name, "rows": rows}
+        rows.append((rule, words, _matches(words), experiments.open_of(db, rule.id)))
+    context = {"contract": contract, "client_name": client_name, "rows": rows, "names": names}
     return render(request, "outreach/strategies/rules.html", context)
 
 
@@ -165,7 +151,7 @@ def _form(
     values: Mapping[str, str],
     errors: Mapping[str, str] | None = None,
 ) -> Response:
-    names = _strategy_names(db)
+    names = listing.strategy_names(db)
     context = {
         "contract": contract,
         "client_name": client_name,
@@ -196,7 +182,7 @@ RuleParam = Annotated[int | None, Query(ge=1, le=MAX_ID, description="the rule; 
 def rule_form(
     request: Request, db: DbSession, _: Supervisor, contract_id: RowId, rule: RuleParam = None
 ) -> Response:
-    contract, client_name = _contract_or_404(db, contract_id)
+    contract, client_name = listing.contract_or_404(db, contract_id)
     found = _rule_or_404(db, contract, rule)
     values = _values(found, contract.currency) if found else {"is_active": "on"}
     return _form(request, db, contract, client_name, found, values)
@@ -240,7 +226,7 @@ def save_rule(
     rule: RuleParam = None,
 ) -> Response:
     """Add a rule (tried after the contract's others) or change one."""
-    contract, client_name = _contract_or_404(db, contract_id)
+    contract, client_name = listing.contract_or_404(db, contract_id)
     found = _rule_or_404(db, contract, rule)
     values = posted_values(posted, "statuses")
     saved = or_refuse(

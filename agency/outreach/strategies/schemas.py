@@ -5,7 +5,7 @@ case)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -85,3 +85,22 @@ class StrategyRuleForm(BaseModel):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+
+class ExperimentForm(BaseModel):
+    """A challenger for a rule: the strategy, its share of the new cases, and why."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    challenger_id: IdField
+    percent: int = Field(ge=1, le=50)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class EndExperimentForm(BaseModel):
+    """``promote``: "yes" (the rule gives the challenger from now on) or "no"."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    promote: Literal["yes", "no"]
+    end_reason: str = Field(min_length=1, max_length=300)

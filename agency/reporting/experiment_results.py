@@ -1,0 +1,158 @@
+"""A strategy experiment's results by side: how many cases each holds and, for each,
+the share contacted, reached (right-party contact), that made a promise or
+arrangement, that paid, and the amount collected and commission earned per case — each
+with a 95 % interval, and the challenger's difference from the champion with its own.
+
+Everything counts from each case's enrolment (a case enrolled yesterday has had one day)
+to now, over the facts the other domains own, read-only:
+
+- **contacted**: the ledger holds, about the case, a call that reached a person (the
+  outcome "conversation") or anything the consumer sent us (an inbound entry);
+- **right-party contact**: an inbound entry, or a call the agent recorded as a
+  right-party contact;
+- **promise**: a promise, plan or settlement made for the case (not one a supervisor
+  refused);
+- **paid**: a payment posted for the case and not reversed;
+- **collected**: the payments posted, less their reversals; **commission**: our
+  commission entries on those payments and their reversals.
+
+One SQL statement: a row per enrolled case (index-backed lookups per case), summed by
+side — counts, sums and sums of squares, so no case list comes back to Python."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Float, Select, and_, case, cast, exists, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from agency.commission.models import CommissionEntry
+from agency.compliance.models import EntryKind, LedgerCase, LedgerEntry
+from agency.outreach.strategies.models import StrategyEnrolment
+from agency.payments.kinds import PlanStatus
+from agency.payments.models import Payment, PaymentPlan, Reversal
+from agency.reporting import stats
+from agency.reporting.stats import Interval, Moments
+
+SIDES = ("champion", "challenger")
+SHARES = (
+    ("contacted", "Contact rate"),
+    ("reached", "Right-party contact rate"),
+    ("promised", "Promise rate"),
+    ("paid", "Payment rate"),
+)
+AMOUNTS = (("collected", "Collected per case"), ("commission", "Commission per case"))
+FIGURES = SHARES + AMOUNTS  # each figure's key and label, in the order the page shows them
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    name: str
+    cases: int
+    shares: dict[str, Interval | None]  # by SHARES' key
+    amounts: dict[str, Interval | None]  # by AMOUNTS' key, in minor units
+    hits: dict[str, int]
+    moments: dict[str, Moments]
+
+    def figure(self, key: str) -> Interval | None:
+        return self.shares[key] if key in self.shares else self.amounts[key]
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    sides: dict[str, Side]
+    differences: dict[str, Interval | None]  # the challenger's less the champion's
+
+
+def _ledger(e: type[StrategyEnrolment], which: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(
+        LedgerCase.case_id == e.case_id,
+        LedgerCase.at >= e.enrolled_at,
+        LedgerEntry.id == LedgerCase.entry_id,
+        which,
+    )
+
+
+def _per_case(experiment_id: int) -> Select[tuple[object, ...]]:
+    e = StrategyEnrolment
+    inbound = LedgerEntry.kind == EntryKind.INBOUND
+    outcome = LedgerEntry.kind == EntryKind.OUTCOME
+    agent_said = LedgerEntry.detail["agent_outcome"].as_string()
+    since = and_(Payment.case_id == e.case_id, Payment.posted_at >= e.enrolled_at)
+    reversed_ = exists().where(Reversal.payment_id == Payment.id)
+    reversal_amount = (
+        select(func.coalesce(func.sum(Reversal.amount_minor), 0))
+        .where(Reversal.payment_id == Payment.id)
+        .scalar_subquery()
+    )
+    collected = (
+        select(func.coalesce(func.sum(Payment.amount_minor - reversal_amount), 0))
+        .where(since)
+        .scalar_subquery()
+    )
+    commission = (
+        select(func.coalesce(func.sum(CommissionEntry.commission_minor), 0))
+        .join(Payment, Payment.id == CommissionEntry.payment_id)
+        .where(CommissionEntry.case_id == e.case_id, since)
+        .scalar_subquery()
+    )
+
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return case((condition, 1), else_=0)
+
+    return select(
+        e.variant.label("side"),
+        flag(_ledger(e, or_(inbound, and_(outcome, LedgerEntry.outcome == "conversation"))))
+        .label("contacted"),
+        flag(_ledger(e, or_(inbound, and_(outcome, agent_said == "right_party_contact"))))
+        .label("reached"),
+        flag(
+            exists().where(
+                PaymentPlan.case_id == e.case_id,
+                PaymentPlan.created_at >= e.enrolled_at,
+                PaymentPlan.status != PlanStatus.REFUSED,
+            )
+        ).label("promised"),
+        flag(exists().where(since, ~reversed_)).label("paid"),
+        cast(collected, Float).label("collected"),
+        cast(commission, Float).label("commission"),
+    ).where(e.experiment_id == experiment_id)  # fmt: skip
+
+
+def results(db: Session, experiment_id: int) -> Results:
+    rows = _per_case(experiment_id).subquery()
+    sums = [func.sum(rows.c[key]).label(key) for key, _ in SHARES]
+    for key, _ in AMOUNTS:
+        sums.append(func.sum(rows.c[key]).label(key))
+        sums.append(func.sum(rows.c[key] * rows.c[key]).label(f"{key}_squares"))
+    query = select(rows.c.side, func.count().label("cases"), *sums).group_by(rows.c.side)
+    found = {row.side: row for row in db.execute(query)}
+    sides: dict[str, Side] = {}
+    for name in SIDES:
+        row = found.get(name)
+        n = int(row.cases) if row is not None else 0
+
+        def value(key: str, row: object = row) -> float:
+            return float(getattr(row, key) or 0) if row is not None else 0.0
+
+        hits = {key: int(value(key)) for key, _ in SHARES}
+        moments = {key: Moments(n, value(key), value(f"{key}_squares")) for key, _ in AMOUNTS}
+        sides[name] = Side(
+            name=name,
+            cases=n,
+            shares={key: stats.share(hits[key], n) for key in hits},
+            amounts={key: stats.mean(m) for key, m in moments.items()},
+            hits=hits,
+            moments=moments,
+        )
+    return Results(sides=sides, differences=_differences(sides["champion"], sides["challenger"]))
+
+
+def _differences(a: Side, b: Side) -> dict[str, Interval | None]:
+    out: dict[str, Interval | None] = {}
+    for key, _ in SHARES:
+        out[key] = stats.share_difference(b.hits[key], b.cases, a.hits[key], a.cases)
+    for key, _ in AMOUNTS:
+        out[key] = stats.mean_difference(b.moments[key], a.moments[key])
+    return out
