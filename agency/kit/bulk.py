@@ -1,4 +1,5 @@
-"""Bulk inserts for the hot paths (referral intake): many rows, few round trips.
+"""Bulk inserts for the hot paths (referral intake, the strategy runner): many rows, few
+round trips.
 
 On PostgreSQL the rows go through ``COPY`` (several times faster than INSERT), with their
 ids taken from the table's sequence first so the caller learns them; on SQLite, one
@@ -10,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Table, any_, bindparam, insert, text
+from sqlalchemy import JSON, Column, Table, any_, bindparam, insert, inspect, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from agency.db import Base
 
@@ -37,7 +39,50 @@ def insert_rows(
     return []
 
 
+def add_copied(db: Session, objects: Sequence[Any]) -> None:
+    """Add new ORM ``objects`` (all of one model) to the session, written at once.
+
+    On PostgreSQL, outside a savepoint, they are COPY'd with ids from the table's
+    sequence and then attached as if loaded (persistent, in the identity map, nothing
+    left to flush): a flush would write one INSERT per object (psycopg's pipeline) or one
+    INSERT ... VALUES ... RETURNING of them all, which psycopg rewrites in Python at a
+    cost that grows with its length — and a statement trigger would fire per INSERT
+    where COPY fires it once.  Inside a savepoint (which may roll back without the
+    objects: only the ORM's own writes are undone with its bookkeeping) and on SQLite,
+    an ordinary add and flush."""
+    if not objects:
+        return
+    if db.get_bind().dialect.name != "postgresql" or db.in_nested_transaction():
+        db.add_all(objects)
+        db.flush()
+        return
+    model = type(objects[0])
+    mapper = inspect(model)
+    table = model.__table__
+    assert isinstance(table, Table)
+    props = [(p.key, p.columns[0]) for p in mapper.column_attrs if p.columns[0].key != "id"]
+    rows = [{column.key: _value(obj, key, column) for key, column in props} for obj in objects]
+    ids = _copy(db, table, rows, True)
+    for obj, obj_id in zip(objects, ids, strict=True):
+        obj.id = obj_id
+        make_transient_to_detached(obj)
+        db.add(obj)
+
+
+def _value(obj: Any, key: str, column: Column[Any]) -> Any:
+    """``obj``'s value for ``column``, or the column's default as an INSERT would give it
+    (a value left unset on a new object reads None)."""
+    value = getattr(obj, key)
+    default = column.default
+    if value is None and default is not None and not column.nullable:
+        arg = default.arg  # type: ignore[attr-defined]
+        value = arg(None) if callable(arg) else arg
+        setattr(obj, key, value)
+    return value
+
+
 def _copy(db: Session, table: Table, rows: Sequence[dict[str, Any]], return_ids: bool) -> list[int]:
+    import psycopg
     from psycopg.types.json import Jsonb
 
     fields = list(rows[0])
@@ -57,10 +102,14 @@ def _copy(db: Session, table: Table, rows: Sequence[dict[str, Any]], return_ids:
     raw = db.connection().connection.driver_connection
     assert raw is not None
     names = ", ".join(f'"{name}"' for name in columns)
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for index, row in enumerate(rows):
-            values = [Jsonb(row[name]) if name in json_fields else row[name] for name in fields]
-            copy.write_row([ids[index], *values] if return_ids else values)
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for index, row in enumerate(rows):
+                values = [Jsonb(row[n]) if n in json_fields else row[n] for n in fields]
+                copy.write_row([ids[index], *values] if return_ids else values)
+    except psycopg.Error as exc:  # as SQLAlchemy would raise it (IntegrityError, …)
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
     return ids
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from agency.compliance import service as compliance
 from agency.config import get_settings
 from agency.kit import clock
+from agency.kit.bulk import add_copied
 from agency.outreach import pacing, providers, senders, validation_sent, versions
 from agency.outreach import repository as repo
 from agency.outreach.channels.base import Attachment, Outgoing, ProviderError, Sent
@@ -167,10 +168,12 @@ def queue_allowed(
         message.status = MessageStatus.PENDING
         message.blocked_by = []
         messages.append(message)
-    db.add_all(messages)
-    db.flush()
-    for (item, _result), message in zip(decided, messages, strict=True):
-        _event(db, message, MessageStatus.PENDING, detail=dict(item.draft.detail or {}))
+    add_copied(db, messages)
+    events = [
+        _new_event(message, MessageStatus.PENDING, detail=dict(item.draft.detail or {}))
+        for (item, _result), message in zip(decided, messages, strict=True)
+    ]
+    add_copied(db, events)
     return messages
 
 
@@ -195,6 +198,7 @@ def _new_message(item: Addressed, *, by_user_id: int | None) -> OutboxMessage:
         by_user_id=by_user_id,
         created_at=now,
         status_at=now,
+        rate_limits=0,  # given: the flush need not read the server's default back
     )
 
 
@@ -692,14 +696,22 @@ def _event(
     provider_status: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    db.add(
-        OutboxEvent(
-            message_id=message.id,
-            at=clock.now(),
-            status=status,
-            provider_status=provider_status,
-            detail=detail or {},
-        )
+    db.add(_new_event(message, status, provider_status=provider_status, detail=detail))
+
+
+def _new_event(
+    message: OutboxMessage,
+    status: MessageStatus,
+    *,
+    provider_status: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> OutboxEvent:
+    return OutboxEvent(
+        message_id=message.id,
+        at=clock.now(),
+        status=status,
+        provider_status=provider_status,
+        detail=detail or {},
     )
 
 

@@ -77,3 +77,33 @@ def test_formatting_for_screens() -> None:
 def test_major_round_trips(minor: int) -> None:
     money = Money(minor, "USD")
     assert Money.from_major(money.major, "USD") == money
+
+
+# Every language a template can be written in, the app's own locales and some whose
+# patterns are not the plain kind (Indian grouping, Swiss prefixes, right-to-left marks).
+LOCALES = [
+    *("en_US", "en_GB", "en_CA", "fr_CA", "es_US", "es", "es_MX", "de_DE", "de_CH"),
+    *("fr_FR", "it_IT", "nl_NL", "pt_BR", "en_IN", "hi_IN", "ja_JP", "ar_BH", "pl_PL"),
+]
+CURRENCIES = ["USD", "CAD", "GBP", "EUR", "AUD", "INR", "JPY", "BHD", "CHF", "MXN"]
+
+
+@given(
+    st.sampled_from(CURRENCIES),
+    st.sampled_from(LOCALES),
+    st.integers(min_value=-(10**14), max_value=10**14),
+)
+def test_formatting_is_babels_to_the_character(currency: str, locale: str, minor: int) -> None:
+    from babel.numbers import format_currency
+
+    money = Money(minor, currency)
+    assert money.format(locale) == format_currency(money.major, currency, locale=locale)
+
+
+def test_the_plain_locales_take_the_fast_formatter_and_the_others_babel() -> None:
+    from agency.kit.money import _formatter
+
+    assert _formatter("USD", "en_US") is not None
+    assert _formatter("EUR", "de_DE") is not None
+    assert _formatter("INR", "en_IN") is None  # groups of two above the thousands
+    assert Money(123456789, "INR").format("en_IN") == "₹12,34,567.89"

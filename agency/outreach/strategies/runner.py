@@ -25,6 +25,7 @@ from agency.cases import service as cases_service
 from agency.cases.models import Case
 from agency.db import session_scope
 from agency.kit import clock
+from agency.kit.bulk import add_copied
 from agency.outreach import outbox
 from agency.outreach.strategies import (
     enrolment,
@@ -179,7 +180,8 @@ def run_batch(db: Session, due: list[StrategyEnrolment]) -> Counter[str]:
         written += after(db, e, plan, step, now, _moments(db, plan, case, e))
         counts["skipped"] += 1
     written += _gate_and_queue(db, asks, now, batch, counts)
-    db.add_all(written)
+    for model in (StrategySend, StrategyEvent):
+        add_copied(db, [row for row in written if isinstance(row, model)])
     db.flush()
     return counts
 
