@@ -111,6 +111,12 @@ def consumers_with_points_and_cases(
 
 # The gate's reads run on every contact and every "next case": each statement is built
 # once, with bind parameters, so a call skips building it and computing its cache key.
+# The points' flags are read with ``populate_existing``: the gate reads them after taking
+# the consumer's chain, and a flags row the session already held from before (the
+# strategy runner reads its batch first) must show what another transaction committed
+# since — an opt-out — not what it held.  (What else can stop a contact arrives as a new
+# fact row, read fresh; refreshing the consumer's cases would throw away the
+# relationships the caller loaded on them.)
 
 
 @cache
@@ -132,8 +138,10 @@ def point_flag_rows(db: Session, point_ids: Collection[int]) -> Sequence[PointFl
 
 @cache
 def _point_flags_statement() -> Select[PointFlags]:
-    return select(PointFlags).where(
-        PointFlags.contact_point_id.in_(bindparam("points", expanding=True))
+    return (
+        select(PointFlags)
+        .where(PointFlags.contact_point_id.in_(bindparam("points", expanding=True)))
+        .execution_options(populate_existing=True)
     )
 
 

@@ -72,7 +72,7 @@ def add_copied(db: Session, objects: Sequence[Any]) -> None:
 def _value(obj: Any, key: str, column: Column[Any]) -> Any:
     """``obj``'s value for ``column``, or the column's default as an INSERT would give it
     (a value left unset on a new object reads None)."""
-    value = getattr(obj, key)
+    value = obj.__dict__.get(key)  # the attribute as set; never a lazy load
     default = column.default
     if value is None and default is not None and not column.nullable:
         arg = default.arg  # type: ignore[attr-defined]
