@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     # other peer is the client itself, whatever those headers say.
     trusted_proxies: str = "127.0.0.1"
     page_size: int = 25
+    # The strategy runner's tick (every minute) enrols and sweeps, then this many workers
+    # take due batches at once (SKIP LOCKED shares them out): one a core the worker has.
+    strategy_runners: int = Field(default=2, ge=1, le=32)
     # The agent's queue: how long a "next case" pick stays with the agent, and how long a
     # case skipped with "next case" (no call placed) waits before it is offered again.
     queue_lease_minutes: int = 15

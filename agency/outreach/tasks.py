@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+from agency.config import get_settings
+from agency.db import get_engine
 from agency.outreach import letters, ringing, sending
 from agency.outreach.strategies import runner
-from agency.worker import celery_app
+from agency.worker import celery_app, run_job
 
 
 @celery_app.task(name="agency.outreach.tasks.deliver")
@@ -63,7 +67,23 @@ def sandbox_call(call_id: int) -> None:
 
 @celery_app.task(name="agency.outreach.tasks.run_strategies")
 def run_strategies() -> dict[str, int]:
-    """Every minute: new cases put on their strategies, fallbacks of messages that came
-    back, and the due steps in batches through the batch gate.  Safe to overlap: each
-    batch takes its cases with SKIP LOCKED, and a step's send record is unique."""
-    return runner.tick()
+    """Every minute: new cases put on their strategies and fallbacks of messages that
+    came back; then the due steps in batches through the batch gate, here and in
+    ``strategy_runners - 1`` more workers at once.  Safe to overlap: each batch takes
+    its cases with SKIP LOCKED, and a step's send record is unique."""
+    counts = runner.prepare()
+    # SQLite has no SKIP LOCKED: two runners would take the same batch (and the second
+    # fail on its send records), so there the tick's worker does it alone.
+    if get_engine().dialect.name == "postgresql":
+        for _ in range(get_settings().strategy_runners - 1):
+            run_job(RUN_DUE_STEPS)
+    return dict(Counter(counts) + Counter(runner.run_due()))
+
+
+RUN_DUE_STEPS = "agency.outreach.tasks.run_due_steps"
+
+
+@celery_app.task(name=RUN_DUE_STEPS)
+def run_due_steps() -> dict[str, int]:
+    """The strategies' due steps in batches, beside the tick's own worker."""
+    return runner.run_due()

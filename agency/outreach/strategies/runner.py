@@ -71,10 +71,17 @@ class Ask:
 
 
 def tick(*, batch: int = BATCH, max_batches: int = MAX_BATCHES) -> dict[str, int]:
-    """One run, transaction after transaction: the new cases enrolled batch by batch,
-    the steps whose notice has left woken and the fallbacks swept, then the due steps
-    batch by batch until none is due (or ``max_batches`` have run: the next tick carries
-    on).  Counts what happened."""
+    """One run, transaction after transaction: ``prepare`` then ``run_due``.  Counts
+    what happened."""
+    counts = Counter(prepare(batch=batch, max_batches=max_batches))
+    counts.update(run_due(batch=batch, max_batches=max_batches))
+    return dict(+counts)
+
+
+def prepare(*, batch: int = BATCH, max_batches: int = MAX_BATCHES) -> dict[str, int]:
+    """The new cases enrolled batch by batch, the steps whose notice has left woken and
+    the fallbacks swept — what one worker does before the due steps, which several may
+    then take at once (``run_due``)."""
     counts: Counter[str] = Counter()
     for _ in range(max_batches):
         with session_scope() as db:
@@ -88,6 +95,14 @@ def tick(*, batch: int = BATCH, max_batches: int = MAX_BATCHES) -> dict[str, int
         counts.update(swept)
         if not swept:
             break
+    return dict(+counts)
+
+
+def run_due(*, batch: int = BATCH, max_batches: int = MAX_BATCHES) -> dict[str, int]:
+    """The due steps batch by batch until none is due (or ``max_batches`` have run: the
+    next tick carries on); safe to run in several workers at once (each batch takes its
+    cases with SKIP LOCKED)."""
+    counts: Counter[str] = Counter()
     for _ in range(max_batches):
         with session_scope() as db:
             due = _due(db, batch)

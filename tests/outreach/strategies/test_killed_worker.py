@@ -93,7 +93,9 @@ def test_a_worker_killed_mid_tick_leaves_no_step_half_done(bound_engine: Engine)
             "-A",
             "agency.worker:celery_app",
             "worker",
-            "--pool=solo",
+            # Two processes: the tick's own and the one it hands due batches to.
+            "--pool=prefork",
+            "--concurrency=2",
             "--loglevel=WARNING",
             "--without-heartbeat",
             "--without-gossip",
@@ -101,22 +103,24 @@ def test_a_worker_killed_mid_tick_leaves_no_step_half_done(bound_engine: Engine)
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: killed with its children
     )
-    try:
-        from agency.worker import make_celery
+    from agency.worker import make_celery
 
-        sender = make_celery()
-        sender.conf.broker_url = env["AGENCY_BROKER_URL"]
+    sender = make_celery()
+    sender.conf.broker_url = env["AGENCY_BROKER_URL"]
+    try:
         sender.send_task("agency.outreach.tasks.run_strategies")
         deadline = time.monotonic() + 60
         while done() == 0 and time.monotonic() < deadline:
             time.sleep(0.05)  # the first batch committed: the tick is under way
         assert done() > 0, "the worker never ran the tick"
-        worker.send_signal(signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
         if worker.poll() is None:
-            worker.kill()
+            os.killpg(worker.pid, signal.SIGKILL)
+        sender.control.purge()  # a job the killed worker held goes back to the queue
     assert 0 < done() < CASES  # killed part of the way
     with session_scope() as db:
         queued = db.scalar(

@@ -273,3 +273,24 @@ def test_cases_move_between_versions_at_the_step_of_the_same_key(
         assert (now.version_id, now.step_index) == (second, 2)
         assert now.due_at is not None and now.due_at > w.TUESDAY_3 + timedelta(days=2)
         assert w.kinds(db, world)[-1] == ("migrated", None)
+
+
+def test_the_periodic_job_hands_due_batches_to_more_workers_on_postgresql(
+    notice_then_text: w.World, bound_engine: Engine
+) -> None:
+    """``run_strategies`` enrols, then takes due batches itself and, on PostgreSQL, in
+    ``strategy_runners - 1`` jobs beside it (in-process jobs here: the job thread); on
+    SQLite, with no SKIP LOCKED, it does them alone.  Either way each step is done once."""
+    from agency.outreach import tasks
+    from agency.worker import drain
+
+    with clock.frozen(w.TUESDAY_10):
+        counts = tasks.run_strategies()
+        drain(timeout=30)
+    assert counts["enrolled"] == 1
+    with session_scope() as db:
+        assert w.sends(db, notice_then_text) == [
+            ("notice", 0, "validation_notice", "skipped"),
+            ("text", 0, "sms", "queued"),
+        ]
+        assert len(w.messages(db, notice_then_text)) == 1
