@@ -4,8 +4,9 @@ gate_many``) against the single ``gate()`` for the same asks, in one run.
     python bench/strategies.py [--part gate|runner] [--consumers N] [--history H] [--batch B]
                                [--seconds S] [--quick] [--database-url URL]
 
-``--part runner``: the runner's tick end to end against the single path and a bare
-COPY (``bench/strategy_runner.py`` says how).
+``--part runner``: the runner's tick end to end over a COPY-built book of a million cases
+(``bench/strategy_book.py``) against the single path and a bare COPY
+(``bench/strategy_runner.py`` says how).
 
 ``--part gate`` (the default): setup (not timed) is a fresh database with N consumers (US states,
 each a consented mobile, an e-mail and one case), each with H ledger entries of earlier
@@ -38,7 +39,8 @@ STATES = [("IL", "60601", "312"), ("CA", "94103", "415"), ("NY", "10001", "212")
 START = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)  # a Monday, 13:00 in Chicago
 
 
-def setup(url: str, consumers: int, history: int) -> list[tuple[int, int, int, int]]:
+def fresh_database(url: str) -> None:
+    """An empty database at ``url``, migrated, and the app's settings pointed at it."""
     import psycopg
     from alembic import command
 
@@ -53,16 +55,22 @@ def setup(url: str, consumers: int, history: int) -> list[tuple[int, int, int, i
         AGENCY_SECRET_KEY="bench-secret-key-0123456789abcdef0123456789",  # noqa: S106
         AGENCY_PII_KEY="bench-pii-key-0123456789abcdef0123456789",
     )
+    from agency.db import alembic_config
+
+    command.upgrade(alembic_config(), "head")
+
+
+def setup(url: str, consumers: int, history: int) -> list[tuple[int, int, int, int]]:
+    fresh_database(url)
     from agency.cases import service as cases_service
     from agency.cases.models import Case, Channel, Consumer, ContactPoint
     from agency.clients.models import Client, Contract
     from agency.compliance import service
     from agency.compliance.models import FactKind, Source
-    from agency.db import alembic_config, session_scope
+    from agency.db import session_scope
     from agency.kit import clock
     from agency.kit.timezones import candidate_zones, zones_for_phone_digits
 
-    command.upgrade(alembic_config(), "head")
     rng = random.Random(7)
     people: list[tuple[int, int, int, int]] = []  # consumer, mobile, email, case
     with session_scope() as db:
@@ -165,28 +173,29 @@ def measure(people: list[tuple[int, int, int, int]], batch: int, seconds: float)
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", choices=["gate", "runner"], default="gate")
-    parser.add_argument(
-        "--single-cases",
-        type=int,
-        default=5_000,
-        help="runner: cases left out of the tick for the single path",
-    )
-    parser.add_argument("--consumers", type=int, default=5_000)
-    parser.add_argument("--history", type=int, default=5)
+    parser.add_argument("--consumers", type=int, default=5_000, help="gate: consumers")
+    parser.add_argument("--history", type=int, default=5, help="gate: earlier contacts each")
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--quick", action="store_true", help="2,000 consumers, 5 s each")
+    parser.add_argument("--cases", type=int, default=1_000_000, help="runner: the book")
+    parser.add_argument("--due", type=int, default=200_000, help="runner: steps due now")
+    parser.add_argument("--spare", type=int, default=5_000, help="runner: for the single path")
+    parser.add_argument("--runners", type=int, default=2, help="runner: worker processes")
+    quick = "gate: 2,000 consumers, 5 s each; runner: 50,000 cases, 10,000 due"
+    parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1/agency_bench_strategies"
     )
     args = parser.parse_args(argv)
+    if args.part == "runner":
+        if args.quick:
+            args.cases, args.due, args.spare, args.seconds = 50_000, 10_000, 2_000, 5
+        run_runner(args)
+        return
     if args.quick:
         args.consumers, args.seconds = 2_000, 5
     setup_started = time.perf_counter()
     people = setup(args.database_url, args.consumers, args.history)
-    if args.part == "runner":
-        run_runner(args, people, time.perf_counter() - setup_started)
-        return
     figures = {"bench": "strategies", "part": args.part, "consumers": args.consumers,
                "history": args.history, "batch": args.batch,
                "setup_s": round(time.perf_counter() - setup_started, 1),
@@ -197,21 +206,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(json.dumps(figures))
 
 
-def run_runner(args: argparse.Namespace, people: list[tuple[int, int, int, int]],
-               setup_s: float) -> None:  # fmt: skip
+def run_runner(args: argparse.Namespace) -> None:
+    from bench import strategy_book
     from bench import strategy_runner as part
 
-    part.prepare(people, args.single_cases)
-    single = part.single_path(people, args.single_cases, args.seconds)
+    book = strategy_book.build(args.database_url, args.cases, args.due, args.spare)
+    single = part.single_path(book["spare"], args.seconds)
     before = part.max_ids(args.database_url)
-    tick = part.tick()
+    tick = part.tick(args.runners)
     floor = part.copy_floor(args.database_url, before)
-    figures = {"bench": "strategies", "part": "runner", "consumers": args.consumers,
-               "history": args.history, "setup_s": round(setup_s, 1), **single, **tick,
+    figures = {"bench": "strategies", "part": "runner", "cases": args.cases, "due": args.due,
+               "runners": args.runners, "setup_s": book["setup_s"], **single, **tick,
                **floor}  # fmt: skip
     figures["ratio_to_single"] = round(tick["tick_per_s"] / max(single["single_per_s"], 1), 2)
     figures["share_of_copy"] = round(floor["copy_s"] / max(tick["tick_s"], 1e-9), 3)
-    print(f"(a) runner tick:   {tick['tick_per_s']:>8} steps/s ({tick['tick_steps']} steps)")
+    print(
+        f"(a) runner tick:   {tick['tick_per_s']:>8} steps/s ({tick['tick_steps']} steps, "
+        f"{args.runners} processes)"
+    )
     print(f"(b) single gate(): {single['single_per_s']:>8} steps/s")
     print(f"(c) bare COPY:     {floor['copy_s']:>8} s for the same {floor['copy_rows']} rows")
     print(f"(a)/(b) {figures['ratio_to_single']}, (c)/(a) time {figures['share_of_copy']}")

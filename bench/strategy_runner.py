@@ -2,21 +2,21 @@
 the same steps through the single ``gate()`` path, and a bare COPY of the rows the tick
 wrote, in one run (see bench/README.md).
 
-Setup (not timed): ``setup`` of ``bench/strategies.py`` (N consumers in US states, a
-consented mobile each, earlier texts and e-mails through the gate), the demo templates,
-a one-step US strategy (a text of the first-notice template; the client sends the
-validation notice) given to the contract by a rule, and every case but the last
-``--single-cases`` enrolled with its step due.
+Setup (not timed): the COPY-built book of ``bench/strategy_book.py`` (a million cases,
+200,000 due now, texts and e-mails, four US states and Ontario, a tenth of the due with
+50 earlier contacts).
 
 Measured, on a frozen clock (a Monday, 13:00 in Chicago):
-(b) for S seconds, the single path on the cases left out: for each, the text composed
-    and ``outbox.queue`` (``gate()``, the ledger entry, the outbox row), one transaction
+(b) for S seconds, the single path on the spare cases: for each, the text composed and
+    ``outbox.queue`` (``gate()``, the ledger entry, the outbox row), one transaction
     each — what a runner calling the single gate would do;
-(a) ``runner.tick()``: select due (SKIP LOCKED batches), conditions, compose, the batch
-    gate, ledger, outbox rows, send records, one transaction a batch;
+(a) the minute's tick as ``run_strategies`` does it: ``runner.prepare`` (nothing to enrol:
+    the book is enrolled), then ``runner.run_due`` in R processes at once — select due
+    (SKIP LOCKED batches of 500), conditions, compose, the batch gate, ledger, outbox
+    rows, send records, one transaction a batch — until nothing is due;
 (c) the rows (a) wrote — ledger entries, their search rows, outbox messages and events,
-    send records, strategy events — COPY'd out and COPY'd back into empty copies of their
-    tables: the floor for writing them.
+    send records, strategy events, the enrolments it moved on — COPY'd out and COPY'd
+    back into empty copies of their tables: the floor for writing them.
 """
 
 from __future__ import annotations
@@ -41,72 +41,21 @@ TABLES = {
 }
 
 
-def prepare(people: list[tuple[int, int, int, int]], single_cases: int) -> None:
-    """The strategy, its rule, and every case enrolled but the last ``single_cases``."""
-    from sqlalchemy import select, update
-
-    from agency.cases.models import Case
-    from agency.clients.models import Contract
-    from agency.db import session_scope
-    from agency.kit import clock
-    from agency.outreach import demo_templates
-    from agency.outreach.strategies import assignment, enrolment, versions
-    from agency.outreach.strategies.models import EnrolmentState, StrategyEnrolment
-    from bench.strategies import START
-
-    step = {
-        "key": "text",
-        "trigger": {"anchor": "placement", "days": 0, "at": "00:00"},
-        "channel": "sms",
-        "template": "first-notice",
-        "then": {"kind": "next"},
-    }
-    with session_scope() as db:
-        demo_templates.save_all(db)
-        db.execute(update(Contract).values(client_sends_validation_notice=True))
-        db.execute(update(Case).values(placed_at=START - timedelta(days=30)))
-        contract = db.scalars(select(Contract)).one()
-        strategy = versions.create(
-            db, name="Bench", country="US", currency="USD", notice_by_client=True, by_user_id=None
-        )
-        versions.publish(db, strategy=strategy, steps=[step], reason="bench", by_user_id=None)
-        assignment.save_rule(
-            db,
-            contract=contract,
-            strategy_id=strategy.id,
-            segment=assignment.Segment(),
-            by_user_id=None,
-        )
-    with clock.frozen(START - timedelta(hours=1)):
-        while True:
-            with session_scope() as db:
-                if enrolment.enrol_new(db, limit=2_000) == 0:
-                    break
-    left_out = [case_id for _, _, _, case_id in people[-single_cases:]]
-    with session_scope() as db:  # ended: the tick neither enrols nor runs them
-        db.execute(
-            update(StrategyEnrolment)
-            .where(StrategyEnrolment.case_id.in_(left_out))
-            .values(state=EnrolmentState.ENDED, due_at=None)
-        )
-
-
-def single_path(
-    people: list[tuple[int, int, int, int]], single_cases: int, seconds: float
-) -> dict[str, Any]:
-    """(b): one step at a time through ``outbox.queue`` (the single gate)."""
+def single_path(spare: list[tuple[int, int, int]], seconds: float) -> dict[str, Any]:
+    """(b): one step at a time through ``outbox.queue`` (the single gate), on the spare
+    cases (case, consumer, mobile)."""
     from agency.cases.models import Case, Consumer
     from agency.compliance import service as compliance
     from agency.db import session_scope
     from agency.kit import clock
     from agency.outreach import outbox
     from agency.outreach.strategies import messages, reading
-    from bench.strategies import START
+    from bench.strategy_book import START
 
     done = 0
     started = time.perf_counter()
     with clock.frozen(START):
-        for _, mobile_id, _, case_id in people[-single_cases:]:
+        for case_id, _, mobile_id in spare:
             if time.perf_counter() - started >= seconds:
                 break
             with session_scope() as db:
@@ -134,21 +83,39 @@ def single_path(
     return {"single_steps": done, "single_per_s": round(done / elapsed)}
 
 
-def tick() -> dict[str, Any]:
-    """(a): the runner's tick, every enrolled case due."""
+def _run_due(_: int) -> dict[str, int]:
+    from agency.kit import clock
+    from agency.outreach.strategies import runner
+    from bench.strategy_book import START
+
+    with clock.frozen(START + timedelta(minutes=1)):
+        return runner.run_due()
+
+
+def tick(runners: int) -> dict[str, Any]:
+    """(a): the runner's tick as the minute's job does it: ``prepare`` in one process,
+    then ``run_due`` in ``runners`` processes at once, every due case done."""
+    import multiprocessing
+    from collections import Counter
+
     from sqlalchemy import func, select
 
-    from agency.db import session_scope
+    from agency.db import get_engine, session_scope
     from agency.kit import clock
     from agency.outreach.models import OutboxMessage
     from agency.outreach.strategies import runner
     from agency.outreach.strategies.models import StrategySend
-    from bench.strategies import START
+    from bench.strategy_book import START
 
+    get_engine().dispose()  # no connection crosses the fork
+    started = time.perf_counter()
     with clock.frozen(START + timedelta(minutes=1)):
-        started = time.perf_counter()
-        counts = runner.tick()
-        elapsed = time.perf_counter() - started
+        counts = Counter(runner.prepare())
+    get_engine().dispose()
+    with multiprocessing.get_context("fork").Pool(runners) as pool:
+        for part in pool.map(_run_due, range(runners)):
+            counts.update(part)
+    elapsed = time.perf_counter() - started
     with session_scope() as db:
         keys = db.scalar(select(func.count(func.distinct(OutboxMessage.message_key))))
         messages = db.scalar(select(func.count()).select_from(OutboxMessage))
@@ -162,15 +129,17 @@ def tick() -> dict[str, Any]:
             )
         )
     steps = sum(counts.get(k, 0) for k in ("queued", "deferred", "blocked", "skipped"))
+    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # fmt: skip
     return {
-        "tick_counts": counts,
+        "tick_counts": dict(counts),
         "tick_steps": steps,
         "tick_s": round(elapsed, 2),
         "tick_per_s": round(steps / elapsed),
         "send_records": sends,
         "messages_unique": keys == messages,
         "cases_sent_twice": twice,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": round(rss / 1024),
     }
 
 
@@ -178,13 +147,19 @@ def copy_floor(url: str, before: dict[str, int]) -> dict[str, Any]:
     """(c): the rows written since ``before`` (the tables' max ids) COPY'd back in."""
     import psycopg
 
+    from bench.strategy_book import START
+
     total = 0.0
     rows = 0
     with psycopg.connect(url.replace("+psycopg", "")) as conn:
         for table, (column, source) in TABLES.items():
             buffer = io.BytesIO()
-            # The enrolments are updated, not inserted, by the tick: all of them.
-            where = "" if table == "strategy_enrolments" else f"WHERE {column} > {before[source]}"
+            # The enrolments are updated, not inserted, by the tick: those it moved on.
+            where = (
+                f"WHERE updated_at >= '{START.isoformat()}'"
+                if table == "strategy_enrolments"
+                else f"WHERE {column} > {before[source]}"
+            )
             with conn.cursor().copy(f"COPY (SELECT * FROM {table} {where}) TO STDOUT") as out:
                 for chunk in out:
                     buffer.write(chunk)

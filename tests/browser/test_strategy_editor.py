@@ -41,6 +41,12 @@ def supervisor_email(live_server: str) -> str:
                               body="{{ disclosure.mini_miranda }} Hi {{ consumer.first_name }}, "
                                    "please call us. {{ opt_out.sms }}")  # fmt: skip
         save_version(db, draft=draft, why="first words", by_user_id=supervisor.id)
+        fallback = TemplateDraft(key="payment-reminder", channel=MessageChannel.EMAIL,
+                                 language="en", title="Payment reminder",
+                                 subject="About your account",
+                                 body="{{ disclosure.mini_miranda }} Hi {{ consumer.first_name }}, "
+                                      "please call us. {{ opt_out.email_link }}")  # fmt: skip
+        save_version(db, draft=fallback, why="first words", by_user_id=supervisor.id)
         return str(supervisor.email)
 
 

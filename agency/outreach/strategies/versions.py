@@ -102,8 +102,11 @@ def publish(
 
 
 def _check_templates(db: Session, steps: list[Step]) -> None:
-    """Every message step's template exists, active, for its channel."""
+    """Every message step's template exists, active, for its channel — and for its
+    fallback channel (a text that comes back undelivered is followed by the same
+    template key in that channel)."""
     wanted = {(s.template, s.channel) for s in steps if s.channel in MESSAGE_CHANNELS}
+    wanted |= {(s.template, s.fallback) for s in steps if s.fallback is not None}
     if not wanted:
         return
     found = {
@@ -120,6 +123,11 @@ def _check_templates(db: Session, steps: list[Step]) -> None:
             raise StrategyRefused(
                 f"steps[{n}].template",
                 f"there is no active {step.channel} template {step.template!r}",
+            )
+        if step.fallback is not None and (step.template, step.fallback) not in found:
+            raise StrategyRefused(
+                f"steps[{n}].fallback",
+                f"there is no active {step.fallback} template {step.template!r} to fall back to",
             )
 
 

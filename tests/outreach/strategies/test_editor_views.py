@@ -31,8 +31,10 @@ def active_template(db: Session, key: str, channel: MessageChannel) -> None:
 
 @pytest.fixture
 def strategy(db: Session) -> Strategy:
-    """A US strategy at version 1: the validation notice, then a text."""
+    """A US strategy at version 1: the validation notice, then a text (falling back to
+    an e-mail)."""
     active_template(db, "payment-reminder", MessageChannel.SMS)
+    active_template(db, "payment-reminder", MessageChannel.EMAIL)
     made = versions.create(db, name="Telecom early", country="US", currency="USD",
                            notice_by_client=False, by_user_id=None)  # fmt: skip
     versions.publish(db, strategy=made, steps=[NOTICE, TEXT], reason="launch", by_user_id=None)
@@ -177,8 +179,8 @@ def test_each_refusal_is_shown_at_its_control(
     control: str | None,
     message: str | None,
 ) -> None:
-    if control is None:  # an e-mail falling back to a letter is fine once the template exists
-        active_template(db, "payment-reminder", MessageChannel.EMAIL)
+    if control is None:  # an e-mail falling back to a letter, once both templates exist
+        active_template(db, "payment-reminder", MessageChannel.LETTER)
     fields = with_values(rendered(client, strategy), **changes, reason="try")
     answer = post(client, edit_url(strategy), fields, do)
     if control is None:
@@ -214,6 +216,7 @@ def test_a_new_us_strategy_starts_with_the_notice_and_builds_three_steps(
     client: TestClient, db: Session
 ) -> None:
     active_template(db, "payment-reminder", MessageChannel.SMS)
+    active_template(db, "payment-reminder", MessageChannel.EMAIL)
     new_form = client.get("/supervisor/strategies/new")
     fields = with_values(form_fields(new_form.text, "/supervisor/strategies/new"), name="Early")
     made = client.post("/supervisor/strategies/new", data=as_data(fields))

@@ -23,6 +23,7 @@ def template(db: Session, key: str, channel: MessageChannel) -> None:
 
 def test_each_publish_is_the_next_version(db: Session) -> None:
     template(db, "payment-reminder", MessageChannel.SMS)
+    template(db, "payment-reminder", MessageChannel.EMAIL)  # the text's fallback
     strategy = versions.create(db, name=" Telecom  early ", country="US", currency="usd",
                                notice_by_client=False, by_user_id=None)  # fmt: skip
     assert (strategy.name, strategy.currency) == ("Telecom early", "USD")
@@ -66,3 +67,17 @@ def test_names_are_unique_and_countries_known(db: Session) -> None:
     with pytest.raises(versions.StrategyRefused, match="country: must be one of"):
         versions.create(db, name="T", country="XX", currency="USD", notice_by_client=False,
                         by_user_id=None)  # fmt: skip
+
+
+def test_a_fallback_needs_the_template_in_its_channel_too(db: Session) -> None:
+    template(db, "payment-reminder", MessageChannel.SMS)
+    strategy = versions.create(db, name="S", country="US", currency="USD",
+                               notice_by_client=False, by_user_id=None)  # fmt: skip
+    falling = [NOTICE, TEXT]  # falls back to an e-mail
+    with pytest.raises(versions.StrategyRefused) as refused:
+        versions.publish(db, strategy=strategy, steps=falling, reason="r", by_user_id=None)
+    assert refused.value.field == "steps[1].fallback"
+    assert "no active email template 'payment-reminder' to fall back to" in refused.value.message
+    template(db, "payment-reminder", MessageChannel.EMAIL)
+    published = versions.publish(db, strategy=strategy, steps=falling, reason="r", by_user_id=None)
+    assert published.version == 1
