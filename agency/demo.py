@@ -29,6 +29,9 @@ timestamps say that moment, as the gate's ledger does (it decided at that time).
 in the load's transaction; sent (``send_outbox``), once it has committed, as the sending
 job would, and settled by the sandbox's own job.
 
+A contact strategy ("US early stage", ``outreach.strategies.demo``) is published, with a
+rule on the demo client's contract left off for the supervisor to switch on.
+
 Phone numbers come from the ranges regulators reserve for fiction (US 555-01xx, UK
 07700 900xxx, AU 0491 570xxx) and e-mail addresses from example domains, so no demo
 row can ever reach a real person.
@@ -82,6 +85,7 @@ from agency.outreach.models import (
     OutboxMessage,
     TemplateVersion,
 )
+from agency.outreach.strategies import demo as demo_strategy
 from agency.payments.arrangements import making
 from agency.payments.models import PaymentMethod, PlanKind
 from agency.payments.posting.post import post_payment
@@ -280,6 +284,7 @@ def load(db: Session) -> bool:
     _contact_history(db, rng, agent_ids, clients["DEMO"][0].id)
     _agents_work(db, random.Random(SEED + 1), users["supervisor@example.com"])  # noqa: S311
     _outbox(db, demo_templates.save_all(db), clients["DEMO"][0])
+    demo_strategy.load(db, contract=clients["DEMO"][1], by_user_id=users["supervisor@example.com"])
     _last_months_statement(db, clients["DEMO"][0], to_assign, today)
     integrity.verify_ledger(db)
     return True

@@ -20,7 +20,7 @@ from agency.compliance import service as compliance
 from agency.db import session_scope
 from agency.kit import clock
 from agency.outreach.models import MessageChannel
-from agency.outreach.strategies import assignment, runner
+from agency.outreach.strategies import assignment, experiments, runner, versions
 from agency.outreach.strategies.models import Strategy
 from agency.outreach.versions import TemplateDraft, save_version
 from tests.browser.conftest import console_errors, sign_in
@@ -181,3 +181,55 @@ def test_the_editor_fits_a_phone(page: Page, live_server: str, supervisor_email:
     assert width <= page.evaluate("window.innerWidth"), width
     form = page.locator("#strategy-form")
     assert form.evaluate("f => f.scrollWidth <= f.clientWidth")
+
+
+def test_the_strategy_pages_fit_a_phone(
+    page: Page, live_server: str, supervisor_email: str, massachusetts_case: int
+) -> None:
+    """The rules (moved with their buttons), an experiment's results and end form, the
+    runner's health and a case's strategy panel, at a phone's width: nothing scrolls the
+    page sideways (a wide table scrolls inside its own box)."""
+    with session_scope() as db:
+        case = db.get_one(Case, massachusetts_case)
+        contract = db.get_one(Contract, case.contract_id)
+        made = []
+        notice = {"key": "notice", "channel": "validation_notice", "then": {"kind": "next"},
+                  "trigger": {"anchor": "placement", "days": 0, "at": "09:00"}}  # fmt: skip
+        for name in ("Letters first", "Texts first"):
+            s = versions.create(db, name=name, country="US", currency="USD",
+                                notice_by_client=False, by_user_id=None)  # fmt: skip
+            versions.publish(db, strategy=s, steps=[notice], reason="launch", by_user_id=None)
+            made.append(s)
+        rules = [assignment.save_rule(db, contract=contract, strategy_id=s.id,
+                                      segment=assignment.Segment(), by_user_id=None)
+                 for s in made]  # fmt: skip
+        experiment = experiments.start(db, contract=contract, rule=rules[0],
+                                       challenger_id=made[1].id, percent=20,
+                                       reason="texts before letters for early accounts",
+                                       by_user_id=None)  # fmt: skip
+        contract_id, experiment_id = contract.id, experiment.id
+    runner.tick()
+    page.set_viewport_size({"width": 375, "height": 812})
+    sign_in(page, live_server, supervisor_email)
+
+    def fits() -> None:
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.goto(f"{live_server}/supervisor/contracts/{contract_id}/strategy-rules")
+    fits()
+    page.click("button[aria-label='Move rule 2 up']")
+    expect(page.locator("#flash")).to_contain_text("Strategy rule moved to 1.")
+    expect(page.locator("#strategy-rules tbody tr").first).to_contain_text("Texts first")
+    fits()
+    page.goto(f"{live_server}/supervisor/experiments/{experiment_id}")
+    expect(page.locator("#experiment-results")).to_contain_text("Right-party contact rate")
+    fits()
+    page.fill("#f-end_reason", "the texts answered sooner")
+    page.click("button:has-text('End and keep the champion')")
+    expect(page.locator("#experiment-state")).to_contain_text("The champion was kept.")
+    fits()
+    page.goto(f"{live_server}/supervisor/strategies/health")
+    fits()
+    page.goto(f"{live_server}/cases/{massachusetts_case}")
+    expect(page.locator("#case-strategy")).to_contain_text("first, version 1")
+    fits()

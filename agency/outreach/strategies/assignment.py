@@ -185,6 +185,39 @@ def save_rule(
     return rule
 
 
+def move_rule(
+    db: Session, *, contract_id: int, rule_id: int, up: bool, by_user_id: int | None
+) -> StrategyRule:
+    """Try the rule one place earlier (``up``) or later among its contract's rules: it
+    and its neighbour swap places, each change in its rule's history.  The contract's
+    rules are locked first, so two supervisors moving rules at once move them one after
+    the other.  Refused (``StrategyRefused``) when it is already first or last."""
+    locked = (
+        select(StrategyRule)
+        .where(StrategyRule.contract_id == contract_id)
+        .order_by(StrategyRule.position, StrategyRule.id)
+        .with_for_update()
+    )
+    rules = list(db.scalars(locked))
+    index = next((n for n, r in enumerate(rules) if r.id == rule_id), None)
+    if index is None:
+        raise StrategyRefused("rule", "is not one of the contract's rules")
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(rules):
+        raise StrategyRefused("rule", f"is already the {'first' if up else 'last'} rule")
+    for n, rule in enumerate(rules):  # positions made 1, 2, 3 … first (older rows may tie)
+        rule.position = n + 1
+    moved, neighbour = rules[index], rules[other]
+    for rule, position in ((moved, other + 1), (neighbour, index + 1)):
+        before = _fields(rule)
+        rule.position = position
+        rule.updated_by_id = by_user_id
+        db.add(StrategyRuleEdit(rule_id=rule.id, before=before, after=_fields(rule),
+                                by_user_id=by_user_id))  # fmt: skip
+    db.flush()
+    return moved
+
+
 def segment_of_rule(rule: StrategyRule) -> Segment:
     return Segment(
         country=rule.country,

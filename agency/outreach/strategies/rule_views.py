@@ -238,3 +238,24 @@ def save_rule(
         f"/supervisor/contracts/{contract.id}/strategy-rules",
         f"Strategy rule {saved.position} {done}.",
     )
+
+
+@router.post("/{rule_id}/move")
+def move_rule(
+    posted: PostedForm, db: DbSession, user: Supervisor, contract_id: RowId, rule_id: RowId
+) -> Response:
+    """Try a rule one place earlier or later (the "Up" and "Down" buttons).  A move the
+    page no longer fits (another supervisor moved it first) is said, nothing written."""
+    contract, _ = listing.contract_or_404(db, contract_id)
+    if listing.rule(db, contract.id, rule_id) is None:
+        raise NotFound("strategy rule")
+    direction = posted_values(posted).get("direction")
+    back = f"/supervisor/contracts/{contract.id}/strategy-rules"
+    if direction not in ("up", "down"):
+        return flash.redirect(back, "Choose Up or Down to move a rule.")
+    try:
+        moved = assignment.move_rule(db, contract_id=contract.id, rule_id=rule_id,
+                                     up=direction == "up", by_user_id=user.id)  # fmt: skip
+    except StrategyRefused as exc:
+        return flash.redirect(back, f"Not moved: the rule {exc.message}.")
+    return flash.redirect(back, f"Strategy rule moved to {moved.position}.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
@@ -121,3 +122,33 @@ def test_another_contracts_rule_is_not_found_and_roles_are_checked(
         posted = post_form(client, rules_url(contract) + "/edit", {"strategy_id": "1"})
         assert posted.status_code == 403
     assert len(assignment.rules_of(db, other.contract_id)) == 1
+
+
+def test_rules_move_up_and_down_by_their_buttons_with_history(
+    client: TestClient, db: Session, contract: Contract
+) -> None:
+    names = ["Early", "Late", "Legal"]
+    for name in names:
+        assignment.save_rule(db, contract=contract, strategy_id=strategy(db, name).id,
+                             segment=assignment.Segment(), by_user_id=None)  # fmt: skip
+    sign_in(client, db, UserFactory(role=Role.SUPERVISOR, full_name="Sue Supervisor"))
+    page = client.get(rules_url(contract)).text
+    third = assignment.rules_of(db, contract.id)[2]
+    move_url = f"{rules_url(contract)}/{third.id}/move"
+    assert 'aria-label="Move rule 1 up"' not in page  # the first cannot go up
+    assert 'aria-label="Move rule 3 down"' not in page  # nor the last down
+    fields = form_fields(page, move_url)
+    moved = client.post(move_url, data=as_data([*fields, ("direction", "up")]))
+    assert moved.status_code == 303
+    order = [r.strategy_id for r in assignment.rules_of(db, contract.id)]
+    strategies = {s.id: s.name for s in db.scalars(select(Strategy))}
+    assert [strategies[s] for s in order] == ["Early", "Legal", "Late"]
+    assert "Strategy rule moved to 2." in client.get(rules_url(contract)).text
+    history = client.get(f"{rules_url(contract)}/edit?rule={third.id}").text
+    assert "Order: 3 &rarr; 2" in history.split('id="rule-history"')[1]
+    first = assignment.rules_of(db, contract.id)[0]
+    refused = client.post(f"{rules_url(contract)}/{first.id}/move",
+                          data=as_data([*fields, ("direction", "up")]))  # fmt: skip
+    assert refused.status_code == 303
+    assert "Not moved: the rule is already the first rule." in client.get(rules_url(contract)).text
+    assert [r.strategy_id for r in assignment.rules_of(db, contract.id)] == order
