@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Column, Table, any_, bindparam, insert, inspect, text
+from sqlalchemy import JSON, Table, any_, bindparam, insert, inspect, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -39,12 +39,14 @@ def insert_rows(
     return []
 
 
-def add_copied(db: Session, objects: Sequence[Any]) -> None:
+def add_copied(db: Session, objects: Sequence[Any], *, attach: bool = True) -> None:
     """Add new ORM ``objects`` (all of one model) to the session, written at once.
 
     On PostgreSQL, outside a savepoint, they are COPY'd with ids from the table's
     sequence and then attached as if loaded (persistent, in the identity map, nothing
-    left to flush): a flush would write one INSERT per object (psycopg's pipeline) or one
+    left to flush) — or, with ``attach`` False, for rows nothing reads again in the
+    transaction (a batch's events), left as they are, their ids set (attaching costs as
+    much as the COPY): a flush would write one INSERT per object (psycopg's pipeline) or one
     INSERT ... VALUES ... RETURNING of them all, which psycopg rewrites in Python at a
     cost that grows with its length — and a statement trigger would fire per INSERT
     where COPY fires it once.  Inside a savepoint (which may roll back without the
@@ -61,24 +63,23 @@ def add_copied(db: Session, objects: Sequence[Any]) -> None:
     table = model.__table__
     assert isinstance(table, Table)
     props = [(p.key, p.columns[0]) for p in mapper.column_attrs if p.columns[0].key != "id"]
-    rows = [{column.key: _value(obj, key, column) for key, column in props} for obj in objects]
+    # The attributes as set (``__dict__``: never a lazy load); a column left unset on a
+    # new object reads None, so a NOT NULL column with a default gets it as an INSERT would.
+    defaulted = [(key, column) for key, column in props
+                 if column.default is not None and not column.nullable]  # fmt: skip
+    for obj in objects:
+        values = obj.__dict__
+        for key, column in defaulted:
+            if values.get(key) is None:
+                arg = column.default.arg
+                setattr(obj, key, arg(None) if callable(arg) else arg)
+    rows = [{column.key: obj.__dict__.get(key) for key, column in props} for obj in objects]
     ids = _copy(db, table, rows, True)
     for obj, obj_id in zip(objects, ids, strict=True):
         obj.id = obj_id
-        make_transient_to_detached(obj)
-        db.add(obj)
-
-
-def _value(obj: Any, key: str, column: Column[Any]) -> Any:
-    """``obj``'s value for ``column``, or the column's default as an INSERT would give it
-    (a value left unset on a new object reads None)."""
-    value = obj.__dict__.get(key)  # the attribute as set; never a lazy load
-    default = column.default
-    if value is None and default is not None and not column.nullable:
-        arg = default.arg  # type: ignore[attr-defined]
-        value = arg(None) if callable(arg) else arg
-        setattr(obj, key, value)
-    return value
+        if attach:
+            make_transient_to_detached(obj)
+            db.add(obj)
 
 
 def _copy(db: Session, table: Table, rows: Sequence[dict[str, Any]], return_ids: bool) -> list[int]:

@@ -173,7 +173,7 @@ def queue_allowed(
         _new_event(message, MessageStatus.PENDING, detail=dict(item.draft.detail or {}))
         for (item, _result), message in zip(decided, messages, strict=True)
     ]
-    add_copied(db, events)
+    add_copied(db, events, attach=False)  # read again only from the database
     return messages
 
 

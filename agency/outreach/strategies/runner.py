@@ -195,8 +195,8 @@ def run_batch(db: Session, due: list[StrategyEnrolment]) -> Counter[str]:
         written += after(db, e, plan, step, now, _moments(db, plan, case, e))
         counts["skipped"] += 1
     written += _gate_and_queue(db, asks, now, batch, counts)
-    for model in (StrategySend, StrategyEvent):
-        add_copied(db, [row for row in written if isinstance(row, model)])
+    for model in (StrategySend, StrategyEvent):  # nothing reads them again in the batch
+        add_copied(db, [row for row in written if isinstance(row, model)], attach=False)
     db.flush()
     return counts
 
