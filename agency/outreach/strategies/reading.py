@@ -76,6 +76,8 @@ def read_cases(db: Session, case_ids: Sequence[int]) -> Batch:
         .where(Case.id.in_(case_ids))
         .options(
             selectinload(Case.consumer).selectinload(Consumer.contact_points),
+            # The consumers' cases too: the gate, asked next, then reads none of them again.
+            selectinload(Case.consumer).selectinload(Consumer.cases),
             selectinload(Case.client),
         )
     )
