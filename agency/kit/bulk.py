@@ -43,12 +43,12 @@ def add_copied(db: Session, objects: Sequence[Any], *, attach: bool = True) -> N
     """Add new ORM ``objects`` (all of one model) to the session, written at once.
 
     On PostgreSQL, outside a savepoint, they are COPY'd with ids from the table's
-    sequence and then attached as if loaded (persistent, in the identity map, nothing
-    left to flush) — or, with ``attach`` False, for rows nothing reads again in the
-    transaction (a batch's events), left as they are, their ids set (attaching costs as
-    much as the COPY): a flush would write one INSERT per object (psycopg's pipeline) or one
-    INSERT ... VALUES ... RETURNING of them all, which psycopg rewrites in Python at a
-    cost that grows with its length — and a statement trigger would fire per INSERT
+    sequence, then attached as if loaded (persistent, in the identity map, nothing left
+    to flush) — or, with ``attach`` False, left as they are with their ids set, for rows
+    nothing reads again in the transaction (a batch's events: attaching costs as much as
+    the COPY).  A flush would instead write one INSERT per object (psycopg's pipeline)
+    or one INSERT ... VALUES ... RETURNING of them all, which psycopg rewrites in Python
+    at a cost that grows with its length, and a statement trigger would fire per INSERT
     where COPY fires it once.  Inside a savepoint (which may roll back without the
     objects: only the ORM's own writes are undone with its bookkeeping) and on SQLite,
     an ordinary add and flush."""
