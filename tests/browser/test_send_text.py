@@ -70,6 +70,7 @@ def test_agent_sends_a_text_that_is_delivered_and_the_officer_sees_it(
     expect(panel.locator("#send-form")).to_be_visible()
 
     # Switching the channel swaps the choices; back to a text.
+    settled(page)  # the panel came in by htmx: its controls are live once it settles
     page.select_option("#f-send-channel", "letter")
     expect(page.locator("#f-send-template")).to_contain_text("Balance letter")
     settled(page)
