@@ -39,19 +39,18 @@ def insert_rows(
     return []
 
 
-def add_copied(db: Session, objects: Sequence[Any], *, attach: bool = True) -> None:
+def add_copied(db: Session, objects: Sequence[Any]) -> None:
     """Add new ORM ``objects`` (all of one model) to the session, written at once.
 
     On PostgreSQL, outside a savepoint, they are COPY'd with ids from the table's
     sequence, then attached as if loaded (persistent, in the identity map, nothing left
-    to flush) — or, with ``attach`` False, left as they are with their ids set, for rows
-    nothing reads again in the transaction (a batch's events: attaching costs as much as
-    the COPY).  A flush would instead write one INSERT per object (psycopg's pipeline)
+    to flush).  A flush would instead write one INSERT per object (psycopg's pipeline)
     or one INSERT ... VALUES ... RETURNING of them all, which psycopg rewrites in Python
     at a cost that grows with its length, and a statement trigger would fire per INSERT
-    where COPY fires it once.  Inside a savepoint (which may roll back without the
-    objects: only the ORM's own writes are undone with its bookkeeping) and on SQLite,
-    an ordinary add and flush."""
+    where COPY fires it once.  (Rows nothing reads again in the transaction are cheaper
+    still as plain rows through ``insert_rows``: attaching costs as much as the COPY.)
+    Inside a savepoint (which may roll back without the objects: only the ORM's own
+    writes are undone with its bookkeeping) and on SQLite, an ordinary add and flush."""
     if not objects:
         return
     if db.get_bind().dialect.name != "postgresql" or db.in_nested_transaction():
@@ -77,9 +76,8 @@ def add_copied(db: Session, objects: Sequence[Any], *, attach: bool = True) -> N
     ids = _copy(db, table, rows, True)
     for obj, obj_id in zip(objects, ids, strict=True):
         obj.id = obj_id
-        if attach:
-            make_transient_to_detached(obj)
-            db.add(obj)
+        make_transient_to_detached(obj)
+        db.add(obj)
 
 
 def _copy(db: Session, table: Table, rows: Sequence[dict[str, Any]], return_ids: bool) -> list[int]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from agency.cases.models import CLOSED_STATUSES, Case, Consumer
 from agency.kit import clock
-from agency.outreach.strategies import events, reading
+from agency.outreach.strategies import events, reading, records
 from agency.outreach.strategies.assignment import matches, rules_of, segment_of
 from agency.outreach.strategies.models import (
     EnrolmentState,
@@ -88,8 +88,8 @@ def enrol_new(db: Session, *, limit: int) -> int:
         db.add(e)
         words = f"on strategy {plan.strategy.name!r} version {plan.version.version}{side}"
         written.append(events.event(case.id, "enrolled", words, at=now))
-    db.add_all(written)
-    db.flush()
+    db.flush()  # the enrolments before their events
+    records.write(db, written)
     return len(cases)
 
 
@@ -162,7 +162,7 @@ def _switch(
         raise StrategyRefused("strategy", f"the case {_NOT[from_state]}")
     kind = _KIND[to_state]
     e.state, e.reason = to_state, words if to_state is EnrolmentState.PAUSED else None
-    db.add(events.event(case_id, kind, f"{kind}: {words}", by_user_id=by_user_id))
+    records.write(db, [events.event(case_id, kind, f"{kind}: {words}", by_user_id=by_user_id)])
     db.flush()
     return e
 
@@ -187,7 +187,7 @@ def migrate(
     )
     found = list(db.scalars(query))
     cases = reading.read_cases(db, [e.case_id for e in found]).cases
-    moved = 0
+    written = []
     for e in found:
         key = old.steps[e.step_index].key
         index = new.index_of(key)
@@ -202,7 +202,7 @@ def migrate(
             f"moved from version {old.version.version} to {new.version.version}, "
             f"at step {new.steps[index].key!r}"
         )
-        db.add(events.event(e.case_id, "migrated", words, by_user_id=by_user_id, at=at))
-        moved += 1
+        written.append(events.event(e.case_id, "migrated", words, by_user_id=by_user_id, at=at))
     db.flush()
-    return moved
+    records.write(db, written)
+    return len(written)

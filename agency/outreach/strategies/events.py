@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from agency.compliance import service as compliance
 from agency.kit import clock
 from agency.outreach.strategies.models import StrategyEvent
+from agency.outreach.strategies.records import EventRow
 
 KINDS = (
     "enrolled",
@@ -40,10 +41,10 @@ def event(
     message_id: int | None = None,
     by_user_id: int | None = None,
     at: datetime | None = None,
-) -> StrategyEvent:
-    """An event, not yet added (the runner adds a batch's together)."""
+) -> EventRow:
+    """An event to write (``records.write``: a batch's together)."""
     assert kind in KINDS, kind
-    return StrategyEvent(
+    return EventRow(
         case_id=case_id,
         kind=kind,
         step_key=step_key,

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from agency.kit import clock
 from agency.outreach import outbox
 from agency.outreach.models import MessageStatus, OutboxMessage
-from agency.outreach.strategies import events, messages, reading
-from agency.outreach.strategies.models import StrategyEvent, StrategySend
+from agency.outreach.strategies import events, messages, reading, records
+from agency.outreach.strategies.models import StrategySend
+from agency.outreach.strategies.records import EventRow, Row, SendRow
 from agency.outreach.strategies.stepping import Plans
 from agency.outreach.strategies.steps import Step
 
@@ -63,7 +64,7 @@ def sweep(db: Session, *, limit: int) -> Counter[str]:
     batch = reading.read_cases(db, sorted({send.case_id for send, _ in found}))
     tried = _tried(db, [send for send, _ in found])
     templates = messages.Templates(db)
-    written: list[StrategyEvent | StrategySend] = []
+    written: list[Row] = []
     ups: list[FollowUp] = []
     for send, status in found:
         if status not in CAME_BACK:
@@ -78,7 +79,7 @@ def sweep(db: Session, *, limit: int) -> Counter[str]:
         else:
             ups.append(up)
     written += _gate_and_queue(db, ups, counts)
-    db.add_all(written)
+    records.write(db, written)
     db.flush()
     return counts
 
@@ -109,10 +110,8 @@ def _follow_up(
     return FollowUp(send, step, channel, messages.addressed(case, points[0], found, key))
 
 
-def _gate_and_queue(
-    db: Session, ups: list[FollowUp], counts: Counter[str]
-) -> list[StrategyEvent | StrategySend]:
-    written: list[StrategyEvent | StrategySend] = []
+def _gate_and_queue(db: Session, ups: list[FollowUp], counts: Counter[str]) -> list[Row]:
+    written: list[Row] = []
     decided = messages.gate_and_queue(db, [up.item for up in ups])
     for up, (result, message) in zip(ups, decided, strict=True):
         decision = result.decision
@@ -120,7 +119,7 @@ def _gate_and_queue(
         if message is not None:
             up.send.watch = False
             written.append(
-                StrategySend(
+                SendRow(
                     case_id=up.send.case_id,
                     version_id=up.send.version_id,
                     step_key=up.send.step_key,
@@ -129,6 +128,7 @@ def _gate_and_queue(
                     outcome="queued",
                     message_id=message.id,
                     watch=up.channel == "letter",
+                    retry_at=None,
                     at=clock.now(),
                 )
             )
@@ -176,7 +176,7 @@ def _event(
     *,
     channel: str | None = None,
     message: int | None = None,
-) -> StrategyEvent:
+) -> EventRow:
     return events.event(
         send.case_id,
         kind,

@@ -18,8 +18,9 @@ from agency.outreach import esign, validation_notices
 from agency.outreach import repository as repo
 from agency.outreach.models import MessageStatus
 from agency.outreach.strategies import events
-from agency.outreach.strategies.models import StrategyEnrolment, StrategyEvent, StrategySend
+from agency.outreach.strategies.models import StrategyEnrolment
 from agency.outreach.strategies.reading import Batch
+from agency.outreach.strategies.records import Row
 from agency.outreach.strategies.stepping import send_record, step_event
 from agency.outreach.strategies.steps import Step
 from agency.outreach.validation_notices import By
@@ -41,7 +42,7 @@ def notice_point(db: Session, case: Case, batch: Batch) -> tuple[ContactPoint, B
 @dataclass(slots=True)
 class Done:
     outcome: str  # queued, deferred, skipped, blocked
-    written: list[StrategyEvent | StrategySend] = field(default_factory=list)
+    written: list[Row] = field(default_factory=list)
 
     @property
     def deferred(self) -> bool:

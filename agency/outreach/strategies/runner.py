@@ -25,7 +25,6 @@ from agency.cases import service as cases_service
 from agency.cases.models import Case
 from agency.db import session_scope
 from agency.kit import clock
-from agency.kit.bulk import add_copied
 from agency.outreach import outbox
 from agency.outreach.strategies import (
     enrolment,
@@ -34,15 +33,15 @@ from agency.outreach.strategies import (
     messages,
     notice_step,
     reading,
+    records,
     stepping,
 )
 from agency.outreach.strategies.conditions import skip_reason
 from agency.outreach.strategies.models import (
     EnrolmentState,
     StrategyEnrolment,
-    StrategyEvent,
-    StrategySend,
 )
+from agency.outreach.strategies.records import Row
 from agency.outreach.strategies.stepping import (
     Moments,
     Plan,
@@ -152,7 +151,7 @@ def run_batch(db: Session, due: list[StrategyEnrolment]) -> Counter[str]:
     plans = Plans(db)
     batch = reading.read(db, due, plans)
     templates = messages.Templates(db)
-    written: list[StrategyEvent | StrategySend] = []
+    written: list[Row] = []
     asks: list[Ask] = []
     counts: Counter[str] = Counter()
     for e in due:
@@ -195,18 +194,17 @@ def run_batch(db: Session, due: list[StrategyEnrolment]) -> Counter[str]:
         written += after(db, e, plan, step, now, _moments(db, plan, case, e))
         counts["skipped"] += 1
     written += _gate_and_queue(db, asks, now, batch, counts)
-    for model in (StrategySend, StrategyEvent):  # nothing reads them again in the batch
-        add_copied(db, [row for row in written if isinstance(row, model)], attach=False)
+    records.write(db, written)
     db.flush()
     return counts
 
 
 def _gate_and_queue(
     db: Session, asks: list[Ask], now: datetime, batch: reading.Batch, counts: Counter[str]
-) -> list[StrategyEvent | StrategySend]:
+) -> list[Row]:
     """The batch's messages through the gate at once; the allowed ones queued, the
     blocked ones deferred or skipped."""
-    written: list[StrategyEvent | StrategySend] = []
+    written: list[Row] = []
     decided = messages.gate_and_queue(db, [a.item for a in asks])
     for ask, (result, message) in zip(asks, decided, strict=True):
         e, step, decision = ask.enrolment, ask.step, result.decision
@@ -229,8 +227,8 @@ def _gate_and_queue(
             ]
             counts["blocked"] += 1
         else:
-            send = send_record(e, step, "queued", message_id=message.id)
-            send.watch = step.fallback is not None or step.channel == "letter"
+            watch = step.fallback is not None or step.channel == "letter"
+            send = send_record(e, step, "queued", message_id=message.id, watch=watch)
             words = f"{messages.label(step.channel)} queued ({step.template})"
             written += [send, step_event(e, step, "queued", words, now, message_id=message.id)]
             counts["queued"] += 1

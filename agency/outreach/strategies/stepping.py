@@ -22,10 +22,9 @@ from agency.outreach.strategies.models import (
     EnrolmentState,
     Strategy,
     StrategyEnrolment,
-    StrategyEvent,
-    StrategySend,
     StrategyVersion,
 )
+from agency.outreach.strategies.records import EventRow, SendRow
 from agency.outreach.strategies.steps import Step, read_steps
 
 
@@ -114,7 +113,7 @@ def after(
     step: Step,
     now: datetime,
     moments: Moments,
-) -> list[StrategyEvent]:
+) -> list[EventRow]:
     """``step`` is done: the case goes on as it says; the events that says so."""
     case_id = enrolment.case_id
     if step.then == "agent":
@@ -132,12 +131,18 @@ def after(
 
 
 def send_record(
-    enrolment: StrategyEnrolment, step: Step, outcome: str, *, message_id: int | None = None
-) -> StrategySend:
+    enrolment: StrategyEnrolment,
+    step: Step,
+    outcome: str,
+    *,
+    message_id: int | None = None,
+    watch: bool = False,
+) -> SendRow:
     """The record that ``step`` was done for the case (queued, a task, skipped): its
-    uniqueness is what keeps a step from being done twice."""
+    uniqueness is what keeps a step from being done twice.  ``watch``: the message's fate
+    decides a fallback still to come."""
     assert enrolment.version_id is not None
-    return StrategySend(
+    return SendRow(
         case_id=enrolment.case_id,
         version_id=enrolment.version_id,
         step_key=step.key,
@@ -145,6 +150,8 @@ def send_record(
         channel=step.channel,
         outcome=outcome,
         message_id=message_id,
+        watch=watch,
+        retry_at=None,
         at=clock.now(),
     )
 
@@ -159,7 +166,7 @@ def step_event(
     rules: Sequence[str] = (),
     until: datetime | None = None,
     message_id: int | None = None,
-) -> StrategyEvent:
+) -> EventRow:
     """The event of something done to ``step`` (queued, deferred, skipped …)."""
     return events.event(
         enrolment.case_id,

@@ -44,7 +44,7 @@ def test_the_rules_are_counted_over_every_deferral_and_skip_most_first(
 ) -> None:
     from datetime import timedelta
 
-    from agency.outreach.strategies import events
+    from agency.outreach.strategies import events, records
 
     world = w.build([w.NOTICE], db=db)
     now = w.TUESDAY_10
@@ -53,9 +53,8 @@ def test_the_rules_are_counted_over_every_deferral_and_skip_most_first(
             ("deferred", ["US-REGF-7IN7"], now - timedelta(hours=5)),  # the day, not the hour
             ("queued", ["US-IGNORED"], now - timedelta(minutes=1)),  # not a refusal
             ("deferred", ["US-OLD"], now - timedelta(days=2))]  # fmt: skip
-    db.add_all(events.event(world.case_id, kind, "w", rule_ids=ids, at=at)
-               for kind, ids, at in made)  # fmt: skip
-    db.flush()
+    records.write(db, [events.event(world.case_id, kind, "w", rule_ids=ids, at=at)
+                       for kind, ids, at in made])  # fmt: skip
     with clock.frozen(now):
         sign_in(client, db, UserFactory(role=Role.SUPERVISOR))
         html = client.get("/supervisor/strategies/health").text
