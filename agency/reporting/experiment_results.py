@@ -22,6 +22,7 @@ side — counts, sums and sums of squares, so no case list comes back to Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Float, Select, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -115,8 +116,8 @@ def _per_case(experiment_id: int) -> Select[tuple[object, ...]]:
             )
         ).label("promised"),
         flag(exists().where(since, ~reversed_)).label("paid"),
-        cast(collected, Float).label("collected"),
-        cast(commission, Float).label("commission"),
+        collected.label("collected"),
+        commission.label("commission"),
     ).where(e.experiment_id == experiment_id)  # fmt: skip
 
 
@@ -124,20 +125,22 @@ def results(db: Session, experiment_id: int) -> Results:
     rows = _per_case(experiment_id).subquery()
     sums = [func.sum(rows.c[key]).label(key) for key, _ in SHARES]
     for key, _ in AMOUNTS:
+        # The amounts summed exactly, in minor units; only their squares (for the
+        # intervals, and past a 64-bit integer for large books) as floating point.
         sums.append(func.sum(rows.c[key]).label(key))
-        sums.append(func.sum(rows.c[key] * rows.c[key]).label(f"{key}_squares"))
+        square = cast(rows.c[key], Float) * cast(rows.c[key], Float)
+        sums.append(func.sum(square).label(f"{key}_squares"))
     query = select(rows.c.side, func.count().label("cases"), *sums).group_by(rows.c.side)
-    found = {row.side: row for row in db.execute(query)}
+    found: dict[str, dict[str, Any]] = {row.side: dict(row._mapping) for row in db.execute(query)}
     sides: dict[str, Side] = {}
     for name in SIDES:
-        row = found.get(name)
-        n = int(row.cases) if row is not None else 0
-
-        def value(key: str, row: object = row) -> float:
-            return float(getattr(row, key) or 0) if row is not None else 0.0
-
-        hits = {key: int(value(key)) for key, _ in SHARES}
-        moments = {key: Moments(n, value(key), value(f"{key}_squares")) for key, _ in AMOUNTS}
+        got = found.get(name, {})
+        n = int(got.get("cases") or 0)
+        hits = {key: int(got.get(key) or 0) for key, _ in SHARES}
+        moments = {
+            key: Moments(n, int(got.get(key) or 0), float(got.get(f"{key}_squares") or 0))
+            for key, _ in AMOUNTS
+        }
         sides[name] = Side(
             name=name,
             cases=n,

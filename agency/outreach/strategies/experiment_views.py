@@ -15,7 +15,6 @@ from agency.cases.supervisor_shared import Supervisor, posted_values
 from agency.clients.models import Contract
 from agency.db import DbSession
 from agency.kit import flash
-from agency.kit.errors import NotFound
 from agency.kit.forms import FormError, PostedForm, or_refuse, parse
 from agency.kit.params import RowId
 from agency.kit.templates import render
@@ -30,13 +29,6 @@ LABELS = {
     "percent": "Challenger's share of new cases (%)",
     "reason": "What the challenger tries",
 }
-
-
-def _rule_or_404(db: Session, contract: Contract, rule_id: int) -> StrategyRule:
-    rule = listing.rule(db, contract.id, rule_id)
-    if rule is None:
-        raise NotFound("strategy rule")
-    return rule
 
 
 def _form(
@@ -73,7 +65,7 @@ def experiment_form(
     request: Request, db: DbSession, _: Supervisor, contract_id: RowId, rule_id: RowId
 ) -> Response:
     contract, client_name = listing.contract_or_404(db, contract_id)
-    rule = _rule_or_404(db, contract, rule_id)
+    rule = listing.rule_or_404(db, contract.id, rule_id)
     return _form(request, db, contract, client_name, rule, {"percent": "20"})
 
 
@@ -98,7 +90,7 @@ def start_experiment(
     rule_id: RowId,
 ) -> Response:
     contract, client_name = listing.contract_or_404(db, contract_id)
-    rule = _rule_or_404(db, contract, rule_id)
+    rule = listing.rule_or_404(db, contract.id, rule_id)
     values = posted_values(posted)
     started = or_refuse(
         lambda: _start(db, contract, rule, parse(ExperimentForm, values), user.id),

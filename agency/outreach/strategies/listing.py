@@ -54,6 +54,14 @@ def rule(db: Session, contract_id: int, rule_id: int) -> StrategyRule | None:
     return db.scalar(query)
 
 
+def rule_or_404(db: Session, contract_id: int, rule_id: int) -> StrategyRule:
+    """``rule``, or NotFound (no such rule, or another contract's)."""
+    found = rule(db, contract_id, rule_id)
+    if found is None:
+        raise NotFound("strategy rule")
+    return found
+
+
 def strategy_names(db: Session) -> dict[int, str]:
     """Every strategy's name as the screens show it (with its country and currency)."""
     return {s.id: f"{s.name} ({s.country}, {s.currency})" for s, _ in strategies(db)}

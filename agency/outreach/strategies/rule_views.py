@@ -21,7 +21,6 @@ from agency.cases.supervisor_shared import Supervisor, people_names, posted_valu
 from agency.clients.models import Contract
 from agency.db import DbSession
 from agency.kit import flash
-from agency.kit.errors import NotFound
 from agency.kit.forms import FormError, PostedForm, or_refuse, parse
 from agency.kit.money import Money, MoneyError
 from agency.kit.params import MAX_ID, RowId
@@ -169,10 +168,7 @@ def _form(
 
 
 def _rule_or_404(db: Session, contract: Contract, rule_id: int | None) -> StrategyRule | None:
-    found = listing.rule(db, contract.id, rule_id) if rule_id is not None else None
-    if rule_id is not None and found is None:
-        raise NotFound("strategy rule")
-    return found
+    return None if rule_id is None else listing.rule_or_404(db, contract.id, rule_id)
 
 
 RuleParam = Annotated[int | None, Query(ge=1, le=MAX_ID, description="the rule; none: a new one")]
@@ -247,8 +243,7 @@ def move_rule(
     """Try a rule one place earlier or later (the "Up" and "Down" buttons).  A move the
     page no longer fits (another supervisor moved it first) is said, nothing written."""
     contract, _ = listing.contract_or_404(db, contract_id)
-    if listing.rule(db, contract.id, rule_id) is None:
-        raise NotFound("strategy rule")
+    listing.rule_or_404(db, contract.id, rule_id)
     direction = posted_values(posted).get("direction")
     back = f"/supervisor/contracts/{contract.id}/strategy-rules"
     if direction not in ("up", "down"):
