@@ -18,6 +18,7 @@ from agency.kit.cli import fail, require_migrated
 from agency.outreach import cli as outreach_cli
 from agency.payments import cli as payments_cli
 from agency.referrals import cli as referrals_cli
+from agency.reporting import cli as reporting_cli
 
 # Each command imports what it uses: `agency compliance evaluate` (no database) must not
 # pay for Alembic, SQLAlchemy and the web app at start (bench/cli_start.py).
@@ -166,6 +167,7 @@ app.add_typer(cases_cli.app, name="cases")
 app.add_typer(outreach_cli.app, name="outreach")
 app.add_typer(payments_cli.app, name="payments")
 app.add_typer(commission_cli.app, name="commission")
+app.add_typer(reporting_cli.app, name="reporting")
 
 
 def main() -> None:

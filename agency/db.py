@@ -13,10 +13,11 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 from fastapi import Depends, Request
@@ -133,6 +134,29 @@ class IdMixin:
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
 
 
+def _local_day(value: str | None, zone_name: str) -> date | None:
+    if value is None:
+        return None
+    # SQLite holds UTCDateTime values as naive UTC text (UTCDateTime above).
+    return datetime.fromisoformat(value).replace(tzinfo=UTC).astimezone(ZoneInfo(zone_name)).date()
+
+
+def _sqlite_functions(dbapi_connection: Any) -> None:
+    """What SQLite lacks for ``agency.kit.local_dates``: an instant's day and month in a
+    zone (PostgreSQL has ``AT TIME ZONE``)."""
+
+    def local_date(value: str | None, zone_name: str) -> str | None:
+        day = _local_day(value, zone_name)
+        return None if day is None else day.isoformat()
+
+    def local_month(value: str | None, zone_name: str) -> str | None:
+        day = _local_day(value, zone_name)
+        return None if day is None else day.replace(day=1).isoformat()
+
+    dbapi_connection.create_function("agency_local_date", 2, local_date, deterministic=True)
+    dbapi_connection.create_function("agency_local_month", 2, local_month, deterministic=True)
+
+
 def create_engine(
     url: str, *, lock_timeout_s: float = 5, statement_timeout_s: float = 30, **kwargs: Any
 ) -> Engine:
@@ -152,6 +176,7 @@ def create_engine(
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            _sqlite_functions(dbapi_connection)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:

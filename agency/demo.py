@@ -90,6 +90,7 @@ from agency.payments.arrangements import making
 from agency.payments.models import PaymentMethod, PlanKind
 from agency.payments.posting.post import post_payment
 from agency.payments.schemas import Offer, PaymentInput
+from agency.reporting import refresh as report_refresh
 from agency.worker import drain
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (published demo login)
@@ -287,6 +288,7 @@ def load(db: Session) -> bool:
     demo_strategy.load(db, contract=clients["DEMO"][1], by_user_id=users["supervisor@example.com"])
     _last_months_statement(db, clients["DEMO"][0], to_assign, today)
     integrity.verify_ledger(db)
+    report_refresh.rebuild_all(db)  # the merchants' reports from the first page view
     return True
 
 

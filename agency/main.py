@@ -93,6 +93,7 @@ from agency.payments.self_service import views as self_service_views
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
 from agency.reporting import experiment_views
+from agency.reporting import portal_views as report_portal_views
 
 log = logging.getLogger("agency")
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -443,6 +444,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(statement_views.router, include_in_schema=False)
     app.include_router(remittance_views.router, include_in_schema=False)
     app.include_router(statement_portal_views.router, include_in_schema=False)
+    app.include_router(report_portal_views.router, include_in_schema=False)
     app.include_router(trust_views.router, include_in_schema=False)
     app.include_router(send_views.router, include_in_schema=False)
     app.include_router(validation_notice_views.router, include_in_schema=False)

@@ -67,6 +67,7 @@ from agency.payments.models import (
     SelfServiceAccess,
 )
 from agency.referrals.models import Layout, Placement, PlacementRejection
+from agency.reporting.models import ReportDay, ReportInventory, ReportRefresh
 
 __all__ = [
     "AgentProfile",
@@ -114,6 +115,9 @@ __all__ = [
     "PlacementRejection",
     "RemittanceFile",
     "RemittancePayout",
+    "ReportDay",
+    "ReportInventory",
+    "ReportRefresh",
     "Reversal",
     "SelfServiceAccess",
     "Statement",

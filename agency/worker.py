@@ -38,6 +38,7 @@ TASK_MODULES = [
     "agency.payments.tasks",
     "agency.payments.providers.tasks",
     "agency.referrals.tasks",
+    "agency.reporting.tasks",
 ]
 
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
@@ -90,6 +91,15 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "reconcile-trust": {
         "task": "agency.commission.tasks.reconcile_trust",
         "schedule": crontab(minute="12", hour="6"),
+    },
+    # Every minute: the partner reports' vintages that changed; nightly, all of them.
+    "refresh-reports": {
+        "task": "agency.reporting.tasks.refresh_reports",
+        "schedule": crontab(minute="*"),
+    },
+    "rebuild-reports": {
+        "task": "agency.reporting.tasks.rebuild_reports",
+        "schedule": crontab(minute="40", hour="4"),
     },
     "purge-expired-records": {
         "task": "agency.compliance.tasks.purge_expired_records",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ from agency.commission.models import (
     Statement,
 )
 from agency.payments.models import Payment, PaymentMethod, PaymentPlan, PlanKind
+from agency.reporting import refresh
 from tests.fixtures.factories import (
     ClientFactory,
     ConsumerFactory,
@@ -123,6 +124,8 @@ def tenants(db: Session) -> Tenants:
         consumer=consumer_b,
         client_reference="BRAVO-REF-ZQ",
         principal_minor=4_242_424,
+        # A month of its own: B's figures would show alone in a report that leaked them.
+        placed_at=datetime(2025, 3, 14, 15, 0, tzinfo=UTC),
     )
     case_for(client_a, client_reference="ALPHA-REF-1")
     merchant_a = UserFactory(role=Role.MERCHANT, client=client_a)
@@ -213,6 +216,9 @@ def tenants(db: Session) -> Tenants:
         "strategy_id": 1,
         "rule_id": 1,
         "experiment_id": 1,
+        "table": "months",
+        "fmt": "csv",
+        "page": "overview",
     }
     markers = [
         "Bravo Utilities Zq",
@@ -226,7 +232,10 @@ def tenants(db: Session) -> Tenants:
         "Bravo Merchant Person",
         "BRAVO-TERMS-ZQ",
         "SBRAVOZQ",
+        "42,429.24",  # B's case as placed (with its interest): in B's reports only
+        "42429.24",  # … as a CSV file writes it
     ]
+    refresh.refresh(db)  # the reports' aggregates hold B's figures too
     return Tenants(ids=ids, client_a=client_a, merchant_a=merchant_a, markers=markers)
 
 
@@ -322,7 +331,7 @@ def test_merchant_portal_counts_only_its_own_cases(
     client: TestClient, db: Session, tenants: Tenants
 ) -> None:
     sign_in(client, db, tenants.merchant_a)
-    page = client.get("/portal")
+    page = client.get("/portal/accounts")
     assert page.status_code == 200
     assert "ALPHA-REF-1" in page.text
     assert "$105.00" in page.text  # A's one case: 100.00 + 5.00 interest
@@ -339,6 +348,9 @@ STAFF_PAGES = {
     "/consumers": {Role.ADMIN, Role.SUPERVISOR, Role.COMPLIANCE},
     "/cases": {Role.ADMIN, Role.SUPERVISOR, Role.AGENT, Role.COMPLIANCE},
     "/portal": {Role.MERCHANT},
+    "/portal/accounts": {Role.MERCHANT},
+    "/portal/vintages": {Role.MERCHANT},
+    "/portal/recoveries": {Role.MERCHANT},
     "/compliance": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/ledger": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/ledger.csv": {Role.ADMIN, Role.COMPLIANCE},

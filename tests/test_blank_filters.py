@@ -20,7 +20,8 @@ FORMS = [
     (Role.ADMIN, "/admin/users", "/admin/users"),
     (Role.COMPLIANCE, "/compliance/ledger", "/compliance/ledger"),
     (Role.COMPLIANCE, "/compliance/blocked", "/compliance/blocked"),
-    (Role.MERCHANT, "/portal", "/portal"),
+    (Role.MERCHANT, "/portal/accounts", "/portal/accounts"),
+    (Role.MERCHANT, "/portal/recoveries", "/portal/recoveries"),
     (Role.ADMIN, "/outreach/templates", "/outreach/templates"),
     (Role.COMPLIANCE, "/outreach/templates", "/outreach/templates"),
 ]

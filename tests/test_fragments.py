@@ -22,7 +22,7 @@ def squeeze(html: str) -> str:
         (Role.ADMIN, "/admin/clients", "client-table"),
         (Role.COMPLIANCE, "/consumers", "consumer-table"),
         (Role.AGENT, "/cases", "case-table"),
-        (Role.MERCHANT, "/portal", "portal-cases"),
+        (Role.MERCHANT, "/portal/accounts", "portal-cases"),
     ],
 )
 def test_table_fragment_matches_the_page(

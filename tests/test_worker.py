@@ -119,6 +119,8 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         "verify-ledger",
         "check-statements",
         "reconcile-trust",
+        "refresh-reports",
+        "rebuild-reports",
         "purge-expired-records",
     ]
     drain()

@@ -51,8 +51,8 @@ def client_figures(
     )
 
 
-@router.get("/portal")
-def portal(
+@router.get("/portal/accounts")
+def portal_accounts(
     request: Request,
     db: DbSession,
     user: Annotated[User, Depends(require(Role.MERCHANT))],
@@ -60,7 +60,7 @@ def portal(
     page: Annotated[PageRequest, Depends(page_request)],
     filters: Annotated[CaseFilters, Depends(case_filters)],
 ) -> Response:
-    """The merchant's home: what it has placed with us, and its cases."""
+    """The merchant's accounts: what it has placed with us, and its cases."""
     client = _client_or_404(db, user.client_id or 0)
     return render(
         request,

@@ -203,6 +203,10 @@ class Case(IdMixin, Base):
             sqlite_where=text(f"NOT ready AND status IN ({QUEUE_STATUSES_SQL})"),
         ),
         Index("ix_cases_client_id_status", "client_id", "status"),
+        # The partner reports: a client's vintage (placed in a month), and what changed
+        # since their last refresh (agency.reporting.refresh).
+        Index("ix_cases_client_id_placed_at", "client_id", "placed_at"),
+        Index("ix_cases_updated_at", "updated_at"),
         CheckConstraint(
             "principal_minor >= 0 AND interest_minor >= 0 AND fees_minor >= 0",
             name="buckets_not_negative",

@@ -38,6 +38,12 @@ def all_clients(db: Session) -> list[Client]:
     return list(db.scalars(select(Client).order_by(Client.name)))
 
 
+def client_ids_in_industry(db: Session, industry: str) -> list[int]:
+    return list(
+        db.scalars(select(Client.id).where(Client.industry == industry).order_by(Client.id))
+    )
+
+
 def all_contracts(db: Session) -> list[Contract]:
     query = (
         select(Contract)

@@ -46,6 +46,11 @@ def all_clients(db: Session) -> list[Client]:
     return repository.all_clients(db)
 
 
+def client_ids_in_industry(db: Session, *, industry: str) -> list[int]:
+    """The clients in ``industry`` (the partner reports' industry averages)."""
+    return repository.client_ids_in_industry(db, industry)
+
+
 def get_client_by_code(db: Session, *, code: str) -> Client | None:
     return repository.client_by_code(db, code)
 

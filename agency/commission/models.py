@@ -109,6 +109,8 @@ class CommissionEntry(IdMixin, Base):
         ),
         Index("ix_commission_entries_client_on", "client_id", "on"),
         Index("ix_commission_entries_case_id", "case_id"),
+        # What the partner reports' refresh has not seen yet (agency.reporting.refresh).
+        Index("ix_commission_entries_created_at", "created_at"),
         CheckConstraint(
             "(reversal_id IS NULL AND amount_minor > 0 AND commission_minor >= 0) OR "
             "(reversal_id IS NOT NULL AND amount_minor < 0 AND commission_minor <= 0)",

@@ -6,10 +6,8 @@ with a 95 % interval, and the challenger's difference from the champion with its
 Everything counts from each case's enrolment (a case enrolled yesterday has had one day)
 to now, over the facts the other domains own, read-only:
 
-- **contacted**: the ledger holds, about the case, a call that reached a person (the
-  outcome "conversation") or anything the consumer sent us (an inbound entry);
-- **right-party contact**: an inbound entry, or a call the agent recorded as a
-  right-party contact;
+- **contacted**, **right-party contact**: the ledger holds such an entry about the case
+  (``reporting.contacts``);
 - **promise**: a promise, plan or settlement made for the case (not one a supervisor
   refused);
 - **paid**: a payment posted for the case and not reversed;
@@ -24,16 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Select, and_, case, cast, exists, func, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, exists, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from agency.commission.models import CommissionEntry
-from agency.compliance.models import EntryKind, LedgerCase, LedgerEntry
+from agency.compliance.models import LedgerCase, LedgerEntry
 from agency.outreach.strategies.models import StrategyEnrolment
 from agency.payments.kinds import PlanStatus
 from agency.payments.models import Payment, PaymentPlan, Reversal
-from agency.reporting import stats
+from agency.reporting import contacts, stats
 from agency.reporting.stats import Interval, Moments
 
 SIDES = ("champion", "challenger")
@@ -77,9 +75,6 @@ def _ledger(e: type[StrategyEnrolment], which: ColumnElement[bool]) -> ColumnEle
 
 def _per_case(experiment_id: int) -> Select[tuple[object, ...]]:
     e = StrategyEnrolment
-    inbound = LedgerEntry.kind == EntryKind.INBOUND
-    outcome = LedgerEntry.kind == EntryKind.OUTCOME
-    agent_said = LedgerEntry.detail["agent_outcome"].as_string()
     since = and_(Payment.case_id == e.case_id, Payment.posted_at >= e.enrolled_at)
     reversed_ = exists().where(Reversal.payment_id == Payment.id)
     reversal_amount = (
@@ -104,10 +99,8 @@ def _per_case(experiment_id: int) -> Select[tuple[object, ...]]:
 
     return select(
         e.variant.label("side"),
-        flag(_ledger(e, or_(inbound, and_(outcome, LedgerEntry.outcome == "conversation"))))
-        .label("contacted"),
-        flag(_ledger(e, or_(inbound, and_(outcome, agent_said == "right_party_contact"))))
-        .label("reached"),
+        flag(_ledger(e, contacts.contacted())).label("contacted"),
+        flag(_ledger(e, contacts.reached())).label("reached"),
         flag(
             exists().where(
                 PaymentPlan.case_id == e.case_id,

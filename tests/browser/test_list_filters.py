@@ -80,7 +80,7 @@ def rows(page: Page, table: str) -> list[str]:
         (Role.SUPERVISOR, "/cases", "case-table"),
         (Role.COMPLIANCE, "/cases", "case-table"),
         (Role.ADMIN, "/cases", "case-table"),
-        (Role.MERCHANT, "/portal", "portal-cases"),
+        (Role.MERCHANT, "/portal/accounts", "portal-cases"),
     ],
 )
 def test_a_filter_change_swaps_the_table(

@@ -81,12 +81,12 @@ def test_a_partial_reference_finds_the_cases_it_starts(client: TestClient, db: S
 def test_the_merchant_accounts_filter_bar_as_rendered(client: TestClient, db: Session) -> None:
     client_id = _book(db)
     sign_in(client, db, UserFactory(role=Role.MERCHANT, client_id=client_id))
-    fields = form_fields(client.get("/portal").text, "/portal")
+    fields = form_fields(client.get("/portal/accounts").text, "/portal/accounts")
     assert ("status", "") in fields
-    everything = client.get("/portal", params=fields)
+    everything = client.get("/portal/accounts", params=fields)
     assert everything.status_code == 200, everything.text
     assert references(everything.text) == ["DE0111", "DE0122"]
-    paid = client.get("/portal", params=with_values(fields, status="paid"))
+    paid = client.get("/portal/accounts", params=with_values(fields, status="paid"))
     assert references(paid.text) == ["DE0122"]
 
 

@@ -118,12 +118,12 @@ def merchant_pages(client: TestClient, side: Side, said: dict[str, str]) -> list
     for url, headers in (
         (f"/cases/{side.case_id}", {}),
         (f"/cases/{side.case_id}", {"HX-Request": "true", "HX-Target": "panel-consumer"}),
-        ("/portal", {}),
-        ("/portal?sort=consumer", {"HX-Request": "true", "HX-Target": "portal-cases"}),
-        (f"/portal?q={said['last_name'].lower()}", {}),
-        (f"/portal?q={said['first_name']}+{said['last_name']}", {}),
-        (f"/portal?q={said['phone']}", {}),
-        (f"/portal?q={said['email']}", {}),
+        ("/portal/accounts", {}),
+        ("/portal/accounts?sort=consumer", {"HX-Request": "true", "HX-Target": "portal-cases"}),
+        (f"/portal/accounts?q={said['last_name'].lower()}", {}),
+        (f"/portal/accounts?q={said['first_name']}+{said['last_name']}", {}),
+        (f"/portal/accounts?q={said['phone']}", {}),
+        (f"/portal/accounts?q={said['email']}", {}),
     ):
         response = client.get(url, headers=headers)
         assert response.status_code == 200, url
@@ -171,7 +171,7 @@ def test_a_merchant_cannot_find_its_case_by_what_another_client_placed(
         other["phone"],
         other["email"],
     ):
-        response = client.get("/portal", params={"q": q})
+        response = client.get("/portal/accounts", params={"q": q})
         assert response.status_code == 200
         assert "No cases match." in response.text, q
 

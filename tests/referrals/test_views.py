@@ -102,13 +102,13 @@ def test_upload_preview_confirm_and_results(merchant: TestClient) -> None:
     drain()
     result = merchant.get(f"/placements/{placement_id}")
     assert 'id="accepted">2<' in result.text and 'id="rejected">2<' in result.text
-    link = f'href="/portal?placement_id={placement_id}">See the 2 accounts of this placement'
-    assert link in result.text
-    placed = merchant.get(f"/portal?placement_id={placement_id}")
+    accounts = f"/portal/accounts?placement_id={placement_id}"
+    assert f'href="{accounts}">See the 2 accounts of this placement' in result.text
+    placed = merchant.get(accounts)
     assert placed.status_code == 200
     assert "A1" in placed.text and "A3" in placed.text
     assert f"placement {placement_id}" in placed.text  # the filter is shown, and removable
-    assert "A1" not in merchant.get(f"/portal?placement_id={placement_id + 1}").text
+    assert "A1" not in merchant.get(f"/portal/accounts?placement_id={placement_id + 1}").text
     # The progress panel, polled by htmx, asks for a reload once the job is done.
     poll = merchant.get(
         f"/placements/{placement_id}", headers={"HX-Request": "true", "HX-Target": "progress"}

@@ -5,28 +5,24 @@ out by hand."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
-from agency.auth.models import Role
-from agency.cases import actions
 from agency.compliance import service as compliance
-from agency.compliance.models import Source
 from agency.kit import clock
 from agency.outreach import demo_templates
 from agency.outreach.strategies import assignment, experiments, versions
 from agency.outreach.strategies.models import EnrolmentState, StrategyEnrolment
 from agency.payments.kinds import PlanKind, PlanStatus
-from agency.payments.models import PaymentMethod, PaymentPlan, ReversalKind
-from agency.payments.posting.post import post_payment
+from agency.payments.models import PaymentPlan, ReversalKind
 from agency.payments.posting.reverse import reverse_payment
-from agency.payments.schemas import PaymentInput
 from agency.reporting import experiment_results
 from tests.fixtures.compliance import Debtor, make_debtor
-from tests.fixtures.factories import ClientFactory, ContractFactory, UserFactory
+from tests.fixtures.factories import ClientFactory, ContractFactory
 from tests.outreach.strategies.world import NOTICE, TUESDAY_10
+from tests.reporting.world import call, pay
 
 ENROLLED = TUESDAY_10
 BEFORE = ENROLLED - timedelta(days=3)
@@ -63,32 +59,14 @@ def world(db: Session) -> tuple[int, dict[str, Debtor]]:
     return experiment.id, debtors
 
 
-def call(db: Session, debtor: Debtor, outcome: str) -> None:
-    agent = UserFactory(role=Role.AGENT)
-    with clock.frozen(AFTER):
-        attempt = compliance.gate(db, consumer_id=debtor.consumer.id, channel="call",
-                                  contact_point_id=debtor.phone.id, case_ids=[debtor.case.id],
-                                  actor_id=agent.id, source=Source.AGENT)  # fmt: skip
-        assert attempt.allowed, attempt.blocked_by
-        actions.record_call_outcome(db, case=debtor.case, actor_id=agent.id,
-                                    attempt_id=attempt.entry.id, outcome=outcome)  # fmt: skip
-
-
-def pay(db: Session, debtor: Debtor, minor: int, at: datetime = AFTER) -> int:
-    payment = PaymentInput(amount_minor=minor, currency="USD", method=PaymentMethod.CARD,
-                           received_on=at.date())  # fmt: skip
-    with clock.frozen(at):
-        return post_payment(db, case_id=debtor.case.id, payment=payment, by_user_id=None).id
-
-
 def test_each_figure_by_side_from_the_real_facts(
     db: Session, world: tuple[int, dict[str, Debtor]]
 ) -> None:
     experiment_id, d = world
-    call(db, d["a"], "conversation")  # a person reached, not said to be the debtor
-    pay(db, d["a"], 10_000)
-    call(db, d["b"], "no_answer")
-    pay(db, d["b"], 4_000, at=BEFORE)  # before the enrolment: not the experiment's
+    call(db, d["a"], "conversation", AFTER)  # a person reached, not said to be the debtor
+    pay(db, d["a"], 10_000, AFTER)
+    call(db, d["b"], "no_answer", AFTER)
+    pay(db, d["b"], 4_000, BEFORE)  # before the enrolment: not the experiment's
     with clock.frozen(AFTER):
         compliance.record_inbound(db, consumer_id=d["c"].consumer.id, channel="sms",
                                   contact_point_id=d["c"].phone.id, case_ids=[d["c"].case.id],
@@ -98,13 +76,13 @@ def test_each_figure_by_side_from_the_real_facts(
         for debtor, plan in ((d["c"], promise), (d["d"], refused)):
             db.add(PaymentPlan(case_id=debtor.case.id, currency="USD", total_minor=5_000, **plan))
         db.flush()
-    bounced = pay(db, d["c"], 5_000)
+    bounced = pay(db, d["c"], 5_000, AFTER)
     with clock.frozen(AFTER + timedelta(hours=1)):
         reverse_payment(db, payment_id=bounced, kind=ReversalKind.NSF, reason="bounced",
                         effective_on=None, by_user_id=None)  # fmt: skip
-    call(db, d["d"], "right_party_contact")
-    pay(db, d["d"], 3_000)
-    pay(db, d["d"], 2_000, at=AFTER + timedelta(hours=2))
+    call(db, d["d"], "right_party_contact", AFTER)
+    pay(db, d["d"], 3_000, AFTER)
+    pay(db, d["d"], 2_000, AFTER + timedelta(hours=2))
 
     results = experiment_results.results(db, experiment_id)
     champion, challenger = results.sides["champion"], results.sides["challenger"]

@@ -1,0 +1,211 @@
+"""The merchant's reports in its portal — the overview (``/portal``), liquidation by
+vintage and recoveries — each with its tables as CSV and XLSX and the page as PDF.
+Only the signed-in merchant user's own client: the client comes from the user, never
+from the URL.  Figures come from the aggregates (``reporting.figures``), as of their
+last refresh, which each page states in the viewer's time zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from agency.auth.models import Role, User
+from agency.auth.permissions import CurrentViewer, require
+from agency.clients import service as clients_service
+from agency.clients.models import Client
+from agency.db import DbSession
+from agency.kit import clock, templates
+from agency.kit.errors import NotFound
+from agency.kit.templates import render
+from agency.reporting import curves, exports, figures, refresh, tables
+from agency.reporting.tables import Table
+
+router = APIRouter()
+Merchant = Annotated[User, Depends(require(Role.MERCHANT))]
+CurrencyParam = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+TableName = Literal["months", "ageing", "vintages", "recoveries"]
+PageName = Literal["overview", "vintages", "recoveries"]
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+MAX_RECOVERY_DAYS = 731  # two years of days on one page
+
+
+class Period(BaseModel):
+    start: date | None = None
+    end: date | None = None
+
+
+def _period(
+    start: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
+    end: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
+) -> Period:
+    return Period(start=start, end=end)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    client: Client
+    currency: str
+    currencies: list[str]
+    today: date
+
+
+def _scope(db: DbSession, user: User, currency: str | None) -> Scope:
+    client = clients_service.get_client(db, client_id=user.client_id or 0)
+    if client is None:
+        raise NotFound("client")
+    held = figures.currencies(db, client_id=client.id)
+    choices = sorted(set(held) | {client.currency})
+    chosen = currency if currency in choices else client.currency
+    today = clock.now().astimezone(clock.office_zone()).date()
+    return Scope(client, chosen, choices, today)
+
+
+def _context(request: Request, db: DbSession, scope: Scope, **more: object) -> dict[str, object]:
+    return {"client": scope.client, "currency": scope.currency, "currencies": scope.currencies,
+            "refreshed_at": refresh.last_refreshed_at(db), **more}  # fmt: skip
+
+
+def _recovery_window(scope: Scope, period: Period) -> tuple[date, date, str | None]:
+    end = period.end or scope.today
+    start = period.start or end - timedelta(days=29)
+    if start > end:
+        return (
+            end - timedelta(days=29),
+            end,
+            "The first day is after the last: showing the 30 days to the last.",
+        )
+    if (end - start).days >= MAX_RECOVERY_DAYS:
+        start = end - timedelta(days=MAX_RECOVERY_DAYS - 1)
+        return (
+            start,
+            end,
+            f"At most {MAX_RECOVERY_DAYS} days at once: showing those to the last day.",
+        )
+    return start, end, None
+
+
+def _tables(db: DbSession, scope: Scope, page: PageName, period: Period) -> list[Table]:
+    if page == "overview":
+        found = figures.overview(db, client_id=scope.client.id, currency=scope.currency,
+                                 today=scope.today)  # fmt: skip
+        return [tables.months_table(found), tables.ageing_table(found)]
+    if page == "vintages":
+        return [tables.vintages_table(_vintages(db, scope))]
+    start, end, _ = _recovery_window(scope, period)
+    days, totals = figures.recoveries(db, client_id=scope.client.id, currency=scope.currency,
+                                      start=start, end=end)  # fmt: skip
+    return [tables.recoveries_table(days, totals)]
+
+
+def _vintages(db: DbSession, scope: Scope) -> figures.Vintages:
+    return figures.vintages(db, client_id=scope.client.id, industry=scope.client.industry,
+                            currency=scope.currency, today=scope.today)  # fmt: skip
+
+
+@router.get("/portal")
+def overview(
+    request: Request, db: DbSession, user: Merchant, currency: CurrencyParam = None
+) -> Response:
+    """The merchant's home: what it placed, what came back, what is still open."""
+    scope = _scope(db, user, currency)
+    found = figures.overview(db, client_id=scope.client.id, currency=scope.currency,
+                             today=scope.today)  # fmt: skip
+    context = _context(request, db, scope, overview=found,
+                       tables=[tables.months_table(found), tables.ageing_table(found)])  # fmt: skip
+    return render(request, "reporting/overview.html", context)
+
+
+@router.get("/portal/vintages")
+def vintages(
+    request: Request,
+    db: DbSession,
+    user: Merchant,
+    currency: CurrencyParam = None,
+    show: Annotated[list[str] | None, Query(max_length=curves.MAX_CURVES)] = None,
+) -> Response:
+    """Liquidation by vintage: the curves of the chosen placement months (the latest
+    eight by default) with the industry's average, and the table of every month."""
+    scope = _scope(db, user, currency)
+    found = _vintages(db, scope)
+    months = [row.month.strftime("%Y-%m") for row in found.rows]
+    chosen = [m for m in months if m in set(show or ())] or months[-8:]
+    series = [(row.month.strftime("%Y-%m"), row.month.strftime("%b %Y"), row.shares)
+              for row in found.rows if row.month.strftime("%Y-%m") in chosen]  # fmt: skip
+    reference = (f"{scope.client.industry} average", found.reference)
+    chart = curves.build(series, max(found.months, 1), reference)
+    context = _context(request, db, scope, vintages=found, chart=chart, months=months,
+                       chosen=chosen, tables=[tables.vintages_table(found)])  # fmt: skip
+    return render(request, "reporting/vintages.html", context)
+
+
+@router.get("/portal/recoveries")
+def recoveries(
+    request: Request,
+    db: DbSession,
+    user: Merchant,
+    period: Annotated[Period, Depends(_period)],
+    currency: CurrencyParam = None,
+) -> Response:
+    """Payments and reversals by day with our commission, the statements' numbers."""
+    scope = _scope(db, user, currency)
+    start, end, note = _recovery_window(scope, period)
+    days, totals = figures.recoveries(db, client_id=scope.client.id, currency=scope.currency,
+                                      start=start, end=end)  # fmt: skip
+    context = _context(request, db, scope, start=start, end=end, note=note,
+                       tables=[tables.recoveries_table(days, totals)])  # fmt: skip
+    return render(request, "reporting/recoveries.html", context)
+
+
+_PAGE_OF: dict[str, PageName] = {"months": "overview", "ageing": "overview",
+                                 "vintages": "vintages", "recoveries": "recoveries"}  # fmt: skip
+_TITLES: dict[PageName, str] = {"overview": "Overview", "vintages": "Liquidation by vintage",
+                                "recoveries": "Recoveries"}  # fmt: skip
+
+
+def _file(body: bytes, media_type: str, name: str) -> Response:
+    disposition = f'attachment; filename="{name}"'
+    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/portal/tables/{table}.{fmt}")
+def table_file(
+    db: DbSession,
+    user: Merchant,
+    table: TableName,
+    fmt: Literal["csv", "xlsx"],
+    period: Annotated[Period, Depends(_period)],
+    currency: CurrencyParam = None,
+) -> Response:
+    """One of the reports' tables as CSV or XLSX."""
+    scope = _scope(db, user, currency)
+    found = next(t for t in _tables(db, scope, _PAGE_OF[table], period) if t.name == table)
+    name = f"{scope.client.code}-{table}-{scope.currency}-{scope.today.isoformat()}.{fmt}"
+    if fmt == "csv":
+        return _file(exports.csv_bytes(found, scope.currency), exports.CSV_TYPE, name)
+    return _file(exports.xlsx_bytes([found], scope.currency), exports.XLSX_TYPE, name)
+
+
+@router.get("/portal/pages/{page}.pdf")
+def page_pdf(
+    db: DbSession,
+    user: Merchant,
+    viewer: CurrentViewer,
+    page: PageName,
+    period: Annotated[Period, Depends(_period)],
+    currency: CurrencyParam = None,
+) -> Response:
+    """A report page's tables as one PDF."""
+    scope = _scope(db, user, currency)
+    found = _tables(db, scope, page, period)
+    as_of = refresh.last_refreshed_at(db)
+    when = templates.when(as_of, zone=viewer.zone) if as_of else "never"
+    subtitle = f"{scope.client.name} · amounts in {scope.currency} · figures as of {when}"
+    body = exports.pdf_bytes(f"{_TITLES[page]}: {scope.client.name}", subtitle, found,
+                             scope.currency)  # fmt: skip
+    name = f"{scope.client.code}-{page}-{scope.currency}-{scope.today.isoformat()}.pdf"
+    return _file(body, exports.PDF_TYPE, name)
