@@ -92,6 +92,7 @@ from agency.payments.self_service import uploads
 from agency.payments.self_service import views as self_service_views
 from agency.referrals import api as referrals_api
 from agency.referrals import views as referrals_views
+from agency.reporting import api as reports_api
 from agency.reporting import experiment_views
 from agency.reporting import portal_views as report_portal_views
 
@@ -422,6 +423,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(referrals_views.router, include_in_schema=False)
     app.include_router(compliance_views.router, include_in_schema=False)
     app.include_router(referrals_api.router)
+    app.include_router(reports_api.router)
     app.include_router(compliance_api.router)
     app.include_router(schedule_api.router)
     app.include_router(outreach_webhooks.router)

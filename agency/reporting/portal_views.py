@@ -6,87 +6,40 @@ last refresh, which each page states in the viewer's time zone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
 from starlette.responses import Response
 
 from agency.auth.models import Role, User
 from agency.auth.permissions import CurrentViewer, require
-from agency.clients import service as clients_service
-from agency.clients.models import Client
 from agency.db import DbSession
-from agency.kit import clock, templates
-from agency.kit.errors import NotFound
+from agency.kit import templates
 from agency.kit.templates import render
 from agency.reporting import curves, exports, figures, refresh, tables
+from agency.reporting.scope import (
+    CurrencyParam,
+    Period,
+    Scope,
+    period_params,
+    recovery_days,
+    scope_for,
+)
 from agency.reporting.tables import Table
 
 router = APIRouter()
 Merchant = Annotated[User, Depends(require(Role.MERCHANT))]
-CurrencyParam = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
 TableName = Literal["months", "ageing", "vintages", "recoveries"]
 PageName = Literal["overview", "vintages", "recoveries"]
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-MAX_RECOVERY_DAYS = 731  # two years of days on one page
-
-
-class Period(BaseModel):
-    start: date | None = None
-    end: date | None = None
-
-
-def _period(
-    start: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
-    end: Annotated[date | None, Query(ge=EARLIEST, le=LATEST)] = None,
-) -> Period:
-    return Period(start=start, end=end)
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    client: Client
-    currency: str
-    currencies: list[str]
-    today: date
 
 
 def _scope(db: DbSession, user: User, currency: str | None) -> Scope:
-    client = clients_service.get_client(db, client_id=user.client_id or 0)
-    if client is None:
-        raise NotFound("client")
-    held = figures.currencies(db, client_id=client.id)
-    choices = sorted(set(held) | {client.currency})
-    chosen = currency if currency in choices else client.currency
-    today = clock.now().astimezone(clock.office_zone()).date()
-    return Scope(client, chosen, choices, today)
+    return scope_for(db, client_id=user.client_id or 0, currency=currency)
 
 
 def _context(request: Request, db: DbSession, scope: Scope, **more: object) -> dict[str, object]:
     return {"client": scope.client, "currency": scope.currency, "currencies": scope.currencies,
             "refreshed_at": refresh.last_refreshed_at(db), **more}  # fmt: skip
-
-
-def _recovery_window(scope: Scope, period: Period) -> tuple[date, date, str | None]:
-    end = period.end or scope.today
-    start = period.start or end - timedelta(days=29)
-    if start > end:
-        return (
-            end - timedelta(days=29),
-            end,
-            "The first day is after the last: showing the 30 days to the last.",
-        )
-    if (end - start).days >= MAX_RECOVERY_DAYS:
-        start = end - timedelta(days=MAX_RECOVERY_DAYS - 1)
-        return (
-            start,
-            end,
-            f"At most {MAX_RECOVERY_DAYS} days at once: showing those to the last day.",
-        )
-    return start, end, None
 
 
 def _tables(db: DbSession, scope: Scope, page: PageName, period: Period) -> list[Table]:
@@ -96,7 +49,7 @@ def _tables(db: DbSession, scope: Scope, page: PageName, period: Period) -> list
         return [tables.months_table(found), tables.ageing_table(found)]
     if page == "vintages":
         return [tables.vintages_table(_vintages(db, scope))]
-    start, end, _ = _recovery_window(scope, period)
+    start, end, _ = recovery_days(scope, period.start, period.end)
     days, totals = figures.recoveries(db, client_id=scope.client.id, currency=scope.currency,
                                       start=start, end=end)  # fmt: skip
     return [tables.recoveries_table(days, totals)]
@@ -148,12 +101,12 @@ def recoveries(
     request: Request,
     db: DbSession,
     user: Merchant,
-    period: Annotated[Period, Depends(_period)],
+    period: Annotated[Period, Depends(period_params)],
     currency: CurrencyParam = None,
 ) -> Response:
     """Payments and reversals by day with our commission, the statements' numbers."""
     scope = _scope(db, user, currency)
-    start, end, note = _recovery_window(scope, period)
+    start, end, note = recovery_days(scope, period.start, period.end)
     days, totals = figures.recoveries(db, client_id=scope.client.id, currency=scope.currency,
                                       start=start, end=end)  # fmt: skip
     context = _context(request, db, scope, start=start, end=end, note=note,
@@ -178,7 +131,7 @@ def table_file(
     user: Merchant,
     table: TableName,
     fmt: Literal["csv", "xlsx"],
-    period: Annotated[Period, Depends(_period)],
+    period: Annotated[Period, Depends(period_params)],
     currency: CurrencyParam = None,
 ) -> Response:
     """One of the reports' tables as CSV or XLSX."""
@@ -196,7 +149,7 @@ def page_pdf(
     user: Merchant,
     viewer: CurrentViewer,
     page: PageName,
-    period: Annotated[Period, Depends(_period)],
+    period: Annotated[Period, Depends(period_params)],
     currency: CurrencyParam = None,
 ) -> Response:
     """A report page's tables as one PDF."""
