@@ -158,6 +158,10 @@ class Settings(BaseSettings):
     # given to Twilio, and the URL a webhook's signature is checked against — so the check
     # holds behind a TLS proxy.
     public_url: str = "http://127.0.0.1:8000"
+    # Webhooks to merchants (docs/reporting.md): an endpoint must be https on a public
+    # address; allowing http and private, loopback and link-local addresses is for
+    # development and tests only (a merchant could otherwise make us call our own network).
+    webhook_allow_private: bool = False
     agency_name: str = "Agency Recovery Services"
     agency_phone: str = "+1 800 555 0100"
     agency_email: str = "help@agency.example"

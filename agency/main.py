@@ -95,6 +95,7 @@ from agency.referrals import views as referrals_views
 from agency.reporting import api as reports_api
 from agency.reporting import experiment_views
 from agency.reporting import portal_views as report_portal_views
+from agency.reporting.webhooks import views as webhook_views
 
 log = logging.getLogger("agency")
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -447,6 +448,7 @@ def create_app(*, lifespan: Lifespan = _lifespan) -> FastAPI:
     app.include_router(remittance_views.router, include_in_schema=False)
     app.include_router(statement_portal_views.router, include_in_schema=False)
     app.include_router(report_portal_views.router, include_in_schema=False)
+    app.include_router(webhook_views.router, include_in_schema=False)
     app.include_router(trust_views.router, include_in_schema=False)
     app.include_router(send_views.router, include_in_schema=False)
     app.include_router(validation_notice_views.router, include_in_schema=False)

@@ -68,6 +68,7 @@ from agency.payments.models import (
 )
 from agency.referrals.models import Layout, Placement, PlacementRejection
 from agency.reporting.models import ReportDay, ReportInventory, ReportRefresh
+from agency.reporting.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AgentProfile",
@@ -136,4 +137,6 @@ __all__ = [
     "TrustMovement",
     "User",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -97,6 +97,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "agency.reporting.tasks.refresh_reports",
         "schedule": crontab(minute="*"),
     },
+    "sweep-webhooks": {
+        "task": "agency.reporting.tasks.sweep_webhooks",
+        "schedule": crontab(minute="*"),
+    },
     "rebuild-reports": {
         "task": "agency.reporting.tasks.rebuild_reports",
         "schedule": crontab(minute="40", hour="4"),

@@ -30,6 +30,7 @@ from agency.commission.models import (
 )
 from agency.payments.models import Payment, PaymentMethod, PaymentPlan, PlanKind
 from agency.reporting import refresh
+from agency.reporting.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.fixtures.factories import (
     ClientFactory,
     ConsumerFactory,
@@ -217,7 +218,7 @@ def tenants(db: Session) -> Tenants:
         "rule_id": 1,
         "experiment_id": 1,
         "table": "months",
-        "fmt": "csv",
+        "extension": "csv",
         "page": "overview",
     }
     markers = [
@@ -234,8 +235,21 @@ def tenants(db: Session) -> Tenants:
         "SBRAVOZQ",
         "42,429.24",  # B's case as placed (with its interest): in B's reports only
         "42429.24",  # … as a CSV file writes it
+        "bravo-hooks-zq",
+        "evt_bravozq",
     ]
     refresh.refresh(db)  # the reports' aggregates hold B's figures too
+    endpoint_b = WebhookEndpoint(client_id=client_b.id, url="https://bravo-hooks-zq.example/in",
+                                 events=["payment.posted"], secret_nonce="b" * 64)  # fmt: skip
+    db.add(endpoint_b)
+    db.flush()
+    delivery_b = WebhookDelivery(endpoint_id=endpoint_b.id, client_id=client_b.id,
+                                 event_id="evt_bravozq", event_type="payment.posted",
+                                 payload={"client_reference": "BRAVO-REF-ZQ"})  # fmt: skip
+    db.add(delivery_b)
+    db.flush()
+    ids["endpoint_id"] = endpoint_b.id
+    ids["delivery_id"] = delivery_b.id
     return Tenants(ids=ids, client_a=client_a, merchant_a=merchant_a, markers=markers)
 
 
@@ -351,6 +365,7 @@ STAFF_PAGES = {
     "/portal/accounts": {Role.MERCHANT},
     "/portal/vintages": {Role.MERCHANT},
     "/portal/recoveries": {Role.MERCHANT},
+    "/portal/webhooks": {Role.MERCHANT},
     "/compliance": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/ledger": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/ledger.csv": {Role.ADMIN, Role.COMPLIANCE},

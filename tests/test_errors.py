@@ -92,5 +92,10 @@ def test_api_docs_use_vendored_swagger_and_show_the_json_api_only(client: TestCl
         "/api/v1/accounts/{client_reference}/{action}",
         "/api/v1/compliance/evaluate",
         "/api/v1/schedules",
+        "/api/v1/reports/summary",
+        "/api/v1/reports/vintages",
+        "/api/v1/reports/recoveries",
+        "/api/v1/reports/accounts",
+        "/api/v1/reports/accounts/{client_reference}",
     }
     assert "HTTPBearer" in schema["components"]["securitySchemes"]

@@ -120,6 +120,7 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         "check-statements",
         "reconcile-trust",
         "refresh-reports",
+        "sweep-webhooks",
         "rebuild-reports",
         "purge-expired-records",
     ]

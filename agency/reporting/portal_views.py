@@ -125,20 +125,20 @@ def _file(body: bytes, media_type: str, name: str) -> Response:
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-@router.get("/portal/tables/{table}.{fmt}")
+@router.get("/portal/tables/{table}.{extension}")
 def table_file(
     db: DbSession,
     user: Merchant,
     table: TableName,
-    fmt: Literal["csv", "xlsx"],
+    extension: Literal["csv", "xlsx"],
     period: Annotated[Period, Depends(period_params)],
     currency: CurrencyParam = None,
 ) -> Response:
     """One of the reports' tables as CSV or XLSX."""
     scope = _scope(db, user, currency)
     found = next(t for t in _tables(db, scope, _PAGE_OF[table], period) if t.name == table)
-    name = f"{scope.client.code}-{table}-{scope.currency}-{scope.today.isoformat()}.{fmt}"
-    if fmt == "csv":
+    name = f"{scope.client.code}-{table}-{scope.currency}-{scope.today.isoformat()}.{extension}"
+    if extension == "csv":
         return _file(exports.csv_bytes(found, scope.currency), exports.CSV_TYPE, name)
     return _file(exports.xlsx_bytes([found], scope.currency), exports.XLSX_TYPE, name)
 

@@ -1,10 +1,12 @@
 """Celery adapters of the reporting domain: the aggregates kept up to date (every
-minute, the vintages that changed) and rebuilt whole (nightly)."""
+minute, the vintages that changed) and rebuilt whole (nightly); webhook deliveries
+attempted, and swept up every minute."""
 
 from __future__ import annotations
 
 from agency.db import session_scope
 from agency.reporting import refresh
+from agency.reporting.webhooks import deliveries
 from agency.worker import celery_app
 
 
@@ -24,3 +26,21 @@ def rebuild_reports() -> int:
     with session_scope() as db:
         run = refresh.rebuild_all(db)
         return run.vintages if run is not None else 0
+
+
+@celery_app.task(name="agency.reporting.tasks.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> str | None:
+    """One attempt of a webhook delivery (nothing when it is not due or is taken); a
+    failed one is left due again after its backoff, for the sweep."""
+    done = deliveries.attempt(session_scope, delivery_id)
+    return None if done is None else done.status.value
+
+
+@celery_app.task(name="agency.reporting.tasks.sweep_webhooks")
+def sweep_webhooks() -> int:
+    """Every minute: the deliveries due again (backoff over, or a worker died)."""
+    with session_scope() as db:
+        due = deliveries.due_ids(db)
+    for delivery_id in due:
+        deliveries.attempt(session_scope, delivery_id)
+    return len(due)

@@ -1,11 +1,13 @@
 """A merchant reads its reports in the browser, at a desktop's and a phone's width: the
 overview from the menu, then the vintage curves; it takes a vintage off the chart with
-the form as rendered, and exports the vintage table as XLSX, read back.  Nothing is cut
-off and no page scrolls sideways."""
+the form as rendered, and exports the vintage table as XLSX, read back.  On a phone it
+registers a webhook and sends a test event, which a server on loopback receives signed.
+Nothing is cut off and no page scrolls sideways."""
 
 from __future__ import annotations
 
 import io
+import time
 from datetime import timedelta
 
 import pytest
@@ -17,10 +19,12 @@ from agency.config import get_settings
 from agency.db import session_scope
 from agency.kit import clock
 from agency.reporting import refresh
+from agency.reporting.webhooks import signing
 from tests.browser.conftest import sign_in
 from tests.browser.test_case_page import assert_fits
-from tests.fixtures.factories import UserFactory, bind
+from tests.fixtures.factories import ClientFactory, UserFactory, bind
 from tests.reporting import world
+from tests.reporting.test_webhooks import Receiver
 
 pytestmark = pytest.mark.browser
 
@@ -66,3 +70,43 @@ def test_a_merchant_reads_its_vintages_and_exports_them(
         assert abs(float(rows[1][5]) - 0.067) < 1e-9  # 6.7 % by month 2
     finally:
         context.close()
+
+
+def test_a_merchant_registers_a_webhook_and_sends_a_test_event(
+    browser: Browser, live_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "webhook_allow_private", True)
+    receiver = Receiver([])
+    with session_scope() as db:
+        bind(db)
+        UserFactory(role=Role.MERCHANT, email="mo@example.com", client=ClientFactory())
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, "mo@example.com")
+        page.click("nav[aria-label=Main] >> text=Webhooks")
+        page.click("#new-endpoint button[type=submit]")  # nothing filled in: refused
+        expect(page.locator("#e-url")).to_contain_text("URL must start with https://")
+        expect(page.locator("#e-events")).to_contain_text("Events must include at least one")
+        page.fill("#f-url", receiver.url)
+        page.check("input[name=events][value='payment.posted']")
+        page.click("#new-endpoint button[type=submit]")
+        secret = page.locator("#endpoint-secret").inner_text()
+        assert secret.startswith("whsec_")
+        assert_fits(page)
+        page.click("text=Done")
+        page.click("#send-test")
+        expect(page.locator("#flash")).to_contain_text("Test event queued")
+        deadline = time.monotonic() + 10
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        page.reload()
+        expect(page.locator("#deliveries .delivery-status")).to_have_text("delivered")
+        assert_fits(page)
+        headers, body = receiver.requests[0]
+        assert signing.verify(secret, body, headers["Agency-Webhook-Timestamp"],
+                              headers["Agency-Webhook-Signature"])  # fmt: skip
+    finally:
+        context.close()
+        receiver.server.shutdown()
