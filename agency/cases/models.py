@@ -557,7 +557,11 @@ class StatusChange(IdMixin, Base):
     """One transition of a case's status (agency.cases.status), with who and why."""
 
     __tablename__ = "status_changes"
-    __table_args__ = (Index("ix_status_changes_case_id_at", "case_id", "at"),)
+    __table_args__ = (
+        Index("ix_status_changes_case_id_at", "case_id", "at"),
+        # The merchants' webhook events: the changes since the last minute's run.
+        Index("ix_status_changes_at", "at"),
+    )
 
     case_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("cases.id", ondelete="CASCADE"))
     from_status: Mapped[CaseStatus | None] = mapped_column(db_enum(CaseStatus, "from_status"))

@@ -8,6 +8,8 @@ reports), over the ledger's entries:
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, or_
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -16,14 +18,15 @@ from agency.compliance.models import EntryKind, LedgerEntry
 KINDS = (EntryKind.INBOUND, EntryKind.OUTCOME)  # the only entries either looks at
 
 
-def contacted() -> ColumnElement[bool]:
-    inbound = LedgerEntry.kind == EntryKind.INBOUND
-    outcome = LedgerEntry.kind == EntryKind.OUTCOME
-    return or_(inbound, and_(outcome, LedgerEntry.outcome == "conversation"))
+def contacted(entry: Any = LedgerEntry) -> ColumnElement[bool]:
+    """Of ``entry`` (LedgerEntry, or an alias of it)."""
+    inbound = entry.kind == EntryKind.INBOUND
+    outcome = entry.kind == EntryKind.OUTCOME
+    return or_(inbound, and_(outcome, entry.outcome == "conversation"))
 
 
-def reached() -> ColumnElement[bool]:
-    inbound = LedgerEntry.kind == EntryKind.INBOUND
-    outcome = LedgerEntry.kind == EntryKind.OUTCOME
-    agent_said = LedgerEntry.detail["agent_outcome"].as_string()
+def reached(entry: Any = LedgerEntry) -> ColumnElement[bool]:
+    inbound = entry.kind == EntryKind.INBOUND
+    outcome = entry.kind == EntryKind.OUTCOME
+    agent_said = entry.detail["agent_outcome"].as_string()
     return or_(inbound, and_(outcome, agent_said == "right_party_contact"))

@@ -81,10 +81,17 @@ def refresh(db: Session) -> ReportRefresh | None:
     if not _locked(db):
         return None
     started = clock.now()
-    last = db.scalar(select(ReportRefresh).order_by(ReportRefresh.started_at.desc()).limit(1))
-    if last is None:
+    since = changes_since(db)
+    if since is None:
         return _record(db, started, _rebuild(db, _every(db), full=True), full=True)
-    return _record(db, started, _rebuild(db, _changed(db, last.started_at - LOOKBACK)), full=False)
+    return _record(db, started, _rebuild(db, _changed(db, since)), full=False)
+
+
+def changes_since(db: Session) -> datetime | None:
+    """Where the next run looks for changes from: a little before the last run started
+    (None before the first)."""
+    last = last_refreshed_at(db)
+    return None if last is None else last - LOOKBACK
 
 
 def rebuild_all(db: Session) -> ReportRefresh | None:

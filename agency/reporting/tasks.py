@@ -6,17 +6,21 @@ from __future__ import annotations
 
 from agency.db import session_scope
 from agency.reporting import refresh
-from agency.reporting.webhooks import deliveries
+from agency.reporting.webhooks import deliveries, emission
 from agency.worker import celery_app
 
 
 @celery_app.task(name="agency.reporting.tasks.refresh_reports")
 def refresh_reports() -> int:
-    """Rebuild the vintages something happened to since the last run (0 when another
-    run holds the lock)."""
+    """Rebuild the vintages something happened to since the last run, and queue the
+    webhook events of the same window (0 when another run holds the lock)."""
     with session_scope() as db:
+        since = refresh.changes_since(db)
         run = refresh.refresh(db)
-        return run.vintages if run is not None else 0
+        if run is None:
+            return 0
+        emission.emit(db, since=since or run.started_at - refresh.LOOKBACK)
+        return run.vintages
 
 
 @celery_app.task(name="agency.reporting.tasks.rebuild_reports")

@@ -88,8 +88,8 @@ def plan(db: Session, debtor: Debtor, kind: PlanKind, state: PlanStatus, at: dat
         db.flush()
 
 
-def make_book(db: Session) -> Book:
-    client = ClientFactory(industry="Streaming")
+def make_book(db: Session, client: Client | None = None) -> Book:
+    client = client or ClientFactory(industry="Streaming")
     ContractFactory(client=client)  # a flat 25 %
     october = [place(client, LATE_OCTOBER, 100_000), place(client, LATE_OCTOBER, 50_000)]
     november = [place(client, MID_NOVEMBER, 20_000)]
