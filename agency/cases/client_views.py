@@ -1,8 +1,6 @@
-"""A client's cases seen from above: the merchant portal (what a merchant placed with us,
-and its cases) and the case figures on the admin's client page.
-
-They are cases' pages, so clients (below cases in the layers) imports no case: the
-client page loads its figures from here."""
+"""A client's case figures on the admin's client page: a cases' page, so clients (below
+cases in the layers) imports no case — the client page loads its figures from here.
+(The merchant's own accounts list is the reporting portal's, ``/portal/accounts``.)"""
 
 from __future__ import annotations
 
@@ -14,13 +12,10 @@ from starlette.responses import Response
 from agency.auth.models import Role, User
 from agency.auth.permissions import CurrentViewer, require
 from agency.cases import service
-from agency.cases.models import CaseStatus
-from agency.cases.schemas import CaseFilters, case_filters
 from agency.clients import service as clients_service
 from agency.clients.models import Client
 from agency.db import DbSession
 from agency.kit.errors import NotFound
-from agency.kit.pagination import PageRequest, page_request
 from agency.kit.params import RowId
 from agency.kit.templates import render
 
@@ -48,28 +43,4 @@ def client_figures(
         request,
         "cases/client_figures.html",
         {"client": client, "totals": service.totals(db, viewer=viewer, client_id=client.id)},
-    )
-
-
-@router.get("/portal/accounts")
-def portal_accounts(
-    request: Request,
-    db: DbSession,
-    user: Annotated[User, Depends(require(Role.MERCHANT))],
-    viewer: CurrentViewer,
-    page: Annotated[PageRequest, Depends(page_request)],
-    filters: Annotated[CaseFilters, Depends(case_filters)],
-) -> Response:
-    """The merchant's accounts: what it has placed with us, and its cases."""
-    client = _client_or_404(db, user.client_id or 0)
-    return render(
-        request,
-        "cases/portal.html",
-        {
-            "client": client,
-            "totals": service.totals(db, viewer=viewer),
-            "page": service.list_cases(db, viewer=viewer, filters=filters, page=page),
-            "filters": filters,
-            "statuses": list(CaseStatus),
-        },
     )

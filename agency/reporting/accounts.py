@@ -66,6 +66,11 @@ def by_reference(db: Session, *, client_id: int, client_reference: str) -> Accou
     return found[0] if found else None
 
 
+def of_cases(db: Session, cases: Sequence[Case]) -> dict[int, Account]:
+    """``cases`` as the merchant's accounts, by case id (a page of the accounts list)."""
+    return {account.case_id: account for account in _accounts(db, cases)}
+
+
 def _accounts(db: Session, cases: Sequence[Case]) -> list[Account]:
     if not cases:
         return []

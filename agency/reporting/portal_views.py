@@ -13,10 +13,14 @@ from starlette.responses import Response
 
 from agency.auth.models import Role, User
 from agency.auth.permissions import CurrentViewer, require
+from agency.cases import service as cases_service
+from agency.cases.models import CaseStatus
+from agency.cases.schemas import CaseFilters, case_filters
 from agency.db import DbSession
 from agency.kit import templates
+from agency.kit.pagination import PageRequest, page_request
 from agency.kit.templates import render
-from agency.reporting import curves, exports, figures, refresh, tables
+from agency.reporting import accounts, curves, exports, figures, refresh, tables
 from agency.reporting.scope import (
     CurrencyParam,
     Period,
@@ -71,6 +75,25 @@ def overview(
     context = _context(request, db, scope, overview=found,
                        tables=[tables.months_table(found), tables.ageing_table(found)])  # fmt: skip
     return render(request, "reporting/overview.html", context)
+
+
+@router.get("/portal/accounts")
+def portal_accounts(
+    request: Request,
+    db: DbSession,
+    user: Merchant,
+    viewer: CurrentViewer,
+    page: Annotated[PageRequest, Depends(page_request)],
+    filters: Annotated[CaseFilters, Depends(case_filters)],
+) -> Response:
+    """The merchant's accounts: filters and search as the case list's, each with its
+    last contact (when and how, never what was said), arrangement and collections."""
+    scope = _scope(db, user, None)
+    found = cases_service.list_cases(db, viewer=viewer, filters=filters, page=page)
+    context = {"client": scope.client, "totals": cases_service.totals(db, viewer=viewer),
+               "page": found, "filters": filters, "statuses": list(CaseStatus),
+               "details": accounts.of_cases(db, found.items)}  # fmt: skip
+    return render(request, "reporting/accounts.html", context)
 
 
 @router.get("/portal/vintages")

@@ -87,3 +87,15 @@ def test_the_vintage_curves_and_their_table(
     assert 'data-vintage="2026-10"' in page.text and 'data-vintage="2026-11"' in page.text
     # October: 0 collected in its own month, 100.00 of 1,500.00 by month 2 (6.7 %).
     assert "6.7 %" in page.text
+
+
+def test_the_accounts_list_shows_contacts_arrangements_and_collections(
+    client: TestClient, db: Session, book: world.Book
+) -> None:
+    signed_in(client, db, book)
+    page = client.get("/portal/accounts", params={"sort": "placed", "dir": "asc"})
+    assert page.status_code == 200
+    row = page.text[page.text.index(book.october[0].case.client_reference):]
+    row = row[: row.index("</tr>")]
+    assert "2026-11-17 · call" in row and "promise" in row and "$100.00" in row
+    assert "wrong number" not in page.text and "Notes" not in page.text
