@@ -95,7 +95,7 @@ def test_the_accounts_list_shows_contacts_arrangements_and_collections(
     signed_in(client, db, book)
     page = client.get("/portal/accounts", params={"sort": "placed", "dir": "asc"})
     assert page.status_code == 200
-    row = page.text[page.text.index(book.october[0].case.client_reference):]
+    row = page.text[page.text.index(book.october[0].case.client_reference) :]
     row = row[: row.index("</tr>")]
     assert "2026-11-17 · call" in row and "promise" in row and "$100.00" in row
     assert "wrong number" not in page.text and "Notes" not in page.text
