@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from agency.auth.models import Role
-from agency.cases.models import ConsumerPair, MoveBatch
+from agency.cases.models import CaseStatus, ConsumerPair, MoveBatch
 from agency.clients.models import ApiKey
 from agency.commission.kinds import PeriodStatus, RemittanceMethod
 from agency.commission.models import (
@@ -144,10 +144,14 @@ def tenants(db: Session) -> Tenants:
     move = MoveBatch(filters=[f"client {client_b.name}"], reason="Bravo desk cover")
     db.add_all([key_b, move])
     db.flush()
+    # Returned (closed) on 2025-03-14: in that day's return file of B's.
+    returned_b = case_for(client_b, contract=contract_b, client_reference="BRAVO-REF-ZQ2",
+                          status=CaseStatus.CLOSED,
+                          closed_at=datetime(2025, 3, 14, 16, 0, tzinfo=UTC))  # fmt: skip
     pair_b = ConsumerPair(
         client_id=client_b.id,
         placement_id=placement_b.id,
-        case_id=case_for(client_b, contract=contract_b, client_reference="BRAVO-REF-ZQ2").id,
+        case_id=returned_b.id,
         other_case_id=case_b.id,
         channel="phone",
     )
@@ -219,6 +223,7 @@ def tenants(db: Session) -> Tenants:
         "experiment_id": 1,
         "table": "months",
         "extension": "csv",
+        "day": "2025-03-14",
         "page": "overview",
     }
     markers = [
@@ -366,6 +371,7 @@ STAFF_PAGES = {
     "/portal/vintages": {Role.MERCHANT},
     "/portal/recoveries": {Role.MERCHANT},
     "/portal/webhooks": {Role.MERCHANT},
+    "/portal/returns": {Role.MERCHANT},
     "/compliance": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/ledger": {Role.ADMIN, Role.COMPLIANCE},
     "/compliance/ledger.csv": {Role.ADMIN, Role.COMPLIANCE},

@@ -97,5 +97,6 @@ def test_api_docs_use_vendored_swagger_and_show_the_json_api_only(client: TestCl
         "/api/v1/reports/recoveries",
         "/api/v1/reports/accounts",
         "/api/v1/reports/accounts/{client_reference}",
+        "/api/v1/reports/returns/{day}",
     }
     assert "HTTPBearer" in schema["components"]["securitySchemes"]

@@ -207,6 +207,7 @@ class Case(IdMixin, Base):
         # since their last refresh (agency.reporting.refresh).
         Index("ix_cases_client_id_placed_at", "client_id", "placed_at"),
         Index("ix_cases_updated_at", "updated_at"),
+        Index("ix_cases_client_id_closed_at", "client_id", "closed_at"),  # return files
         CheckConstraint(
             "principal_minor >= 0 AND interest_minor >= 0 AND fees_minor >= 0",
             name="buckets_not_negative",

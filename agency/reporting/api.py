@@ -5,16 +5,18 @@ client's; nothing names a client in the URL."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from starlette.responses import StreamingResponse
 
 from agency.clients.api_callers import CurrentApiCaller
 from agency.db import DbSession
 from agency.kit.errors import COMMON_API_ERRORS, NotFound, api_responses
 from agency.kit.params import MAX_ID
-from agency.reporting import accounts, figures, refresh
+from agency.reporting import accounts, figures, refresh, returns
 from agency.reporting.schemas import (
     AccountPage,
     AccountStatus,
@@ -26,7 +28,15 @@ from agency.reporting.schemas import (
     VintageReport,
     VintageRow,
 )
-from agency.reporting.scope import CurrencyParam, Period, period_params, recovery_days, scope_for
+from agency.reporting.scope import (
+    EARLIEST,
+    LATEST,
+    CurrencyParam,
+    Period,
+    period_params,
+    recovery_days,
+    scope_for,
+)
 
 router = APIRouter(
     prefix="/api/v1/reports", tags=["reports"], responses=api_responses(*COMMON_API_ERRORS)
@@ -136,6 +146,24 @@ def recoveries(
     return RecoveryReport(currency=scope.currency, as_of=refresh.last_refreshed_at(db),
                           start=start, end=end, days=[_recovery(d) for d in days],
                           totals=_recovery(totals))  # fmt: skip
+
+
+@router.get(
+    "/returns/{day}",
+    response_class=StreamingResponse,
+    responses={200: {"description": "the day's return file (docs/reporting.md)",
+                     "content": {"text/csv": {"schema": {"type": "string"}}}}},
+)  # fmt: skip
+def return_file(
+    db: DbSession,
+    caller: CurrentApiCaller,
+    day: Annotated[date, Path(ge=EARLIEST, le=LATEST, description="the agency's day (ISO)")],
+) -> StreamingResponse:
+    """One day's return file: the accounts closed or recalled that day, as CSV (a
+    header row alone on a day without returns)."""
+    body = returns.csv_body(db.get_bind(), client_id=caller.client_id, day=day)
+    return StreamingResponse(body, media_type="text/csv; charset=utf-8",
+                             headers={"Cache-Control": "no-store"})  # fmt: skip
 
 
 @router.get("/accounts", response_model=AccountPage)

@@ -6,22 +6,26 @@ last refresh, which each page states in the viewer's time zone."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from starlette.responses import Response
+from fastapi import APIRouter, Depends, Path, Query, Request
+from starlette.responses import Response, StreamingResponse
 
 from agency.auth.models import Role, User
 from agency.auth.permissions import CurrentViewer, require
 from agency.cases import service as cases_service
 from agency.cases.models import CaseStatus
 from agency.cases.schemas import CaseFilters, case_filters
+from agency.clients.models import Client
 from agency.db import DbSession
 from agency.kit import templates
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.templates import render
-from agency.reporting import accounts, curves, exports, figures, refresh, tables
+from agency.reporting import accounts, curves, exports, figures, refresh, returns, tables
 from agency.reporting.scope import (
+    EARLIEST,
+    LATEST,
     CurrencyParam,
     Period,
     Scope,
@@ -94,6 +98,33 @@ def portal_accounts(
                "page": found, "filters": filters, "statuses": list(CaseStatus),
                "details": accounts.of_cases(db, found.items)}  # fmt: skip
     return render(request, "reporting/accounts.html", context)
+
+
+@router.get("/portal/returns")
+def return_files(request: Request, db: DbSession, user: Merchant) -> Response:
+    """The last month's return files: the days accounts were closed or recalled."""
+    scope = _scope(db, user, None)
+    days = returns.recent_days(db, client_id=scope.client.id, today=scope.today)
+    context = {"client": scope.client, "days": days, "columns": returns.COLUMNS,
+               "listed": returns.DAYS_LISTED}  # fmt: skip
+    return render(request, "reporting/returns.html", context)
+
+
+@router.get("/portal/returns/{day}.csv")
+def return_file(
+    db: DbSession, user: Merchant, day: Annotated[date, Path(ge=EARLIEST, le=LATEST)]
+) -> Response:
+    """One day's return file (a header row alone on a day without returns)."""
+    scope = _scope(db, user, None)
+    return _return_file(db, scope.client, day)
+
+
+def _return_file(db: DbSession, client: Client, day: date) -> StreamingResponse:
+    """Streamed after the request's session has closed: read through a session of its own."""
+    name = f"{client.code}-returns-{day.isoformat()}.csv"
+    body = returns.csv_body(db.get_bind(), client_id=client.id, day=day)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return StreamingResponse(body, media_type=exports.CSV_TYPE, headers=headers)
 
 
 @router.get("/portal/vintages")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_, select
@@ -23,16 +23,18 @@ from sqlalchemy.orm import Session, aliased
 from agency.cases.models import Case, CaseStatus, StatusChange
 from agency.commission.models import CommissionEntry
 from agency.compliance.models import LedgerCase, LedgerEntry
+from agency.config import get_settings
 from agency.kit import clock
 from agency.kit.bulk import one_of
 from agency.payments.kinds import PlanStatus
 from agency.payments.models import PaymentPlan
 from agency.referrals.models import Placement, PlacementStatus
-from agency.reporting import contacts
+from agency.reporting import contacts, returns
 from agency.reporting.webhooks.deliveries import TASK
 from agency.reporting.webhooks.models import WebhookDelivery, WebhookEndpoint
 from agency.worker import enqueue
 
+RETURN_DAYS_LOOKED_AT = 3  # a finished day's file is announced if a run sees it in 3 days
 JOBS_PER_RUN = 200  # deliveries sent a job at once; the minute's sweep takes the rest
 CLOSED = {CaseStatus.CLOSED: "account.closed", CaseStatus.PAID: "account.closed",
           CaseStatus.SETTLED: "account.closed", CaseStatus.RECALLED: "account.recalled",
@@ -90,6 +92,7 @@ def _events(db: Session, clients: list[int], types: set[str], since: datetime) -
         ("account.first_contact",): _first_contacts,
         ("placement.completed",): _placements,
         ("account.acknowledged",): _acknowledged,
+        ("returns.ready",): _return_files,
     }
     for kinds, source in sources.items():
         if types & set(kinds):
@@ -209,3 +212,25 @@ def _acknowledged(db: Session, clients: list[int], since: datetime) -> Iterable[
                 "currency": row.currency}  # fmt: skip
         yield ("account.acknowledged", f"evt_acknowledged_{row.id}", row.client_id,
                row.placed_at, data)  # fmt: skip
+
+
+def _return_files(db: Session, clients: list[int], since: datetime) -> Iterable[Event]:
+    """Each of the last few finished days with returns (not today's, still open)."""
+    today = clock.now().astimezone(clock.office_zone()).date()
+    base = get_settings().public_url.rstrip("/")
+    for client_id in clients:
+        for back in range(1, RETURN_DAYS_LOOKED_AT + 1):
+            day = today - timedelta(days=back)
+            count = returns.count_on(db, client_id=client_id, day=day)
+            if not count:
+                continue
+            ended = datetime.combine(day + timedelta(days=1), time(), tzinfo=clock.office_zone())
+            data = {"day": day.isoformat(), "accounts": count,
+                    "url": f"{base}/api/v1/reports/returns/{day.isoformat()}"}  # fmt: skip
+            yield (
+                "returns.ready",
+                f"evt_returns_{client_id}_{day.isoformat()}",
+                client_id,
+                ended,
+                data,
+            )

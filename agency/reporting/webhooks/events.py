@@ -13,5 +13,6 @@ EVENTS: dict[str, str] = {
     "dispute.received": "the consumer disputed the debt",
     "account.recalled": "you recalled an account",
     "account.closed": "an account was closed and returned, with the reason",
+    "returns.ready": "a day's return file is ready (its accounts closed or recalled that day)",
 }
 TEST_EVENT = "test"  # "send test event": to one endpoint, whatever it subscribes to
