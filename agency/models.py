@@ -67,7 +67,7 @@ from agency.payments.models import (
     SelfServiceAccess,
 )
 from agency.referrals.models import Layout, Placement, PlacementRejection
-from agency.reporting.models import ReportDay, ReportInventory, ReportRefresh
+from agency.reporting.models import ReportDay, ReportInventory, ReportRefresh, ReportSubscription
 from agency.reporting.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -119,6 +119,7 @@ __all__ = [
     "ReportDay",
     "ReportInventory",
     "ReportRefresh",
+    "ReportSubscription",
     "Reversal",
     "SelfServiceAccess",
     "Statement",

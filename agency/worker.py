@@ -101,6 +101,10 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "agency.reporting.tasks.sweep_webhooks",
         "schedule": crontab(minute="*"),
     },
+    "send-scheduled-reports": {
+        "task": "agency.reporting.tasks.send_scheduled_reports",
+        "schedule": crontab(minute="50"),
+    },
     "rebuild-reports": {
         "task": "agency.reporting.tasks.rebuild_reports",
         "schedule": crontab(minute="40", hour="4"),

@@ -121,6 +121,7 @@ def test_embedded_beat_runs_the_purge_when_due(bound_engine: Engine) -> None:
         "reconcile-trust",
         "refresh-reports",
         "sweep-webhooks",
+        "send-scheduled-reports",
         "rebuild-reports",
         "purge-expired-records",
     ]

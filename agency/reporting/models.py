@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from agency.db import Base, BigIntKey, IdMixin
+from agency.db import Base, BigIntKey, IdMixin, Json
 from agency.kit import clock
 
 # What a ReportDay counts and sums, in the order the refresh writes them.
@@ -81,3 +81,19 @@ class ReportRefresh(IdMixin, Base):
     finished_at: Mapped[datetime] = mapped_column(default=clock.now)
     vintages: Mapped[int] = mapped_column(Integer, default=0)
     full: Mapped[bool] = mapped_column(default=False)
+
+
+class ReportSubscription(IdMixin, Base):
+    """A merchant user's scheduled e-mail of its reports: how often, with which files,
+    and the last period sent (so each is sent once, and a missed one is sent late)."""
+
+    __tablename__ = "report_subscriptions"
+
+    user_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    client_id: Mapped[int] = mapped_column(BigIntKey, ForeignKey("clients.id", ondelete="CASCADE"))
+    frequency: Mapped[str] = mapped_column(String(8))  # daily, weekly, monthly
+    attachments: Mapped[list[str]] = mapped_column(Json, default=list)  # csv, xlsx, pdf
+    last_sent_for: Mapped[date | None]  # the last day of the last period sent
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)

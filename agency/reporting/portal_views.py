@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response, StreamingResponse
 
 from agency.auth.models import Role, User
@@ -19,10 +20,11 @@ from agency.cases.models import CaseStatus
 from agency.cases.schemas import CaseFilters, case_filters
 from agency.clients.models import Client
 from agency.db import DbSession
-from agency.kit import templates
+from agency.kit import flash, templates
+from agency.kit.forms import FormError, PostedForm, form_values
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.templates import render
-from agency.reporting import accounts, curves, exports, figures, refresh, returns, tables
+from agency.reporting import accounts, curves, exports, figures, refresh, returns, scheduled, tables
 from agency.reporting.scope import (
     EARLIEST,
     LATEST,
@@ -77,8 +79,31 @@ def overview(
     found = figures.overview(db, client_id=scope.client.id, currency=scope.currency,
                              today=scope.today)  # fmt: skip
     context = _context(request, db, scope, overview=found,
-                       tables=[tables.months_table(found), tables.ageing_table(found)])  # fmt: skip
+                       tables=[tables.months_table(found), tables.ageing_table(found)],
+                       subscription=scheduled.of_user(db, user_id=user.id),
+                       frequencies=scheduled.FREQUENCIES, files=scheduled.FILES)  # fmt: skip
     return render(request, "reporting/overview.html", context)
+
+
+@router.post("/portal/subscription")
+def save_subscription(posted: PostedForm, db: DbSession, user: Merchant) -> Response:
+    """The user's scheduled report e-mail: how often (or never) and with which files."""
+    values = form_values(posted)
+    chosen = [v for v in posted.getlist("attachments") if isinstance(v, str)]
+    frequency = values.get("frequency", "")
+    try:
+        saved = scheduled.save(db, user_id=user.id, client_id=user.client_id or 0,
+                               frequency=frequency, attachments=chosen)  # fmt: skip
+    except FormError as exc:  # only a request the page did not send: the radios choose
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", k), "msg": v} for k, v in exc.errors.items()]
+        ) from exc
+    if saved is None:
+        words = "Scheduled e-mail stopped."
+    else:
+        how = scheduled.FREQUENCIES[saved.frequency]
+        words = f"Scheduled e-mail saved: {how}, from the next period."
+    return flash.redirect("/portal#subscription", words)
 
 
 @router.get("/portal/accounts")

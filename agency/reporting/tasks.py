@@ -5,7 +5,7 @@ attempted, and swept up every minute."""
 from __future__ import annotations
 
 from agency.db import session_scope
-from agency.reporting import refresh
+from agency.reporting import refresh, scheduled
 from agency.reporting.webhooks import deliveries, emission
 from agency.worker import celery_app
 
@@ -48,3 +48,10 @@ def sweep_webhooks() -> int:
     for delivery_id in due:
         deliveries.attempt(session_scope, delivery_id)
     return len(due)
+
+
+@celery_app.task(name="agency.reporting.tasks.send_scheduled_reports")
+def send_scheduled_reports() -> int:
+    """Hourly: the scheduled report e-mails whose period has ended and are not sent."""
+    with session_scope() as db:
+        return len(scheduled.send_due(db))
