@@ -60,7 +60,8 @@ def test_upload_preview_confirm_progress_result(
     page.fill("#f-email", merchant_email)
     page.fill("#f-password", PASSWORD)
     page.click("form.stacked button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Acme Media")
+    expect(page.locator("h1")).to_have_text("Overview")  # the merchant's home: its reports
+    expect(page.locator("#report-as-of")).to_contain_text("Acme Media")
     page.click("nav >> text=Placements")
 
     page.set_input_files("input[type=file]", str(path))
