@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agency.db import Base, BigIntKey, IdMixin, Json
@@ -35,6 +35,8 @@ class ReportDay(Base):
     statements'."""
 
     __tablename__ = "report_days"
+    # Recoveries read a client's days by day across its vintages.
+    __table_args__ = (Index("ix_report_days_client_currency_day", "client_id", "currency", "day"),)
 
     client_id: Mapped[int] = mapped_column(
         BigIntKey, ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
