@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -57,8 +57,19 @@ def zone(name: str) -> ZoneInfo:
 def today(at: datetime | None = None) -> tuple[datetime, datetime]:
     """The agency's day around ``at`` (now by default) as [start, end) in UTC: local
     midnight to the next (23 or 25 hours apart when the clocks change)."""
+    day = (at or now()).astimezone(office_zone()).date()
+    return office_span(day, day + timedelta(days=1))
+
+
+def office_date() -> date:
+    """Today, on the agency's calendar."""
+    return now().astimezone(office_zone()).date()
+
+
+def office_span(first: date, after: date) -> tuple[datetime, datetime]:
+    """The agency's days from ``first`` up to (not including) ``after`` as [start, end)
+    in UTC: its midnight of the one to its midnight of the other."""
     office = office_zone()
-    day = (at or now()).astimezone(office).date()
-    start = datetime.combine(day, time(), tzinfo=office)
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=office)
+    start = datetime.combine(first, time(), tzinfo=office)
+    end = datetime.combine(after, time(), tzinfo=office)
     return start.astimezone(UTC), end.astimezone(UTC)

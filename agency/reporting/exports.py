@@ -11,7 +11,7 @@ import io
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -74,15 +74,21 @@ def _money_format(currency: str) -> str:
     return "#,##0" + ("." + "0" * digits if digits else "")
 
 
+def _number(value: Decimal) -> float:
+    """An exact decimal for a numeric cell: openpyxl writes a Decimal as it is (its type
+    stubs say float), so no amount passes through a binary float."""
+    return cast(float, value)
+
+
 def _xlsx_cell(sheet: WriteOnlyWorksheet, cell: Cell, column: Column, currency: str) -> object:
     if cell is None:
         return None
     if isinstance(cell, Money):
-        written = WriteOnlyCell(sheet, value=float(cell.major))
+        written = WriteOnlyCell(sheet, value=_number(cell.major))
         written.number_format = _money_format(currency)
         return written
     if isinstance(cell, Decimal):  # a percentage
-        written = WriteOnlyCell(sheet, value=float(cell / 100))
+        written = WriteOnlyCell(sheet, value=_number(cell / 100))
         written.number_format = "0.0%"
         return written
     if isinstance(cell, date):

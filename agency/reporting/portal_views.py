@@ -18,9 +18,8 @@ from agency.auth.permissions import CurrentViewer, require
 from agency.cases import service as cases_service
 from agency.cases.models import CaseStatus
 from agency.cases.schemas import CaseFilters, case_filters
-from agency.clients.models import Client
 from agency.db import DbSession
-from agency.kit import flash, templates
+from agency.kit import clock, flash, templates
 from agency.kit.forms import FormError, PostedForm, form_values
 from agency.kit.pagination import PageRequest, page_request
 from agency.kit.templates import render
@@ -31,6 +30,7 @@ from agency.reporting.scope import (
     CurrencyParam,
     Period,
     Scope,
+    client_of,
     period_params,
     recovery_days,
     scope_for,
@@ -117,9 +117,9 @@ def portal_accounts(
 ) -> Response:
     """The merchant's accounts: filters and search as the case list's, each with its
     last contact (when and how, never what was said), arrangement and collections."""
-    scope = _scope(db, user, None)
+    client = client_of(db, client_id=user.client_id or 0)
     found = cases_service.list_cases(db, viewer=viewer, filters=filters, page=page)
-    context = {"client": scope.client, "totals": cases_service.totals(db, viewer=viewer),
+    context = {"client": client, "totals": cases_service.totals(db, viewer=viewer),
                "page": found, "filters": filters, "statuses": list(CaseStatus),
                "details": accounts.of_cases(db, found.items)}  # fmt: skip
     return render(request, "reporting/accounts.html", context)
@@ -128,9 +128,9 @@ def portal_accounts(
 @router.get("/portal/returns")
 def return_files(request: Request, db: DbSession, user: Merchant) -> Response:
     """The last month's return files: the days accounts were closed or recalled."""
-    scope = _scope(db, user, None)
-    days = returns.recent_days(db, client_id=scope.client.id, today=scope.today)
-    context = {"client": scope.client, "days": days, "columns": returns.COLUMNS,
+    client = client_of(db, client_id=user.client_id or 0)
+    days = returns.recent_days(db, client_id=client.id, today=clock.office_date())
+    context = {"client": client, "days": days, "columns": returns.COLUMNS,
                "listed": returns.DAYS_LISTED}  # fmt: skip
     return render(request, "reporting/returns.html", context)
 
@@ -140,16 +140,11 @@ def return_file(
     db: DbSession, user: Merchant, day: Annotated[date, Path(ge=EARLIEST, le=LATEST)]
 ) -> Response:
     """One day's return file (a header row alone on a day without returns)."""
-    scope = _scope(db, user, None)
-    return _return_file(db, scope.client, day)
-
-
-def _return_file(db: DbSession, client: Client, day: date) -> StreamingResponse:
-    """Streamed after the request's session has closed: read through a session of its own."""
-    name = f"{client.code}-returns-{day.isoformat()}.csv"
+    client = client_of(db, client_id=user.client_id or 0)
+    # Streamed after the request's session has closed: read through a session of its own.
     body = returns.csv_body(db.get_bind(), client_id=client.id, day=day)
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    return StreamingResponse(body, media_type=exports.CSV_TYPE, headers=headers)
+    name = f"{client.code}-returns-{day.isoformat()}.csv"
+    return StreamingResponse(body, media_type=exports.CSV_TYPE, headers=_download(name))
 
 
 @router.get("/portal/vintages")
@@ -199,9 +194,12 @@ _TITLES: dict[PageName, str] = {"overview": "Overview", "vintages": "Liquidation
                                 "recoveries": "Recoveries"}  # fmt: skip
 
 
+def _download(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+
+
 def _file(body: bytes, media_type: str, name: str) -> Response:
-    disposition = f'attachment; filename="{name}"'
-    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+    return Response(body, media_type=media_type, headers=_download(name))
 
 
 @router.get("/portal/tables/{table}.{extension}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, and_, case, delete, func, insert, select, text
@@ -52,18 +52,10 @@ def _zone() -> str:
     return get_settings().time_zone
 
 
-def _month_bounds(month: date) -> tuple[datetime, datetime]:
-    """The vintage's placements' window, [start, end) in UTC."""
-    office = clock.office_zone()
-    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return (
-        datetime.combine(month, time(), tzinfo=office),
-        datetime.combine(following, time(), tzinfo=office),
-    )
-
-
 def _in(vintage: Vintage) -> ColumnElement[bool]:
-    start, end = _month_bounds(vintage.month)
+    """The vintage's cases: the client's, placed in its month of the agency's."""
+    following = (vintage.month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    start, end = clock.office_span(vintage.month, following)
     return and_(Case.client_id == vintage.client_id, Case.placed_at >= start, Case.placed_at < end)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -37,9 +37,7 @@ CHUNK = 1_000
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    office = clock.office_zone()
-    return (datetime.combine(day, time(), tzinfo=office),
-            datetime.combine(day + timedelta(days=1), time(), tzinfo=office))  # fmt: skip
+    return clock.office_span(day, day + timedelta(days=1))
 
 
 def _returned(client_id: int, start: datetime, end: datetime) -> ColumnElement[bool]:

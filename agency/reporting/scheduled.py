@@ -58,15 +58,13 @@ def save(db: Session, *, user_id: int, client_id: int, frequency: str,
         found = ReportSubscription(user_id=user_id, client_id=client_id)
         db.add(found)
     if found.frequency != frequency:
-        found.last_sent_for = last_period(frequency, _today())[1]  # from the next period on
+        found.last_sent_for = last_period(frequency, clock.office_date())[
+            1
+        ]  # from the next period on
     found.frequency = frequency
     found.attachments = sorted(set(attachments))
     db.flush()
     return found
-
-
-def _today() -> date:
-    return clock.now().astimezone(clock.office_zone()).date()
 
 
 def last_period(frequency: str, today: date) -> tuple[date, date]:
@@ -90,7 +88,7 @@ class Sent:
 def send_due(db: Session) -> list[Sent]:
     """Send every subscription whose last period is not sent yet; a failed send is left
     for the next run."""
-    today = _today()
+    today = clock.office_date()
     done = []
     for subscription in list(
         db.scalars(select(ReportSubscription).order_by(ReportSubscription.id))

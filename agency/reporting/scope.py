@@ -51,13 +51,19 @@ class Scope:
     today: date
 
 
-def scope_for(db: Session, *, client_id: int, currency: str | None) -> Scope:
+def client_of(db: Session, *, client_id: int) -> Client:
+    """The client a report is about (a merchant user's, an API key's)."""
     client = clients_service.get_client(db, client_id=client_id)
     if client is None:
         raise NotFound("client")
+    return client
+
+
+def scope_for(db: Session, *, client_id: int, currency: str | None) -> Scope:
+    client = client_of(db, client_id=client_id)
     choices = sorted(set(figures.currencies(db, client_id=client.id)) | {client.currency})
     chosen = currency if currency in choices else client.currency
-    return Scope(client, chosen, choices, clock.now().astimezone(clock.office_zone()).date())
+    return Scope(client, chosen, choices, clock.office_date())
 
 
 def recovery_days(

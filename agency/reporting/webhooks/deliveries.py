@@ -15,12 +15,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from agency.config import get_settings
@@ -75,31 +77,47 @@ def queue(db: Session, *, client_id: int, event_type: str, data: dict[str, Any],
         .where(WebhookEndpoint.client_id == client_id, WebhookEndpoint.disabled_at.is_(None))
         .order_by(WebhookEndpoint.id)
     )
-    made = [_queue_one(db, endpoint, event_type, data, event_id)
+    event_id = event_id or _new_event_id()
+    made = [queue_once(db, endpoint, event_type, event_id, data)
             for endpoint in endpoints if event_type in endpoint.events]  # fmt: skip
-    return made
+    return [found for delivery_id in made if delivery_id is not None
+            and (found := db.get(WebhookDelivery, delivery_id)) is not None]  # fmt: skip
 
 
 def send_test(db: Session, *, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A test event to this endpoint alone."""
     data = {"message": "a test event from agency", "endpoint": endpoint.id}
-    return _queue_one(db, endpoint, TEST_EVENT, data, None)
+    delivery_id = queue_once(db, endpoint, TEST_EVENT, _new_event_id(), data)
+    found = db.get(WebhookDelivery, delivery_id)
+    assert found is not None  # a fresh id: never already there
+    return found
 
 
-def _queue_one(db: Session, endpoint: WebhookEndpoint, event_type: str, data: dict[str, Any],
-               event_id: str | None) -> WebhookDelivery:  # fmt: skip
+def _new_event_id() -> str:
+    return f"evt_{uuid.uuid4().hex}"
+
+
+def queue_once(db: Session, endpoint: WebhookEndpoint, event_type: str, event_id: str,
+               data: dict[str, Any], *, job: bool = True) -> int | None:  # fmt: skip
+    """The event for ``endpoint``, unless it already has it (the same ``event_id``):
+    the new delivery's id, sent a job after the commit when ``job``; None if it had."""
     now = clock.now()
-    event_id = event_id or f"evt_{uuid.uuid4().hex}"
     payload = {"id": event_id, "type": event_type, "created": now.isoformat(), "data": data}
-    delivery = WebhookDelivery(
-        endpoint_id=endpoint.id, client_id=endpoint.client_id, event_id=event_id,
-        event_type=event_type, payload=payload, created_at=now, retry_from=now,
-        next_attempt_at=now,
-    )  # fmt: skip
-    db.add(delivery)
-    db.flush()
-    enqueue(db, TASK, delivery.id)
-    return delivery
+    values = {"endpoint_id": endpoint.id, "client_id": endpoint.client_id, "event_id": event_id,
+              "event_type": event_type, "payload": payload, "status": DeliveryStatus.PENDING,
+              "attempts": 0, "created_at": now, "retry_from": now,
+              "next_attempt_at": now}  # fmt: skip
+    maker = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        maker(WebhookDelivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
+        .returning(WebhookDelivery.id)
+    )
+    delivery_id: int | None = db.scalar(statement)
+    if delivery_id is not None and job:
+        enqueue(db, TASK, delivery_id)
+    return delivery_id
 
 
 def resend(db: Session, *, delivery: WebhookDelivery) -> None:
@@ -232,7 +250,3 @@ def attempt(session: Callable[[], Any], delivery_id: int) -> WebhookDelivery | N
         if found is not None:
             db.expunge(found)
         return found
-
-
-def next_attempt(delivery: WebhookDelivery) -> datetime | None:
-    return delivery.next_attempt_at if delivery.status is DeliveryStatus.PENDING else None

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from agency.cases.models import Case, CaseStatus, StatusChange
@@ -30,9 +28,8 @@ from agency.payments.kinds import PlanStatus
 from agency.payments.models import PaymentPlan
 from agency.referrals.models import Placement, PlacementStatus
 from agency.reporting import contacts, returns
-from agency.reporting.webhooks.deliveries import TASK
-from agency.reporting.webhooks.models import WebhookDelivery, WebhookEndpoint
-from agency.worker import enqueue
+from agency.reporting.webhooks import deliveries
+from agency.reporting.webhooks.models import WebhookEndpoint
 
 RETURN_DAYS_LOOKED_AT = 3  # a finished day's file is announced if a run sees it in 3 days
 JOBS_PER_RUN = 200  # deliveries sent a job at once; the minute's sweep takes the rest
@@ -57,31 +54,10 @@ def emit(db: Session, *, since: datetime) -> int:
     for event_type, event_id, client_id, at, data in _events(db, clients, types, since):
         for endpoint in wanted[client_id]:
             if event_type in endpoint.events and at >= endpoint.created_at:
-                made += _queue(db, endpoint, event_type, event_id, data, made < JOBS_PER_RUN)
+                queued = deliveries.queue_once(db, endpoint, event_type, event_id, data,
+                                               job=made < JOBS_PER_RUN)  # fmt: skip
+                made += queued is not None
     return made
-
-
-def _queue(db: Session, endpoint: WebhookEndpoint, event_type: str, event_id: str,
-           data: dict[str, Any], job: bool) -> int:  # fmt: skip
-    now = clock.now()
-    values = {"endpoint_id": endpoint.id, "client_id": endpoint.client_id, "event_id": event_id,
-              "event_type": event_type, "created_at": now, "retry_from": now,
-              "next_attempt_at": now, "attempts": 0, "status": "pending",
-              "payload": {"id": event_id, "type": event_type, "created": now.isoformat(),
-                          "data": data}}  # fmt: skip
-    maker = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        maker(WebhookDelivery)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
-        .returning(WebhookDelivery.id)
-    )
-    delivery_id = db.scalar(statement)
-    if delivery_id is None:
-        return 0
-    if job:
-        enqueue(db, TASK, delivery_id)
-    return 1
 
 
 def _events(db: Session, clients: list[int], types: set[str], since: datetime) -> Iterator[Event]:
@@ -216,7 +192,7 @@ def _acknowledged(db: Session, clients: list[int], since: datetime) -> Iterable[
 
 def _return_files(db: Session, clients: list[int], since: datetime) -> Iterable[Event]:
     """Each of the last few finished days with returns (not today's, still open)."""
-    today = clock.now().astimezone(clock.office_zone()).date()
+    today = clock.office_date()
     base = get_settings().public_url.rstrip("/")
     for client_id in clients:
         for back in range(1, RETURN_DAYS_LOOKED_AT + 1):
@@ -224,7 +200,7 @@ def _return_files(db: Session, clients: list[int], since: datetime) -> Iterable[
             count = returns.count_on(db, client_id=client_id, day=day)
             if not count:
                 continue
-            ended = datetime.combine(day + timedelta(days=1), time(), tzinfo=clock.office_zone())
+            _, ended = clock.office_span(day, day + timedelta(days=1))
             data = {"day": day.isoformat(), "accounts": count,
                     "url": f"{base}/api/v1/reports/returns/{day.isoformat()}"}  # fmt: skip
             yield (

@@ -19,7 +19,7 @@ from agency.kit.forms import FormError, PostedForm, form_values
 from agency.kit.params import MAX_ID, RowId
 from agency.kit.templates import render
 from agency.reporting.portal_views import Merchant
-from agency.reporting.scope import scope_for
+from agency.reporting.scope import client_of
 from agency.reporting.webhooks import deliveries, endpoints
 from agency.reporting.webhooks.events import EVENTS
 from agency.reporting.webhooks.models import WebhookEndpoint
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/portal/webhooks")
 
 
 def _client(db: DbSession, user: Merchant) -> Client:
-    return scope_for(db, client_id=user.client_id or 0, currency=None).client
+    return client_of(db, client_id=user.client_id or 0)
 
 
 def _endpoint(db: DbSession, user: Merchant, endpoint_id: int) -> WebhookEndpoint:
