@@ -110,3 +110,34 @@ def test_a_merchant_registers_a_webhook_and_sends_a_test_event(
     finally:
         context.close()
         receiver.server.shutdown()
+
+
+def test_the_other_report_pages_fit_a_phone(
+    browser: Browser, live_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(get_settings(), "time_zone", "America/New_York")
+    with session_scope() as db:
+        bind(db)
+        book = world.make_book(db)
+        world.later_changes(db, book)
+        UserFactory(role=Role.MERCHANT, email="mo@example.com", client=book.client)
+    with session_scope() as db:
+        refresh.refresh(db)
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in(page, live_server, "mo@example.com")
+        page.click("nav[aria-label=Main] >> text=Recoveries")
+        page.fill("#start", "2026-11-01")
+        page.fill("#end", "2026-11-30")
+        page.click("#recovery-days button[type=submit]")
+        expect(page.locator("#recoveries-table")).to_contain_text("2026-11-18")
+        assert_fits(page)
+        page.click("nav[aria-label=Main] >> text=Returns")
+        expect(page.locator("#returns-table")).to_contain_text("2026-12-02")
+        assert_fits(page)
+        page.click("nav[aria-label=Main] >> text=Accounts")
+        expect(page.locator("#portal-cases")).to_contain_text("promise")
+    finally:
+        context.close()
